@@ -1,0 +1,111 @@
+using System.Text;
+
+namespace TopNWords.WordCount.Tests;
+
+/// <summary>
+/// Random texts (fixed seeds) built from the characters that matter, counted by <see cref="WordCounter"/>
+/// at random buffer sizes and by <see cref="ReferenceWordCounter"/>.
+/// </summary>
+[TestFixture]
+public class DifferentialTests
+{
+    private static readonly string[] Fragments =
+    [
+        "a", "b", "c", "ab", "ba", "the", "The", "Storage", "word", "é", "日本", "𝄞", "ü", "x",
+        ".", ",", "'", "\"", "-", "(", ")", "!", "?", "_", "~", "--", "...",
+        " ", " ", " ", "\t", "\n", "\r\n", "\r", "\u000B", "\u000C", "\u001C", "\u001F",
+        "\u0085", "\u00A0", "\u1680", "\u2000", "\u2005", "\u200A", "\u2028", "\u2029", "\u202F", "\u205F", "\u3000",
+        "\u200B", "\uFEFF", "\u180E", "\u2060", "\u0084", "\u00A1", "\u3001",
+    ];
+
+    private static IEnumerable<int> Seeds() => Enumerable.Range(1, 40);
+
+    [TestCaseSource(nameof(Seeds))]
+    public void Count_RandomValidText_MatchesReference(int seed)
+    {
+        var random = new Random(seed);
+        var sb = new StringBuilder();
+        if (random.Next(4) == 0)
+        {
+            sb.Append('\uFEFF');
+        }
+
+        int length = random.Next(0, 3000);
+        for (int i = 0; i < length; i++)
+        {
+            sb.Append(Fragments[random.Next(Fragments.Length)]);
+        }
+
+        byte[] bytes = Encoding.UTF8.GetBytes(sb.ToString());
+        AssertSame(bytes, random, replaceInvalid: false);
+    }
+
+    [TestCaseSource(nameof(Seeds))]
+    public void Count_RandomBytesInReplaceMode_MatchesTheUtf8Decoder(int seed)
+    {
+        var random = new Random(seed * 7919);
+        byte[] bytes = RandomMixedBytes(random);
+
+        AssertSame(bytes, random, replaceInvalid: true);
+    }
+
+    [TestCaseSource(nameof(Seeds))]
+    public void Count_RandomBytesInStrictMode_ThrowsAtTheFirstInvalidByte(int seed)
+    {
+        var random = new Random(seed * 104729);
+        byte[] bytes = RandomMixedBytes(random);
+        int start = bytes.AsSpan().StartsWith(new byte[] { 0xEF, 0xBB, 0xBF }) ? 3 : 0;
+        var status = System.Text.Unicode.Utf8.ToUtf16(bytes.AsSpan(start), new char[bytes.Length], out int bytesRead, out _, replaceInvalidSequences: false);
+        int size = random.Next(WordCountOptions.MinimumBufferSize, 200);
+
+        if (status == System.Buffers.OperationStatus.Done)
+        {
+            Assert.DoesNotThrow(() => WordCounter.Count(new MemoryStream(bytes), 10, new WordCountOptions { BufferSize = size }));
+        }
+        else
+        {
+            var ex = Assert.Throws<InvalidUtf8Exception>(() => WordCounter.Count(new MemoryStream(bytes), 10, new WordCountOptions { BufferSize = size }));
+            Assert.That(ex!.ByteOffset, Is.EqualTo(start + bytesRead));
+        }
+    }
+
+    private static byte[] RandomMixedBytes(Random random)
+    {
+        var list = new List<byte>();
+        int length = random.Next(0, 600);
+        for (int i = 0; i < length; i++)
+        {
+            if (random.Next(40) == 0)
+            {
+                list.Add((byte)random.Next(0x80, 0x100)); // a stray high byte: often invalid
+            }
+            else if (random.Next(60) == 0 && i > 0)
+            {
+                list.Add(new byte[] { 0xE2, 0xF0, 0xF4, 0xED, 0xE0, 0xC2 }[random.Next(6)]); // a truncated lead
+            }
+            else
+            {
+                list.AddRange(Encoding.UTF8.GetBytes(Fragments[random.Next(Fragments.Length)]));
+            }
+        }
+
+        return [.. list];
+    }
+
+    private static void AssertSame(byte[] bytes, Random random, bool replaceInvalid)
+    {
+        int topN = random.Next(1, 40);
+        var expected = ReferenceWordCounter.Count(bytes, topN, replaceInvalid);
+        var options = new WordCountOptions
+        {
+            BufferSize = random.Next(WordCountOptions.MinimumBufferSize, 300),
+            InvalidUtf8Handling = replaceInvalid ? InvalidUtf8Handling.Replace : InvalidUtf8Handling.Throw,
+        };
+
+        var result = WordCounter.Count(new MemoryStream(bytes), topN, options);
+
+        Assert.That(result.TopWords.Select(w => (w.Word, w.Count)), Is.EqualTo(expected.Top), $"buffer {options.BufferSize}");
+        Assert.That(result.TotalWords, Is.EqualTo(expected.Total));
+        Assert.That(result.DistinctWords, Is.EqualTo(expected.Distinct));
+    }
+}
