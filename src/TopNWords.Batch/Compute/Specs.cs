@@ -1,0 +1,200 @@
+namespace TopNWords.Batch.Compute;
+
+/// <summary>A pool to create: nodes with task slots and an optional start task.</summary>
+public sealed class PoolSpec
+{
+    /// <summary>Initializes a new instance of the <see cref="PoolSpec"/> class.</summary>
+    /// <param name="id">The pool id: 1 to 64 letters, digits, hyphens and underscores.</param>
+    /// <param name="nodeCount">How many nodes; at least 1.</param>
+    public PoolSpec(string id, int nodeCount)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentOutOfRangeException.ThrowIfLessThan(nodeCount, 1);
+        Id = id;
+        NodeCount = nodeCount;
+    }
+
+    /// <summary>Gets the pool id.</summary>
+    public string Id { get; }
+
+    /// <summary>Gets the number of (dedicated) nodes.</summary>
+    public int NodeCount { get; }
+
+    /// <summary>Gets or sets how many tasks run at once on each node.</summary>
+    /// <value>The default value is 1.</value>
+    public int TaskSlotsPerNode { get; set; } = 1;
+
+    /// <summary>Gets or sets the start task each node runs when it joins the pool.</summary>
+    /// <value>The default value is <see langword="null"/> (none).</value>
+    public StartTaskSpec? StartTask { get; set; }
+
+    /// <summary>Gets or sets the virtual machine size (Azure Batch; ignored by local compute).</summary>
+    /// <value>The default value is <see langword="null"/>: the backend's default.</value>
+    public string? VirtualMachineSize { get; set; }
+}
+
+/// <summary>The task each node runs when it joins a pool, before any other task.</summary>
+public sealed class StartTaskSpec
+{
+    /// <summary>Initializes a new instance of the <see cref="StartTaskSpec"/> class.</summary>
+    /// <param name="commandLine">The command line, run without a shell unless it invokes one.</param>
+    public StartTaskSpec(string commandLine)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(commandLine);
+        CommandLine = commandLine;
+    }
+
+    /// <summary>Gets the command line.</summary>
+    public string CommandLine { get; }
+
+    /// <summary>Gets the files fetched into the start task's working directory first.</summary>
+    public IList<ResourceFile> ResourceFiles { get; } = [];
+
+    /// <summary>Gets environment variables for the start task.</summary>
+    public IDictionary<string, string> EnvironmentSettings { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets a value indicating whether no task is scheduled on a node until its start task succeeded.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool WaitForSuccess { get; set; } = true;
+
+    /// <summary>Gets or sets how many times a failed start task is retried.</summary>
+    /// <value>The default value is 0.</value>
+    public int MaxTaskRetryCount { get; set; }
+}
+
+/// <summary>A file fetched from a URL into a task's working directory before it runs.</summary>
+/// <param name="HttpUrl">The URL (a read SAS, or a <c>file:</c> URL of local storage).</param>
+/// <param name="FilePath">The path relative to the working directory; must not be absolute or contain <c>..</c>.</param>
+public sealed record ResourceFile(Uri HttpUrl, string FilePath);
+
+/// <summary>A job: a set of tasks run on one pool.</summary>
+public sealed class JobSpec
+{
+    /// <summary>Initializes a new instance of the <see cref="JobSpec"/> class.</summary>
+    /// <param name="id">The job id: 1 to 64 letters, digits, hyphens and underscores.</param>
+    /// <param name="poolId">The pool the job's tasks run on.</param>
+    public JobSpec(string id, string poolId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentException.ThrowIfNullOrEmpty(poolId);
+        Id = id;
+        PoolId = poolId;
+    }
+
+    /// <summary>Gets the job id.</summary>
+    public string Id { get; }
+
+    /// <summary>Gets the pool id.</summary>
+    public string PoolId { get; }
+}
+
+/// <summary>A task: one command line, its inputs, its outputs and its limits.</summary>
+public sealed class TaskSpec
+{
+    /// <summary>Initializes a new instance of the <see cref="TaskSpec"/> class.</summary>
+    /// <param name="id">The task id, unique in the job: 1 to 64 letters, digits, hyphens and underscores.</param>
+    /// <param name="commandLine">The command line, run without a shell unless it invokes one.</param>
+    public TaskSpec(string id, string commandLine)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentException.ThrowIfNullOrEmpty(commandLine);
+        Id = id;
+        CommandLine = commandLine;
+    }
+
+    /// <summary>Gets the task id.</summary>
+    public string Id { get; }
+
+    /// <summary>Gets the command line.</summary>
+    public string CommandLine { get; }
+
+    /// <summary>Gets the files fetched into the working directory before the task runs.</summary>
+    public IList<ResourceFile> ResourceFiles { get; } = [];
+
+    /// <summary>Gets environment variables for the task.</summary>
+    public IDictionary<string, string> EnvironmentSettings { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Gets the files uploaded when the task ends.</summary>
+    public IList<OutputFileSpec> OutputFiles { get; } = [];
+
+    /// <summary>Gets or sets the task's limits.</summary>
+    /// <value>The default value is <see langword="null"/>: no wall-clock limit, no retries.</value>
+    public TaskConstraints? Constraints { get; set; }
+}
+
+/// <summary>Files a task uploads to a container when it ends.</summary>
+public sealed class OutputFileSpec
+{
+    /// <summary>Initializes a new instance of the <see cref="OutputFileSpec"/> class.</summary>
+    /// <param name="filePattern">A pattern relative to the working directory (<c>*</c>, <c>?</c>, <c>**</c> for any folders), e.g. <c>*_OUTPUT*</c>.</param>
+    /// <param name="containerUrl">A container URL with create/write permission.</param>
+    /// <param name="uploadCondition">When to upload.</param>
+    public OutputFileSpec(string filePattern, Uri containerUrl, OutputUploadCondition uploadCondition)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(filePattern);
+        ArgumentNullException.ThrowIfNull(containerUrl);
+        FilePattern = filePattern;
+        ContainerUrl = containerUrl;
+        UploadCondition = uploadCondition;
+    }
+
+    /// <summary>Gets the file pattern.</summary>
+    public string FilePattern { get; }
+
+    /// <summary>Gets the container URL.</summary>
+    public Uri ContainerUrl { get; }
+
+    /// <summary>Gets when the files are uploaded.</summary>
+    public OutputUploadCondition UploadCondition { get; }
+
+    /// <summary>
+    /// Gets or sets the blob path: for a pattern with wildcards, the virtual folder the matches go under
+    /// (keeping their paths relative to the working directory); for a single file, the blob name.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the container's root.</value>
+    public string? Path { get; set; }
+}
+
+/// <summary>When output files are uploaded.</summary>
+public enum OutputUploadCondition
+{
+    /// <summary>Only when the task exits with code 0.</summary>
+    TaskSuccess = 0,
+
+    /// <summary>Only when the task fails.</summary>
+    TaskFailure = 1,
+
+    /// <summary>Whenever the task ends.</summary>
+    TaskCompletion = 2,
+}
+
+/// <summary>A task's limits.</summary>
+public sealed class TaskConstraints
+{
+    /// <summary>Gets or sets how long the task may run (per attempt) before it is killed, with all its processes.</summary>
+    /// <value>The default value is <see langword="null"/>: no limit.</value>
+    public TimeSpan? MaxWallClockTime { get; set; }
+
+    /// <summary>Gets or sets how many times the task is retried after a non-zero exit code (-1: without limit).</summary>
+    /// <value>The default value is 0.</value>
+    public int MaxTaskRetryCount { get; set; }
+
+    /// <summary>Gets or sets how long the task's folder is kept after it ends.</summary>
+    /// <value>The default value is <see langword="null"/>: the backend's default.</value>
+    public TimeSpan? RetentionTime { get; set; }
+}
+
+/// <summary>Which tasks <see cref="IBatchCompute.ListTasksAsync"/> returns.</summary>
+public sealed class TaskListQuery
+{
+    /// <summary>Gets or sets the state to list, or <see langword="null"/> for every state.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public BatchTaskState? State { get; set; }
+
+    /// <summary>
+    /// Gets or sets a time: only tasks whose state changed at or after it are listed. Backends may return
+    /// more (never fewer); callers de-duplicate by task id.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public DateTimeOffset? StateChangedSince { get; set; }
+}

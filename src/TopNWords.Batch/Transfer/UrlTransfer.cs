@@ -1,0 +1,281 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using TopNWords.Batch.Internal;
+using TopNWords.Batch.Storage;
+
+namespace TopNWords.Batch.Transfer;
+
+/// <summary>
+/// The default <see cref="IUrlTransfer"/>: <c>file:</c> URLs are read and written directly (honouring the
+/// <c>sp</c> and <c>se</c> limits local storage puts on them); <c>http(s):</c> URLs are blob SAS URLs,
+/// read with <c>GET</c> and written with <c>PUT</c> (<c>x-ms-blob-type: BlockBlob</c>), streaming.
+/// </summary>
+public sealed class UrlTransfer : IUrlTransfer, IDisposable
+{
+    private const string BlobServiceVersion = "2021-12-02";
+    private const int MaxAttempts = 4;
+
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttpClient;
+    private readonly TimeProvider _timeProvider;
+
+    /// <summary>Initializes a new instance of the <see cref="UrlTransfer"/> class.</summary>
+    /// <param name="httpClient">The client for <c>http(s):</c> URLs, or <see langword="null"/> to create one.</param>
+    /// <param name="timeProvider">The clock for expiry checks and retry waits, or <see langword="null"/> for the system clock.</param>
+    public UrlTransfer(HttpClient? httpClient = null, TimeProvider? timeProvider = null)
+    {
+        _ownsHttpClient = httpClient is null;
+        _http = httpClient ?? new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
+        _timeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public async Task DownloadAsync(Uri sourceUrl, string destinationPath, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sourceUrl);
+        ArgumentException.ThrowIfNullOrEmpty(destinationPath);
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(destinationPath));
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        if (sourceUrl.IsFile)
+        {
+            CheckFileUrl(sourceUrl, write: false);
+            string source = sourceUrl.LocalPath;
+            if (!File.Exists(source))
+            {
+                throw new UrlTransferException(UrlTransferErrorKind.NotFound, $"The blob at {SecretRedaction.Redact(sourceUrl)} does not exist. Check that the input was staged and its container not deleted.");
+            }
+
+            await CopyFileAsync(source, destinationPath, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        RequireHttp(sourceUrl);
+        await SendWithRetriesAsync(
+            sourceUrl,
+            "download",
+            () => new HttpRequestMessage(HttpMethod.Get, sourceUrl),
+            async (response, ct) =>
+            {
+                var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
+                {
+                    await WriteAtomicallyAsync(stream, destinationPath, ct).ConfigureAwait(false);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task UploadAsync(Uri containerUrl, string blobName, string sourcePath, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(containerUrl);
+        ArgumentException.ThrowIfNullOrEmpty(sourcePath);
+        string? nameError = StorageNames.ValidateBlobName(blobName);
+        if (nameError is not null)
+        {
+            throw new UrlTransferException(UrlTransferErrorKind.Other, nameError);
+        }
+
+        if (containerUrl.IsFile)
+        {
+            var limits = CheckFileUrl(containerUrl, write: true);
+            string containerPath = containerUrl.LocalPath.TrimEnd('/');
+            if (!Directory.Exists(containerPath))
+            {
+                throw new UrlTransferException(UrlTransferErrorKind.NotFound, $"The container at {SecretRedaction.Redact(containerUrl)} does not exist.");
+            }
+
+            string target = Path.Combine(containerPath, blobName.Replace('/', Path.DirectorySeparatorChar));
+            if (File.Exists(target) && limits is { } l && !l.Permissions.Contains('w', StringComparison.Ordinal))
+            {
+                throw new UrlTransferException(UrlTransferErrorKind.Forbidden, $"Blob '{blobName}' already exists and the URL {SecretRedaction.Redact(containerUrl)} only allows creating new blobs.");
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            await CopyFileAsync(sourcePath, target, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        RequireHttp(containerUrl);
+        var blobUrl = BlobUrl(containerUrl, blobName);
+        await SendWithRetriesAsync(
+            blobUrl,
+            "upload",
+            () =>
+            {
+                var stream = new FileStream(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                var request = new HttpRequestMessage(HttpMethod.Put, blobUrl) { Content = new StreamContent(stream) };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                request.Content.Headers.ContentLength = stream.Length;
+                request.Headers.Add("x-ms-blob-type", "BlockBlob");
+                request.Headers.Add("x-ms-version", BlobServiceVersion);
+                return request;
+            },
+            static (_, _) => Task.CompletedTask,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsHttpClient)
+        {
+            _http.Dispose();
+        }
+    }
+
+    /// <summary>The URL of blob <paramref name="blobName"/> in the container at <paramref name="containerUrl"/>, keeping its query.</summary>
+    internal static Uri BlobUrl(Uri containerUrl, string blobName)
+    {
+        string escaped = string.Join('/', blobName.Split('/').Select(Uri.EscapeDataString));
+        var builder = new UriBuilder(containerUrl);
+        builder.Path = builder.Path.TrimEnd('/') + "/" + escaped;
+        return builder.Uri;
+    }
+
+    private static void RequireHttp(Uri url)
+    {
+        if (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp)
+        {
+            throw new UrlTransferException(UrlTransferErrorKind.UnsupportedScheme, $"URL scheme '{url.Scheme}' is not supported ({SecretRedaction.Redact(url)}); use a file:, http: or https: URL.");
+        }
+    }
+
+    /// <summary>Enforces the <c>sp</c> (permissions) and <c>se</c> (expiry) a <c>file:</c> URL carries; a plain file URL has no limits.</summary>
+    private UrlLimits? CheckFileUrl(Uri url, bool write)
+    {
+        var limits = UrlLimits.Parse(url);
+        if (limits is null)
+        {
+            return null;
+        }
+
+        if (limits.ExpiresOn is { } expiry && _timeProvider.GetUtcNow() >= expiry)
+        {
+            throw new UrlTransferException(UrlTransferErrorKind.Forbidden, $"The URL {SecretRedaction.Redact(url)} expired at {expiry:u}. Ask the storage for a new one.");
+        }
+
+        bool allowed = write
+            ? limits.Permissions.Contains('c', StringComparison.Ordinal) || limits.Permissions.Contains('w', StringComparison.Ordinal)
+            : limits.Permissions.Contains('r', StringComparison.Ordinal);
+        if (!allowed)
+        {
+            throw new UrlTransferException(UrlTransferErrorKind.Forbidden, $"The URL {SecretRedaction.Redact(url)} does not allow {(write ? "writing" : "reading")} (permissions '{limits.Permissions}').");
+        }
+
+        return limits;
+    }
+
+    private async Task SendWithRetriesAsync(Uri url, string what, Func<HttpRequestMessage> createRequest, Func<HttpResponseMessage, CancellationToken, Task> onSuccess, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            TimeSpan delay;
+            try
+            {
+                using var request = createRequest();
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    await onSuccess(response, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                var kind = response.StatusCode switch
+                {
+                    HttpStatusCode.NotFound => UrlTransferErrorKind.NotFound,
+                    HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized => UrlTransferErrorKind.Forbidden,
+                    _ => UrlTransferErrorKind.Other,
+                };
+                bool transient = (int)response.StatusCode is 408 or 429 or 500 or 502 or 503 or 504;
+                if (!transient || attempt >= MaxAttempts)
+                {
+                    string code = response.Headers.TryGetValues("x-ms-error-code", out var codes) ? string.Join(",", codes) : response.ReasonPhrase ?? string.Empty;
+                    throw new UrlTransferException(kind, $"The {what} of {SecretRedaction.Redact(url)} failed: {(int)response.StatusCode} {code}.{Advice(kind)}");
+                }
+
+                delay = response.Headers.RetryAfter?.Delta ?? Backoff(attempt);
+            }
+            catch (HttpRequestException) when (attempt < MaxAttempts)
+            {
+                delay = Backoff(attempt);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new UrlTransferException(UrlTransferErrorKind.Unavailable, $"The {what} of {SecretRedaction.Redact(url)} failed: {SecretRedaction.RedactText(ex.Message)}. Check that the storage endpoint is reachable.");
+            }
+
+            await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt - 1));
+
+    private static string Advice(UrlTransferErrorKind kind) => kind switch
+    {
+        UrlTransferErrorKind.Forbidden => " The URL may have expired or not grant this operation.",
+        UrlTransferErrorKind.NotFound => " The blob or its container does not exist.",
+        _ => string.Empty,
+    };
+
+    private static async Task CopyFileAsync(string source, string destination, CancellationToken cancellationToken)
+    {
+        var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (input.ConfigureAwait(false))
+        {
+            await WriteAtomicallyAsync(input, destination, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes to a temporary file beside the destination and renames it into place, so no partial file is ever seen.</summary>
+    private static async Task WriteAtomicallyAsync(Stream content, string destination, CancellationToken cancellationToken)
+    {
+        string temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(destination))!, $".{Path.GetFileName(destination)}.{Guid.NewGuid():N}.partial");
+        try
+        {
+            var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
+            await using (output.ConfigureAwait(false))
+            {
+                await content.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+            }
+
+            File.Move(temp, destination, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>The limits carried by a URL's query: <c>sp</c> and <c>se</c>.</summary>
+    internal sealed record UrlLimits(string Permissions, DateTimeOffset? ExpiresOn)
+    {
+        public static UrlLimits? Parse(Uri url)
+        {
+            string? permissions = null;
+            DateTimeOffset? expiresOn = null;
+            foreach (string part in url.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                int eq = part.IndexOf('=', StringComparison.Ordinal);
+                string key = eq < 0 ? part : part[..eq];
+                string value = eq < 0 ? string.Empty : Uri.UnescapeDataString(part[(eq + 1)..]);
+                if (key == "sp")
+                {
+                    permissions = value;
+                }
+                else if (key == "se" && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var e))
+                {
+                    expiresOn = e;
+                }
+            }
+
+            return permissions is null ? null : new UrlLimits(permissions, expiresOn);
+        }
+    }
+}
