@@ -1,0 +1,140 @@
+using TopNWords.Batch.Compute;
+
+namespace TopNWords.Batch;
+
+/// <summary>The outcome of a run.</summary>
+public sealed class BatchRunResult
+{
+    internal BatchRunResult(string runId, string poolId, string jobId, IReadOnlyList<TaskOutcome> tasks, DateTimeOffset startTime, DateTimeOffset endTime, string downloadDirectory, IReadOnlyList<string> cleanupFailures)
+    {
+        RunId = runId;
+        PoolId = poolId;
+        JobId = jobId;
+        Tasks = tasks;
+        StartTime = startTime;
+        EndTime = endTime;
+        DownloadDirectory = downloadDirectory;
+        CleanupFailures = cleanupFailures;
+    }
+
+    /// <summary>Gets the run id.</summary>
+    public string RunId { get; }
+
+    /// <summary>Gets the pool the tasks ran on.</summary>
+    public string PoolId { get; }
+
+    /// <summary>Gets the job id.</summary>
+    public string JobId { get; }
+
+    /// <summary>Gets one outcome per input, in input order.</summary>
+    public IReadOnlyList<TaskOutcome> Tasks { get; }
+
+    /// <summary>Gets a value indicating whether every task succeeded and its output was collected.</summary>
+    public bool Succeeded => Tasks.All(t => t.Succeeded);
+
+    /// <summary>Gets the tasks that failed.</summary>
+    public IEnumerable<TaskOutcome> FailedTasks => Tasks.Where(t => !t.Succeeded);
+
+    /// <summary>Gets when the run started.</summary>
+    public DateTimeOffset StartTime { get; }
+
+    /// <summary>Gets when the run ended (cleanup included).</summary>
+    public DateTimeOffset EndTime { get; }
+
+    /// <summary>Gets the run's duration.</summary>
+    public TimeSpan Elapsed => EndTime - StartTime;
+
+    /// <summary>Gets the folder the outputs were downloaded into.</summary>
+    public string DownloadDirectory { get; }
+
+    /// <summary>Gets what cleanup could not delete (empty when cleanup succeeded or was not asked for).</summary>
+    public IReadOnlyList<string> CleanupFailures { get; }
+}
+
+/// <summary>What happened to one input's task.</summary>
+public sealed class TaskOutcome
+{
+    internal TaskOutcome(BatchInput input, string taskId)
+    {
+        Input = input;
+        TaskId = taskId;
+    }
+
+    /// <summary>Gets the input.</summary>
+    public BatchInput Input { get; }
+
+    /// <summary>Gets the task id (stable per input name).</summary>
+    public string TaskId { get; }
+
+    /// <summary>Gets the task's final state.</summary>
+    public BatchTaskState State { get; internal set; } = BatchTaskState.Active;
+
+    /// <summary>Gets how the task ended, once completed.</summary>
+    public TaskExecutionResult? Result { get; internal set; }
+
+    /// <summary>Gets the exit code of the last attempt.</summary>
+    public int? ExitCode { get; internal set; }
+
+    /// <summary>Gets how many times the task was retried.</summary>
+    public int RetryCount { get; internal set; }
+
+    /// <summary>Gets the node of the last attempt.</summary>
+    public string? NodeId { get; internal set; }
+
+    /// <summary>Gets when the last attempt started.</summary>
+    public DateTimeOffset? StartTime { get; internal set; }
+
+    /// <summary>Gets when the task ended.</summary>
+    public DateTimeOffset? EndTime { get; internal set; }
+
+    /// <summary>Gets why the task failed, when it did.</summary>
+    public TaskFailureInfo? FailureInfo { get; internal set; }
+
+    /// <summary>Gets the last lines of the task's stderr, when it failed.</summary>
+    public string? StderrTail { get; internal set; }
+
+    /// <summary>Gets the local paths of the downloaded output files.</summary>
+    public IReadOnlyList<string> OutputFiles { get; internal set; } = [];
+
+    /// <summary>Gets why the output could not be collected, when the task succeeded but its output did not arrive.</summary>
+    public string? OutputError { get; internal set; }
+
+    /// <summary>Gets the parsed top words, for a run with <see cref="BatchRunDefinition.ParseTopWordsOutput"/>.</summary>
+    public TopWordsOutput? TopWords { get; internal set; }
+
+    /// <summary>Gets a value indicating whether the task succeeded and its output was collected.</summary>
+    public bool Succeeded => Result == TaskExecutionResult.Success && OutputError is null;
+
+    /// <summary>A one-line description of a failure, for messages: the input, task, exit code and failure info.</summary>
+    /// <returns>The description.</returns>
+    public string DescribeFailure()
+    {
+        if (Succeeded)
+        {
+            return $"'{Input.Name}' (task '{TaskId}') succeeded.";
+        }
+
+        if (Result == TaskExecutionResult.Success)
+        {
+            return $"'{Input.Name}' (task '{TaskId}') succeeded but its output could not be collected: {OutputError}";
+        }
+
+        string exit = ExitCode is int code ? $"exit code {code}" : "no exit code";
+        string info = FailureInfo is { } f ? $"; {f.Category} {f.Code}: {f.Message}" : string.Empty;
+        string retries = RetryCount > 0 ? $" after {RetryCount} retr{(RetryCount == 1 ? "y" : "ies")}" : string.Empty;
+        return $"'{Input.Name}' (task '{TaskId}') failed with {exit}{retries}{info}";
+    }
+}
+
+/// <summary>What the task runner wrote: the top words and where it ran.</summary>
+/// <param name="Words">The top words, most frequent first.</param>
+/// <param name="NodeId">The node id line.</param>
+/// <param name="TaskId">The task id line.</param>
+/// <param name="JobId">The job id line.</param>
+/// <param name="PoolId">The pool id line.</param>
+public sealed record TopWordsOutput(IReadOnlyList<TopWord> Words, string NodeId, string TaskId, string JobId, string PoolId);
+
+/// <summary>A word and its count.</summary>
+/// <param name="Word">The word.</param>
+/// <param name="Count">Its count.</param>
+public readonly record struct TopWord(string Word, long Count);

@@ -1,0 +1,175 @@
+using TopNWords.Batch.Compute;
+using TopNWords.Batch.Storage;
+
+namespace TopNWords.Batch;
+
+/// <summary>Refuses a bad run definition before anything is created, naming every problem and what to do.</summary>
+internal static class RunDefinitionValidator
+{
+    public const int MaxTaskSlotsPerNode = 256;
+
+    public static void Validate(BatchRunDefinition definition, IBlobStorage storage, IBatchCompute compute)
+    {
+        var problems = new List<string>();
+        ValidateInputs(definition.Inputs, problems);
+        ValidateApplication(definition.Application, problems);
+        ValidatePool(definition.Pool, problems);
+        ValidateTimeouts(definition.Timeouts, problems);
+
+        if (definition.TaskArguments.Any(a => a is null))
+        {
+            problems.Add("A task argument is null.");
+        }
+
+        if (definition.RunId is not null && RunNames.ValidateRunId(definition.RunId) is { } runIdError)
+        {
+            problems.Add(runIdError);
+        }
+
+        if (definition.MaxTaskRetryCount < -1)
+        {
+            problems.Add($"MaxTaskRetryCount is {definition.MaxTaskRetryCount}; use -1 (no limit), 0 or more.");
+        }
+
+        if (definition.TaskMaxWallClockTime is { } wall && wall <= TimeSpan.Zero)
+        {
+            problems.Add($"TaskMaxWallClockTime is {wall}; it must be positive, or null for no limit.");
+        }
+
+        if (string.IsNullOrWhiteSpace(definition.OutputFilePattern))
+        {
+            problems.Add("OutputFilePattern is empty; give the pattern of the files each task writes (e.g. '*_OUTPUT*').");
+        }
+
+        if (definition.DownloadDirectory is { } download && File.Exists(download))
+        {
+            problems.Add($"DownloadDirectory '{download}' is a file; give a folder.");
+        }
+
+        if (compute.Capabilities.HasFlag(ComputeCapabilities.RemoteNodes) && !storage.Capabilities.HasFlag(StorageCapabilities.RemotelyReachableUrls))
+        {
+            problems.Add($"Compute '{compute.DisplayName}' runs tasks on other machines, but storage '{storage.DisplayName}' hands out URLs that only this machine can use. Use Azure Blob storage with Azure Batch.");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(
+                $"The run definition is invalid; nothing was created:{Environment.NewLine}- {string.Join(Environment.NewLine + "- ", problems)}",
+                nameof(definition));
+        }
+    }
+
+    private static void ValidateInputs(IReadOnlyList<BatchInput> inputs, List<string> problems)
+    {
+        if (inputs.Count == 0)
+        {
+            problems.Add("The run has no inputs. Pass at least one file, or a folder that holds files.");
+            return;
+        }
+
+        var byName = new Dictionary<string, BatchInput>(StringComparer.OrdinalIgnoreCase);
+        foreach (var input in inputs)
+        {
+            if (input is null)
+            {
+                problems.Add("An input is null.");
+                continue;
+            }
+
+            if (Directory.Exists(input.FilePath))
+            {
+                problems.Add($"Input '{input.FilePath}' is a folder; pass its files (BatchInput.FromPaths expands folders).");
+            }
+            else if (!File.Exists(input.FilePath))
+            {
+                problems.Add($"Input file '{input.FilePath}' does not exist.");
+            }
+
+            if (StorageNames.ValidateBlobName(input.Name) is { } nameError)
+            {
+                problems.Add($"Input '{input.FilePath}' cannot be stored under the name '{input.Name}': {nameError}");
+            }
+            else if (!byName.TryAdd(input.Name, input))
+            {
+                problems.Add($"Inputs '{byName[input.Name].FilePath}' and '{input.FilePath}' would both be stored as '{input.Name}'. Rename one, or give each a distinct name (new BatchInput(path, name)).");
+            }
+        }
+    }
+
+    private static void ValidateApplication(TaskApplication application, List<string> problems)
+    {
+        if (application.Name.Length > 64 || !application.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || application.Name is "." or "..")
+        {
+            problems.Add($"Application name '{application.Name}' must be 1 to 64 letters, digits, '-', '_' or '.'.");
+        }
+
+        if (application.EntryPoint.Count == 0 || string.IsNullOrEmpty(application.EntryPoint[0]))
+        {
+            problems.Add($"Application '{application.Name}' has no entry point; give the program to run, e.g. [\"dotnet\", \"{{app}}/MyTask.dll\"].");
+        }
+
+        if (application.Files.Count == 0)
+        {
+            problems.Add($"Application '{application.Name}' has no files.");
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var file in application.Files)
+        {
+            if (!File.Exists(file.LocalPath))
+            {
+                problems.Add($"Application file '{file.LocalPath}' does not exist.");
+            }
+
+            if (StorageNames.ValidateBlobName(file.RelativePath) is { } error)
+            {
+                problems.Add($"Application file path '{file.RelativePath}' is not usable: {error}");
+            }
+            else if (!seen.Add(file.RelativePath))
+            {
+                problems.Add($"Application file path '{file.RelativePath}' appears twice.");
+            }
+        }
+    }
+
+    private static void ValidatePool(PoolDefinition pool, List<string> problems)
+    {
+        if (pool.ExistingPoolId is { } existing)
+        {
+            if (!RunNames.IsValidBatchId(existing))
+            {
+                problems.Add($"Pool id '{existing}' is invalid: use 1 to 64 letters, digits, hyphens and underscores.");
+            }
+
+            return;
+        }
+
+        if (pool.NodeCount < 1)
+        {
+            problems.Add($"The pool needs at least 1 node (NodeCount is {pool.NodeCount}).");
+        }
+
+        if (pool.TaskSlotsPerNode is < 1 or > MaxTaskSlotsPerNode)
+        {
+            problems.Add($"TaskSlotsPerNode is {pool.TaskSlotsPerNode}; use 1 to {MaxTaskSlotsPerNode}.");
+        }
+    }
+
+    private static void ValidateTimeouts(WorkflowTimeouts timeouts, List<string> problems)
+    {
+        foreach (var (name, value) in new[]
+        {
+            (nameof(WorkflowTimeouts.Staging), timeouts.Staging),
+            (nameof(WorkflowTimeouts.PoolReady), timeouts.PoolReady),
+            (nameof(WorkflowTimeouts.TasksComplete), timeouts.TasksComplete),
+            (nameof(WorkflowTimeouts.Download), timeouts.Download),
+            (nameof(WorkflowTimeouts.Cleanup), timeouts.Cleanup),
+        })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                problems.Add($"Timeout {name} is {value}; it must be positive.");
+            }
+        }
+    }
+}

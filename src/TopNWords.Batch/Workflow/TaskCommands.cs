@@ -1,0 +1,97 @@
+using System.Text;
+using TopNWords.Batch.Compute;
+
+namespace TopNWords.Batch;
+
+/// <summary>
+/// Builds the start task and the task command lines. Every user-supplied value (input names, arguments)
+/// is passed as a separate, single-quoted word after a fixed <c>/bin/sh -c 'exec … "$@"'</c> script, so
+/// nothing a user supplies is ever interpreted by a shell; only the application folder is expanded there.
+/// </summary>
+internal static class TaskCommands
+{
+    /// <summary>The folder, in a task's working directory, that holds the application when the pool is the caller's.</summary>
+    public const string TaskApplicationFolder = "app";
+
+    /// <summary>The start task of the run's own pool: copies the application files into the node's shared folder.</summary>
+    public static StartTaskSpec StartTask(TaskApplication application, IEnumerable<(ApplicationFile File, Uri Url)> files)
+    {
+        string target = SharedAppFolder(application);
+        var start = new StartTaskSpec(BatchCommandLine.Join(["/bin/sh", "-c", $"mkdir -p {target} && cp -R . {target}"]))
+        {
+            WaitForSuccess = true,
+        };
+        foreach (var (file, url) in files)
+        {
+            start.ResourceFiles.Add(new ResourceFile(url, file.RelativePath));
+        }
+
+        return start;
+    }
+
+    /// <summary>The task of one input.</summary>
+    public static TaskSpec Task(BatchWorkflow.RunState run, TaskOutcome outcome)
+    {
+        var definition = run.Definition;
+        bool appPerTask = definition.Pool.ExistingPoolId is not null;
+        string inputPath = $"{BatchWorkflow.InputFolder}/{outcome.Input.Name}";
+        var arguments = definition.TaskArguments.Select(a => a
+            .Replace(BatchRunDefinition.InputPlaceholder, inputPath, StringComparison.Ordinal)
+            .Replace(BatchRunDefinition.InputNamePlaceholder, outcome.Input.Name, StringComparison.Ordinal));
+        var task = new TaskSpec(outcome.TaskId, CommandLine(definition.Application, arguments, appPerTask))
+        {
+            Constraints = new TaskConstraints
+            {
+                MaxTaskRetryCount = definition.MaxTaskRetryCount,
+                MaxWallClockTime = definition.TaskMaxWallClockTime,
+            },
+        };
+        task.ResourceFiles.Add(new ResourceFile(run.InputUrls[outcome.Input], inputPath));
+        if (appPerTask)
+        {
+            foreach (var (file, url) in run.ApplicationUrls)
+            {
+                task.ResourceFiles.Add(new ResourceFile(url, $"{TaskApplicationFolder}/{file.RelativePath}"));
+            }
+        }
+
+        task.OutputFiles.Add(new OutputFileSpec(definition.OutputFilePattern, run.OutputContainerUrl!, OutputUploadCondition.TaskSuccess)
+        {
+            Path = outcome.TaskId,
+        });
+        return task;
+    }
+
+    /// <summary>
+    /// <c>/bin/sh -c 'exec &lt;entry point&gt; "$@"' topnwords-task &lt;arguments&gt;</c>: the entry point's
+    /// <c>{app}</c> becomes the (quoted) application folder variable; the arguments stay literal.
+    /// </summary>
+    public static string CommandLine(TaskApplication application, IEnumerable<string> arguments, bool appPerTask)
+    {
+        string appFolder = appPerTask ? $"\"$AZ_BATCH_TASK_WORKING_DIR\"/{TaskApplicationFolder}" : SharedAppFolder(application);
+        var script = new StringBuilder("exec");
+        foreach (string element in application.EntryPoint)
+        {
+            script.Append(' ');
+            string[] parts = element.Split(TaskApplication.AppPlaceholder);
+            for (int i = 0; i < parts.Length; i++)
+            {
+                if (i > 0)
+                {
+                    script.Append(appFolder);
+                }
+
+                if (parts[i].Length > 0 || parts.Length == 1)
+                {
+                    script.Append(BatchCommandLine.Quote(parts[i]));
+                }
+            }
+        }
+
+        script.Append(" \"$@\"");
+        return BatchCommandLine.Join(["/bin/sh", "-c", script.ToString(), "topnwords-task", .. arguments]);
+    }
+
+    private static string SharedAppFolder(TaskApplication application) =>
+        $"\"$AZ_BATCH_NODE_SHARED_DIR\"/{BatchCommandLine.Quote(application.Name)}";
+}

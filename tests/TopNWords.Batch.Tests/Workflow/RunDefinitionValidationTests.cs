@@ -1,0 +1,162 @@
+using Moq;
+using TopNWords.Batch.Compute;
+using TopNWords.Batch.Storage;
+
+namespace TopNWords.Batch.Tests.Workflow;
+
+/// <summary>Bad input is refused before any resource is created, with a message naming the problem.</summary>
+[TestFixture]
+public class RunDefinitionValidationTests
+{
+    private WorkflowHarness _h = null!;
+
+    [SetUp]
+    public void SetUp() => _h = new WorkflowHarness();
+
+    [TearDown]
+    public void TearDown()
+    {
+        // Nothing may have been created.
+        _h.Storage.Verify(s => s.CreateContainerIfNotExistsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        _h.Compute.Verify(c => c.CreatePoolAsync(It.IsAny<PoolSpec>(), It.IsAny<CancellationToken>()), Times.Never);
+        _h.Dispose();
+    }
+
+    private string Refused(BatchRunDefinition definition)
+    {
+        var ex = Assert.ThrowsAsync<ArgumentException>(() => _h.Workflow.RunAsync(definition));
+        Assert.That(ex!.Message, Does.Contain("nothing was created"));
+        return ex.Message;
+    }
+
+    private BatchRunDefinition WithInputs(params BatchInput[] inputs)
+    {
+        var template = _h.Definition();
+        return new BatchRunDefinition(inputs, template.Application, template.TaskArguments);
+    }
+
+    [Test]
+    public void RunAsync_NoInputs_IsRefused()
+    {
+        Assert.That(Refused(WithInputs()), Does.Contain("no inputs"));
+    }
+
+    [Test]
+    public void RunAsync_MissingInputFile_IsRefusedNamingIt()
+    {
+        string missing = Path.Combine(_h.Root, "in", "missing.txt");
+
+        Assert.That(Refused(WithInputs(new BatchInput(missing))), Does.Contain(missing).And.Contain("does not exist"));
+    }
+
+    [Test]
+    public void RunAsync_InputIsAFolder_IsRefused()
+    {
+        Assert.That(Refused(WithInputs(new BatchInput(Path.Combine(_h.Root, "in")))), Does.Contain("is a folder"));
+    }
+
+    [Test]
+    public void RunAsync_TwoInputsWithTheSameStorageName_AreRefusedNamingBoth()
+    {
+        string a = Path.Combine(_h.Root, "a", "x.txt");
+        string b = Path.Combine(_h.Root, "b", "X.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(a)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(b)!);
+        File.WriteAllText(a, "a");
+        File.WriteAllText(b, "b");
+
+        Assert.That(Refused(WithInputs(new BatchInput(a), new BatchInput(b))), Does.Contain(a).And.Contain(b).And.Contain("would both be stored"));
+    }
+
+    [Test]
+    public void RunAsync_InputNameInvalidForStorage_IsRefused()
+    {
+        string file = Path.Combine(_h.Root, "in", "input1.txt");
+
+        Assert.That(Refused(WithInputs(new BatchInput(file, "../escape.txt"))), Does.Contain("../escape.txt"));
+    }
+
+    [TestCase(0, 1, "at least 1 node")]
+    [TestCase(-3, 1, "at least 1 node")]
+    [TestCase(2, 0, "TaskSlotsPerNode")]
+    [TestCase(2, 257, "TaskSlotsPerNode")]
+    public void RunAsync_InvalidPoolShape_IsRefused(int nodes, int slots, string message)
+    {
+        Assert.That(Refused(_h.Definition(d => d.Pool = new PoolDefinition { NodeCount = nodes, TaskSlotsPerNode = slots })), Does.Contain(message));
+    }
+
+    [TestCase("has space")]
+    [TestCase("semi;colon")]
+    [TestCase("a234567890123456789012345678901234567890123456789012345678901234567")]
+    public void RunAsync_InvalidExistingPoolId_IsRefused(string poolId)
+    {
+        Assert.That(Refused(_h.Definition(d => d.Pool.ExistingPoolId = poolId)), Does.Contain($"Pool id '{poolId}' is invalid"));
+    }
+
+    [TestCase("UPPER")]
+    [TestCase("a")]
+    [TestCase("double--hyphen")]
+    [TestCase("this-run-id-is-far-too-long-for-container-names")]
+    public void RunAsync_InvalidRunId_IsRefused(string runId)
+    {
+        Assert.That(Refused(_h.Definition(d => d.RunId = runId)), Does.Contain($"Run id '{runId}'"));
+    }
+
+    [Test]
+    public void RunAsync_NonPositiveTimeout_IsRefusedNamingIt()
+    {
+        Assert.That(Refused(_h.Definition(d => d.Timeouts.PoolReady = TimeSpan.Zero)), Does.Contain("PoolReady"));
+    }
+
+    [Test]
+    public void RunAsync_RemoteComputeWithLocalOnlyStorage_IsRefused()
+    {
+        _h.Compute.SetupGet(c => c.Capabilities).Returns(ComputeCapabilities.RemoteNodes | ComputeCapabilities.PosixNodes);
+        _h.Storage.SetupGet(s => s.Capabilities).Returns(StorageCapabilities.None);
+
+        Assert.That(Refused(_h.Definition()), Does.Contain("Azure Blob storage"));
+    }
+
+    [Test]
+    public void RunAsync_SeveralProblems_AreAllListed()
+    {
+        string message = Refused(_h.Definition(d =>
+        {
+            d.Pool.NodeCount = 0;
+            d.MaxTaskRetryCount = -5;
+            d.Timeouts.Download = TimeSpan.FromSeconds(-1);
+        }));
+
+        Assert.That(message, Does.Contain("at least 1 node").And.Contain("MaxTaskRetryCount").And.Contain("Download"));
+    }
+
+    [TestCase(0)]
+    [TestCase(-1)]
+    public void CreateDefinition_NumWordsBelowOne_IsRefused(int numWords)
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => WordCountJob.CreateDefinition([Path.Combine(_h.Root, "in")], numWords, _h.Definition().Application));
+
+        Assert.That(ex!.ParamName, Is.EqualTo("numWords"));
+    }
+
+    [Test]
+    public void CreateDefinition_MissingPath_IsRefusedNamingIt()
+    {
+        string missing = Path.Combine(_h.Root, "nowhere");
+
+        var ex = Assert.Throws<ArgumentException>(() => WordCountJob.CreateDefinition([missing], 3, _h.Definition().Application));
+
+        Assert.That(ex!.Message, Does.Contain(missing));
+    }
+
+    [Test]
+    public void CreateDefinition_Folder_ExpandsToItsFilesInOrder()
+    {
+        File.WriteAllText(Path.Combine(_h.Root, "in", ".hidden"), "x");
+
+        var definition = WordCountJob.CreateDefinition([Path.Combine(_h.Root, "in")], 3, _h.Definition().Application);
+
+        Assert.That(definition.Inputs.Select(i => i.Name), Is.EqualTo(new[] { "input1.txt", "input2.txt", "input3.txt" }));
+        Assert.That(definition.TaskArguments, Is.EqualTo(new[] { "--filepath", "{input}", "--numwords", "3" }));
+    }
+}

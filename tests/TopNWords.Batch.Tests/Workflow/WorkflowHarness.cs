@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Time.Testing;
+using Moq;
+using TopNWords.Batch.Compute;
+using TopNWords.Batch.Storage;
+
+namespace TopNWords.Batch.Tests.Workflow;
+
+/// <summary>
+/// A <see cref="BatchWorkflow"/> over Moq'd storage and compute that behave like a healthy service unless
+/// a test overrides a member. Time is a <see cref="ManualClock"/>: nothing sleeps for real.
+/// </summary>
+internal sealed class WorkflowHarness : IDisposable
+{
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(7);
+
+    public WorkflowHarness(int inputCount = 3)
+    {
+        Root = Directory.CreateTempSubdirectory("topnwords-workflow-").FullName;
+        Directory.CreateDirectory(Path.Combine(Root, "in"));
+        Directory.CreateDirectory(Path.Combine(Root, "app"));
+        File.WriteAllText(Path.Combine(Root, "app", "runner.dll"), "app");
+        for (int i = 1; i <= inputCount; i++)
+        {
+            File.WriteAllText(Path.Combine(Root, "in", $"input{i}.txt"), $"words {i}");
+        }
+
+        SetUpStorage();
+        SetUpCompute();
+        Workflow = new BatchWorkflow(Storage.Object, Compute.Object, new BatchWorkflowOptions { MonitorPollInterval = PollInterval }, timeProvider: Clock);
+    }
+
+    public string Root { get; }
+
+    public ManualClock Clock { get; } = new();
+
+    public Mock<IBlobStorage> Storage { get; } = new(MockBehavior.Strict);
+
+    public Mock<IBatchCompute> Compute { get; } = new(MockBehavior.Strict);
+
+    public BatchWorkflow Workflow { get; }
+
+    /// <summary>Task ids the compute has been given.</summary>
+    public ConcurrentDictionary<string, TaskSpec> Tasks { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Task ids that fail (exit code 1, stderr of 30 lines).</summary>
+    public HashSet<string> FailingInputs { get; } = [];
+
+    public List<string> DeletedContainers { get; } = [];
+
+    public string DownloadDirectory => Path.Combine(Root, "out");
+
+    public BatchRunDefinition Definition(Action<BatchRunDefinition>? configure = null)
+    {
+        var inputs = Directory.GetFiles(Path.Combine(Root, "in")).Order(StringComparer.Ordinal).Select(f => new BatchInput(f));
+        var app = TaskApplication.FromDirectory("app", Path.Combine(Root, "app"), "dotnet", "{app}/runner.dll");
+        var definition = new BatchRunDefinition(inputs, app, ["--filepath", "{input}", "--numwords", "3"])
+        {
+            DownloadDirectory = DownloadDirectory,
+            ParseTopWordsOutput = true,
+        };
+        configure?.Invoke(definition);
+        return definition;
+    }
+
+    public static string OutputText(string word) =>
+        $"Word\tCount\n------------------------------\n{word}:\t5\nand:\t2\n------------------------------\nNode: n1\nTask: t\nJob:  j\nPool: p\n";
+
+    public void Dispose() => Directory.Delete(Root, recursive: true);
+
+    private void SetUpStorage()
+    {
+        Storage.SetupGet(s => s.Capabilities).Returns(StorageCapabilities.None);
+        Storage.SetupGet(s => s.DisplayName).Returns("mock-storage");
+        Storage.Setup(s => s.CreateContainerIfNotExistsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        Storage.Setup(s => s.UploadFileAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<BlobUploadOptions?>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(BlobUploadResult.Uploaded);
+        Storage.Setup(s => s.GetBlobReadUrlAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string c, string b, DateTimeOffset _, CancellationToken _) => new Uri($"https://acct.example/{c}/{Uri.EscapeDataString(b)}?sp=r&sig=SECRETSIG"));
+        Storage.Setup(s => s.GetContainerWriteUrlAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string c, DateTimeOffset _, CancellationToken _) => new Uri($"https://acct.example/{c}?sp=cw&sig=SECRETSIG"));
+        Storage.Setup(s => s.ListBlobsAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .Returns((string c, string? prefix, CancellationToken _) => ListOutputs(prefix));
+        Storage.Setup(s => s.DownloadToFileAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Returns((string c, string blob, string destination, CancellationToken _) =>
+            {
+                File.WriteAllText(destination, OutputText(Path.GetFileName(blob).Split('_')[0]));
+                return Task.CompletedTask;
+            });
+        Storage.Setup(s => s.DeleteContainerIfExistsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string c, CancellationToken _) =>
+            {
+                lock (DeletedContainers)
+                {
+                    DeletedContainers.Add(c);
+                }
+
+                return true;
+            });
+    }
+
+    private async IAsyncEnumerable<BlobItemInfo> ListOutputs(string? prefix)
+    {
+        await Task.Yield();
+        var task = Tasks.Values.FirstOrDefault(t => prefix == t.Id + "/");
+        if (task is not null)
+        {
+            string input = task.ResourceFiles[0].FilePath.Split('/')[^1];
+            yield return new BlobItemInfo($"{task.Id}/{Path.GetFileNameWithoutExtension(input)}_OUTPUT.txt", 100, null);
+        }
+    }
+
+    private void SetUpCompute()
+    {
+        Compute.SetupGet(c => c.Capabilities).Returns(ComputeCapabilities.PosixNodes);
+        Compute.SetupGet(c => c.DisplayName).Returns("mock-compute");
+        Compute.Setup(c => c.CreatePoolAsync(It.IsAny<PoolSpec>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        Compute.Setup(c => c.GetPoolAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, CancellationToken _) => new PoolInfo(id, PoolAllocationState.Steady, 2, 2, 1, []));
+        Compute.Setup(c => c.WaitForPoolReadyAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string id, CancellationToken _) => new PoolInfo(id, PoolAllocationState.Steady, 2, 2, 1, []));
+        Compute.Setup(c => c.DeletePoolAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        Compute.Setup(c => c.CreateJobAsync(It.IsAny<JobSpec>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        Compute.Setup(c => c.DeleteJobAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        Compute.Setup(c => c.AddTasksAsync(It.IsAny<string>(), It.IsAny<IReadOnlyList<TaskSpec>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string job, IReadOnlyList<TaskSpec> specs, CancellationToken _) =>
+            {
+                foreach (var spec in specs)
+                {
+                    Tasks[spec.Id] = spec;
+                }
+
+                return new AddTasksResult(specs.Count, 0, 1);
+            });
+        Compute.Setup(c => c.GetTaskCountsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() => new TaskCounts(0, 0, Tasks.Count, Tasks.Count - FailingCount(), FailingCount()));
+        Compute.Setup(c => c.ListTasksAsync(It.IsAny<string>(), It.IsAny<TaskListQuery?>(), It.IsAny<CancellationToken>()))
+            .Returns((string job, TaskListQuery? q, CancellationToken _) => ListCompleted(Tasks.Keys.ToList()));
+        Compute.Setup(c => c.GetTaskOutputTailAsync(It.IsAny<string>(), It.IsAny<string>(), TaskOutputStream.StandardError, It.IsAny<int>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(string.Join('\n', Enumerable.Range(1, 30).Select(i => $"stderr line {i}")) + "\n");
+    }
+
+    public int FailingCount() => Tasks.Values.Count(IsFailing);
+
+    public bool IsFailing(TaskSpec spec) => FailingInputs.Any(name => spec.ResourceFiles[0].FilePath.EndsWith("/" + name, StringComparison.Ordinal));
+
+    public async IAsyncEnumerable<BatchTaskInfo> ListCompleted(IEnumerable<string> ids)
+    {
+        await Task.Yield();
+        foreach (string id in ids)
+        {
+            bool failing = IsFailing(Tasks[id]);
+            yield return new BatchTaskInfo
+            {
+                Id = id,
+                State = BatchTaskState.Completed,
+                StateTransitionTime = Clock.GetUtcNow(),
+                ExitCode = failing ? 1 : 0,
+                Result = failing ? TaskExecutionResult.Failure : TaskExecutionResult.Success,
+                FailureInfo = failing ? new TaskFailureInfo("UserError", "FailureExitCode", "The task exited with a failure code") : null,
+                RetryCount = failing ? 2 : 0,
+                NodeId = "node-1",
+                StartTime = Clock.GetUtcNow(),
+                EndTime = Clock.GetUtcNow(),
+            };
+        }
+    }
+}
+
+/// <summary>A fake clock whose tests can wait until the code under test starts a timer of a given due time, then advance it.</summary>
+internal sealed class ManualClock : FakeTimeProvider
+{
+    private readonly ConcurrentDictionary<TimeSpan, SemaphoreSlim> _timers = new();
+
+    public ManualClock()
+        : base(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero))
+    {
+    }
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = base.CreateTimer(callback, state, dueTime, period);
+        _timers.GetOrAdd(dueTime, _ => new SemaphoreSlim(0)).Release();
+        return timer;
+    }
+
+    /// <summary>Waits (bounded in real time, as a safety net) until a timer with <paramref name="dueTime"/> was created.</summary>
+    public async Task WaitForTimerAsync(TimeSpan dueTime)
+    {
+        if (!await Timers(dueTime).WaitAsync(TimeSpan.FromSeconds(30)))
+        {
+            Assert.Fail($"No timer of {dueTime} was started by the code under test.");
+        }
+    }
+
+    /// <summary>Advances time each time the code under test starts waiting <paramref name="interval"/>, until <paramref name="until"/> completes.</summary>
+    public async Task PumpAsync(Task until, TimeSpan interval)
+    {
+        using var stop = new CancellationTokenSource();
+        while (true)
+        {
+            var next = Timers(interval).WaitAsync(TimeSpan.FromSeconds(30), stop.Token);
+            if (await Task.WhenAny(until, next) == until)
+            {
+                await stop.CancelAsync();
+                return;
+            }
+
+            if (!await next)
+            {
+                Assert.Fail($"The code under test neither finished nor waited {interval} again.");
+            }
+
+            Advance(interval);
+        }
+    }
+
+    private SemaphoreSlim Timers(TimeSpan dueTime) => _timers.GetOrAdd(dueTime, _ => new SemaphoreSlim(0));
+}
