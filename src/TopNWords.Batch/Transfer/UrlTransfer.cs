@@ -235,7 +235,8 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
     /// <summary>Writes to a temporary file beside the destination and renames it into place, so no partial file is ever seen.</summary>
     private static async Task WriteAtomicallyAsync(Stream content, string destination, CancellationToken cancellationToken)
     {
-        string temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(destination))!, $".{Path.GetFileName(destination)}.{Guid.NewGuid():N}.partial");
+        // A short name whatever the destination's length; local folder storage hides this shape from listings.
+        string temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(destination))!, $".transfer.{Guid.NewGuid():N}.partial");
         try
         {
             var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
@@ -269,9 +270,10 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
                 {
                     permissions = value;
                 }
-                else if (key == "se" && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var e))
+                else if (key == "se")
                 {
-                    expiresOn = e;
+                    // Fail closed: an expiry that cannot be read counts as already passed.
+                    expiresOn = DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var e) ? e : DateTimeOffset.MinValue;
                 }
             }
 

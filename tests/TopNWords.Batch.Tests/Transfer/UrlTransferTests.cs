@@ -105,6 +105,29 @@ public class UrlTransferTests
     }
 
     [Test]
+    public void DownloadAsync_UnreadableExpiry_IsTreatedAsExpired()
+    {
+        File.WriteAllText(Path.Combine(_root, "in.txt"), "hello");
+
+        var ex = Assert.ThrowsAsync<UrlTransferException>(() => _transfer.DownloadAsync(FileUrl("in.txt", "sp=r&se=not-a-date"), Path.Combine(_root, "copy.txt")));
+
+        Assert.That(ex!.Kind, Is.EqualTo(UrlTransferErrorKind.Forbidden));
+    }
+
+    [Test]
+    public async Task UploadAsync_VeryLongBlobName_Works()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "out"));
+        string source = Path.Combine(_root, "src.txt");
+        File.WriteAllText(source, "data");
+        string name = new string('n', 240) + ".txt";
+
+        await _transfer.UploadAsync(FileUrl("out", "sp=cw"), name, source);
+
+        Assert.That(File.ReadAllText(Path.Combine(_root, "out", name)), Is.EqualTo("data"));
+    }
+
+    [Test]
     public void BlobUrl_EscapesEachSegmentAndKeepsTheQuery()
     {
         var url = UrlTransfer.BlobUrl(new Uri("https://a.blob.core.windows.net/out?sv=x&sp=cw&sig=s"), "t 1/é#.txt");
