@@ -51,15 +51,8 @@ public class BatchClientOptions : ClientOptions
 
         RetryPolicy = new BatchRetryPolicy(Retry, _timeProvider);
 
-        foreach (string header in BatchDiagnostics.SafeHeaderNames)
-        {
-            Diagnostics.LoggedHeaderNames.Add(header);
-        }
-
-        foreach (string parameter in BatchDiagnostics.SafeQueryParameters)
-        {
-            Diagnostics.LoggedQueryParameters.Add(parameter);
-        }
+        AddMissing(Diagnostics.LoggedHeaderNames, BatchDiagnostics.SafeHeaderNames);
+        AddMissing(Diagnostics.LoggedQueryParameters, BatchDiagnostics.SafeQueryParameters);
     }
 
     /// <summary>Gets the service version the client calls.</summary>
@@ -91,4 +84,15 @@ public class BatchClientOptions : ClientOptions
         ServiceVersion.V2025_06_01_21_0 => "2025-06-01.21.0",
         _ => throw new NotSupportedException($"The Azure Batch service version {Version} is not supported."),
     };
+
+    private static void AddMissing(IList<string> allowed, IEnumerable<string> names)
+    {
+        foreach (string name in names)
+        {
+            if (!allowed.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                allowed.Add(name);
+            }
+        }
+    }
 }

@@ -31,7 +31,12 @@ public class BatchClientOptionsTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(options.Diagnostics.LoggedHeaderNames, Does.Contain("ocp-date").And.Contain("request-id").And.Contain("client-request-id"));
+            foreach (string header in new[] { "ocp-date", "request-id", "client-request-id", "retry-after-ms", "ocp-batch-file-isdirectory" })
+            {
+                Assert.That(options.Diagnostics.LoggedHeaderNames, Has.Some.EqualTo(header).IgnoreCase);
+            }
+
+            Assert.That(options.Diagnostics.LoggedHeaderNames, Is.Unique.IgnoreCase, "no duplicates added");
             Assert.That(options.Diagnostics.LoggedHeaderNames, Has.None.EqualTo("Authorization").IgnoreCase);
             Assert.That(options.Diagnostics.LoggedQueryParameters, Does.Contain("api-version").And.Contain("$filter"));
             Assert.That(options.Diagnostics.LoggedQueryParameters, Has.None.EqualTo("sig").IgnoreCase);
