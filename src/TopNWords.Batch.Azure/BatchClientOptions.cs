@@ -1,0 +1,98 @@
+using Azure.Core;
+using TopNWords.Batch.Azure.BatchRest;
+
+namespace TopNWords.Batch.Azure;
+
+/// <summary>
+/// Options for the Azure Batch data-plane client: service version, transport, retries, diagnostics and time.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Retries follow <see cref="ClientOptions.Retry"/> (<see cref="RetryOptions.MaxRetries"/>,
+/// <see cref="RetryOptions.Delay"/>, <see cref="RetryOptions.MaxDelay"/>, <see cref="RetryOptions.Mode"/>):
+/// 408, 429, 500, 502, 503, 504 and network failures are retried with exponential backoff that honours
+/// <c>Retry-After</c> and <c>retry-after-ms</c>; no other status is retried. The default
+/// <see cref="ClientOptions.RetryPolicy"/> is the client's own policy, which waits through
+/// <see cref="TimeProvider"/>; replacing it replaces the only retry layer.
+/// </para>
+/// <para>
+/// HTTP logging (Azure.Core's event source) never records the <c>Authorization</c> header or SAS
+/// signatures: only the headers and query parameters in <see cref="DiagnosticsOptions.LoggedHeaderNames"/> and
+/// <see cref="DiagnosticsOptions.LoggedQueryParameters"/> are written, and <c>sig</c> is not one of them.
+/// Request bodies (which carry the SAS URLs of resource files and output containers) are logged only if
+/// <see cref="DiagnosticsOptions.IsLoggingContentEnabled"/> is turned on; leave it off outside local debugging.
+/// </para>
+/// </remarks>
+public class BatchClientOptions : ClientOptions
+{
+    private const ServiceVersion LatestVersion = ServiceVersion.V2025_06_01_21_0;
+
+    private TimeProvider _timeProvider = TimeProvider.System;
+
+    /// <summary>The versions of the Azure Batch data-plane REST API that this client supports.</summary>
+    public enum ServiceVersion
+    {
+        /// <summary>The <c>2025-06-01.21.0</c> version of the Azure Batch data-plane REST API.</summary>
+#pragma warning disable CA1707 // Identifiers should not contain underscores: Azure SDK naming for service versions.
+        V2025_06_01_21_0 = 1,
+#pragma warning restore CA1707
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="BatchClientOptions"/> class.</summary>
+    /// <param name="version">The service version to call. The default value is the latest version the client supports.</param>
+    /// <exception cref="NotSupportedException"><paramref name="version"/> is not a known version.</exception>
+    public BatchClientOptions(ServiceVersion version = LatestVersion)
+    {
+        Version = version switch
+        {
+            ServiceVersion.V2025_06_01_21_0 => version,
+            _ => throw new NotSupportedException($"The Azure Batch service version {version} is not supported."),
+        };
+
+        RetryPolicy = new BatchRetryPolicy(Retry, _timeProvider);
+
+        AddMissing(Diagnostics.LoggedHeaderNames, BatchDiagnostics.SafeHeaderNames);
+        AddMissing(Diagnostics.LoggedQueryParameters, BatchDiagnostics.SafeQueryParameters);
+    }
+
+    /// <summary>Gets the service version the client calls.</summary>
+    /// <value>The default value is <see cref="ServiceVersion.V2025_06_01_21_0"/>.</value>
+    public ServiceVersion Version { get; }
+
+    /// <summary>
+    /// Gets or sets the time source: the <c>ocp-date</c> of Shared Key requests and the waits between retries.
+    /// Set it before creating a client.
+    /// </summary>
+    /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public TimeProvider TimeProvider
+    {
+        get => _timeProvider;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _timeProvider = value;
+            if (RetryPolicy is BatchRetryPolicy)
+            {
+                RetryPolicy = new BatchRetryPolicy(Retry, value);
+            }
+        }
+    }
+
+    internal string ApiVersion => Version switch
+    {
+        ServiceVersion.V2025_06_01_21_0 => "2025-06-01.21.0",
+        _ => throw new NotSupportedException($"The Azure Batch service version {Version} is not supported."),
+    };
+
+    private static void AddMissing(IList<string> allowed, IEnumerable<string> names)
+    {
+        foreach (string name in names)
+        {
+            if (!allowed.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                allowed.Add(name);
+            }
+        }
+    }
+}
