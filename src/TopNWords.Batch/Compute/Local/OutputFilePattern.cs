@@ -83,7 +83,7 @@ internal sealed class OutputFilePattern
             }
         }
 
-        if (wild.Count == 0 && (fixedSegments.Count == 0 || fixedSegments[^1] == ".."))
+        if (wild.Count == 0 && (fixedSegments.Count == 0 || fixedSegments[^1] == ".." || pattern.EndsWith('/')))
         {
             throw new FormatException($"Output file pattern '{pattern}' names a folder, not files; add a file name or a wildcard such as '/*'.");
         }
