@@ -619,8 +619,6 @@ public sealed partial class LocalProcessCompute
             }
 
             retry = task.RetryCount;
-            task.StartTime = _time.GetUtcNow();
-            SetTaskStateLocked(task, BatchTaskState.Running);
         }
 
         var environment = BuildEnvironment(node, taskDirectory, workingDirectory, jobId, definition.Id, retry, definition.Environment);
@@ -633,7 +631,7 @@ public sealed partial class LocalProcessCompute
         try
         {
             var launch = new ProcessLaunch(program, [.. definition.Arguments.Skip(1)], workingDirectory, environment, Path.Combine(taskDirectory, "stdout.txt"), Path.Combine(taskDirectory, "stderr.txt"));
-            var outcome = await _runner.RunAsync(launch, definition.MaxWallClockTime, pid => LocalComputeLog.TaskStarted(_logger, jobId, definition.Id, node.Id, pid, retry), stop).ConfigureAwait(false);
+            var outcome = await _runner.RunAsync(launch, definition.MaxWallClockTime, pid => OnTaskProcessStarted(task, node, pid, retry), stop).ConfigureAwait(false);
             if (outcome.Stopped)
             {
                 StopReason? reason;
@@ -664,6 +662,18 @@ public sealed partial class LocalProcessCompute
         {
             return new Attempt(AttemptKind.Failed, null, new TaskFailureInfo(UserError, "CommandLaunchFailed", $"The program '{definition.Arguments[0]}' of {what} could not be started: {ex.Message}"));
         }
+    }
+
+    /// <summary>The task is <see cref="BatchTaskState.Running"/> from the moment its process runs (and its wall clock ticks).</summary>
+    private void OnTaskProcessStarted(TaskEntry task, NodeEntry node, int processId, int retry)
+    {
+        lock (_gate)
+        {
+            task.StartTime = _time.GetUtcNow();
+            SetTaskStateLocked(task, BatchTaskState.Running);
+        }
+
+        LocalComputeLog.TaskStarted(_logger, task.Job.Id, task.Definition.Id, node.Id, processId, retry);
     }
 
     private async Task<Completion> CompleteAttemptAsync(TaskEntry task, Attempt attempt, CancellationToken stop)

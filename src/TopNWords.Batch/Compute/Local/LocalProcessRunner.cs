@@ -87,7 +87,7 @@ internal sealed class LocalProcessRunner
     /// <summary>Starts the process and waits until it ends, killing it (with every process it started) at the wall-clock limit or when <paramref name="stop"/> fires.</summary>
     /// <param name="launch">What to start.</param>
     /// <param name="maxWallClockTime">The wall-clock limit, or <see langword="null"/>.</param>
-    /// <param name="onStarted">Called with the process id once it runs.</param>
+    /// <param name="onStarted">Called with the process id once it runs and its wall clock is ticking.</param>
     /// <param name="stop">Kills the process.</param>
     /// <returns>How it ended.</returns>
     /// <exception cref="Win32Exception">The program could not be started.</exception>
@@ -150,8 +150,8 @@ internal sealed class LocalProcessRunner
                 // the process exited already
             }
 
-            onStarted?.Invoke(pid);
             using var wallClock = maxWallClockTime is { } limit ? new CancellationTokenSource(limit, _timeProvider) : null;
+            onStarted?.Invoke(pid); // after the wall clock started: whoever sees the process running sees it timed
             using var linked = wallClock is null ? null : CancellationTokenSource.CreateLinkedTokenSource(stop, wallClock.Token);
             try
             {
