@@ -162,6 +162,7 @@ public sealed partial class LocalProcessCompute
             Directory.CreateDirectory(node.SharedDirectory);
             Directory.CreateDirectory(node.StartupDirectory);
             Directory.CreateDirectory(node.WorkItemsDirectory);
+            Task? boot = null;
             lock (_gate)
             {
                 if (stop.IsCancellationRequested)
@@ -175,12 +176,17 @@ public sealed partial class LocalProcessCompute
                     pool.Allocation = PoolAllocationState.Steady;
                 }
 
+                if (_nodeStartupDelay > TimeSpan.Zero)
+                {
+                    boot = Task.Delay(_nodeStartupDelay, _time, stop); // timed from the moment the node is seen Starting
+                }
+
                 SetNodeStateLocked(node, ComputeNodeState.Starting);
             }
 
-            if (_nodeStartupDelay > TimeSpan.Zero)
+            if (boot is not null)
             {
-                await Task.Delay(_nodeStartupDelay, _time, stop).ConfigureAwait(false);
+                await boot.ConfigureAwait(false);
             }
 
             switch (_nodeFaults?.Invoke(pool.Id, node.Id) ?? LocalNodeFault.None)

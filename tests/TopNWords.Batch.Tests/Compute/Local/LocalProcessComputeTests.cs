@@ -369,6 +369,83 @@ public class LocalProcessComputeTests
     }
 
     [Test]
+    public async Task NodeStartupDelay_KeepsNodesStarting_AndCancellingTheWaitCancelsOnlyTheWait()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
+        await using var compute = CreateCompute(new LocalProcessComputeOptions { TimeProvider = time, NodeStartupDelay = TimeSpan.FromMinutes(5) });
+        await compute.CreatePoolAsync(new PoolSpec("booting", 2));
+        await WaitUntilAsync(async () => (await compute.ListNodesAsync("booting")).All(n => n.State == ComputeNodeState.Starting));
+
+        using var cancelled = new CancellationTokenSource();
+        var wait = compute.WaitForPoolReadyAsync("booting", cancelled.Token);
+        await cancelled.CancelAsync();
+        Assert.That(() => wait, Throws.InstanceOf<OperationCanceledException>());
+
+        time.Advance(TimeSpan.FromMinutes(5));
+        await WaitUntilAsync(async () => (await compute.ListNodesAsync("booting")).All(n => n.State == ComputeNodeState.Idle));
+        Assert.That((await compute.GetPoolAsync("booting"))!.AllocationState, Is.EqualTo(PoolAllocationState.Steady));
+    }
+
+    [Test]
+    public async Task ListTasksAsync_StateChangedSince_ListsOnlyTasksThatChangedFromThen()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
+        await using var compute = CreateCompute(new LocalProcessComputeOptions { TimeProvider = time });
+        await compute.CreatePoolAsync(new PoolSpec("clock", 1));
+        await compute.CreateJobAsync(new JobSpec("job", "clock"));
+        await compute.AddTasksAsync("job", [new TaskSpec("early", Sh("exit 0"))]);
+        await WaitUntilAsync(async () => (await compute.GetTaskAsync("job", "early"))!.State == BatchTaskState.Completed);
+        time.Advance(TimeSpan.FromMinutes(1));
+        var since = time.GetUtcNow();
+        await compute.AddTasksAsync("job", [new TaskSpec("late", Sh("exit 0"))]);
+        await WaitUntilAsync(async () => (await compute.GetTaskAsync("job", "late"))!.State == BatchTaskState.Completed);
+
+        var listed = new List<string>();
+        await foreach (var task in compute.ListTasksAsync("job", new TaskListQuery { StateChangedSince = since }))
+        {
+            listed.Add(task.Id);
+        }
+
+        Assert.That(listed, Is.EqualTo(new[] { "late" }));
+        Assert.That((await compute.GetTaskAsync("job", "late"))!.StateTransitionTime, Is.EqualTo(since));
+    }
+
+    [Test]
+    public async Task StartTask_FailingWithRetries_IsRunOncePlusItsRetriesThenFailsTheNode()
+    {
+        var startTask = new StartTaskSpec(Sh("""echo run >> "$AZ_BATCH_NODE_SHARED_DIR/runs"; echo "retry=$AZ_BATCH_TASK_RETRY_COUNT" >&2; exit 2""")) { MaxTaskRetryCount = 2 };
+        await _compute.CreatePoolAsync(new PoolSpec("retrying", 1) { StartTask = startTask });
+
+        using var deadline = new CancellationTokenSource(Deadline);
+        var ex = Assert.ThrowsAsync<PoolNotReadyException>(() => _compute.WaitForPoolReadyAsync("retrying", deadline.Token));
+
+        var node = (await _compute.ListNodesAsync("retrying")).Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(node.StartTask?.RetryCount, Is.EqualTo(2));
+            Assert.That(node.StartTask?.FailureInfo?.Code, Is.EqualTo("FailureExitCode"));
+            Assert.That(File.ReadAllLines(Path.Combine(_compute.GetNodeDirectory("retrying", node.Id)!, "shared", "runs")), Has.Length.EqualTo(3));
+            Assert.That(ex!.Nodes.Single().StartTaskStderrTail, Does.Contain("retry=2"));
+        });
+    }
+
+    [Test]
+    public async Task StartTask_NotWaitedFor_FailureLeavesTheNodeUsable()
+    {
+        var startTask = new StartTaskSpec(Sh("exit 5")) { WaitForSuccess = false };
+        await CreateReadyPoolAsync("lenient", startTask: startTask);
+        await _compute.CreateJobAsync(new JobSpec("job", "lenient"));
+
+        var info = await RunTaskAsync("job", new TaskSpec("runs-anyway", Sh("exit 0")));
+        await WaitUntilAsync(async () => (await _compute.ListNodesAsync("lenient")).Single().StartTask is { IsCompleted: true });
+
+        var node = (await _compute.ListNodesAsync("lenient")).Single();
+        Assert.That(info.Result, Is.EqualTo(TaskExecutionResult.Success));
+        Assert.That(node.State, Is.EqualTo(ComputeNodeState.Idle));
+        Assert.That((node.StartTask!.ExitCode, node.StartTask.FailureInfo?.Code), Is.EqualTo(((int?)5, "FailureExitCode")));
+    }
+
+    [Test]
     public async Task Task_LeavingABackgroundProcessBehind_CompletesAndTheProcessIsKilled()
     {
         if (!_compute.UsesProcessGroups)
