@@ -232,7 +232,7 @@ public class LocalProcessComputeTests
         await own.DisposeAsync();
 
         Assert.That(Directory.Exists(ownRoot), Is.False);
-        await _compute.CreatePoolAsync(new PoolSpec("kept", 1));
+        await CreateReadyPoolAsync("kept");
         await _compute.DisposeAsync();
         Assert.That(Directory.Exists(Path.Combine(_compute.RootPath, "pools", "kept")), Is.True);
     }
