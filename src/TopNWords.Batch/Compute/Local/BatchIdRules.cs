@@ -1,0 +1,50 @@
+namespace TopNWords.Batch.Compute.Local;
+
+/// <summary>Azure Batch's rules for pool, job and task ids.</summary>
+internal static class BatchIdRules
+{
+    /// <summary>The longest id Batch accepts.</summary>
+    public const int MaxLength = 64;
+
+    /// <summary>Batch's error code for a property value it refuses.</summary>
+    public const string InvalidPropertyValue = "InvalidPropertyValue";
+
+    /// <summary>Checks an id: 1 to 64 ASCII letters, digits, hyphens and underscores.</summary>
+    /// <param name="kind">What the id names ("pool", "job", "task"), for the message.</param>
+    /// <param name="id">The id.</param>
+    /// <returns><see langword="null"/> when valid; otherwise why not.</returns>
+    public static string? Validate(string kind, string? id)
+    {
+        if (string.IsNullOrEmpty(id))
+        {
+            return $"A {kind} id must not be empty.";
+        }
+
+        if (id.Length > MaxLength)
+        {
+            return $"The {kind} id '{id[..16]}…' is {id.Length} characters long; the limit is {MaxLength}.";
+        }
+
+        foreach (char c in id)
+        {
+            if (!(c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '-' or '_'))
+            {
+                return $"The {kind} id '{id}' may only contain letters, digits, hyphens and underscores (found U+{(int)c:X4}).";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Throws <see cref="BatchComputeException"/> (<see cref="BatchComputeErrorKind.InvalidRequest"/>) for an invalid id.</summary>
+    /// <param name="kind">What the id names.</param>
+    /// <param name="id">The id.</param>
+    public static void ThrowIfInvalid(string kind, string id)
+    {
+        string? error = Validate(kind, id);
+        if (error is not null)
+        {
+            throw new BatchComputeException(BatchComputeErrorKind.InvalidRequest, error + " Choose an id of 1 to 64 letters, digits, hyphens and underscores.", id, InvalidPropertyValue);
+        }
+    }
+}

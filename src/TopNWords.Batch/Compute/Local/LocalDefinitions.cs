@@ -1,0 +1,193 @@
+using TopNWords.Batch.Storage;
+
+namespace TopNWords.Batch.Compute.Local;
+
+/// <summary>An output file spec, validated and frozen.</summary>
+/// <param name="Pattern">The parsed pattern.</param>
+/// <param name="ContainerUrl">The container URL (a secret: never logged whole).</param>
+/// <param name="Condition">When to upload.</param>
+/// <param name="Path">The blob name or virtual folder.</param>
+internal sealed record OutputFileDefinition(OutputFilePattern Pattern, Uri ContainerUrl, OutputUploadCondition Condition, string? Path);
+
+/// <summary>What a task or start task runs, validated and frozen (specs are mutable; these are not).</summary>
+/// <param name="Arguments">The command line split into words; the first is the program.</param>
+/// <param name="ResourceFiles">The resource files.</param>
+/// <param name="Environment">The spec's environment settings.</param>
+internal record CommandDefinition(IReadOnlyList<string> Arguments, IReadOnlyList<ResourceFile> ResourceFiles, IReadOnlyList<KeyValuePair<string, string>> Environment)
+{
+    /// <summary>Wall-clock limits at or past this are no limit (timers cannot wait longer).</summary>
+    internal static readonly TimeSpan LongestWallClockLimit = TimeSpan.FromDays(45);
+
+    /// <summary>Splits and checks a command line.</summary>
+    protected static IReadOnlyList<string>? SplitCommandLine(string commandLine, List<string> errors)
+    {
+        try
+        {
+            var words = BatchCommandLine.Split(commandLine);
+            if (words.Count == 0 || words[0].Length == 0)
+            {
+                errors.Add("The command line names no program.");
+                return null;
+            }
+
+            return words;
+        }
+        catch (FormatException ex)
+        {
+            errors.Add(ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Copies and checks resource files (their paths are checked when they are fetched, as Batch does).</summary>
+    protected static ResourceFile[] CopyResourceFiles(IEnumerable<ResourceFile> files, List<string> errors)
+    {
+        var copy = files.ToArray();
+        for (int i = 0; i < copy.Length; i++)
+        {
+            if (copy[i] is null || copy[i].HttpUrl is null || copy[i].FilePath is null)
+            {
+                errors.Add($"Resource file {i} has no URL or no file path.");
+            }
+        }
+
+        return copy;
+    }
+
+    /// <summary>Copies and checks environment settings.</summary>
+    protected static KeyValuePair<string, string>[] CopyEnvironment(IDictionary<string, string> settings, List<string> errors)
+    {
+        var copy = settings.ToArray();
+        foreach (var (name, value) in copy)
+        {
+            if (string.IsNullOrEmpty(name) || name.AsSpan().IndexOfAny('=', '\0') >= 0)
+            {
+                errors.Add($"Environment variable name '{name}' is empty or contains '=' or NUL.");
+            }
+            else if (value is null || value.Contains('\0', StringComparison.Ordinal))
+            {
+                errors.Add($"Environment variable '{name}' has no value or contains NUL.");
+            }
+        }
+
+        return copy;
+    }
+
+    /// <summary>Checks a retry count: -1 (no limit) or more.</summary>
+    protected static void CheckRetryCount(int maxTaskRetryCount, List<string> errors)
+    {
+        if (maxTaskRetryCount < -1)
+        {
+            errors.Add($"MaxTaskRetryCount is {maxTaskRetryCount}; use -1 (no limit), 0 or more.");
+        }
+    }
+}
+
+/// <summary>A task, validated and frozen.</summary>
+internal sealed record TaskDefinition(
+    string Id,
+    IReadOnlyList<string> Arguments,
+    IReadOnlyList<ResourceFile> ResourceFiles,
+    IReadOnlyList<KeyValuePair<string, string>> Environment,
+    IReadOnlyList<OutputFileDefinition> OutputFiles,
+    TimeSpan? MaxWallClockTime,
+    int MaxTaskRetryCount)
+    : CommandDefinition(Arguments, ResourceFiles, Environment)
+{
+    /// <summary>Validates a task spec and freezes it.</summary>
+    /// <param name="spec">The spec.</param>
+    /// <param name="error">Why the spec is refused.</param>
+    /// <returns>The definition, or <see langword="null"/> when refused.</returns>
+    public static TaskDefinition? TryCreate(TaskSpec spec, out string? error)
+    {
+        var errors = new List<string>();
+        string? idError = BatchIdRules.Validate("task", spec.Id);
+        if (idError is not null)
+        {
+            errors.Add(idError);
+        }
+
+        var arguments = SplitCommandLine(spec.CommandLine, errors);
+        var resourceFiles = CopyResourceFiles(spec.ResourceFiles, errors);
+        var environment = CopyEnvironment(spec.EnvironmentSettings, errors);
+        var outputs = new List<OutputFileDefinition>();
+        foreach (var output in spec.OutputFiles)
+        {
+            if (output is null)
+            {
+                errors.Add("An output file is null.");
+                continue;
+            }
+
+            try
+            {
+                var pattern = OutputFilePattern.Parse(output.FilePattern);
+                string? path = string.IsNullOrEmpty(output.Path) ? null : output.Path;
+                string? pathError = path is null ? null : StorageNames.ValidateBlobName(pattern.HasWildcards ? path.TrimEnd('/') : path);
+                if (pathError is not null)
+                {
+                    errors.Add($"Output file '{output.FilePattern}': {pathError}");
+                }
+
+                outputs.Add(new OutputFileDefinition(pattern, output.ContainerUrl, output.UploadCondition, path));
+            }
+            catch (FormatException ex)
+            {
+                errors.Add(ex.Message);
+            }
+        }
+
+        var constraints = spec.Constraints;
+        TimeSpan? wallClock = constraints?.MaxWallClockTime;
+        if (wallClock is { } limit && limit <= TimeSpan.Zero)
+        {
+            errors.Add($"MaxWallClockTime is {limit}; it must be positive.");
+        }
+        else if (wallClock >= LongestWallClockLimit)
+        {
+            wallClock = null;
+        }
+
+        int retries = constraints?.MaxTaskRetryCount ?? 0;
+        CheckRetryCount(retries, errors);
+        if (errors.Count > 0 || arguments is null)
+        {
+            error = string.Join(" ", errors);
+            return null;
+        }
+
+        error = null;
+        return new TaskDefinition(spec.Id, arguments, resourceFiles, environment, outputs, wallClock, retries);
+    }
+}
+
+/// <summary>A start task, validated and frozen.</summary>
+internal sealed record StartTaskDefinition(
+    IReadOnlyList<string> Arguments,
+    IReadOnlyList<ResourceFile> ResourceFiles,
+    IReadOnlyList<KeyValuePair<string, string>> Environment,
+    bool WaitForSuccess,
+    int MaxTaskRetryCount)
+    : CommandDefinition(Arguments, ResourceFiles, Environment)
+{
+    /// <summary>Validates a start task spec and freezes it.</summary>
+    /// <param name="spec">The spec.</param>
+    /// <param name="error">Why the spec is refused.</param>
+    /// <returns>The definition, or <see langword="null"/> when refused.</returns>
+    public static StartTaskDefinition? TryCreate(StartTaskSpec spec, out string? error)
+    {
+        var errors = new List<string>();
+        var arguments = SplitCommandLine(spec.CommandLine, errors);
+        var resourceFiles = CopyResourceFiles(spec.ResourceFiles, errors);
+        var environment = CopyEnvironment(spec.EnvironmentSettings, errors);
+        CheckRetryCount(spec.MaxTaskRetryCount, errors);
+        if (errors.Count > 0 || arguments is null)
+        {
+            error = string.Join(" ", errors);
+            return null;
+        }
+
+        error = null;
+        return new StartTaskDefinition(arguments, resourceFiles, environment, spec.WaitForSuccess, spec.MaxTaskRetryCount);
+    }
+}

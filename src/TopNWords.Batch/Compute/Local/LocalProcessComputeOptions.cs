@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Logging;
+using TopNWords.Batch.Transfer;
+
+namespace TopNWords.Batch.Compute.Local;
+
+/// <summary>Options of <see cref="LocalProcessCompute"/>.</summary>
+public sealed class LocalProcessComputeOptions
+{
+    /// <summary>
+    /// Gets or sets the folder that holds the pools' node folders
+    /// (<c>&lt;root&gt;/pools/&lt;poolId&gt;/nodes/&lt;nodeId&gt;/</c>). It is created when missing.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: a new folder under the temporary directory.</value>
+    public string? RootPath { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the root folder is deleted when the compute is disposed.</summary>
+    /// <value>The default value is <see langword="null"/>: deleted only when <see cref="RootPath"/> was not set (the compute created it).</value>
+    public bool? DeleteRootOnDispose { get; set; }
+
+    /// <summary>Gets or sets the clock for state times, wall-clock limits and waits.</summary>
+    /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Gets or sets how resource files are fetched and output files uploaded.</summary>
+    /// <value>The default value is <see langword="null"/>: a new <see cref="Transfer.UrlTransfer"/> (with <see cref="TimeProvider"/>), disposed with the compute.</value>
+    public IUrlTransfer? UrlTransfer { get; set; }
+
+    /// <summary>Gets or sets the logger factory, used when <see cref="Logger"/> is not set.</summary>
+    /// <value>The default value is <see langword="null"/>: no logging unless <see cref="Logger"/> is set.</value>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Gets or sets the logger.</summary>
+    /// <value>The default value is <see langword="null"/>: a logger from <see cref="LoggerFactory"/>, or none.</value>
+    public ILogger? Logger { get; set; }
+
+    /// <summary>Gets or sets how often <see cref="LocalProcessCompute.WaitForPoolReadyAsync"/> looks at the pool's nodes.</summary>
+    /// <value>The default value is 250 milliseconds.</value>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Gets or sets a simulated boot time: how long each node stays <see cref="ComputeNodeState.Starting"/> before its start task runs.</summary>
+    /// <value>The default value is <see cref="TimeSpan.Zero"/>.</value>
+    public TimeSpan NodeStartupDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Gets or sets how long, after a task's process has exited, its output is still copied to
+    /// <c>stdout.txt</c>/<c>stderr.txt</c> while a process it detached (outside its process group) holds it open.
+    /// </summary>
+    /// <value>The default value is 5 seconds.</value>
+    public TimeSpan OutputDrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Gets or sets a hook, for hosts and tests, that decides for each node as it starts whether it fails
+    /// (arguments: pool id, node id).
+    /// </summary>
+    internal Func<string, string, LocalNodeFault>? NodeFaultInjector { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether, on Linux, each process starts in its own process group (through <c>setsid</c>).</summary>
+    internal bool UseProcessGroups { get; set; } = true;
+}

@@ -1,0 +1,275 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace TopNWords.Batch.Compute.Local;
+
+/// <summary>What to start: a program (already resolved), its arguments, where, and with which environment.</summary>
+/// <param name="Program">The program's full path.</param>
+/// <param name="Arguments">The arguments after the program.</param>
+/// <param name="WorkingDirectory">The working directory.</param>
+/// <param name="Environment">The whole environment of the process.</param>
+/// <param name="StdoutPath">The file standard output is streamed to (replaced).</param>
+/// <param name="StderrPath">The file standard error is streamed to (replaced).</param>
+internal sealed record ProcessLaunch(
+    string Program,
+    IReadOnlyList<string> Arguments,
+    string WorkingDirectory,
+    IReadOnlyDictionary<string, string> Environment,
+    string StdoutPath,
+    string StderrPath);
+
+/// <summary>How a process ended.</summary>
+/// <param name="ProcessId">Its id.</param>
+/// <param name="ExitCode">Its exit code (128 + signal when a signal ended it).</param>
+/// <param name="TimedOut">Whether it was killed because it ran past its wall-clock limit.</param>
+/// <param name="Stopped">Whether it was killed because the caller's stop token fired.</param>
+internal readonly record struct ProcessOutcome(int ProcessId, int ExitCode, bool TimedOut, bool Stopped);
+
+/// <summary>
+/// Runs one program as Batch runs a task's command line: directly (no shell), stdin closed, stdout and stderr
+/// streamed to files. On Linux each process starts in its own process group (through <c>setsid</c>), so
+/// that killing it reaches every process it started, even those orphaned by their parent's exit; elsewhere
+/// the process tree is killed.
+/// </summary>
+internal sealed class LocalProcessRunner
+{
+    private readonly TimeProvider _timeProvider;
+    private readonly TimeSpan _drainTimeout;
+    private readonly string? _setsid;
+
+    public LocalProcessRunner(TimeProvider timeProvider, TimeSpan drainTimeout, bool useProcessGroups)
+    {
+        _timeProvider = timeProvider;
+        _drainTimeout = drainTimeout;
+        _setsid = useProcessGroups && OperatingSystem.IsLinux() && PosixSignals.IsSupported
+            ? new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists)
+            : null;
+    }
+
+    /// <summary>Gets a value indicating whether processes run in their own process groups.</summary>
+    public bool UsesProcessGroups => _setsid is not null;
+
+    /// <summary>
+    /// Finds the program of a command line: a path with <c>/</c> is taken relative to the working directory;
+    /// a bare name is looked up on <c>PATH</c> (as <c>execvp</c> does, empty entries meaning the working directory).
+    /// </summary>
+    /// <param name="program">The first word of the command line.</param>
+    /// <param name="workingDirectory">The working directory.</param>
+    /// <param name="path">The <c>PATH</c> of the process's environment.</param>
+    /// <returns>The program's full path, or <see langword="null"/> when there is no such executable file.</returns>
+    public static string? ResolveProgram(string program, string workingDirectory, string? path)
+    {
+        if (program.Contains('/', StringComparison.Ordinal) || (OperatingSystem.IsWindows() && program.Contains('\\', StringComparison.Ordinal)))
+        {
+            string full = Path.GetFullPath(Path.Combine(workingDirectory, program));
+            return File.Exists(full) ? full : null;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            return program; // Process.Start applies PATH and PATHEXT
+        }
+
+        foreach (string entry in (path ?? string.Empty).Split(':'))
+        {
+            string folder = entry.Length == 0 ? workingDirectory : Path.Combine(workingDirectory, entry);
+            string candidate = Path.GetFullPath(Path.Combine(folder, program));
+            if (File.Exists(candidate) && (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Starts the process and waits until it ends, killing it (with every process it started) at the wall-clock limit or when <paramref name="stop"/> fires.</summary>
+    /// <param name="launch">What to start.</param>
+    /// <param name="maxWallClockTime">The wall-clock limit, or <see langword="null"/>.</param>
+    /// <param name="onStarted">Called with the process id once it runs and its wall clock is ticking.</param>
+    /// <param name="stop">Kills the process.</param>
+    /// <returns>How it ended.</returns>
+    /// <exception cref="Win32Exception">The program could not be started.</exception>
+    public async Task<ProcessOutcome> RunAsync(ProcessLaunch launch, TimeSpan? maxWallClockTime, Action<int>? onStarted, CancellationToken stop)
+    {
+        var startInfo = new ProcessStartInfo
+        {
+            FileName = _setsid ?? launch.Program,
+            WorkingDirectory = launch.WorkingDirectory,
+            UseShellExecute = false,
+            CreateNoWindow = true,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (_setsid is not null)
+        {
+            startInfo.ArgumentList.Add(launch.Program); // setsid execs it in place: same pid, which leads a new process group
+        }
+
+        foreach (string argument in launch.Arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        startInfo.Environment.Clear();
+        foreach (var (key, value) in launch.Environment)
+        {
+            startInfo.Environment[key] = value;
+        }
+
+        var stdout = OpenOutput(launch.StdoutPath);
+        var stderr = OpenOutput(launch.StderrPath);
+        using var process = new Process { StartInfo = startInfo };
+        try
+        {
+            process.Start();
+        }
+        catch
+        {
+            await stdout.DisposeAsync().ConfigureAwait(false);
+            await stderr.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        int pid = process.Id;
+        using var drain = new CancellationTokenSource();
+        Task copyOut = CopyAndCloseAsync(process.StandardOutput.BaseStream, stdout, drain.Token);
+        Task copyErr = CopyAndCloseAsync(process.StandardError.BaseStream, stderr, drain.Token);
+        bool timedOut = false;
+        bool stopped = false;
+        try
+        {
+            try
+            {
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // the process exited already
+            }
+
+            using var wallClock = maxWallClockTime is { } limit ? new CancellationTokenSource(limit, _timeProvider) : null;
+            onStarted?.Invoke(pid); // after the wall clock started: whoever sees the process running sees it timed
+            using var linked = wallClock is null ? null : CancellationTokenSource.CreateLinkedTokenSource(stop, wallClock.Token);
+            try
+            {
+                await process.WaitForExitAsync(linked?.Token ?? stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                stopped = stop.IsCancellationRequested;
+                timedOut = !stopped;
+                Kill(process, pid);
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // Whatever the process left behind in its group goes with it, so nothing keeps its output open.
+            KillGroup(pid);
+            try
+            {
+                await Task.WhenAll(copyOut, copyErr).WaitAsync(_drainTimeout, _timeProvider, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                await drain.CancelAsync().ConfigureAwait(false); // a process outside its group still holds the output: stop copying
+                await Task.WhenAll(copyOut, copyErr).ConfigureAwait(false);
+            }
+        }
+
+        return new ProcessOutcome(pid, process.ExitCode, timedOut, stopped);
+    }
+
+    /// <summary>Kills a process and every process it started.</summary>
+    /// <param name="process">The process.</param>
+    /// <param name="pid">Its id (the id of its process group, when it has one).</param>
+    public void Kill(Process process, int pid)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // exited already
+        }
+        catch (Win32Exception)
+        {
+            // exited while being killed
+        }
+
+        KillGroup(pid);
+    }
+
+    private void KillGroup(int pid)
+    {
+        if (_setsid is not null)
+        {
+            PosixSignals.KillProcessGroup(pid);
+        }
+    }
+
+    private static FileStream OpenOutput(string path) =>
+        new(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.Asynchronous);
+
+    private static async Task CopyAndCloseAsync(Stream source, FileStream destination, CancellationToken cancellationToken)
+    {
+        await using (destination.ConfigureAwait(false))
+        {
+            try
+            {
+                await source.CopyToAsync(destination, 16 * 1024, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // stopped by the drain timeout: what was copied stays
+            }
+            catch (IOException)
+            {
+                // the pipe broke: what was copied stays
+            }
+        }
+    }
+
+    /// <summary>Sends signals to process groups through libc's <c>kill</c>.</summary>
+    private static class PosixSignals
+    {
+        private const int SigKill = 9;
+
+        private static readonly Lazy<KillFunction?> KillExport = new(Load);
+
+        private delegate int KillFunction(int pid, int signal);
+
+        public static bool IsSupported => KillExport.Value is not null;
+
+        /// <summary>Sends SIGKILL to every process of a process group.</summary>
+        public static void KillProcessGroup(int processGroupId)
+        {
+            if (processGroupId > 1 && KillExport.Value is { } kill)
+            {
+                _ = kill(-processGroupId, SigKill); // ESRCH when the group is empty already
+            }
+        }
+
+        private static KillFunction? Load()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return null;
+            }
+
+            foreach (string library in new[] { "libc.so.6", "libc.so", "libc" })
+            {
+                if (NativeLibrary.TryLoad(library, out nint handle) && NativeLibrary.TryGetExport(handle, "kill", out nint export))
+                {
+                    return Marshal.GetDelegateForFunctionPointer<KillFunction>(export);
+                }
+            }
+
+            return null;
+        }
+    }
+}

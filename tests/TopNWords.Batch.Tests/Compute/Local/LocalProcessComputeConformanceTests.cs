@@ -1,0 +1,25 @@
+using TopNWords.Batch.Compute.Local;
+using TopNWords.Batch.Conformance.Compute;
+using TopNWords.Batch.Conformance.Testing;
+
+namespace TopNWords.Batch.Tests.Compute.Local;
+
+[TestFixture]
+public class LocalProcessComputeConformanceTests : ComputeConformanceTests
+{
+    protected override Task<ComputeTestContext> CreateContextAsync()
+    {
+        string root = Directory.CreateTempSubdirectory("topnwords-compute-conformance-").FullName;
+        var compute = new LocalProcessCompute(new LocalProcessComputeOptions
+        {
+            RootPath = Path.Combine(root, "compute"),
+            PollInterval = TimeSpan.FromMilliseconds(20),
+        });
+        var storage = new TestFolderStorage(Path.Combine(root, "storage"));
+        return Task.FromResult(new ComputeTestContext(compute, storage, async () =>
+        {
+            await compute.DisposeAsync();
+            Directory.Delete(root, recursive: true);
+        }));
+    }
+}
