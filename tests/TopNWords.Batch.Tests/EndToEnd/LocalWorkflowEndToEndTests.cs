@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using TopNWords.Batch.Compute;
+
+namespace TopNWords.Batch.Tests.EndToEnd;
+
+/// <summary>The whole workflow on the embedded default: local folder storage, local processes, the real task runner.</summary>
+[TestFixture]
+[NonParallelizable]
+public class LocalWorkflowEndToEndTests
+{
+    private string _work = null!;
+
+    [SetUp]
+    public void SetUp() => _work = Directory.CreateTempSubdirectory("topnwords-e2e-").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_work, recursive: true);
+
+    private static string TutorialFolder => Path.Combine(TestContext.CurrentContext.TestDirectory, "testdata", "tutorial");
+
+    private static CancellationToken Deadline() => new CancellationTokenSource(TimeSpan.FromMinutes(5)).Token;
+
+    [Test]
+    public async Task RunWordCountAsync_TutorialFiles_GiveTheDesignTopThreeAndLeaveNothingBehind()
+    {
+        string root = Path.Combine(_work, "root");
+        BatchRunResult result;
+        await using (var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = root }))
+        {
+            result = await workflow.RunWordCountAsync([TutorialFolder], 3, d => d.DownloadDirectory = Path.Combine(_work, "out"), cancellationToken: Deadline());
+        }
+
+        Assert.That(result.Succeeded, Is.True, string.Join("\n", result.FailedTasks.Select(t => t.DescribeFailure() + "\n" + t.StderrTail)));
+        var top = result.Tasks.ToDictionary(t => t.Input.Name, t => string.Join(", ", t.TopWords!.Words.Select(w => string.Create(CultureInfo.InvariantCulture, $"{w.Word} {w.Count}"))));
+        Assert.That(top["taskdata1.txt"], Is.EqualTo("to 18, and 17, you 14"));
+        Assert.That(top["taskdata2.txt"], Is.EqualTo("Storage 11, for 8, data 7"));
+        Assert.That(top["taskdata3.txt"], Is.EqualTo("the 10, of 8, and 6"));
+        Assert.That(result.Tasks.Select(t => t.TopWords!.TaskId), Is.EqualTo(result.Tasks.Select(t => t.TaskId)), "the task runner saw AZ_BATCH_TASK_ID");
+        Assert.That(result.Tasks.Select(t => t.TopWords!.PoolId), Has.All.EqualTo(result.PoolId));
+        Assert.That(File.Exists(Path.Combine(_work, "out", "taskdata1_OUTPUT.txt")), Is.True);
+        Assert.That(Directory.GetDirectories(Path.Combine(root, "storage")), Is.Empty, "the run's containers are deleted");
+        Assert.That(Directory.Exists(Path.Combine(root, "compute", "pools", result.PoolId)), Is.False, "the run's pool is deleted");
+    }
+
+    [Test]
+    public async Task RunWordCountAsync_TwoHundredFilesOnTwoNodesWithTwoSlots_AllSucceed()
+    {
+        string inputs = Directory.CreateDirectory(Path.Combine(_work, "inputs")).FullName;
+        var random = new Random(200);
+        string[] vocabulary = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"];
+        for (int i = 0; i < 200; i++)
+        {
+            // File i repeats word i % 8 most often, so its top word is known.
+            var text = new StringBuilder();
+            for (int k = 0; k < 50; k++)
+            {
+                text.Append(vocabulary[i % 8]).Append(' ');
+            }
+
+            for (int k = 0; k < 40; k++)
+            {
+                text.Append(vocabulary[random.Next(vocabulary.Length)]).Append(random.Next(3) == 0 ? '\n' : ' ');
+            }
+
+            File.WriteAllText(Path.Combine(inputs, string.Create(CultureInfo.InvariantCulture, $"file{i:D3}.txt")), text.ToString());
+        }
+
+        await using var workflow = new LocalBatchWorkflow();
+        var result = await workflow.RunWordCountAsync([inputs], 1, d =>
+        {
+            d.Pool.NodeCount = 2;
+            d.Pool.TaskSlotsPerNode = 2;
+            d.DownloadDirectory = Path.Combine(_work, "out");
+        }, cancellationToken: Deadline());
+
+        Assert.That(result.Tasks, Has.Count.EqualTo(200));
+        Assert.That(result.FailedTasks, Is.Empty);
+        Assert.That(result.Tasks.Select(t => t.NodeId).Distinct().Count(), Is.EqualTo(2), "both nodes ran tasks");
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.That(result.Tasks[i].TopWords!.Words[0].Word, Is.EqualTo(vocabulary[i % 8]), result.Tasks[i].Input.Name);
+        }
+    }
+
+    [Test]
+    public async Task RunWordCountAsync_HostileFileNames_AreProcessedAndNeverExecuted()
+    {
+        string inputs = Directory.CreateDirectory(Path.Combine(_work, "inputs")).FullName;
+        string marker = Path.Combine(_work, "pwned");
+        string[] names =
+        [
+            "name with spaces.txt",
+            "it's \"quoted\".txt",
+            $"$(touch {marker}).txt",
+            $"`touch {marker}`;x.txt",
+            "-n 3 --numwords 99.txt",
+            "données été 日本.txt",
+        ];
+        foreach (string name in names)
+        {
+            string safe = name.Replace('/', '_');
+            File.WriteAllText(Path.Combine(inputs, safe), "safe safe word");
+        }
+
+        await using var workflow = new LocalBatchWorkflow();
+        var result = await workflow.RunWordCountAsync([inputs], 2, d => d.DownloadDirectory = Path.Combine(_work, "out"), cancellationToken: Deadline());
+
+        Assert.That(result.FailedTasks.Select(t => t.DescribeFailure() + " " + t.StderrTail), Is.Empty);
+        Assert.That(result.Tasks.Select(t => t.TopWords!.Words[0]), Has.All.EqualTo(new TopWord("safe", 2)));
+        Assert.That(File.Exists(marker), Is.False, "no file name was interpreted by a shell");
+        Assert.That(Directory.GetFiles(Path.Combine(_work, "out")).Select(Path.GetFileName), Has.Member("données été 日本_OUTPUT.txt"));
+    }
+
+    [Test]
+    public async Task RunWordCountAsync_InvalidUtf8Input_FailsThatTaskWithExitCodeAndStderrWhileOthersSucceed()
+    {
+        string inputs = Directory.CreateDirectory(Path.Combine(_work, "inputs")).FullName;
+        File.WriteAllText(Path.Combine(inputs, "good.txt"), "fine words");
+        File.WriteAllBytes(Path.Combine(inputs, "bad.txt"), [0x61, 0x20, 0xC3, 0x28]);
+
+        await using var workflow = new LocalBatchWorkflow();
+        var result = await workflow.RunWordCountAsync([inputs], 2, d => d.DownloadDirectory = Path.Combine(_work, "out"), cancellationToken: Deadline());
+
+        var bad = result.Tasks.Single(t => t.Input.Name == "bad.txt");
+        Assert.That(bad.Succeeded, Is.False);
+        Assert.That(bad.ExitCode, Is.EqualTo(3));
+        Assert.That(bad.FailureInfo!.Code, Is.EqualTo("FailureExitCode"));
+        Assert.That(bad.StderrTail, Does.Contain("byte offset 2"));
+        Assert.That(result.Tasks.Single(t => t.Input.Name == "good.txt").Succeeded, Is.True);
+    }
+
+    [Test]
+    public async Task RunWordCountAsync_CallerOwnedPool_IsUsedAndKept()
+    {
+        await using var workflow = new LocalBatchWorkflow();
+        await workflow.Compute.CreatePoolAsync(new PoolSpec("callers-pool", 1));
+
+        var result = await workflow.RunWordCountAsync([TutorialFolder], 1, d =>
+        {
+            d.Pool.ExistingPoolId = "callers-pool";
+            d.DownloadDirectory = Path.Combine(_work, "out");
+        }, cancellationToken: Deadline());
+
+        Assert.That(result.Succeeded, Is.True, string.Join("\n", result.FailedTasks.Select(t => t.DescribeFailure() + "\n" + t.StderrTail)));
+        Assert.That(await workflow.Compute.GetPoolAsync("callers-pool"), Is.Not.Null, "the caller's pool survives the run");
+        Assert.That(result.Tasks.Select(t => t.TopWords!.Words[0].Word), Is.EqualTo(new[] { "to", "Storage", "the" }));
+    }
+
+    [Test]
+    public async Task Sample_NoArguments_PrintsTheTopThreeOfEachTutorialFile()
+    {
+        var (code, stdout, stderr) = await RunSampleAsync();
+
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("taskdata1.txt").And.Contain("  to: 18\n  and: 17\n  you: 14\n"));
+        Assert.That(stdout, Does.Contain("  Storage: 11\n  for: 8\n  data: 7\n"));
+        Assert.That(stdout, Does.Contain("  the: 10\n  of: 8\n  and: 6\n"));
+        Assert.That(stdout, Does.Contain("3 tasks, 0 failed, wall time"));
+    }
+
+    [Test]
+    public async Task Sample_FailingInput_ExitsNonZeroNamingTheFileAndShowingStderr()
+    {
+        string bad = Path.Combine(_work, "bad.txt");
+        File.WriteAllBytes(bad, [0xFF]);
+
+        var (code, stdout, stderr) = await RunSampleAsync(bad, "--numwords", "2", "--nodes", "1");
+
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(stderr, Does.Contain("FAILED 'bad.txt'").And.Contain("exit code 3").And.Contain("byte offset 0"));
+        Assert.That(stdout, Does.Contain("1 tasks, 1 failed"));
+    }
+
+    [TestCase("--numwords", "0")]
+    [TestCase("--nodes", "x")]
+    [TestCase("--bogus")]
+    public async Task Sample_BadArguments_ExitTwoWithUsage(params string[] args)
+    {
+        var (code, _, stderr) = await RunSampleAsync(args);
+
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("usage:"));
+    }
+
+    private async Task<(int Code, string Stdout, string Stderr)> RunSampleAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = _work,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.ArgumentList.Add(Path.Combine(TestContext.CurrentContext.TestDirectory, "TopNWords.Samples.Local.dll"));
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(Deadline());
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
