@@ -1,0 +1,181 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.Features;
+using TopNWords.Batch.Emulator.Protocol;
+
+namespace TopNWords.Batch.Emulator.Endpoints;
+
+/// <summary>
+/// Serves files of a node or a task folder: <c>GET</c> streams the bytes, <c>HEAD</c> answers the properties, as
+/// the service does (<c>ocp-creation-time</c>, <c>ocp-batch-file-isdirectory</c>, <c>ocp-batch-file-url</c>,
+/// <c>ocp-batch-file-mode</c>, <c>Last-Modified</c>, <c>Content-Length</c>). A byte range comes as
+/// <c>ocp-range: bytes=a-b</c> (answered 200, as the service's API documents) or as HTTP <c>Range</c> (answered 206);
+/// both set <c>Content-Range</c>. Paths never leave the folder.
+/// </summary>
+internal static class FileServing
+{
+    /// <summary>
+    /// The file path of <c>/pools/{p}/nodes/{n}/files/{path}</c> or <c>/jobs/{j}/tasks/{t}/files/{path}</c> as sent:
+    /// the segments after the fifth, each URL-decoded once, with <c>\</c> read as <c>/</c>.
+    /// </summary>
+    public static string RelativePath(HttpContext context)
+    {
+        string raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
+        int question = raw.IndexOf('?', StringComparison.Ordinal);
+        if (question >= 0)
+        {
+            raw = raw[..question];
+        }
+
+        string[] segments = raw.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return segments.Length <= 5
+            ? string.Empty
+            : string.Join('/', segments.Skip(5).Select(Uri.UnescapeDataString)).Replace('\\', '/');
+    }
+
+    public static async Task ServeAsync(HttpContext context, string root, string relativePath, string fileUrl)
+    {
+        string[] parts = relativePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || parts.Any(p => p is "." or "..") || relativePath.Contains('\0', StringComparison.Ordinal))
+        {
+            throw BatchErrors.FileNotFound("The file path must name a file inside the folder, without '.' or '..' parts.");
+        }
+
+        string fullRoot = Path.GetFullPath(root);
+        string full = Path.GetFullPath(Path.Combine([fullRoot, .. parts]));
+        if (!full.StartsWith(Path.TrimEndingDirectorySeparator(fullRoot) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw BatchErrors.FileNotFound("The file path leads outside the folder.");
+        }
+
+        var response = context.Response;
+        if (Directory.Exists(full))
+        {
+            var directory = new DirectoryInfo(full);
+            SetProperties(response, directory.CreationTimeUtc, directory.LastWriteTimeUtc, fileUrl, isDirectory: true, "0040755");
+            if (HttpMethods.IsHead(context.Request.Method))
+            {
+                response.StatusCode = StatusCodes.Status200OK;
+                response.ContentLength = 0;
+                return;
+            }
+
+            throw BatchErrors.FileNotFound("The path is a directory; only files can be read.");
+        }
+
+        var file = new FileInfo(full);
+        if (!file.Exists)
+        {
+            throw BatchErrors.FileNotFound("No file at this path (has the task or start task run and written it?).");
+        }
+
+        long length = file.Length;
+        SetProperties(response, file.CreationTimeUtc, file.LastWriteTimeUtc, fileUrl, isDirectory: false, "0100644");
+        response.ContentType = "application/octet-stream";
+
+        string? ocpRange = context.Request.Headers["ocp-range"].ToString();
+        string? httpRange = context.Request.Headers.Range.ToString();
+        string? rangeText = !string.IsNullOrEmpty(ocpRange) ? ocpRange : !string.IsNullOrEmpty(httpRange) ? httpRange : null;
+        long start = 0;
+        long count = length;
+        int status = StatusCodes.Status200OK;
+        if (rangeText is not null)
+        {
+            (start, count) = ParseRange(rangeText, length, string.IsNullOrEmpty(ocpRange) ? "Range" : "ocp-range");
+            response.Headers.ContentRange = $"bytes {start}-{start + count - 1}/{length}";
+            status = string.IsNullOrEmpty(ocpRange) ? StatusCodes.Status206PartialContent : StatusCodes.Status200OK;
+        }
+
+        response.StatusCode = status;
+        response.ContentLength = count;
+        if (HttpMethods.IsHead(context.Request.Method) || count == 0)
+        {
+            return;
+        }
+
+        var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, useAsync: true);
+        await using (stream.ConfigureAwait(false))
+        {
+            stream.Seek(start, SeekOrigin.Begin);
+            byte[] buffer = new byte[64 * 1024];
+            long remaining = count;
+            while (remaining > 0)
+            {
+                int read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)), context.RequestAborted).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break; // the file shrank meanwhile; the connection ends short
+                }
+
+                await response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted).ConfigureAwait(false);
+                remaining -= read;
+            }
+        }
+    }
+
+    /// <summary>A <c>bytes=a-b</c>, <c>bytes=a-</c> or <c>bytes=-n</c> range, clipped to the file.</summary>
+    private static (long Start, long Count) ParseRange(string text, long length, string header)
+    {
+        const string Prefix = "bytes=";
+        string spec = text.Trim();
+        if (!spec.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) || spec.Contains(',', StringComparison.Ordinal))
+        {
+            throw BatchErrors.InvalidHeaderValue(header, "Use one range of the form bytes=start-end.");
+        }
+
+        spec = spec[Prefix.Length..];
+        int dash = spec.IndexOf('-', StringComparison.Ordinal);
+        if (dash < 0)
+        {
+            throw BatchErrors.InvalidHeaderValue(header, "Use one range of the form bytes=start-end.");
+        }
+
+        string first = spec[..dash].Trim();
+        string last = spec[(dash + 1)..].Trim();
+        long start;
+        long end;
+        if (first.Length == 0)
+        {
+            if (!long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out long suffix) || suffix == 0)
+            {
+                throw BatchErrors.InvalidHeaderValue(header, "Use one range of the form bytes=start-end.");
+            }
+
+            start = Math.Max(0, length - suffix);
+            end = length - 1;
+        }
+        else
+        {
+            if (!long.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out start))
+            {
+                throw BatchErrors.InvalidHeaderValue(header, "Use one range of the form bytes=start-end.");
+            }
+
+            if (last.Length == 0)
+            {
+                end = length - 1;
+            }
+            else if (!long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out end) || end < start)
+            {
+                throw BatchErrors.InvalidHeaderValue(header, "The end of the range is before its start.");
+            }
+
+            end = Math.Min(end, length - 1);
+        }
+
+        if (start >= length)
+        {
+            throw new BatchRequestException(416, "InvalidRange", "The range specified is invalid for the current size of the resource.", ("RangeStart", start.ToString(CultureInfo.InvariantCulture)), ("FileLength", length.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        return (start, end - start + 1);
+    }
+
+    private static void SetProperties(HttpResponse response, DateTime created, DateTime modified, string fileUrl, bool isDirectory, string mode)
+    {
+        response.Headers["ocp-creation-time"] = Responses.HttpDate(new DateTimeOffset(created, TimeSpan.Zero));
+        response.Headers.LastModified = Responses.HttpDate(new DateTimeOffset(modified, TimeSpan.Zero));
+        response.Headers["ocp-batch-file-isdirectory"] = isDirectory ? "true" : "false";
+        response.Headers["ocp-batch-file-url"] = fileUrl;
+        response.Headers["ocp-batch-file-mode"] = mode;
+    }
+}

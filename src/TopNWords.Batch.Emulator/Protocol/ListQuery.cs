@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace TopNWords.Batch.Emulator.Protocol;
+
+/// <summary>
+/// The query of a list operation: <c>$filter</c>, <c>$select</c>, <c>maxresults</c> (default and maximum 1000)
+/// and the continuation token (<c>$skiptoken</c>) that <c>odata.nextLink</c> carries.
+/// </summary>
+internal sealed class ListQuery
+{
+    public const int DefaultMaxResults = 1000;
+    public const int MaxMaxResults = 1000;
+    private const string TokenPrefix = "after:";
+
+    private ListQuery(int maxResults, long after, ODataFilter? filter, IReadOnlyCollection<string>? select, string? filterText, string? selectText)
+    {
+        MaxResults = maxResults;
+        After = after;
+        Filter = filter;
+        Select = select;
+        FilterText = filterText;
+        SelectText = selectText;
+    }
+
+    /// <summary>Gets the most items of one page.</summary>
+    public int MaxResults { get; }
+
+    /// <summary>Gets the sequence number the page starts after (0 for the first page).</summary>
+    public long After { get; }
+
+    /// <summary>Gets the filter, if any.</summary>
+    public ODataFilter? Filter { get; }
+
+    /// <summary>Gets the selected top-level members (canonical names), or <see langword="null"/> for all.</summary>
+    public IReadOnlyCollection<string>? Select { get; }
+
+    private string? FilterText { get; }
+
+    private string? SelectText { get; }
+
+    /// <summary>Reads and checks the list parameters of a request.</summary>
+    /// <exception cref="BatchRequestException">400 <c>InvalidQueryParameterValue</c>.</exception>
+    public static ListQuery Parse(HttpRequest request, IReadOnlyList<FilterProperty> filterable, IReadOnlyCollection<string> members)
+    {
+        int maxResults = DefaultMaxResults;
+        if (request.Query.TryGetValue("maxresults", out var max))
+        {
+            if (!int.TryParse(max.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out maxResults) || maxResults is < 1 or > MaxMaxResults)
+            {
+                throw BatchErrors.InvalidQueryParameterValue("maxresults", max.ToString(), $"maxresults must be an integer from 1 to {MaxMaxResults}.");
+            }
+        }
+
+        long after = 0;
+        if (request.Query.TryGetValue("$skiptoken", out var token))
+        {
+            after = ParseToken(token.ToString());
+        }
+
+        string? filterText = request.Query.TryGetValue("$filter", out var f) && !string.IsNullOrWhiteSpace(f.ToString()) ? f.ToString() : null;
+        ODataFilter? filter = filterText is null ? null : ODataFilter.Parse(filterText, filterable);
+
+        string? selectText = request.Query.TryGetValue("$select", out var s) && !string.IsNullOrWhiteSpace(s.ToString()) ? s.ToString() : null;
+        return new ListQuery(maxResults, after, filter, selectText is null ? null : ParseSelect(selectText, members), filterText, selectText);
+    }
+
+    /// <summary>Reads a <c>$select</c> of a single-entity GET.</summary>
+    public static IReadOnlyCollection<string>? ParseSelect(HttpRequest request, IReadOnlyCollection<string> members) =>
+        request.Query.TryGetValue("$select", out var s) && !string.IsNullOrWhiteSpace(s.ToString()) ? ParseSelect(s.ToString(), members) : null;
+
+    /// <summary>The <c>odata.nextLink</c> of a page whose last item has <paramref name="lastSequence"/>.</summary>
+    public string NextLink(HttpContext context, long lastSequence)
+    {
+        var query = new List<KeyValuePair<string, string?>>
+        {
+            new("api-version", context.Request.Query["api-version"].ToString()),
+            new("maxresults", MaxResults.ToString(CultureInfo.InvariantCulture)),
+        };
+        if (FilterText is not null)
+        {
+            query.Add(new("$filter", FilterText));
+        }
+
+        if (SelectText is not null)
+        {
+            query.Add(new("$select", SelectText));
+        }
+
+        query.Add(new("$skiptoken", Base64UrlTextEncoder.Encode(Encoding.UTF8.GetBytes(TokenPrefix + lastSequence.ToString(CultureInfo.InvariantCulture)))));
+        return QueryHelpers.AddQueryString(Responses.BaseUrl(context) + context.Request.PathBase + context.Request.Path, query);
+    }
+
+    private static long ParseToken(string token)
+    {
+        try
+        {
+            string text = Encoding.UTF8.GetString(Base64UrlTextEncoder.Decode(token));
+            if (text.StartsWith(TokenPrefix, StringComparison.Ordinal)
+                && long.TryParse(text.AsSpan(TokenPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long after))
+            {
+                return after;
+            }
+        }
+        catch (FormatException)
+        {
+            // reported below
+        }
+
+        throw BatchErrors.InvalidQueryParameterValue("$skiptoken", token, "The continuation token is not one this service issued; use the odata.nextLink of the previous page as it is.");
+    }
+
+    private static string[] ParseSelect(string text, IReadOnlyCollection<string> members)
+    {
+        var names = new List<string>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            string name = members.FirstOrDefault(m => string.Equals(m, part, StringComparison.OrdinalIgnoreCase))
+                ?? throw BatchErrors.InvalidQueryParameterValue("$select", text, $"'{part}' is not a property of this resource.");
+            names.Add(name);
+        }
+
+        return [.. names];
+    }
+}

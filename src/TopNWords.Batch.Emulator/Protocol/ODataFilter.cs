@@ -1,0 +1,294 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace TopNWords.Batch.Emulator.Protocol;
+
+/// <summary>The kind of a property a <c>$filter</c> may compare.</summary>
+internal enum FilterKind
+{
+    /// <summary>A string compared case-insensitively (ids, names).</summary>
+    Text,
+
+    /// <summary>An enum: the literal must be one of the allowed values (case-insensitive).</summary>
+    Enum,
+
+    /// <summary>A time: the literal is <c>datetime'…'</c>.</summary>
+    DateTime,
+
+    /// <summary>An integer.</summary>
+    Number,
+}
+
+/// <summary>A filterable property: its path in the entity (<c>state</c>, <c>executionInfo/result</c>) and kind.</summary>
+internal sealed record FilterProperty(string Path, FilterKind Kind, IReadOnlyCollection<string>? Values = null);
+
+/// <summary>
+/// The OData <c>$filter</c> subset the Batch service takes for lists: <c>property op literal</c> comparisons
+/// (<c>eq ne gt ge lt le</c>) on the properties the entity allows, joined with <c>and</c> / <c>or</c> (and has
+/// precedence) and grouped with parentheses. Literals: <c>'text'</c> (<c>''</c> is a quote),
+/// <c>datetime'2025-07-01T12:00:00Z'</c>, integers, <c>true</c>/<c>false</c>. Anything else is refused with
+/// <c>InvalidQueryParameterValue</c>, as the service refuses filters it does not support.
+/// </summary>
+internal sealed class ODataFilter
+{
+    private readonly Node _root;
+
+    private ODataFilter(Node root)
+    {
+        _root = root;
+    }
+
+    private abstract record Node
+    {
+        public abstract bool Evaluate(JsonObject entity);
+    }
+
+    private sealed record And(Node Left, Node Right) : Node
+    {
+        public override bool Evaluate(JsonObject entity) => Left.Evaluate(entity) && Right.Evaluate(entity);
+    }
+
+    private sealed record Or(Node Left, Node Right) : Node
+    {
+        public override bool Evaluate(JsonObject entity) => Left.Evaluate(entity) || Right.Evaluate(entity);
+    }
+
+    private sealed record Comparison(FilterProperty Property, string Operator, object Literal) : Node
+    {
+        public override bool Evaluate(JsonObject entity)
+        {
+            JsonNode? value = entity;
+            foreach (string part in Property.Path.Split('/'))
+            {
+                value = value is JsonObject obj ? obj[part] : null;
+            }
+
+            if (value is not JsonValue scalar)
+            {
+                return Operator == "ne";
+            }
+
+            int? order = Property.Kind switch
+            {
+                FilterKind.DateTime => scalar.TryGetValue(out string? text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+                    ? time.CompareTo((DateTimeOffset)Literal)
+                    : null,
+                FilterKind.Number => scalar.GetValueKind() == JsonValueKind.Number ? scalar.GetValue<long>().CompareTo((long)Literal) : null,
+                _ => scalar.TryGetValue(out string? s) ? string.Compare(s, (string)Literal, StringComparison.OrdinalIgnoreCase) : null,
+            };
+            if (order is not int c)
+            {
+                return Operator == "ne";
+            }
+
+            return Operator switch
+            {
+                "eq" => c == 0,
+                "ne" => c != 0,
+                "gt" => c > 0,
+                "ge" => c >= 0,
+                "lt" => c < 0,
+                _ => c <= 0,
+            };
+        }
+    }
+
+    /// <summary>Parses a filter against the properties an entity allows.</summary>
+    /// <exception cref="BatchRequestException">400 <c>InvalidQueryParameterValue</c>: the filter is malformed or uses what is not supported.</exception>
+    public static ODataFilter Parse(string text, IReadOnlyList<FilterProperty> properties)
+    {
+        var parser = new Parser(text, properties);
+        return new ODataFilter(parser.ParseAll());
+    }
+
+    /// <summary>Whether an entity (as its wire JSON) matches.</summary>
+    public bool Matches(JsonObject entity) => _root.Evaluate(entity);
+
+    private sealed class Parser(string text, IReadOnlyList<FilterProperty> properties)
+    {
+        private static readonly string[] Operators = ["eq", "ne", "gt", "ge", "lt", "le"];
+        private int _pos;
+
+        public Node ParseAll()
+        {
+            var node = ParseOr();
+            SkipSpace();
+            if (_pos < text.Length)
+            {
+                throw Fail($"unexpected '{text[_pos..]}'");
+            }
+
+            return node;
+        }
+
+        private Node ParseOr()
+        {
+            var left = ParseAnd();
+            while (TryKeyword("or"))
+            {
+                left = new Or(left, ParseAnd());
+            }
+
+            return left;
+        }
+
+        private Node ParseAnd()
+        {
+            var left = ParsePrimary();
+            while (TryKeyword("and"))
+            {
+                left = new And(left, ParsePrimary());
+            }
+
+            return left;
+        }
+
+        private Node ParsePrimary()
+        {
+            SkipSpace();
+            if (_pos < text.Length && text[_pos] == '(')
+            {
+                _pos++;
+                var inner = ParseOr();
+                SkipSpace();
+                if (_pos >= text.Length || text[_pos] != ')')
+                {
+                    throw Fail("a '(' is not closed");
+                }
+
+                _pos++;
+                return inner;
+            }
+
+            string name = ReadIdentifier() ?? throw Fail(_pos < text.Length ? $"expected a property name at '{text[_pos..]}'" : "the filter ends where a comparison should be");
+            var property = properties.FirstOrDefault(p => string.Equals(p.Path, name, StringComparison.OrdinalIgnoreCase))
+                ?? throw Fail($"filtering on '{name}' is not supported (supported: {string.Join(", ", properties.Select(p => p.Path))})");
+            string op = (ReadIdentifier() ?? string.Empty).ToLowerInvariant();
+            if (!Operators.Contains(op))
+            {
+                throw Fail($"'{name}' must be followed by one of {string.Join(", ", Operators)}");
+            }
+
+            return new Comparison(property, op, ReadLiteral(property));
+        }
+
+        private object ReadLiteral(FilterProperty property)
+        {
+            SkipSpace();
+            switch (property.Kind)
+            {
+                case FilterKind.DateTime:
+                {
+                    if (!TryKeyword("datetime", allowQuote: true))
+                    {
+                        throw Fail($"'{property.Path}' compares with a datetime'…' literal");
+                    }
+
+                    string value = ReadQuoted();
+                    return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
+                        ? time
+                        : throw Fail($"'{value}' is not a valid datetime");
+                }
+
+                case FilterKind.Number:
+                {
+                    int start = _pos;
+                    while (_pos < text.Length && (char.IsAsciiDigit(text[_pos]) || (_pos == start && text[_pos] == '-')))
+                    {
+                        _pos++;
+                    }
+
+                    return long.TryParse(text.AsSpan(start, _pos - start), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long number)
+                        ? number
+                        : throw Fail($"'{property.Path}' compares with an integer");
+                }
+
+                default:
+                {
+                    string value = ReadQuoted();
+                    if (property.Kind == FilterKind.Enum && property.Values is { } allowed && !allowed.Contains(value, StringComparer.OrdinalIgnoreCase))
+                    {
+                        throw Fail($"invalid {property.Path} '{value}' (valid: {string.Join(", ", allowed)})");
+                    }
+
+                    return value;
+                }
+            }
+        }
+
+        private string ReadQuoted()
+        {
+            if (_pos >= text.Length || text[_pos] != '\'')
+            {
+                throw Fail("expected a quoted literal");
+            }
+
+            var value = new System.Text.StringBuilder();
+            _pos++;
+            while (true)
+            {
+                if (_pos >= text.Length)
+                {
+                    throw Fail("a quoted literal is not closed");
+                }
+
+                char c = text[_pos++];
+                if (c == '\'')
+                {
+                    if (_pos < text.Length && text[_pos] == '\'')
+                    {
+                        value.Append('\'');
+                        _pos++;
+                        continue;
+                    }
+
+                    return value.ToString();
+                }
+
+                value.Append(c);
+            }
+        }
+
+        private string? ReadIdentifier()
+        {
+            SkipSpace();
+            int start = _pos;
+            while (_pos < text.Length && (char.IsAsciiLetterOrDigit(text[_pos]) || text[_pos] is '_' or '/' or '.'))
+            {
+                _pos++;
+            }
+
+            return _pos > start ? text[start.._pos] : null;
+        }
+
+        private bool TryKeyword(string keyword, bool allowQuote = false)
+        {
+            SkipSpace();
+            if (string.Compare(text, _pos, keyword, 0, keyword.Length, StringComparison.OrdinalIgnoreCase) != 0)
+            {
+                return false;
+            }
+
+            int end = _pos + keyword.Length;
+            bool boundary = end >= text.Length || char.IsWhiteSpace(text[end]) || text[end] == '(' || (allowQuote && text[end] == '\'');
+            if (!boundary)
+            {
+                return false;
+            }
+
+            _pos = end;
+            return true;
+        }
+
+        private void SkipSpace()
+        {
+            while (_pos < text.Length && char.IsWhiteSpace(text[_pos]))
+            {
+                _pos++;
+            }
+        }
+
+        private BatchRequestException Fail(string reason) => BatchErrors.InvalidQueryParameterValue("$filter", text, reason);
+    }
+}

@@ -1,0 +1,450 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using TopNWords.Batch.Azure.BatchRest.Models;
+using TopNWords.Batch.Compute;
+using TopNWords.Batch.Compute.Local;
+using TopNWords.Batch.Emulator.State;
+
+namespace TopNWords.Batch.Emulator.Protocol;
+
+/// <summary>
+/// Reads request bodies and checks them as the service does, before anything is created: malformed JSON is
+/// <c>InvalidRequestBody</c>, a missing required property <c>MissingRequiredProperty</c>, a value out of range
+/// <c>InvalidPropertyValue</c> (each with the property's name). Features the emulator does not run (autoscale,
+/// multi-instance tasks, container resource files) are refused as <c>InvalidPropertyValue</c> naming them.
+/// </summary>
+internal static class RequestBodies
+{
+    public const int MaxTasksPerCollection = 100;
+    private const int MaxTaskSlotsPerNode = 256;
+    private static readonly TimeSpan MinResizeTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>Reads the body, refusing more than <paramref name="limit"/> bytes with <c>413 RequestBodyTooLarge</c>.</summary>
+    public static async Task<byte[]> ReadAsync(HttpContext context, long limit)
+    {
+        if (context.Request.ContentLength is long declared && declared > limit)
+        {
+            throw BatchErrors.RequestBodyTooLarge(limit);
+        }
+
+        using var buffer = new MemoryStream();
+        byte[] chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw BatchErrors.RequestBodyTooLarge(limit);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Parses a JSON body that must be an object.</summary>
+    public static JsonDocument ParseObject(byte[] body)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException ex)
+        {
+            throw BatchErrors.InvalidRequestBody($"The body is not valid JSON: {ex.Message}");
+        }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            throw BatchErrors.InvalidRequestBody("The body must be a JSON object.");
+        }
+
+        return document;
+    }
+
+    /// <summary>Checks a create-pool body.</summary>
+    public static (BatchPoolCreateContent Content, PoolSpecTemplate Template) ParsePool(JsonElement root)
+    {
+        string id = RequireString(root, "id", "id");
+        CheckId("id", id);
+        RequireString(root, "vmSize", "vmSize");
+        if (Find(root, "cloudServiceConfiguration") is not null)
+        {
+            throw BatchErrors.InvalidPropertyValue("cloudServiceConfiguration", null, "Cloud Services pools are retired; use virtualMachineConfiguration.");
+        }
+
+        var vmc = Find(root, "virtualMachineConfiguration") ?? throw BatchErrors.MissingRequiredProperty("virtualMachineConfiguration");
+        var image = Find(vmc, "imageReference") ?? throw BatchErrors.MissingRequiredProperty("virtualMachineConfiguration.imageReference");
+        RequireString(vmc, "nodeAgentSKUId", "virtualMachineConfiguration.nodeAgentSKUId");
+        if (Find(image, "virtualMachineImageId") is not null)
+        {
+            throw BatchErrors.InvalidPropertyValue("virtualMachineConfiguration.imageReference.virtualMachineImageId", null, "Azure Compute Gallery images are not emulated; use a Marketplace image from the supported images.");
+        }
+
+        var content = Deserialize(root, WireJson.ReadContext.BatchPoolCreateContent);
+        var vm = content.VirtualMachineConfiguration!;
+        if (SupportedImages.Find(vm.ImageReference!, vm.NodeAgentSkuId!) is null)
+        {
+            throw BatchErrors.InvalidPropertyValue(
+                "virtualMachineConfiguration.imageReference",
+                $"{vm.ImageReference!.Publisher}/{vm.ImageReference.Offer}/{vm.ImageReference.Sku} with {vm.NodeAgentSkuId}",
+                "The image and node agent SKU are not among the account's supported images (GET /supportedimages).");
+        }
+
+        if (content.EnableAutoScale == true)
+        {
+            throw BatchErrors.InvalidPropertyValue("enableAutoScale", "true", "Autoscale formulas are not emulated; set targetDedicatedNodes.");
+        }
+
+        int dedicated = content.TargetDedicatedNodes ?? 0;
+        int lowPriority = content.TargetLowPriorityNodes ?? 0;
+        if (dedicated < 0)
+        {
+            throw BatchErrors.InvalidPropertyValue("targetDedicatedNodes", dedicated.ToString(System.Globalization.CultureInfo.InvariantCulture), "The node count must not be negative.");
+        }
+
+        if (lowPriority < 0)
+        {
+            throw BatchErrors.InvalidPropertyValue("targetLowPriorityNodes", lowPriority.ToString(System.Globalization.CultureInfo.InvariantCulture), "The node count must not be negative.");
+        }
+
+        if (dedicated + lowPriority < 1)
+        {
+            throw BatchErrors.InvalidPropertyValue("targetDedicatedNodes", "0", "The emulator needs at least one node per pool (empty pools are not emulated).");
+        }
+
+        int slots = content.TaskSlotsPerNode ?? 1;
+        if (slots is < 1 or > MaxTaskSlotsPerNode)
+        {
+            throw BatchErrors.InvalidPropertyValue("taskSlotsPerNode", slots.ToString(System.Globalization.CultureInfo.InvariantCulture), $"taskSlotsPerNode must be from 1 to {MaxTaskSlotsPerNode}.");
+        }
+
+        if (content.ResizeTimeout is { } timeout && timeout < MinResizeTimeout)
+        {
+            throw BatchErrors.InvalidPropertyValue("resizeTimeout", System.Xml.XmlConvert.ToString(timeout), "The resize timeout must be at least 5 minutes.");
+        }
+
+        StartTaskSpec? startTask = null;
+        if (content.StartTask is { } start)
+        {
+            if (string.IsNullOrEmpty(start.CommandLine))
+            {
+                throw BatchErrors.MissingRequiredProperty("startTask.commandLine");
+            }
+
+            startTask = new StartTaskSpec(start.CommandLine)
+            {
+                WaitForSuccess = start.WaitForSuccess ?? true,
+                MaxTaskRetryCount = start.MaxTaskRetryCount ?? 0,
+            };
+            var problem = AddResourceFiles(start.ResourceFiles, startTask.ResourceFiles, "startTask.resourceFiles")
+                ?? AddEnvironment(start.EnvironmentSettings, startTask.EnvironmentSettings, "startTask.environmentSettings");
+            if (problem is not null)
+            {
+                throw problem;
+            }
+
+            if (StartTaskDefinition.TryCreate(startTask, out string? error) is null)
+            {
+                throw BatchErrors.InvalidPropertyValue("startTask", start.CommandLine, error ?? "The start task is invalid.");
+            }
+        }
+
+        return (content, new PoolSpecTemplate(dedicated, lowPriority, slots, startTask));
+    }
+
+    /// <summary>Checks a create-job body.</summary>
+    public static BatchJobCreateContent ParseJob(JsonElement root)
+    {
+        string id = RequireString(root, "id", "id");
+        CheckId("id", id);
+        var poolInfo = Find(root, "poolInfo") ?? throw BatchErrors.MissingRequiredProperty("poolInfo");
+        if (Find(poolInfo, "autoPoolSpecification") is not null)
+        {
+            throw BatchErrors.InvalidPropertyValue("poolInfo.autoPoolSpecification", null, "Auto pools are not emulated; create the pool first and name it in poolInfo.poolId.");
+        }
+
+        RequireString(poolInfo, "poolId", "poolInfo.poolId");
+        var content = Deserialize(root, WireJson.ReadContext.BatchJobCreateContent);
+        if (content.Priority is int priority && priority is < -1000 or > 1000)
+        {
+            throw BatchErrors.InvalidPropertyValue("priority", priority.ToString(System.Globalization.CultureInfo.InvariantCulture), "The priority must be from -1000 to 1000.");
+        }
+
+        if (Find(root, "onAllTasksComplete") is not null && content.OnAllTasksComplete is null or BatchOnAllTasksComplete.Unknown)
+        {
+            throw BatchErrors.InvalidPropertyValue("onAllTasksComplete", Find(root, "onAllTasksComplete")!.Value.ToString(), "Use noaction or terminatejob.");
+        }
+
+        if (content.UsesTaskDependencies == true)
+        {
+            throw BatchErrors.InvalidPropertyValue("usesTaskDependencies", "true", "Task dependencies are not emulated.");
+        }
+
+        return content;
+    }
+
+    /// <summary>Reads the optional terminate-job body.</summary>
+    public static string? ParseTerminateReason(byte[] body)
+    {
+        if (body.Length == 0)
+        {
+            return null;
+        }
+
+        using var document = ParseObject(body);
+        return Find(document.RootElement, "terminateReason") is { ValueKind: JsonValueKind.String } reason ? reason.GetString() : null;
+    }
+
+    /// <summary>Checks an add-task-collection body: the collection as a whole, then each task (a refused task is a per-task <c>clienterror</c>).</summary>
+    public static List<TaskAddItem> ParseTaskCollection(JsonElement root)
+    {
+        var value = Find(root, "value") ?? throw BatchErrors.MissingRequiredProperty("value");
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw BatchErrors.InvalidRequestBody("'value' must be an array of tasks.");
+        }
+
+        int count = value.GetArrayLength();
+        if (count > MaxTasksPerCollection)
+        {
+            throw BatchErrors.InvalidPropertyValue("value", count.ToString(System.Globalization.CultureInfo.InvariantCulture), $"A task collection may hold at most {MaxTasksPerCollection} tasks; send the rest in further requests.");
+        }
+
+        var items = new List<TaskAddItem>(count);
+        foreach (var element in value.EnumerateArray())
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                throw BatchErrors.InvalidRequestBody("Each item of 'value' must be a task object.");
+            }
+
+            items.Add(ParseTask(element));
+        }
+
+        return items;
+    }
+
+    private static TaskAddItem ParseTask(JsonElement element)
+    {
+        string? id = Find(element, "id") is { ValueKind: JsonValueKind.String } idElement ? idElement.GetString() : null;
+        try
+        {
+            id = RequireString(element, "id", "id");
+            CheckId("id", id);
+            RequireString(element, "commandLine", "commandLine");
+            var content = Deserialize(element, WireJson.ReadContext.BatchTaskCreateContent);
+            if (content.MultiInstanceSettings is not null)
+            {
+                throw BatchErrors.InvalidPropertyValue("multiInstanceSettings", null, "Multi-instance tasks are not emulated.");
+            }
+
+            if (content.RequiredSlots is int requiredSlots && requiredSlots != 1)
+            {
+                throw BatchErrors.InvalidPropertyValue("requiredSlots", requiredSlots.ToString(System.Globalization.CultureInfo.InvariantCulture), "The emulator runs every task in one slot.");
+            }
+
+            var spec = new TaskSpec(id, content.CommandLine);
+            if (content.Constraints is { } constraints)
+            {
+                if (constraints.MaxTaskRetryCount is int retries && retries < -1)
+                {
+                    throw BatchErrors.InvalidPropertyValue("constraints.maxTaskRetryCount", retries.ToString(System.Globalization.CultureInfo.InvariantCulture), "Use -1 (no limit), 0 or more.");
+                }
+
+                if (constraints.MaxWallClockTime is { } wallClock && wallClock <= TimeSpan.Zero)
+                {
+                    throw BatchErrors.InvalidPropertyValue("constraints.maxWallClockTime", System.Xml.XmlConvert.ToString(wallClock), "The maximum wall-clock time must be positive.");
+                }
+
+                spec.Constraints = new TaskConstraints
+                {
+                    MaxTaskRetryCount = constraints.MaxTaskRetryCount ?? 0,
+                    MaxWallClockTime = constraints.MaxWallClockTime,
+                    RetentionTime = constraints.RetentionTime,
+                };
+            }
+
+            var problem = AddResourceFiles(content.ResourceFiles, spec.ResourceFiles, "resourceFiles")
+                ?? AddEnvironment(content.EnvironmentSettings, spec.EnvironmentSettings, "environmentSettings")
+                ?? AddOutputFiles(content.OutputFiles, spec.OutputFiles);
+            if (problem is not null)
+            {
+                return new TaskAddItem(id, content, null, problem);
+            }
+
+            if (TaskDefinition.TryCreate(spec, out string? error) is null)
+            {
+                return new TaskAddItem(id, content, null, BatchErrors.InvalidPropertyValue("commandLine", content.CommandLine, error ?? "The task is invalid."));
+            }
+
+            return new TaskAddItem(id, content, spec, null);
+        }
+        catch (BatchRequestException ex)
+        {
+            return new TaskAddItem(id, null, null, ex);
+        }
+    }
+
+    private static BatchRequestException? AddResourceFiles(IList<BatchResourceFile>? files, IList<ResourceFile> target, string path)
+    {
+        if (files is null)
+        {
+            return null;
+        }
+
+        for (int i = 0; i < files.Count; i++)
+        {
+            var file = files[i];
+            string at = $"{path}[{i}]";
+            if (file.StorageContainerUrl is not null || file.AutoStorageContainerName is not null)
+            {
+                return BatchErrors.InvalidPropertyValue(at, null, "Only httpUrl resource files are emulated (not storageContainerUrl or autoStorageContainerName).");
+            }
+
+            if (string.IsNullOrEmpty(file.HttpUrl))
+            {
+                return BatchErrors.MissingRequiredProperty(at + ".httpUrl");
+            }
+
+            if (!Uri.TryCreate(file.HttpUrl, UriKind.Absolute, out Uri? url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            {
+                // Never echo the URL: it carries a SAS signature.
+                return BatchErrors.InvalidPropertyValue(at + ".httpUrl", null, "The URL must be an absolute http(s) URL, such as a blob SAS URL.");
+            }
+
+            if (string.IsNullOrEmpty(file.FilePath))
+            {
+                return BatchErrors.MissingRequiredProperty(at + ".filePath");
+            }
+
+            target.Add(new ResourceFile(url, file.FilePath));
+        }
+
+        return null;
+    }
+
+    private static BatchRequestException? AddEnvironment(IList<BatchEnvironmentSetting>? settings, IDictionary<string, string> target, string path)
+    {
+        if (settings is null)
+        {
+            return null;
+        }
+
+        for (int i = 0; i < settings.Count; i++)
+        {
+            if (string.IsNullOrEmpty(settings[i].Name))
+            {
+                return BatchErrors.MissingRequiredProperty($"{path}[{i}].name");
+            }
+
+            target[settings[i].Name] = settings[i].Value ?? string.Empty;
+        }
+
+        return null;
+    }
+
+    private static BatchRequestException? AddOutputFiles(IList<BatchOutputFile>? outputs, IList<OutputFileSpec> target)
+    {
+        if (outputs is null)
+        {
+            return null;
+        }
+
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            var output = outputs[i];
+            string at = $"outputFiles[{i}]";
+            if (string.IsNullOrEmpty(output.FilePattern))
+            {
+                return BatchErrors.MissingRequiredProperty(at + ".filePattern");
+            }
+
+            string? containerUrl = output.Destination?.Container?.ContainerUrl;
+            if (string.IsNullOrEmpty(containerUrl))
+            {
+                return BatchErrors.MissingRequiredProperty(at + ".destination.container.containerUrl");
+            }
+
+            if (!Uri.TryCreate(containerUrl, UriKind.Absolute, out Uri? url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            {
+                return BatchErrors.InvalidPropertyValue(at + ".destination.container.containerUrl", null, "The URL must be an absolute http(s) container URL with a write SAS.");
+            }
+
+            OutputUploadCondition condition = output.UploadOptions?.UploadCondition switch
+            {
+                null => throw BatchErrors.MissingRequiredProperty(at + ".uploadOptions.uploadCondition"),
+                BatchOutputFileUploadCondition.TaskSuccess => OutputUploadCondition.TaskSuccess,
+                BatchOutputFileUploadCondition.TaskFailure => OutputUploadCondition.TaskFailure,
+                BatchOutputFileUploadCondition.TaskCompletion => OutputUploadCondition.TaskCompletion,
+                _ => throw BatchErrors.InvalidPropertyValue(at + ".uploadOptions.uploadCondition", null, "Use tasksuccess, taskfailure or taskcompletion."),
+            };
+            target.Add(new OutputFileSpec(output.FilePattern, url, condition) { Path = output.Destination!.Container!.Path });
+        }
+
+        return null;
+    }
+
+    private static T Deserialize<T>(JsonElement element, JsonTypeInfo<T> typeInfo)
+    {
+        try
+        {
+            return element.Deserialize(typeInfo) ?? throw BatchErrors.InvalidRequestBody("The body is empty.");
+        }
+        catch (JsonException ex)
+        {
+            throw BatchErrors.InvalidRequestBody(ex.Path is null ? ex.Message : $"The value at '{ex.Path}' has the wrong type.");
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw BatchErrors.InvalidRequestBody(ex.Message);
+        }
+    }
+
+    private static JsonElement? Find(JsonElement obj, string name)
+    {
+        if (obj.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var property in obj.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase) && property.Value.ValueKind != JsonValueKind.Null)
+            {
+                return property.Value;
+            }
+        }
+
+        return null;
+    }
+
+    private static string RequireString(JsonElement obj, string name, string path)
+    {
+        var value = Find(obj, name);
+        if (value is null)
+        {
+            throw BatchErrors.MissingRequiredProperty(path);
+        }
+
+        if (value.Value.ValueKind != JsonValueKind.String)
+        {
+            throw BatchErrors.InvalidPropertyValue(path, value.Value.ToString(), "The value must be a string.");
+        }
+
+        string text = value.Value.GetString()!;
+        return text.Length > 0 ? text : throw BatchErrors.MissingRequiredProperty(path);
+    }
+
+    private static void CheckId(string property, string id)
+    {
+        string? error = BatchIdRules.Validate("resource", id);
+        if (error is not null)
+        {
+            throw BatchErrors.InvalidPropertyValue(property, id.Length > 64 ? id[..64] + "…" : id, "An id is 1 to 64 letters, digits, hyphens and underscores.");
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using TopNWords.Batch.Emulator.Auth;
+using TopNWords.Batch.Emulator.Faults;
+using TopNWords.Batch.Emulator.Protocol;
+using TopNWords.Batch.Emulator.State;
+
+namespace TopNWords.Batch.Emulator;
+
+/// <summary>
+/// What every request goes through before its operation runs: a <c>request-id</c>, counting, injected faults,
+/// authentication, the <c>api-version</c> check; and, after it, the service's error body for any refusal.
+/// </summary>
+internal sealed class RequestPipeline(SharedKeyAuthenticator authenticator, FaultInjector faults, RequestCounter counter, TimeProvider time, ILogger logger)
+{
+    /// <summary>The only REST API version served.</summary>
+    public const string ApiVersion = "2025-06-01.21.0";
+
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        var operation = context.GetEndpoint()?.Metadata.GetMetadata<BatchOperation>() ?? new BatchOperation(BatchOperation.Unknown);
+        var request = new EmulatorRequest(Guid.NewGuid().ToString(), time.GetUtcNow(), operation);
+        request.Attach(context);
+        var headers = context.Response.Headers;
+        headers["request-id"] = request.RequestId;
+        headers["DataServiceVersion"] = "3.0";
+        if (string.Equals(context.Request.Headers["return-client-request-id"], "true", StringComparison.OrdinalIgnoreCase))
+        {
+            headers["client-request-id"] = context.Request.Headers["client-request-id"].ToString();
+        }
+
+        bool injected = false;
+        try
+        {
+            if (!operation.IsAdmin && faults.ForRequest(operation.Name) is { } fault)
+            {
+                injected = true;
+                EmulatorLog.FaultInjected(logger, fault.Status, fault.Code, operation.Name);
+                throw fault;
+            }
+
+            try
+            {
+                authenticator.Authenticate(context);
+            }
+            catch (BatchRequestException ex)
+            {
+                EmulatorLog.AuthenticationFailed(logger, context.Request.Method, context.Request.Path, ex.Values.FirstOrDefault().Value ?? ex.Message);
+                throw;
+            }
+
+            if (!operation.IsAdmin)
+            {
+                CheckApiVersion(context.Request);
+            }
+
+            if (context.GetEndpoint() is null)
+            {
+                throw BatchErrors.ResourceNotFound();
+            }
+
+            await next(context).ConfigureAwait(false);
+        }
+        catch (BatchRequestException ex) when (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            headers["request-id"] = request.RequestId;
+            headers["DataServiceVersion"] = "3.0";
+            await Responses.WriteErrorAsync(context, ex).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // the client went away
+        }
+        finally
+        {
+            injected |= request.Dropped;
+            if (!operation.IsAdmin)
+            {
+                counter.Count(operation.Name, context.Response.StatusCode, injected);
+            }
+
+            EmulatorLog.Request(logger, context.Request.Method, context.Request.Path, operation.Name, context.Response.StatusCode);
+        }
+    }
+
+    private static void CheckApiVersion(HttpRequest request)
+    {
+        if (!request.Query.TryGetValue("api-version", out var version) || string.IsNullOrEmpty(version.ToString()))
+        {
+            throw BatchErrors.MissingRequiredQueryParameter("api-version");
+        }
+
+        if (!string.Equals(version.ToString(), ApiVersion, StringComparison.Ordinal))
+        {
+            throw BatchErrors.InvalidQueryParameterValue("api-version", version.ToString(), $"The emulator serves api-version {ApiVersion} only.");
+        }
+    }
+}

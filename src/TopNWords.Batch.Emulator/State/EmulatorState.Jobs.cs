@@ -1,0 +1,411 @@
+using TopNWords.Batch.Azure.BatchRest.Models;
+using TopNWords.Batch.Compute;
+using TopNWords.Batch.Emulator.Protocol;
+using ComputeTaskState = TopNWords.Batch.Compute.BatchTaskState;
+using WireTaskState = TopNWords.Batch.Azure.BatchRest.Models.BatchTaskState;
+
+namespace TopNWords.Batch.Emulator.State;
+
+/// <content>Jobs and tasks.</content>
+internal sealed partial class EmulatorState
+{
+    /// <summary>Task constraints' defaults, as the service reports them.</summary>
+    private static readonly TimeSpan Unlimited = TimeSpan.MaxValue;
+    private static readonly TimeSpan DefaultRetention = TimeSpan.FromDays(7);
+
+    /// <summary>Creates a job on an existing pool.</summary>
+    public (string ETag, DateTimeOffset LastModified) CreateJob(BatchJobCreateContent content)
+    {
+        string poolId = content.PoolInfo.PoolId!;
+        JobRecord job;
+        lock (_gate)
+        {
+            if (_jobs.TryGetValue(content.Id, out var existing))
+            {
+                throw existing.State == BatchJobState.Deleting ? BatchErrors.JobBeingDeleted() : BatchErrors.JobExists();
+            }
+
+            var pool = _pools.GetValueOrDefault(poolId) ?? throw BatchErrors.PoolNotFound();
+            if (pool.State == BatchPoolState.Deleting)
+            {
+                throw BatchErrors.PoolBeingDeleted();
+            }
+
+            var now = _time.GetUtcNow();
+            job = new JobRecord(content.Id, content, pool.Id, now, ++_sequence);
+            job.ETag = NextETag(now);
+            _jobs.Add(job.Id, job);
+        }
+
+        try
+        {
+            _engine.CreateJobAsync(new JobSpec(job.Id, job.PoolId)).GetAwaiter().GetResult(); // synchronous: it only registers the job
+        }
+        catch (BatchComputeException ex)
+        {
+            lock (_gate)
+            {
+                _jobs.Remove(job.Id);
+            }
+
+            throw ex.ErrorCode switch
+            {
+                "JobExists" => BatchErrors.JobExists(),
+                "JobBeingDeleted" => BatchErrors.JobBeingDeleted(),
+                "PoolNotFound" => BatchErrors.PoolNotFound(),
+                "PoolBeingDeleted" => BatchErrors.PoolBeingDeleted(),
+                _ => BatchErrors.InvalidPropertyValue("id", content.Id, ex.Message),
+            };
+        }
+
+        return (job.ETag, job.LastModified);
+    }
+
+    /// <summary>Gets a job in the wire format.</summary>
+    public (BatchJob Job, string ETag, DateTimeOffset LastModified) GetJob(string jobId, string baseUrl)
+    {
+        lock (_gate)
+        {
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
+            return (ToWire(job, baseUrl), job.ETag, job.LastModified);
+        }
+    }
+
+    /// <summary>Starts deleting a job: running tasks are killed; it is <c>deleting</c> until then, then it is gone.</summary>
+    public void DeleteJob(string jobId)
+    {
+        string id;
+        lock (_gate)
+        {
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
+            if (job.State == BatchJobState.Deleting)
+            {
+                throw BatchErrors.JobBeingDeleted();
+            }
+
+            SetJobState(job, BatchJobState.Deleting, _time.GetUtcNow());
+            id = job.Id;
+        }
+
+        RunInBackground($"delete job '{id}'", async () =>
+        {
+            try
+            {
+                await _engine.DeleteJobAsync(id).ConfigureAwait(false);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    if (_jobs.TryGetValue(id, out var current) && current.State == BatchJobState.Deleting)
+                    {
+                        _jobs.Remove(id);
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>Starts terminating a job: running tasks are killed, active ones stay active; then it is <c>completed</c>.</summary>
+    public void TerminateJob(string jobId, string? reason)
+    {
+        lock (_gate)
+        {
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
+            switch (job.State)
+            {
+                case BatchJobState.Deleting:
+                    throw BatchErrors.JobBeingDeleted();
+                case BatchJobState.Terminating:
+                    throw BatchErrors.JobBeingTerminated();
+                case BatchJobState.Completed:
+                    throw BatchErrors.JobCompleted();
+            }
+        }
+
+        BeginTerminate(jobId, reason ?? "UserTerminate");
+    }
+
+    /// <summary>The task counts of a job.</summary>
+    public BatchJobTaskCounts GetTaskCounts(string jobId)
+    {
+        lock (_gate)
+        {
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
+            var counts = new BatchTaskCounts();
+            foreach (var task in job.Order)
+            {
+                switch (task.State)
+                {
+                    case ComputeTaskState.Active:
+                        counts.Active++;
+                        break;
+                    case ComputeTaskState.Preparing or ComputeTaskState.Running:
+                        counts.Running++;
+                        break;
+                    default:
+                        counts.Completed++;
+                        if (task.Info?.Result == TaskExecutionResult.Success)
+                        {
+                            counts.Succeeded++;
+                        }
+                        else
+                        {
+                            counts.Failed++;
+                        }
+
+                        break;
+                }
+            }
+
+            // Every task takes one slot (requiredSlots other than 1 is refused), so slot counts equal task counts.
+            var slots = new BatchTaskCounts { Active = counts.Active, Running = counts.Running, Completed = counts.Completed, Succeeded = counts.Succeeded, Failed = counts.Failed };
+            return new BatchJobTaskCounts { TaskCounts = counts, TaskSlotCounts = slots };
+        }
+    }
+
+    /// <summary>
+    /// Adds tasks: refused ones answer <c>clienterror</c>, an id that exists answers <c>TaskExists</c>, the others are
+    /// queued on the job's pool. Results are in the request's order.
+    /// </summary>
+    public IReadOnlyList<TaskAddOutcome> AddTasks(string jobId, IReadOnlyList<TaskAddItem> items)
+    {
+        var outcomes = new TaskAddOutcome[items.Count];
+        var specs = new List<TaskSpec>();
+        var added = new List<(int Index, TaskRecord Task)>();
+        string id;
+        lock (_gate)
+        {
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
+            switch (job.State)
+            {
+                case BatchJobState.Deleting:
+                    throw BatchErrors.JobBeingDeleted();
+                case BatchJobState.Terminating:
+                    throw BatchErrors.JobBeingTerminated();
+                case BatchJobState.Completed:
+                    throw BatchErrors.JobCompleted();
+            }
+
+            id = job.Id;
+            var now = _time.GetUtcNow();
+            for (int i = 0; i < items.Count; i++)
+            {
+                var item = items[i];
+                if (item.Error is not null || item.Spec is null || item.Content is null)
+                {
+                    outcomes[i] = new TaskAddOutcome(item.Id, BatchTaskAddStatus.ClientError, null, null, item.Error);
+                }
+                else if (job.Tasks.ContainsKey(item.Spec.Id))
+                {
+                    outcomes[i] = new TaskAddOutcome(item.Id, BatchTaskAddStatus.ClientError, null, null, new BatchRequestException(409, "TaskExists", "The specified task already exists."));
+                }
+                else if (_faults.TaskAddServerError())
+                {
+                    outcomes[i] = new TaskAddOutcome(item.Id, BatchTaskAddStatus.ServerError, null, null, new BatchRequestException(500, "InternalError", "Server encountered an internal error. Please try again after some time."));
+                }
+                else
+                {
+                    var task = new TaskRecord(item.Spec.Id, item.Content, now, ++_sequence) { ETag = NextETag(now) };
+                    job.Tasks.Add(task.Id, task);
+                    job.Order.Add(task);
+                    specs.Add(item.Spec);
+                    added.Add((i, task));
+                    outcomes[i] = new TaskAddOutcome(task.Id, BatchTaskAddStatus.Success, task.ETag, task.LastModified, null);
+                }
+            }
+        }
+
+        if (specs.Count > 0)
+        {
+            try
+            {
+                _engine.AddTasksAsync(id, specs).GetAwaiter().GetResult(); // synchronous: it only queues the tasks
+            }
+            catch (BatchComputeException ex)
+            {
+                // The job changed state meanwhile (or the engine refused a task): undo, and say so per task.
+                lock (_gate)
+                {
+                    if (_jobs.TryGetValue(id, out var job))
+                    {
+                        foreach ((int index, TaskRecord task) in added)
+                        {
+                            if (ex is AddTasksException refused && !refused.Failures.Any(f => Same(f.TaskId, task.Id)))
+                            {
+                                continue; // this one was added
+                            }
+
+                            job.Tasks.Remove(task.Id);
+                            job.Order.Remove(task);
+                            outcomes[index] = new TaskAddOutcome(task.Id, BatchTaskAddStatus.ClientError, null, null, BatchErrors.InvalidPropertyValue("task", task.Id, ex.Message));
+                        }
+                    }
+                }
+            }
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>A job's tasks in the wire format, each with its sequence number for paging.</summary>
+    public IReadOnlyList<(long Sequence, BatchTask Task, TaskRecord Record)> ListTasks(string jobId, string baseUrl)
+    {
+        lock (_gate)
+        {
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
+            return [.. job.Order.Select(t => (t.Sequence, ToWire(job, t, baseUrl), t))];
+        }
+    }
+
+    /// <summary>Gets a task in the wire format.</summary>
+    public (BatchTask Task, TaskRecord Record) GetTask(string jobId, string taskId, string baseUrl)
+    {
+        lock (_gate)
+        {
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
+            var task = job.Tasks.GetValueOrDefault(taskId) ?? throw BatchErrors.TaskNotFound();
+            return (ToWire(job, task, baseUrl), task);
+        }
+    }
+
+    /// <summary>The folder of a task on the node it last ran on (for its files).</summary>
+    public string TaskDirectory(string jobId, string taskId)
+    {
+        lock (_gate)
+        {
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
+            if (!job.Tasks.ContainsKey(taskId))
+            {
+                throw BatchErrors.TaskNotFound();
+            }
+        }
+
+        return _engine.GetTaskDirectory(jobId, taskId) ?? throw BatchErrors.FileNotFound("The task has not run on a node yet, so it has no files.");
+    }
+
+    private void BeginTerminate(string jobId, string reason)
+    {
+        string id;
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(jobId, out var job) || job.State != BatchJobState.Active)
+            {
+                return;
+            }
+
+            job.TerminateReason = reason;
+            SetJobState(job, BatchJobState.Terminating, _time.GetUtcNow());
+            id = job.Id;
+        }
+
+        RunInBackground($"terminate job '{id}'", async () =>
+        {
+            await _engine.TerminateJobAsync(id).ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (_jobs.TryGetValue(id, out var job) && job.State == BatchJobState.Terminating)
+                {
+                    var now = _time.GetUtcNow();
+                    job.EndTime = now;
+                    SetJobState(job, BatchJobState.Completed, now);
+                }
+            }
+        });
+    }
+
+    private void SetJobState(JobRecord job, BatchJobState state, DateTimeOffset now)
+    {
+        job.PreviousState = job.State;
+        job.PreviousStateTransitionTime = job.StateTransitionTime;
+        job.State = state;
+        job.StateTransitionTime = now;
+        job.LastModified = now;
+        job.ETag = NextETag(now);
+    }
+
+    private static BatchJob ToWire(JobRecord job, string baseUrl) => new()
+    {
+        Id = job.Id,
+        DisplayName = job.Content.DisplayName,
+        Url = $"{baseUrl}/jobs/{job.Id}",
+        ETag = job.ETag,
+        LastModified = job.LastModified,
+        CreationTime = job.CreationTime,
+        State = job.State,
+        StateTransitionTime = job.StateTransitionTime,
+        PreviousState = job.PreviousState,
+        Priority = job.Content.Priority ?? 0,
+        PoolInfo = new BatchPoolInfo { PoolId = job.PoolId },
+        OnAllTasksComplete = job.Content.OnAllTasksComplete ?? BatchOnAllTasksComplete.NoAction,
+        UsesTaskDependencies = job.Content.UsesTaskDependencies ?? false,
+        ExecutionInfo = new BatchJobExecutionInfo
+        {
+            StartTime = job.CreationTime,
+            EndTime = job.EndTime,
+            PoolId = job.PoolId,
+            TerminateReason = job.TerminateReason,
+        },
+    };
+
+    private static BatchTask ToWire(JobRecord job, TaskRecord task, string baseUrl)
+    {
+        var content = task.Content;
+        var info = task.Info;
+        bool completed = task.State == ComputeTaskState.Completed;
+        string? nodeId = info?.NodeId;
+        string? poolId = task.PoolId ?? job.PoolId;
+        string taskRoot = $"workitems/{job.Id}/job-1/{task.Id}";
+        return new BatchTask
+        {
+            Id = task.Id,
+            DisplayName = content.DisplayName,
+            Url = $"{baseUrl}/jobs/{job.Id}/tasks/{task.Id}",
+            ETag = task.ETag,
+            CreationTime = task.CreationTime,
+            LastModified = task.LastModified,
+            State = ToWire(task.State),
+            StateTransitionTime = task.StateTransitionTime,
+            PreviousState = task.PreviousState is { } previous ? ToWire(previous) : null,
+            PreviousStateTransitionTime = task.PreviousStateTransitionTime,
+            CommandLine = content.CommandLine,
+            UserIdentity = content.UserIdentity ?? DefaultIdentity,
+            Constraints = new BatchTaskConstraints
+            {
+                MaxWallClockTime = content.Constraints?.MaxWallClockTime ?? Unlimited,
+                RetentionTime = content.Constraints?.RetentionTime ?? DefaultRetention,
+                MaxTaskRetryCount = content.Constraints?.MaxTaskRetryCount ?? 0,
+            },
+            RequiredSlots = 1,
+            ExecutionInfo = new BatchTaskExecutionInfo
+            {
+                StartTime = info?.StartTime,
+                EndTime = completed ? info?.EndTime : null,
+                ExitCode = info?.ExitCode,
+                FailureInfo = completed ? ToWire(info?.FailureInfo) : null,
+                RetryCount = info?.RetryCount ?? 0,
+                LastRetryTime = task.LastRetryTime,
+                RequeueCount = task.RequeueCount,
+                LastRequeueTime = task.LastRequeueTime,
+                Result = completed ? (info?.Result == TaskExecutionResult.Success ? BatchExecutionResult.Success : BatchExecutionResult.Failure) : null,
+            },
+            NodeInfo = nodeId is null ? null : new BatchNodeInfo
+            {
+                AffinityId = "TVM:" + nodeId,
+                NodeUrl = $"{baseUrl}/pools/{poolId}/nodes/{nodeId}",
+                PoolId = poolId,
+                NodeId = nodeId,
+                TaskRootDirectory = taskRoot,
+                TaskRootDirectoryUrl = $"{baseUrl}/pools/{poolId}/nodes/{nodeId}/files/{taskRoot}",
+            },
+        };
+    }
+
+    private static WireTaskState ToWire(ComputeTaskState state) => state switch
+    {
+        ComputeTaskState.Active => WireTaskState.Active,
+        ComputeTaskState.Preparing => WireTaskState.Preparing,
+        ComputeTaskState.Running => WireTaskState.Running,
+        _ => WireTaskState.Completed,
+    };
+}

@@ -1,0 +1,291 @@
+using TopNWords.Batch.Azure.BatchRest.Models;
+using TopNWords.Batch.Compute;
+using TopNWords.Batch.Emulator.Protocol;
+using ComputeTaskState = TopNWords.Batch.Compute.BatchTaskState;
+
+namespace TopNWords.Batch.Emulator.State;
+
+/// <content>Pools and nodes.</content>
+internal sealed partial class EmulatorState
+{
+    private static readonly BatchUserIdentity DefaultIdentity = new()
+    {
+        AutoUser = new BatchAutoUserSpecification { Scope = BatchAutoUserScope.Pool, ElevationLevel = BatchElevationLevel.NonAdmin },
+    };
+
+    /// <summary>Creates a pool; its nodes are allocated and start in the background.</summary>
+    /// <returns>The new pool's entity tag and time.</returns>
+    public (string ETag, DateTimeOffset LastModified) CreatePool(BatchPoolCreateContent content, PoolSpecTemplate template)
+    {
+        int target = template.TargetDedicated + template.TargetLowPriority;
+        int engineNodes = Math.Min(target, _maxNodesPerPool);
+        PoolRecord pool;
+        lock (_gate)
+        {
+            if (_pools.TryGetValue(content.Id, out var existing))
+            {
+                throw existing.State == BatchPoolState.Deleting ? BatchErrors.PoolBeingDeleted() : BatchErrors.PoolExists();
+            }
+
+            var now = _time.GetUtcNow();
+            pool = new PoolRecord(content.Id, content, engineNodes, template.TargetDedicated, template.TargetLowPriority, now, ++_sequence);
+            pool.ETag = NextETag(now);
+            _pools.Add(pool.Id, pool);
+        }
+
+        var spec = new PoolSpec(content.Id, engineNodes)
+        {
+            TaskSlotsPerNode = template.TaskSlotsPerNode,
+            StartTask = template.StartTask,
+            VirtualMachineSize = content.VmSize,
+        };
+        try
+        {
+            _engine.CreatePoolAsync(spec).GetAwaiter().GetResult(); // synchronous: it only registers the pool
+        }
+        catch (BatchComputeException ex)
+        {
+            lock (_gate)
+            {
+                _pools.Remove(pool.Id);
+            }
+
+            throw BatchErrors.InvalidPropertyValue("pool", content.Id, ex.Message);
+        }
+
+        return (pool.ETag, pool.LastModified);
+    }
+
+    /// <summary>Gets a pool in the wire format.</summary>
+    public (BatchPool Pool, string ETag, DateTimeOffset LastModified) GetPool(string poolId, string baseUrl)
+    {
+        lock (_gate)
+        {
+            var pool = _pools.GetValueOrDefault(poolId) ?? throw BatchErrors.PoolNotFound();
+            return (ToWire(pool, baseUrl), pool.ETag, pool.LastModified);
+        }
+    }
+
+    /// <summary>Whether a pool exists (being deleted counts).</summary>
+    public bool PoolExists(string poolId)
+    {
+        lock (_gate)
+        {
+            return _pools.ContainsKey(poolId);
+        }
+    }
+
+    /// <summary>Starts deleting a pool: it is <c>deleting</c> until every node has left, then it is gone.</summary>
+    public void DeletePool(string poolId)
+    {
+        string id;
+        lock (_gate)
+        {
+            var pool = _pools.GetValueOrDefault(poolId) ?? throw BatchErrors.PoolNotFound();
+            if (pool.State == BatchPoolState.Deleting)
+            {
+                throw BatchErrors.PoolBeingDeleted();
+            }
+
+            var now = _time.GetUtcNow();
+            pool.State = BatchPoolState.Deleting;
+            pool.StateTransitionTime = now;
+            pool.AllocationState = BatchAllocationState.Resizing;
+            pool.AllocationStateTransitionTime = now;
+            pool.LastModified = now;
+            pool.ETag = NextETag(now);
+            id = pool.Id;
+        }
+
+        RunInBackground($"delete pool '{id}'", async () =>
+        {
+            try
+            {
+                await _engine.DeletePoolAsync(id).ConfigureAwait(false);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    if (_pools.TryGetValue(id, out var current) && current.State == BatchPoolState.Deleting)
+                    {
+                        _pools.Remove(id);
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>A pool's nodes in the wire format (each with its sequence number for paging), plus extra members the client model lacks.</summary>
+    public IReadOnlyList<(long Sequence, BatchNode Node, string AffinityId)> ListNodes(string poolId, string baseUrl)
+    {
+        lock (_gate)
+        {
+            var pool = _pools.GetValueOrDefault(poolId) ?? throw BatchErrors.PoolNotFound();
+            var running = RunningTasksByNode(pool.Id);
+            return [.. pool.Nodes.Select(n => (n.Sequence, ToWire(pool, n, running.GetValueOrDefault(n.Id), baseUrl), "TVM:" + n.Id))];
+        }
+    }
+
+    /// <summary>The folder of a node (for its files).</summary>
+    public string NodeDirectory(string poolId, string nodeId)
+    {
+        lock (_gate)
+        {
+            var pool = _pools.GetValueOrDefault(poolId) ?? throw BatchErrors.PoolNotFound();
+            if (pool.Nodes.Find(n => Same(n.Id, nodeId)) is null)
+            {
+                throw BatchErrors.NodeNotFound();
+            }
+        }
+
+        return _engine.GetNodeDirectory(poolId, nodeId) ?? throw BatchErrors.NodeNotFound();
+    }
+
+    private Dictionary<string, int> RunningTasksByNode(string poolId)
+    {
+        var running = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var job in _jobs.Values)
+        {
+            if (!Same(job.PoolId, poolId))
+            {
+                continue;
+            }
+
+            foreach (var task in job.Order)
+            {
+                if (task.State is ComputeTaskState.Preparing or ComputeTaskState.Running && task.Info?.NodeId is { } nodeId)
+                {
+                    running[nodeId] = running.GetValueOrDefault(nodeId) + 1;
+                }
+            }
+        }
+
+        return running;
+    }
+
+    private static BatchPool ToWire(PoolRecord pool, string baseUrl)
+    {
+        var content = pool.Content;
+        int current = pool.State == BatchPoolState.Deleting ? pool.Nodes.Count : pool.Nodes.Count(n => n.State != ComputeNodeState.Creating);
+        int currentDedicated = Math.Min(current, pool.TargetDedicated);
+        return new BatchPool
+        {
+            Id = pool.Id,
+            DisplayName = content.DisplayName,
+            Url = $"{baseUrl}/pools/{pool.Id}",
+            ETag = pool.ETag,
+            LastModified = pool.LastModified,
+            CreationTime = pool.CreationTime,
+            State = pool.State,
+            StateTransitionTime = pool.StateTransitionTime,
+            AllocationState = pool.AllocationState,
+            AllocationStateTransitionTime = pool.AllocationStateTransitionTime,
+            VmSize = content.VmSize,
+            VirtualMachineConfiguration = new BatchVirtualMachineConfiguration
+            {
+                ImageReference = new BatchImageReference
+                {
+                    Publisher = content.VirtualMachineConfiguration?.ImageReference?.Publisher,
+                    Offer = content.VirtualMachineConfiguration?.ImageReference?.Offer,
+                    Sku = content.VirtualMachineConfiguration?.ImageReference?.Sku,
+                    Version = content.VirtualMachineConfiguration?.ImageReference?.Version ?? "latest",
+                },
+                NodeAgentSkuId = content.VirtualMachineConfiguration?.NodeAgentSkuId,
+            },
+            ResizeTimeout = content.ResizeTimeout ?? TimeSpan.FromMinutes(15),
+            ResizeErrors = pool.ResizeErrors.Count > 0 ? [.. pool.ResizeErrors] : null,
+            CurrentDedicatedNodes = currentDedicated,
+            CurrentLowPriorityNodes = current - currentDedicated,
+            TargetDedicatedNodes = pool.TargetDedicated,
+            TargetLowPriorityNodes = pool.TargetLowPriority,
+            EnableAutoScale = false,
+            EnableInterNodeCommunication = content.EnableInterNodeCommunication ?? false,
+            StartTask = WireStartTask(content.StartTask),
+            TaskSlotsPerNode = content.TaskSlotsPerNode ?? 1,
+            TaskSchedulingPolicy = content.TaskSchedulingPolicy ?? new BatchTaskSchedulingPolicy { NodeFillType = BatchNodeFillType.Spread },
+            Metadata = content.Metadata,
+        };
+    }
+
+    private static BatchStartTask? WireStartTask(BatchStartTask? start) => start is null ? null : new BatchStartTask
+    {
+        CommandLine = start.CommandLine,
+        ResourceFiles = start.ResourceFiles,
+        EnvironmentSettings = start.EnvironmentSettings,
+        UserIdentity = start.UserIdentity ?? DefaultIdentity,
+        MaxTaskRetryCount = start.MaxTaskRetryCount ?? 0,
+        WaitForSuccess = start.WaitForSuccess ?? true,
+    };
+
+    private static BatchNode ToWire(PoolRecord pool, NodeRecord node, int running, string baseUrl) => new()
+    {
+        Id = node.Id,
+        Url = $"{baseUrl}/pools/{pool.Id}/nodes/{node.Id}",
+        State = ToWire(node.State),
+        StateTransitionTime = node.StateTransitionTime,
+        LastBootTime = node.LastBootTime,
+        AllocationTime = node.AllocationTime,
+        IpAddress = "10.0.0." + (4 + node.Index).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        VmSize = pool.Content.VmSize,
+        TotalTasksRun = node.TotalTasksRun,
+        TotalTasksSucceeded = node.TotalTasksSucceeded,
+        RunningTasksCount = running,
+        RunningTaskSlotsCount = running,
+        IsDedicated = node.Index < pool.TargetDedicated,
+        StartTask = WireStartTask(pool.Content.StartTask),
+        StartTaskInfo = node.StartTask is { } start ? new BatchStartTaskInfo
+        {
+            State = start.IsCompleted ? BatchStartTaskState.Completed : BatchStartTaskState.Running,
+            StartTime = start.StartTime,
+            EndTime = start.IsCompleted ? start.EndTime : null,
+            ExitCode = start.IsCompleted ? start.ExitCode : null,
+            FailureInfo = start.IsCompleted ? ToWire(start.FailureInfo) : null,
+            RetryCount = start.RetryCount,
+            LastRetryTime = node.StartTaskLastRetryTime,
+            Result = start.IsCompleted ? (start.FailureInfo is null && start.ExitCode == 0 ? BatchExecutionResult.Success : BatchExecutionResult.Failure) : null,
+        }
+        : null,
+        Errors = node.Errors.Count == 0 ? null : [.. node.Errors.Select(ToNodeError)],
+    };
+
+    private static BatchNodeError ToNodeError(string error)
+    {
+        int colon = error.IndexOf(": ", StringComparison.Ordinal);
+        return colon < 0
+            ? new BatchNodeError { Code = "NodeError", Message = error }
+            : new BatchNodeError { Code = error[..colon], Message = error[(colon + 2)..] };
+    }
+
+    private static BatchTaskFailureInfo? ToWire(TaskFailureInfo? failure) => failure is null ? null : new BatchTaskFailureInfo
+    {
+        Category = string.Equals(failure.Category, "ServerError", StringComparison.OrdinalIgnoreCase) ? BatchErrorCategory.ServerError : BatchErrorCategory.UserError,
+        Code = failure.Code,
+        Message = failure.Message,
+    };
+
+    private static BatchNodeState ToWire(ComputeNodeState state) => state switch
+    {
+        ComputeNodeState.Creating => BatchNodeState.Creating,
+        ComputeNodeState.Starting => BatchNodeState.Starting,
+        ComputeNodeState.WaitingForStartTask => BatchNodeState.WaitingForStartTask,
+        ComputeNodeState.Idle => BatchNodeState.Idle,
+        ComputeNodeState.Running => BatchNodeState.Running,
+        ComputeNodeState.StartTaskFailed => BatchNodeState.StartTaskFailed,
+        ComputeNodeState.Unusable => BatchNodeState.Unusable,
+        ComputeNodeState.Offline => BatchNodeState.Offline,
+        ComputeNodeState.Rebooting => BatchNodeState.Rebooting,
+        ComputeNodeState.Reimaging => BatchNodeState.Reimaging,
+        ComputeNodeState.LeavingPool => BatchNodeState.LeavingPool,
+        ComputeNodeState.Preempted => BatchNodeState.Preempted,
+        ComputeNodeState.Upgrading => BatchNodeState.UpgradingOS,
+        _ => BatchNodeState.Unknown,
+    };
+}
+
+/// <summary>What a validated create-pool request asks of the engine.</summary>
+/// <param name="TargetDedicated">Dedicated nodes asked for.</param>
+/// <param name="TargetLowPriority">Spot/low-priority nodes asked for.</param>
+/// <param name="TaskSlotsPerNode">Task slots per node.</param>
+/// <param name="StartTask">The start task, if any.</param>
+internal sealed record PoolSpecTemplate(int TargetDedicated, int TargetLowPriority, int TaskSlotsPerNode, StartTaskSpec? StartTask);
