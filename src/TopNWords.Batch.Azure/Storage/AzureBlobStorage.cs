@@ -395,7 +395,7 @@ public sealed class AzureBlobStorage : IBlobStorage
     /// <remarks>A service SAS (or user delegation SAS) for this one blob with only the <c>r</c> permission. It is made without checking that the blob exists.</remarks>
     public async Task<Uri> GetBlobReadUrlAsync(string containerName, string blobName, DateTimeOffset expiresOn, CancellationToken cancellationToken = default)
     {
-        Blob(containerName, blobName);
+        ValidateNames(containerName, blobName);
         cancellationToken.ThrowIfCancellationRequested();
         var builder = new BlobSasBuilder(BlobSasPermissions.Read, expiresOn)
         {
@@ -410,7 +410,7 @@ public sealed class AzureBlobStorage : IBlobStorage
     /// <remarks>A container SAS with only the <c>c</c> and <c>w</c> permissions. It is made without checking that the container exists.</remarks>
     public async Task<Uri> GetContainerWriteUrlAsync(string containerName, DateTimeOffset expiresOn, CancellationToken cancellationToken = default)
     {
-        Container(containerName);
+        ValidateContainerName(containerName);
         cancellationToken.ThrowIfCancellationRequested();
         var builder = new BlobSasBuilder(BlobContainerSasPermissions.Create | BlobContainerSasPermissions.Write, expiresOn)
         {
@@ -555,19 +555,29 @@ public sealed class AzureBlobStorage : IBlobStorage
         return (md5.GetHashAndReset(), length);
     }
 
-    private BlobContainerClient Container(string containerName)
+    private static void ValidateContainerName(string containerName)
     {
         ArgumentNullException.ThrowIfNull(containerName);
         StorageNames.ThrowIfInvalidContainerName(containerName);
+    }
+
+    private static void ValidateNames(string containerName, string blobName)
+    {
+        ValidateContainerName(containerName);
+        ArgumentNullException.ThrowIfNull(blobName);
+        StorageNames.ThrowIfInvalidBlobName(containerName, blobName);
+    }
+
+    private BlobContainerClient Container(string containerName)
+    {
+        ValidateContainerName(containerName);
         return _service.GetBlobContainerClient(containerName);
     }
 
     private BlobClient Blob(string containerName, string blobName)
     {
-        var container = Container(containerName);
-        ArgumentNullException.ThrowIfNull(blobName);
-        StorageNames.ThrowIfInvalidBlobName(containerName, blobName);
-        return container.GetBlobClient(blobName);
+        ValidateNames(containerName, blobName);
+        return _service.GetBlobContainerClient(containerName).GetBlobClient(blobName);
     }
 
     private BlobStorageException Failure(Exception ex, string action, string? containerName, string? blobName)
