@@ -11,6 +11,7 @@ using Azure.Identity;
 using TopNWords.Batch;
 using TopNWords.Batch.Azure;
 using TopNWords.Batch.Azure.Compute;
+using TopNWords.Batch.Azure.Storage;
 using TopNWords.Batch.Storage;
 using TopNWords.Samples.Azure;
 
@@ -45,11 +46,16 @@ catch (Exception ex) when (ex is IOException or InvalidOperationException)
     return 2;
 }
 
-IBlobStorage? storage = CreateStorage(settings.StorageConnectionString!);
-if (storage is null)
+IBlobStorage storage;
+try
 {
-    Console.Error.WriteLine("Blob storage backend not yet available: this build of the sample has no Azure Blob storage backend (TopNWords.Batch.Azure.Storage.AzureBlobStorage), so it cannot stage files for Azure Batch.");
-    return 3;
+    storage = new AzureBlobStorage(settings.StorageConnectionString!);
+}
+catch (ArgumentException ex)
+{
+    // The message never repeats the connection string: it is a secret.
+    Console.Error.WriteLine($"error: the storage connection string is not usable: {ex.Message}");
+    return 2;
 }
 
 var computeOptions = new AzureBatchComputeOptions();
@@ -129,12 +135,3 @@ Console.WriteLine(string.Create(
     CultureInfo.InvariantCulture,
     $"{result.Tasks.Count} tasks, {failed} failed, wall time {stopwatch.Elapsed.TotalSeconds:F1} s (outputs in {result.DownloadDirectory}{(arguments.Keep ? $"; pool '{result.PoolId}', job '{result.JobId}' and containers kept" : string.Empty)})"));
 return failed == 0 ? 0 : 1;
-
-// The storage backend. TODO(lead): AzureBlobStorage — once TopNWords.Batch.Azure.Storage is merged, return
-// `new TopNWords.Batch.Azure.Storage.AzureBlobStorage(connectionString)` here (the connection string is a secret:
-// never print it).
-static IBlobStorage? CreateStorage(string connectionString)
-{
-    ArgumentException.ThrowIfNullOrEmpty(connectionString);
-    return null;
-}
