@@ -1,4 +1,5 @@
-// The Azure Batch "top N words" tutorial, run on this machine: local folder storage, local process compute.
+// The Azure Batch "top N words" tutorial, run on this machine: local process compute, and local folder
+// storage (or Azure Blob storage with --storage-connection-string / TOPNWORDS_STORAGE_CONNECTION_STRING).
 //
 //   dotnet run --project samples/TopNWords.Samples.Local -- [files or folders] [--numwords N] [--nodes N] [--slots N] [--keep]
 //
@@ -6,6 +7,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using TopNWords.Batch;
+using TopNWords.Batch.Azure.Storage;
+using TopNWords.Batch.Storage;
 
 var options = SampleOptions.Parse(args);
 if (options is null)
@@ -27,7 +30,23 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 var stopwatch = Stopwatch.StartNew();
-await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { KeepFiles = options.Keep });
+IBlobStorage? blob = null;
+if (options.StorageConnectionString is { } connectionString)
+{
+    try
+    {
+        blob = new AzureBlobStorage(connectionString);
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine($"error: the storage connection string is not usable: {ex.Message}");
+        return 2;
+    }
+
+    Console.Error.WriteLine($"Staging through Azure Blob storage account '{blob.DisplayName}'.");
+}
+
+await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { KeepFiles = options.Keep, Storage = blob });
 BatchRunResult result;
 try
 {
@@ -85,15 +104,18 @@ Console.WriteLine(string.Create(
 return failed == 0 ? 0 : 1;
 
 /// <summary>The sample's command line.</summary>
-internal sealed record SampleOptions(IReadOnlyList<string> Inputs, int NumWords, int Nodes, int Slots, bool Keep)
+internal sealed record SampleOptions(IReadOnlyList<string> Inputs, int NumWords, int Nodes, int Slots, bool Keep, string? StorageConnectionString)
 {
-    private const string Usage = "usage: TopNWords.Samples.Local [files or folders] [--numwords N] [--nodes N] [--slots N] [--keep]";
+    public const string ConnectionStringVariable = "TOPNWORDS_STORAGE_CONNECTION_STRING";
+
+    private const string Usage = "usage: TopNWords.Samples.Local [files or folders] [--numwords N] [--nodes N] [--slots N] [--keep] [--storage-connection-string CS]";
 
     public static SampleOptions? Parse(string[] args)
     {
         var inputs = new List<string>();
         int numWords = 3, nodes = 2, slots = 1;
         bool keep = false;
+        string? connectionString = Environment.GetEnvironmentVariable(ConnectionStringVariable);
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -121,6 +143,14 @@ internal sealed record SampleOptions(IReadOnlyList<string> Inputs, int NumWords,
                     break;
                 case "--keep":
                     keep = true;
+                    break;
+                case "--storage-connection-string":
+                    if (i + 1 >= args.Length || string.IsNullOrWhiteSpace(args[i + 1]))
+                    {
+                        return Fail("--storage-connection-string needs a value.");
+                    }
+
+                    connectionString = args[++i];
                     break;
                 case "-h" or "--help":
                     Console.WriteLine(Usage);
@@ -153,7 +183,7 @@ internal sealed record SampleOptions(IReadOnlyList<string> Inputs, int NumWords,
             }
         }
 
-        return new SampleOptions(inputs, numWords, nodes, slots, keep);
+        return new SampleOptions(inputs, numWords, nodes, slots, keep, string.IsNullOrWhiteSpace(connectionString) ? null : connectionString);
     }
 
     private static SampleOptions? Fail(string message)

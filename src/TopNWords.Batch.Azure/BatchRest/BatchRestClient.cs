@@ -315,6 +315,63 @@ internal class BatchRestClient
         return ReadFileProperties(message.Response);
     }
 
+    /// <summary>
+    /// Streams a file of a compute node (<c>GET /pools/{poolId}/nodes/{nodeId}/files/{filePath}</c>), such as the
+    /// start task's <c>startup/stderr.txt</c>.
+    /// </summary>
+    /// <param name="poolId">The pool id.</param>
+    /// <param name="nodeId">The node id.</param>
+    /// <param name="filePath">The path relative to the node's root directory, with <c>/</c> between folders (each part is escaped on its own).</param>
+    /// <param name="range">A byte range (sent as <c>ocp-range</c>), for example the tail of a log; <see langword="null"/> for the whole file.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The file's properties and its content stream; dispose it.</returns>
+    public virtual async Task<BatchFileContent> GetNodeFileAsync(string poolId, string nodeId, string filePath, HttpRange? range = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(poolId);
+        ArgumentNullException.ThrowIfNull(nodeId);
+        ArgumentNullException.ThrowIfNull(filePath);
+        string resource = poolId + "/" + nodeId + "/" + filePath;
+        HttpMessage message = CreateMessage(RequestMethod.Get, NodeFileSegments(poolId, nodeId, filePath), json: false);
+        try
+        {
+            message.BufferResponse = false;
+            if (range is HttpRange value)
+            {
+                message.Request.Headers.SetValue("ocp-range", value.ToString());
+            }
+
+            await SendAsync(message, "Get node file", resource, cancellationToken).ConfigureAwait(false);
+            BatchFileProperties properties = ReadFileProperties(message.Response);
+            Stream content = message.ExtractResponseContent() ?? Stream.Null;
+            return new BatchFileContent(properties, content);
+        }
+        finally
+        {
+            message.Dispose();
+        }
+    }
+
+    /// <summary>Gets the properties of a file of a compute node (<c>HEAD /pools/{poolId}/nodes/{nodeId}/files/{filePath}</c>).</summary>
+    /// <param name="poolId">The pool id.</param>
+    /// <param name="nodeId">The node id.</param>
+    /// <param name="filePath">The path relative to the node's root directory, with <c>/</c> between folders.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The file's properties (length, times, whether it is a directory, its mode).</returns>
+    public virtual async Task<BatchFileProperties> GetNodeFilePropertiesAsync(string poolId, string nodeId, string filePath, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(poolId);
+        ArgumentNullException.ThrowIfNull(nodeId);
+        ArgumentNullException.ThrowIfNull(filePath);
+        string resource = poolId + "/" + nodeId + "/" + filePath;
+        using HttpMessage message = CreateMessage(RequestMethod.Head, NodeFileSegments(poolId, nodeId, filePath), json: false);
+        await SendAsync(message, "Get node file properties", resource, cancellationToken).ConfigureAwait(false);
+        return ReadFileProperties(message.Response);
+    }
+
+    /// <summary>The path of a node file: every part of <paramref name="filePath"/> escaped, the <c>/</c> between them kept.</summary>
+    private static string[] NodeFileSegments(string poolId, string nodeId, string filePath)
+        => ["pools", poolId, "nodes", nodeId, "files", .. filePath.Split('/')];
+
     private static (Uri Endpoint, string ApiVersion, HttpPipeline Pipeline) Initialize(Uri endpoint, BatchClientOptions options, HttpPipelinePolicy authenticationPolicy)
     {
         if (!endpoint.IsAbsoluteUri)

@@ -17,7 +17,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
     public const string InputFolder = "input";
 
     private const int StderrTailBytes = 8192;
-    private static readonly TimeSpan ListingLagMargin = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan ListingLagMargin = TimeSpan.FromSeconds(10);
 
     private readonly IBlobStorage _storage;
     private readonly IBatchCompute _compute;
@@ -54,6 +54,10 @@ public sealed class BatchWorkflow : IBatchWorkflow
         var run = new RunState(definition, new RunNames(definition.RunId ?? RunNames.NewRunId(_time)), progress, _time.GetUtcNow());
         run.DownloadDirectory = Path.GetFullPath(definition.DownloadDirectory ?? Path.Combine("topnwords-output", run.Names.RunId));
         WorkflowLog.RunStarting(_logger, run.Names.RunId, definition.Inputs.Count, _storage.DisplayName, _compute.DisplayName);
+        if (_compute.Capabilities.HasFlag(ComputeCapabilities.RemoteNodes) && definition.Application.EntryPoint is ["dotnet", ..])
+        {
+            WorkflowLog.FrameworkDependentOnRemoteNodes(_logger, run.Names.RunId, definition.Application.Name);
+        }
 
         ExceptionDispatchInfo? failure = null;
         try

@@ -49,4 +49,7 @@ internal static partial class WorkflowLog
 
     [LoggerMessage(EventId = 1014, Level = LogLevel.Information, Message = "Run {RunId} finished: {Succeeded} of {Total} task(s) succeeded in {Elapsed}")]
     public static partial void RunFinished(ILogger logger, string runId, int succeeded, int total, TimeSpan elapsed);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "Run {RunId}: application {Application} starts with 'dotnet', but the compute runs tasks on remote nodes, which may not have the .NET runtime; stage a self-contained build instead (AzureTaskApplications.SelfContainedTaskRunner)")]
+    public static partial void FrameworkDependentOnRemoteNodes(ILogger logger, string runId, string application);
 }

@@ -71,6 +71,9 @@ internal sealed class FakeBatchTransport : HttpPipelineTransport
         return this;
     }
 
+    /// <summary>Answers every request once the queue is empty (a simulated service); <see langword="null"/> to fail instead.</summary>
+    public Func<RecordedRequest, FakeResponse>? Fallback { get; set; }
+
     public override Request CreateRequest() => new FakeRequest();
 
     public override void Process(HttpMessage message) => Send(message);
@@ -89,12 +92,12 @@ internal sealed class FakeBatchTransport : HttpPipelineTransport
             _requests.Add(recorded);
         }
 
-        Func<RecordedRequest, FakeResponse> next;
+        Func<RecordedRequest, FakeResponse>? next;
         lock (_script)
         {
-            if (!_script.TryDequeue(out next!))
+            if (!_script.TryDequeue(out next))
             {
-                throw new InvalidOperationException($"No response queued for request #{_requests.Count}: {recorded.Method} {recorded.Uri}");
+                next = Fallback ?? throw new InvalidOperationException($"No response queued for request #{_requests.Count}: {recorded.Method} {recorded.Uri}");
             }
         }
 
