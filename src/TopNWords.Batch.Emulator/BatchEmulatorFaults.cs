@@ -53,6 +53,13 @@ public sealed class BatchEmulatorFaults
     /// <value>The default value is 0.</value>
     public int DropConnectionAfterAddTaskCollection { get; set; }
 
+    /// <summary>
+    /// Gets or sets how long (seconds, on the emulator's clock) a deleted pool or job stays <c>deleting</c> after its
+    /// nodes or tasks have stopped, as the service takes a while to reclaim them.
+    /// </summary>
+    /// <value>The default value is 0.</value>
+    public double DeletionDelaySeconds { get; set; }
+
     /// <summary>Gets or sets the nodes whose start task fails (exit code 1, a message in <c>startup/stderr.txt</c>) when they start.</summary>
     /// <value>The default value is empty.</value>
     public IList<string> StartTaskFailureNodes { get; set; } = [];
@@ -74,7 +81,7 @@ public sealed class BatchEmulatorFaults
     public bool IsEmpty =>
         ServerBusyRate <= 0 && TooManyRequestsRate <= 0 && ThrottleBurstEvery <= 0 && TaskAddServerErrorRate <= 0
         && DropConnectionAfterAddTaskCollection <= 0 && StartTaskFailureNodes.Count == 0 && UnusableNodes.Count == 0
-        && UnusableNodesAfterTasks.Count == 0 && RequestBodyLimitBytes == BatchEmulatorOptions.ServiceRequestBodyLimit;
+        && UnusableNodesAfterTasks.Count == 0 && DeletionDelaySeconds <= 0 && RequestBodyLimitBytes == BatchEmulatorOptions.ServiceRequestBodyLimit;
 
     /// <summary>Returns a deep copy.</summary>
     /// <returns>The copy.</returns>
@@ -89,6 +96,7 @@ public sealed class BatchEmulatorFaults
         RequestBodyLimitBytes = RequestBodyLimitBytes,
         TaskAddServerErrorRate = TaskAddServerErrorRate,
         DropConnectionAfterAddTaskCollection = DropConnectionAfterAddTaskCollection,
+        DeletionDelaySeconds = DeletionDelaySeconds,
         StartTaskFailureNodes = [.. StartTaskFailureNodes],
         UnusableNodes = [.. UnusableNodes],
         UnusableNodesAfterTasks = new Dictionary<string, int>(UnusableNodesAfterTasks, StringComparer.OrdinalIgnoreCase),
@@ -107,6 +115,11 @@ public sealed class BatchEmulatorFaults
         ArgumentOutOfRangeException.ThrowIfNegative(RetryAfterSeconds, nameof(RetryAfterSeconds));
         ArgumentOutOfRangeException.ThrowIfLessThan(RequestBodyLimitBytes, 1, nameof(RequestBodyLimitBytes));
         ArgumentOutOfRangeException.ThrowIfNegative(DropConnectionAfterAddTaskCollection, nameof(DropConnectionAfterAddTaskCollection));
+        if (double.IsNaN(DeletionDelaySeconds) || DeletionDelaySeconds < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DeletionDelaySeconds), DeletionDelaySeconds, "The deletion delay must not be negative.");
+        }
+
         ArgumentNullException.ThrowIfNull(FaultOperations, nameof(FaultOperations));
         ArgumentNullException.ThrowIfNull(StartTaskFailureNodes, nameof(StartTaskFailureNodes));
         ArgumentNullException.ThrowIfNull(UnusableNodes, nameof(UnusableNodes));

@@ -36,6 +36,7 @@ internal static class Program
           --start-task-failure-node <node>    the start task fails on this node ('node' or 'pool/node'; repeatable)
           --unusable-node <node>              this node turns unusable as it starts (repeatable)
           --unusable-node-after-tasks <node>=<n>  this node turns unusable after n tasks (repeatable)
+          --deletion-delay <seconds>          deleted pools and jobs stay 'deleting' this long after they stopped
           --seed <n>                          seed of the random faults (default 1)
         """;
 
@@ -143,6 +144,7 @@ internal static class Program
 
                     faults.UnusableNodesAfterTasks[value[..eq]] = Int(name, value[(eq + 1)..]);
                     break;
+                case "--deletion-delay": faults.DeletionDelaySeconds = Double(name, value); break;
                 case "--seed": faults.Seed = Int(name, value); break;
                 default: throw new ArgumentException($"Unknown option '{name}'.");
             }

@@ -46,6 +46,18 @@ internal sealed class FaultInjector
         }
     }
 
+    /// <summary>Gets how long a deleted pool or job stays deleting after it has stopped.</summary>
+    public TimeSpan DeletionDelay
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return TimeSpan.FromSeconds(_faults.DeletionDelaySeconds);
+            }
+        }
+    }
+
     /// <summary>Replaces the faults and restarts the random sequence from their seed.</summary>
     public void Set(BatchEmulatorFaults faults)
     {

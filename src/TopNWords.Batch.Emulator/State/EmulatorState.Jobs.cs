@@ -87,11 +87,16 @@ internal sealed partial class EmulatorState
             id = job.Id;
         }
 
+        TimeSpan delay = _faults.DeletionDelay;
         RunInBackground($"delete job '{id}'", async () =>
         {
             try
             {
                 await _engine.DeleteJobAsync(id).ConfigureAwait(false);
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay, _time, _lifetime.Token).ConfigureAwait(false);
+                }
             }
             finally
             {

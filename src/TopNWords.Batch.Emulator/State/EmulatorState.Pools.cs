@@ -97,11 +97,16 @@ internal sealed partial class EmulatorState
             id = pool.Id;
         }
 
+        TimeSpan delay = _faults.DeletionDelay;
         RunInBackground($"delete pool '{id}'", async () =>
         {
             try
             {
                 await _engine.DeletePoolAsync(id).ConfigureAwait(false);
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay, _time, _lifetime.Token).ConfigureAwait(false);
+                }
             }
             finally
             {

@@ -29,6 +29,7 @@ internal sealed partial class EmulatorState : IAsyncDisposable
     private readonly Dictionary<string, PoolRecord> _pools = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, JobRecord> _jobs = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<Task> _background = [];
+    private readonly CancellationTokenSource _lifetime = new();
     private readonly LocalProcessCompute _engine;
     private readonly FaultInjector _faults;
     private readonly TimeProvider _time;
@@ -99,6 +100,7 @@ internal sealed partial class EmulatorState : IAsyncDisposable
         }
 
         _engine.Changed -= OnEngineChanged;
+        await _lifetime.CancelAsync().ConfigureAwait(false);
         await _engine.DisposeAsync().ConfigureAwait(false);
         while (true)
         {
@@ -110,6 +112,7 @@ internal sealed partial class EmulatorState : IAsyncDisposable
 
             if (pending.Length == 0)
             {
+                _lifetime.Dispose();
                 return;
             }
 
@@ -138,7 +141,7 @@ internal sealed partial class EmulatorState : IAsyncDisposable
                 {
                     await work().ConfigureAwait(false);
                 }
-                catch (ObjectDisposedException)
+                catch (Exception ex) when (ex is ObjectDisposedException || (ex is OperationCanceledException && _lifetime.IsCancellationRequested))
                 {
                     // the emulator is stopping
                 }
