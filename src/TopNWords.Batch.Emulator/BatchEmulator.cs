@@ -34,9 +34,11 @@ public sealed class BatchEmulator : IAsyncDisposable
     private AdminApi? _admin;
     private bool _disposed;
 
+    private Uri? _baseUri;
+
     /// <summary>Gets the base URI (<c>http://127.0.0.1:port</c>) once started.</summary>
     /// <exception cref="InvalidOperationException">The emulator has not been started.</exception>
-    public Uri BaseUri { get; private set; } = null!;
+    public Uri BaseUri => _baseUri ?? throw new InvalidOperationException("The emulator has not been started; call StartAsync first.");
 
     /// <summary>Gets the account name requests must be signed with, once started.</summary>
     public string AccountName { get; private set; } = string.Empty;
@@ -115,15 +117,15 @@ public sealed class BatchEmulator : IAsyncDisposable
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
         string address = addresses?.FirstOrDefault() ?? throw new InvalidOperationException("Kestrel reported no address.");
         var bound = new Uri(address);
-        BaseUri = new Uri($"http://127.0.0.1:{bound.Port}");
+        _baseUri = new Uri($"http://127.0.0.1:{bound.Port}");
         AccountName = options.AccountName;
         lock (_gate)
         {
             (_app, _state, _faults, _counter) = (app, state, faults, counter);
         }
 
-        EmulatorLog.Listening(logger, options.AccountName, BaseUri);
-        return BaseUri;
+        EmulatorLog.Listening(logger, options.AccountName, _baseUri);
+        return _baseUri;
     }
 
     /// <summary>Replaces the injected faults (the random sequence restarts from their seed).</summary>
