@@ -29,6 +29,10 @@ internal sealed class Utf8WordScanner
 {
     private const int BlockSize = 64;
 
+    // Token ends found by the block path wait here and are counted in batches: two short loops keep
+    // their variables in registers where one long loop would not.
+    private const int TokenBatch = 256;
+
     // ByteClass values: part of a word, a separator, or punctuation (part of a word, stripped from its ends).
     private const byte Word = 0;
     private const byte Separator = 1;
@@ -36,6 +40,8 @@ internal sealed class Utf8WordScanner
 
     private readonly WordTable _table;
     private readonly bool _replaceInvalid;
+    private readonly int[] _tokenStarts = new int[TokenBatch];
+    private readonly int[] _tokenEnds = new int[TokenBatch];
     private byte[] _scratch = new byte[256];
     private int _scratchLength;
 
@@ -213,9 +219,13 @@ internal sealed class Utf8WordScanner
     /// The block path: counts the tokens of whole 64-byte blocks from <paramref name="i"/> on, and
     /// returns where it stopped (fewer than 64 bytes left, or a block with an ill-formed or cut sequence).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int ScanBlocks(ReadOnlySpan<byte> data, int i, ref int tokenStartRef, long baseOffset, string? sourceName)
     {
         int tokenStart = tokenStartRef;
+        int pending = 0;
+        Span<int> tokenStarts = _tokenStarts;
+        Span<int> tokenEnds = _tokenEnds;
         ref byte origin = ref MemoryMarshal.GetReference(data);
         while (data.Length - i >= BlockSize)
         {
@@ -236,6 +246,7 @@ internal sealed class Utf8WordScanner
                     }
 
                     // Nothing of this block was counted yet: the byte path takes it from its start.
+                    CountTokens(data, pending, baseOffset);
                     tokenStartRef = tokenStart;
                     return i;
                 }
@@ -266,7 +277,8 @@ internal sealed class Utf8WordScanner
             // Starts and ends alternate; an end with no start in the block closes the open token.
             if (tokenStart >= 0 && ends != 0)
             {
-                EmitToken(data, tokenStart, i + BitOperations.TrailingZeroCount(ends), baseOffset + tokenStart);
+                tokenStarts[pending] = tokenStart;
+                tokenEnds[pending++] = i + BitOperations.TrailingZeroCount(ends);
                 ends &= ends - 1;
                 tokenStart = -1;
             }
@@ -281,15 +293,51 @@ internal sealed class Utf8WordScanner
                     break;
                 }
 
-                EmitToken(data, start, i + BitOperations.TrailingZeroCount(ends), baseOffset + start);
+                tokenStarts[pending] = start;
+                tokenEnds[pending++] = i + BitOperations.TrailingZeroCount(ends);
                 ends &= ends - 1;
+            }
+
+            // A block ends at most 32 tokens.
+            if (pending > TokenBatch - (BlockSize / 2))
+            {
+                CountTokens(data, pending, baseOffset);
+                pending = 0;
             }
 
             i = next;
         }
 
+        CountTokens(data, pending, baseOffset);
         tokenStartRef = tokenStart;
         return i;
+    }
+
+    /// <summary>Strips and counts the first <paramref name="count"/> tokens that the block path found.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void CountTokens(ReadOnlySpan<byte> data, int count, long baseOffset)
+    {
+        Span<int> starts = _tokenStarts.AsSpan(0, count);
+        Span<int> ends = _tokenEnds.AsSpan(0, count);
+        for (int t = 0; t < starts.Length; t++)
+        {
+            int start = starts[t];
+            int end = ends[t];
+            while (start < end && IsAsciiPunctuation(data[start]))
+            {
+                start++;
+            }
+
+            while (end > start && IsAsciiPunctuation(data[end - 1]))
+            {
+                end--;
+            }
+
+            starts[t] = start;
+            ends[t] = end;
+        }
+
+        _table.Add(data, starts, ends, baseOffset);
     }
 
     /// <summary>
@@ -341,6 +389,7 @@ internal sealed class Utf8WordScanner
     /// token is being rebuilt in Replace mode); counts the last token when the input ends here.
     /// </summary>
     /// <returns>False when the data ends inside a UTF-8 sequence that the next input completes.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool ScanBytes(ReadOnlySpan<byte> data, ref int position, ref int tokenStartRef, int resumeAt, long baseOffset, bool isFinal, string? sourceName)
     {
         int i = position;
@@ -437,41 +486,35 @@ internal sealed class Utf8WordScanner
         return true;
     }
 
-    /// <summary>Counts the token <c>data[start..end]</c>, or the one rebuilt in <see cref="_scratch"/> followed by <c>data[runStart..end]</c>.</summary>
+    /// <summary>
+    /// Counts the token <c>data[start..end]</c>, or the one rebuilt in <see cref="_scratch"/> followed by
+    /// <c>data[runStart..end]</c>. Words are placed at the offset of their first byte after stripping,
+    /// as the block path does; a rebuilt token at the offset where it starts.
+    /// </summary>
     private void EmitToken(ReadOnlySpan<byte> data, int start, int end, bool inScratch, int runStart, long baseOffset)
     {
-        if (!inScratch)
+        long tokenOffset = baseOffset + start;
+        if (inScratch)
         {
-            EmitToken(data, start, end, baseOffset + start);
-            return;
+            AppendScratch(data[runStart..end]);
+            data = _scratch.AsSpan(0, _scratchLength);
+            (start, end) = (0, _scratchLength);
         }
 
-        AppendScratch(data[runStart..end]);
-        EmitToken(_scratch, 0, _scratchLength, baseOffset + start);
-    }
-
-    /// <summary>
-    /// Strips the token <c>buffer[start..end]</c> and counts it when something is left. The bytes after
-    /// it in <paramref name="buffer"/> are passed on too: the table may read (not use) up to 16 of them.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void EmitToken(ReadOnlySpan<byte> buffer, int start, int end, long position)
-    {
-        while (IsAsciiPunctuation(buffer[start]))
+        while (start < end && IsAsciiPunctuation(data[start]))
         {
-            if (++start == end)
-            {
-                return; // punctuation only
-            }
+            start++;
         }
 
-        // buffer[start] is not punctuation, so this stops at start at the latest.
-        while (IsAsciiPunctuation(buffer[end - 1]))
+        while (end > start && IsAsciiPunctuation(data[end - 1]))
         {
             end--;
         }
 
-        _table.Add(buffer[start..], end - start, position);
+        if (start < end)
+        {
+            _table.Add(data, start, end, inScratch ? tokenOffset : baseOffset + start);
+        }
     }
 
     private void AppendScratch(ReadOnlySpan<byte> bytes)

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
@@ -31,10 +31,12 @@ internal sealed class WordTable
 {
     private const int InitialBuckets = 1 << 12;
 
-    // Per-process seeds: the order of the results never depends on them, but crafted input cannot
-    // predict which words collide.
-    private static readonly ulong Seed0 = (ulong)Random.Shared.NextInt64() | 1;
-    private static readonly ulong Seed1 = (ulong)Random.Shared.NextInt64() | 1;
+    // Per-process odd multipliers and seeds: the order of the results never depends on them, but
+    // crafted input cannot predict which words collide.
+    private static readonly ulong Multiplier0 = (ulong)Random.Shared.NextInt64() | 1;
+    private static readonly ulong Multiplier1 = (ulong)Random.Shared.NextInt64() | 1;
+    private static readonly ulong Seed0 = (ulong)Random.Shared.NextInt64();
+    private static readonly ulong Seed1 = (ulong)Random.Shared.NextInt64();
 
     private int[] _buckets = new int[InitialBuckets]; // entry number + 1; 0 = empty
     private Entry[] _entries = new Entry[InitialBuckets / 2];
@@ -42,58 +44,114 @@ internal sealed class WordTable
     private byte[] _arena = [];
     private int _arenaUsed;
     private int _count;
-    private long _total;
+    private int _shift = 64 - BitOperations.Log2(InitialBuckets); // a hash's top bits pick its bucket
 
     /// <summary>Gets the number of distinct words.</summary>
     public int Count => _count;
 
-    /// <summary>Gets the number of words counted.</summary>
-    public long TotalWords => _total;
+    /// <summary>Gets the number of words counted: the sum of the counts (no per-word total to keep up).</summary>
+    public long TotalWords
+    {
+        get
+        {
+            long total = 0;
+            foreach (ref readonly Entry entry in _entries.AsSpan(0, _count))
+            {
+                total += entry.Count;
+            }
+
+            return total;
+        }
+    }
 
     /// <summary>
-    /// Counts one occurrence of the word <c>text[..length]</c> (already stripped, never empty), which
-    /// starts at <paramref name="position"/> in the input.
+    /// Counts one occurrence of each non-empty word <c>data[starts[t]..ends[t]]</c>; the word at
+    /// <c>starts[t]</c> is at input offset <c>baseOffset + starts[t]</c>.
     /// </summary>
-    /// <param name="text">The word followed by whatever the caller's buffer holds after it: when at least 16
-    /// bytes are there, a short word is loaded with two plain 8-byte reads and masked, without branches.</param>
-    /// <param name="length">The length of the word.</param>
-    /// <param name="position">The input offset of the word's first byte.</param>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Add(ReadOnlySpan<byte> text, int length, long position)
+    /// <remarks>
+    /// One loop over a batch keeps the table's arrays and shift in registers. A word of up to 16 bytes
+    /// with at least 16 bytes of <paramref name="data"/> from its start is loaded with two plain 8-byte
+    /// reads masked by BZHI: no branch on its length.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Add(ReadOnlySpan<byte> data, ReadOnlySpan<int> starts, ReadOnlySpan<int> ends, long baseOffset)
     {
-        Debug.Assert(length > 0 && length <= text.Length);
-        _total++;
-        ref byte start = ref MemoryMarshal.GetReference(text);
-        ulong k0, k1, hash;
-        if (length <= 16)
+        int[] buckets = _buckets;
+        Entry[] entries = _entries;
+        int shift = _shift;
+        ref byte origin = ref MemoryMarshal.GetReference(data);
+        for (int t = 0; t < starts.Length; t++)
         {
-            if (text.Length >= 16)
+            int start = starts[t];
+            int length = ends[t] - start;
+            if (length == 0)
             {
-                k0 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref start), length);
-                k1 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, 8)), Math.Max(length - 8, 0));
+                continue;
+            }
+
+            ulong k0, k1;
+            ref byte word = ref Unsafe.Add(ref origin, start);
+            if (length > 16)
+            {
+                AddLong(data.Slice(start, length), baseOffset + start);
+                (buckets, entries, shift) = (_buckets, _entries, _shift);
+                continue;
+            }
+
+            if (data.Length - start >= 16)
+            {
+                k0 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref word), length);
+                k1 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref word, 8)), Math.Max(length - 8, 0));
             }
             else
             {
-                (k0, k1) = LoadShortKey(text[..length]);
+                (k0, k1) = LoadShortKey(data.Slice(start, length));
             }
 
-            hash = HashShortKey(k0, k1, length);
-        }
-        else
-        {
-            k0 = Unsafe.ReadUnaligned<ulong>(ref start);
-            k1 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, 8));
-            hash = HashLongKey(text[..length]);
-        }
+            int mask = buckets.Length - 1;
+            int index = (int)(HashShortKey(k0, k1, length) >> shift);
+            while (true)
+            {
+                // index is masked to the bucket array, whose length is a power of two, and a bucket only
+                // holds numbers of entries that exist.
+                ref int bucket = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buckets), index);
+                if (bucket == 0)
+                {
+                    Insert(ref bucket, k0, k1, data.Slice(start, length), count: 1, baseOffset + start);
+                    (buckets, entries, shift) = (_buckets, _entries, _shift);
+                    break;
+                }
 
-        ref int bucket = ref FindBucket(k0, k1, length, hash, text);
+                ref Entry entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(entries), bucket - 1);
+                if (entry.K0 == k0 && entry.K1 == k1 && entry.Length == length)
+                {
+                    entry.Count++;
+                    break;
+                }
+
+                index = (index + 1) & mask;
+            }
+        }
+    }
+
+    /// <summary>Counts one occurrence of the non-empty word <c>data[start..end]</c>, at input offset <paramref name="position"/>.</summary>
+    public void Add(ReadOnlySpan<byte> data, int start, int end, long position)
+        => Add(data, [start], [end], position - start);
+
+    /// <summary>Counts one occurrence of a word longer than 16 bytes.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AddLong(ReadOnlySpan<byte> word, long position)
+    {
+        ulong k0 = BinaryPrimitives.ReadUInt64LittleEndian(word);
+        ulong k1 = BinaryPrimitives.ReadUInt64LittleEndian(word[8..]);
+        ref int bucket = ref FindBucket(k0, k1, word.Length, HashLongKey(word), word);
         if (bucket != 0)
         {
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_entries), bucket - 1).Count++;
+            _entries[bucket - 1].Count++;
         }
         else
         {
-            Insert(ref bucket, k0, k1, text[..length], count: 1, position);
+            Insert(ref bucket, k0, k1, word, count: 1, position);
         }
     }
 
@@ -103,7 +161,6 @@ internal sealed class WordTable
     /// </summary>
     public void MergeFrom(WordTable other)
     {
-        _total += other._total;
         Span<byte> shortKey = stackalloc byte[16];
         for (int i = 0; i < other._count; i++)
         {
@@ -168,12 +225,11 @@ internal sealed class WordTable
     /// The bucket that holds the word's entry number, or the empty bucket where it belongs.
     /// <paramref name="key"/> is only read for words longer than 16 bytes, from its 17th byte on.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref int FindBucket(ulong k0, ulong k1, int length, ulong hash, ReadOnlySpan<byte> key)
     {
         int[] buckets = _buckets;
         int mask = buckets.Length - 1;
-        int index = (int)hash & mask;
+        int index = (int)(hash >> _shift);
         ref int firstBucket = ref MemoryMarshal.GetArrayDataReference(buckets);
         ref Entry firstEntry = ref MemoryMarshal.GetArrayDataReference(_entries);
         while (true)
@@ -197,6 +253,7 @@ internal sealed class WordTable
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Insert(ref int bucket, ulong k0, ulong k1, ReadOnlySpan<byte> word, long count, long position)
     {
         if (_count == _entries.Length)
@@ -243,11 +300,12 @@ internal sealed class WordTable
     {
         var buckets = new int[_buckets.Length * 2];
         int mask = buckets.Length - 1;
+        _shift--;
         for (int i = 0; i < _count; i++)
         {
             ref Entry entry = ref _entries[i];
             ulong hash = entry.Length <= 16 ? HashShortKey(entry.K0, entry.K1, entry.Length) : HashLongKey(entry);
-            int index = (int)hash & mask;
+            int index = (int)(hash >> _shift);
             while (buckets[index] != 0)
             {
                 index = (index + 1) & mask;
@@ -308,8 +366,12 @@ internal sealed class WordTable
         return (k, 0);
     }
 
+    /// <summary>
+    /// Multiplicative hashing of the two halves: two independent multiplications, whose top bits (the
+    /// ones that pick the bucket) depend on every bit of the word and on its length.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong HashShortKey(ulong k0, ulong k1, int length) => Mix(k0 ^ Seed0, k1 ^ Seed1 ^ (uint)length);
+    private static ulong HashShortKey(ulong k0, ulong k1, int length) => ((k0 ^ Seed0) * Multiplier0) + ((k1 + (uint)length) * Multiplier1);
 
     private ulong HashLongKey(in Entry entry)
     {
