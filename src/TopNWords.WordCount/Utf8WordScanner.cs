@@ -29,8 +29,8 @@ internal sealed class Utf8WordScanner
 {
     private const int BlockSize = 64;
 
-    // Token ends found by the block path wait here and are counted in batches: two short loops keep
-    // their variables in registers where one long loop would not.
+    // The stripped words that the block path finds wait here and are counted in batches: two short
+    // loops keep their variables in registers where one long loop would not.
     private const int TokenBatch = 256;
 
     // ByteClass values: part of a word, a separator, or punctuation (part of a word, stripped from its ends).
@@ -40,8 +40,7 @@ internal sealed class Utf8WordScanner
 
     private readonly WordTable _table;
     private readonly bool _replaceInvalid;
-    private readonly int[] _tokenStarts = new int[TokenBatch];
-    private readonly int[] _tokenEnds = new int[TokenBatch];
+    private readonly WordSpan[] _words = new WordSpan[TokenBatch];
     private byte[] _scratch = new byte[256];
     private int _scratchLength;
 
@@ -224,13 +223,12 @@ internal sealed class Utf8WordScanner
     {
         int tokenStart = tokenStartRef;
         int pending = 0;
-        Span<int> tokenStarts = _tokenStarts;
-        Span<int> tokenEnds = _tokenEnds;
+        Span<WordSpan> words = _words;
         ref byte origin = ref MemoryMarshal.GetReference(data);
         while (data.Length - i >= BlockSize)
         {
             // Bit k of each mask is about data[i + k].
-            ulong separators = ClassifyBlock(ref Unsafe.Add(ref origin, i), out ulong nonAscii);
+            ulong separators = ClassifyBlock(ref Unsafe.Add(ref origin, i), out ulong nonAscii, out ulong punctuation);
             int next = i + BlockSize;
             while (nonAscii != 0)
             {
@@ -246,7 +244,7 @@ internal sealed class Utf8WordScanner
                     }
 
                     // Nothing of this block was counted yet: the byte path takes it from its start.
-                    CountTokens(data, pending, baseOffset);
+                    _table.Add(data, words[..pending], baseOffset);
                     tokenStartRef = tokenStart;
                     return i;
                 }
@@ -274,87 +272,75 @@ internal sealed class Utf8WordScanner
             ulong starts = ~separators & previous;
             ulong ends = separators & ~previous;
 
-            // Starts and ends alternate; an end with no start in the block closes the open token.
+            // Starts and ends alternate; an end with no start in the block closes the open token, which
+            // began in an earlier block and is stripped byte by byte.
             if (tokenStart >= 0 && ends != 0)
             {
-                tokenStarts[pending] = tokenStart;
-                tokenEnds[pending++] = i + BitOperations.TrailingZeroCount(ends);
+                int end = i + BitOperations.TrailingZeroCount(ends);
                 ends &= ends - 1;
+                if (Strip(data, ref tokenStart, ref end))
+                {
+                    words[pending++] = new WordSpan(tokenStart, end - tokenStart);
+                }
+
                 tokenStart = -1;
             }
 
+            // A token inside the block is stripped with the mask of its "solid" bytes (neither separator
+            // nor punctuation): the word runs from the first of them to the last, and a token without
+            // any is punctuation only.
+            ulong solid = ~(separators | punctuation);
             while (starts != 0)
             {
-                int start = i + BitOperations.TrailingZeroCount(starts);
+                int start = BitOperations.TrailingZeroCount(starts);
                 starts &= starts - 1;
                 if (ends == 0)
                 {
-                    tokenStart = start;
+                    tokenStart = i + start;
                     break;
                 }
 
-                tokenStarts[pending] = start;
-                tokenEnds[pending++] = i + BitOperations.TrailingZeroCount(ends);
+                // end is the position of a separator, so at most 63.
+                int end = BitOperations.TrailingZeroCount(ends);
                 ends &= ends - 1;
+                ulong inner = solid & (ulong.MaxValue << start) & ((1UL << end) - 1);
+                if (inner != 0)
+                {
+                    int first = BitOperations.TrailingZeroCount(inner);
+                    words[pending++] = new WordSpan(i + first, BlockSize - BitOperations.LeadingZeroCount(inner) - first);
+                }
             }
 
             // A block ends at most 32 tokens.
             if (pending > TokenBatch - (BlockSize / 2))
             {
-                CountTokens(data, pending, baseOffset);
+                _table.Add(data, words[..pending], baseOffset);
                 pending = 0;
             }
 
             i = next;
         }
 
-        CountTokens(data, pending, baseOffset);
+        _table.Add(data, words[..pending], baseOffset);
         tokenStartRef = tokenStart;
         return i;
     }
 
-    /// <summary>Strips and counts the first <paramref name="count"/> tokens that the block path found.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void CountTokens(ReadOnlySpan<byte> data, int count, long baseOffset)
-    {
-        Span<int> starts = _tokenStarts.AsSpan(0, count);
-        Span<int> ends = _tokenEnds.AsSpan(0, count);
-        for (int t = 0; t < starts.Length; t++)
-        {
-            int start = starts[t];
-            int end = ends[t];
-            while (start < end && IsAsciiPunctuation(data[start]))
-            {
-                start++;
-            }
-
-            while (end > start && IsAsciiPunctuation(data[end - 1]))
-            {
-                end--;
-            }
-
-            starts[t] = start;
-            ends[t] = end;
-        }
-
-        _table.Add(data, starts, ends, baseOffset);
-    }
-
     /// <summary>
-    /// The masks of one 64-byte block: the ASCII separators (returned), and the bytes at or above 0x80
-    /// (<paramref name="nonAscii"/>, the sign bits). Separators are 0x09..0x0D and 0x1C..0x20: two
-    /// unsigned range checks, each a subtraction and a compare.
+    /// The masks of one 64-byte block: the ASCII separators (returned), the bytes at or above 0x80
+    /// (<paramref name="nonAscii"/>, the sign bits) and the ASCII punctuation. Each class is a few
+    /// unsigned range checks, each a subtraction and a compare: separators are 0x09..0x0D and
+    /// 0x1C..0x20, punctuation 0x21..0x2F, 0x3A..0x40, 0x5B..0x60 and 0x7B..0x7E.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong ClassifyBlock(ref byte block, out ulong nonAscii)
+    private static ulong ClassifyBlock(ref byte block, out ulong nonAscii, out ulong punctuation)
     {
         if (Vector512.IsHardwareAccelerated)
         {
             var v = Vector512.LoadUnsafe(ref block);
             nonAscii = v.ExtractMostSignificantBits();
-            var separators = Vector512.LessThan(v - Vector512.Create((byte)0x09), Vector512.Create((byte)5))
-                | Vector512.LessThan(v - Vector512.Create((byte)0x1C), Vector512.Create((byte)5));
-            return separators.ExtractMostSignificantBits();
+            punctuation = Punctuation512(v);
+            return Separators512(v);
         }
 
         if (Vector256.IsHardwareAccelerated)
@@ -362,27 +348,82 @@ internal sealed class Utf8WordScanner
             var low = Vector256.LoadUnsafe(ref block);
             var high = Vector256.LoadUnsafe(ref block, 32);
             nonAscii = low.ExtractMostSignificantBits() | ((ulong)high.ExtractMostSignificantBits() << 32);
+            punctuation = Punctuation256(low) | ((ulong)Punctuation256(high) << 32);
             return Separators256(low) | ((ulong)Separators256(high) << 32);
         }
 
-        ulong result = 0;
+        ulong separators = 0;
         nonAscii = 0;
+        punctuation = 0;
         for (int q = 0; q < 4; q++)
         {
             var v = Vector128.LoadUnsafe(ref block, (nuint)(16 * q));
             nonAscii |= (ulong)v.ExtractMostSignificantBits() << (16 * q);
-            var separators = Vector128.LessThan(v - Vector128.Create((byte)0x09), Vector128.Create((byte)5))
-                | Vector128.LessThan(v - Vector128.Create((byte)0x1C), Vector128.Create((byte)5));
-            result |= (ulong)separators.ExtractMostSignificantBits() << (16 * q);
+            punctuation |= (ulong)Punctuation128(v) << (16 * q);
+            separators |= (ulong)Separators128(v) << (16 * q);
         }
 
-        return result;
+        return separators;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Separators512(Vector512<byte> v)
+        => (InRange(v, 0x09, 0x0D) | InRange(v, 0x1C, 0x20)).ExtractMostSignificantBits();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Punctuation512(Vector512<byte> v)
+        => (InRange(v, 0x21, 0x2F) | InRange(v, 0x3A, 0x40) | InRange(v, 0x5B, 0x60) | InRange(v, 0x7B, 0x7E)).ExtractMostSignificantBits();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint Separators256(Vector256<byte> v)
-        => (Vector256.LessThan(v - Vector256.Create((byte)0x09), Vector256.Create((byte)5))
-            | Vector256.LessThan(v - Vector256.Create((byte)0x1C), Vector256.Create((byte)5))).ExtractMostSignificantBits();
+        => (InRange(v, 0x09, 0x0D) | InRange(v, 0x1C, 0x20)).ExtractMostSignificantBits();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Punctuation256(Vector256<byte> v)
+        => (InRange(v, 0x21, 0x2F) | InRange(v, 0x3A, 0x40) | InRange(v, 0x5B, 0x60) | InRange(v, 0x7B, 0x7E)).ExtractMostSignificantBits();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Separators128(Vector128<byte> v)
+        => (InRange(v, 0x09, 0x0D) | InRange(v, 0x1C, 0x20)).ExtractMostSignificantBits();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Punctuation128(Vector128<byte> v)
+        => (InRange(v, 0x21, 0x2F) | InRange(v, 0x3A, 0x40) | InRange(v, 0x5B, 0x60) | InRange(v, 0x7B, 0x7E)).ExtractMostSignificantBits();
+
+    /// <summary>All ones in the lanes whose byte is in <c>[low, high]</c>: one wrapping subtraction, one unsigned compare.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> InRange(Vector512<byte> v, byte low, byte high)
+        => Vector512.LessThanOrEqual(v - Vector512.Create(low), Vector512.Create((byte)(high - low)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> InRange(Vector256<byte> v, byte low, byte high)
+        => Vector256.LessThanOrEqual(v - Vector256.Create(low), Vector256.Create((byte)(high - low)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> InRange(Vector128<byte> v, byte low, byte high)
+        => Vector128.LessThanOrEqual(v - Vector128.Create(low), Vector128.Create((byte)(high - low)));
+
+    /// <summary>
+    /// Strips ASCII punctuation from both ends of <c>data[start..end]</c>; false when nothing is left.
+    /// One trailing punctuation character (a comma, a full stop) is common and comes at random, so it is
+    /// taken off without a branch; longer runs and leading punctuation are rare.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Strip(ReadOnlySpan<byte> data, ref int start, ref int end)
+    {
+        end -= IsAsciiPunctuation(data[end - 1]) ? 1 : 0;
+        while (start < end && IsAsciiPunctuation(data[start]))
+        {
+            start++;
+        }
+
+        while (end > start && IsAsciiPunctuation(data[end - 1]))
+        {
+            end--;
+        }
+
+        return start < end;
+    }
 
     /// <summary>
     /// The byte path, from <paramref name="position"/> to <paramref name="resumeAt"/> (further while a
@@ -501,17 +542,7 @@ internal sealed class Utf8WordScanner
             (start, end) = (0, _scratchLength);
         }
 
-        while (start < end && IsAsciiPunctuation(data[start]))
-        {
-            start++;
-        }
-
-        while (end > start && IsAsciiPunctuation(data[end - 1]))
-        {
-            end--;
-        }
-
-        if (start < end)
+        if (Strip(data, ref start, ref end))
         {
             _table.Add(data, start, end, inScratch ? tokenOffset : baseOffset + start);
         }

@@ -31,12 +31,15 @@ internal sealed class WordTable
 {
     private const int InitialBuckets = 1 << 12;
 
-    // Per-process odd multipliers and seeds: the order of the results never depends on them, but
-    // crafted input cannot predict which words collide.
-    private static readonly ulong Multiplier0 = (ulong)Random.Shared.NextInt64() | 1;
-    private static readonly ulong Multiplier1 = (ulong)Random.Shared.NextInt64() | 1;
-    private static readonly ulong Seed0 = (ulong)Random.Shared.NextInt64();
-    private static readonly ulong Seed1 = (ulong)Random.Shared.NextInt64();
+    // Odd 64-bit constants (from the golden ratio and xxHash's primes) for multiplicative hashing.
+    private const ulong Multiplier0 = 0x9E3779B97F4A7C15;
+    private const ulong Multiplier1 = 0xC2B2AE3D27D4EB4F;
+
+    // A per-process seed mixed into every hash: the order of the results never depends on it, but
+    // crafted input cannot predict which words collide. Each table keeps a copy in an instance field,
+    // which the hot loop reads like any field, without a check that the class was initialised.
+    private static readonly ulong ProcessSeed = (ulong)Random.Shared.NextInt64();
+    private readonly ulong _seed = ProcessSeed;
 
     private int[] _buckets = new int[InitialBuckets]; // entry number + 1; 0 = empty
     private Entry[] _entries = new Entry[InitialBuckets / 2];
@@ -65,86 +68,86 @@ internal sealed class WordTable
     }
 
     /// <summary>
-    /// Counts one occurrence of each non-empty word <c>data[starts[t]..ends[t]]</c>; the word at
-    /// <c>starts[t]</c> is at input offset <c>baseOffset + starts[t]</c>.
+    /// Counts one occurrence of each word of <paramref name="words"/> in <paramref name="data"/> (none is
+    /// empty); a word that starts at <c>data[k]</c> is at input offset <c>baseOffset + k</c>.
     /// </summary>
     /// <remarks>
-    /// One loop over a batch keeps the table's arrays and shift in registers. A word of up to 16 bytes
-    /// with at least 16 bytes of <paramref name="data"/> from its start is loaded with two plain 8-byte
-    /// reads masked by BZHI: no branch on its length.
+    /// The loop is written for the common case, a word seen before of at most 16 bytes with 16 bytes of
+    /// <paramref name="data"/> from its start: two plain 8-byte reads masked by BZHI (no branch on the
+    /// length), one multiply-add hash, and the probe. It keeps few values alive across words, so that
+    /// they stay in registers; the table's arrays are read from their fields for each word. Anything
+    /// else (a new word, a long word, a word near the end of the data) takes <see cref="AddSlow"/>.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Add(ReadOnlySpan<byte> data, ReadOnlySpan<int> starts, ReadOnlySpan<int> ends, long baseOffset)
+    public void Add(ReadOnlySpan<byte> data, ReadOnlySpan<WordSpan> words, long baseOffset)
     {
-        int[] buckets = _buckets;
-        Entry[] entries = _entries;
-        int shift = _shift;
         ref byte origin = ref MemoryMarshal.GetReference(data);
-        for (int t = 0; t < starts.Length; t++)
+        int lastFullRead = data.Length - 16;
+        foreach (WordSpan word in words)
         {
-            int start = starts[t];
-            int length = ends[t] - start;
-            if (length == 0)
+            if (word.Length > 16 || word.Start > lastFullRead || !TryIncrement(ref Unsafe.Add(ref origin, word.Start), word.Length))
             {
-                continue;
-            }
-
-            ulong k0, k1;
-            ref byte word = ref Unsafe.Add(ref origin, start);
-            if (length > 16)
-            {
-                AddLong(data.Slice(start, length), baseOffset + start);
-                (buckets, entries, shift) = (_buckets, _entries, _shift);
-                continue;
-            }
-
-            if (data.Length - start >= 16)
-            {
-                k0 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref word), length);
-                k1 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref word, 8)), Math.Max(length - 8, 0));
-            }
-            else
-            {
-                (k0, k1) = LoadShortKey(data.Slice(start, length));
-            }
-
-            int mask = buckets.Length - 1;
-            int index = (int)(HashShortKey(k0, k1, length) >> shift);
-            while (true)
-            {
-                // index is masked to the bucket array, whose length is a power of two, and a bucket only
-                // holds numbers of entries that exist.
-                ref int bucket = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buckets), index);
-                if (bucket == 0)
-                {
-                    Insert(ref bucket, k0, k1, data.Slice(start, length), count: 1, baseOffset + start);
-                    (buckets, entries, shift) = (_buckets, _entries, _shift);
-                    break;
-                }
-
-                ref Entry entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(entries), bucket - 1);
-                if (entry.K0 == k0 && entry.K1 == k1 && entry.Length == length)
-                {
-                    entry.Count++;
-                    break;
-                }
-
-                index = (index + 1) & mask;
+                AddSlow(data.Slice(word.Start, word.Length), baseOffset + word.Start);
             }
         }
     }
 
     /// <summary>Counts one occurrence of the non-empty word <c>data[start..end]</c>, at input offset <paramref name="position"/>.</summary>
-    public void Add(ReadOnlySpan<byte> data, int start, int end, long position)
-        => Add(data, [start], [end], position - start);
+    public void Add(ReadOnlySpan<byte> data, int start, int end, long position) => AddSlow(data[start..end], position);
 
-    /// <summary>Counts one occurrence of a word longer than 16 bytes.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void AddLong(ReadOnlySpan<byte> word, long position)
+    /// <summary>
+    /// Counts the word of <paramref name="length"/> (1 to 16) bytes at <paramref name="word"/>, of which
+    /// 16 bytes may be read, if it is in the table already.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryIncrement(ref byte word, int length)
     {
-        ulong k0 = BinaryPrimitives.ReadUInt64LittleEndian(word);
-        ulong k1 = BinaryPrimitives.ReadUInt64LittleEndian(word[8..]);
-        ref int bucket = ref FindBucket(k0, k1, word.Length, HashLongKey(word), word);
+        // Bytes 8 to 15 count only for words longer than 8 bytes: clamp length - 8 at 0 without a
+        // branch (English words fall on both sides of 8 at random).
+        int excess = length - 8;
+        ulong k0 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref word), length);
+        ulong k1 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref word, 8)), excess & ~(excess >> 31));
+        int[] buckets = _buckets;
+        int index = (int)(HashShortKey(k0, k1, length) >> _shift);
+        while (true)
+        {
+            // index is masked to the bucket array, whose length is a power of two, and a bucket only
+            // holds numbers of entries that exist.
+            int number = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buckets), index);
+            if (number == 0)
+            {
+                return false;
+            }
+
+            ref Entry entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_entries), number - 1);
+            if (entry.K0 == k0 && entry.K1 == k1 && entry.Length == length)
+            {
+                entry.Count++;
+                return true;
+            }
+
+            index = (index + 1) & (buckets.Length - 1);
+        }
+    }
+
+    /// <summary>Counts one occurrence of any word: a new one, a long one, one that cannot be read 16 bytes at a time.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AddSlow(ReadOnlySpan<byte> word, long position)
+    {
+        ulong k0, k1, hash;
+        if (word.Length <= 16)
+        {
+            (k0, k1) = LoadShortKey(word);
+            hash = HashShortKey(k0, k1, word.Length);
+        }
+        else
+        {
+            k0 = BinaryPrimitives.ReadUInt64LittleEndian(word);
+            k1 = BinaryPrimitives.ReadUInt64LittleEndian(word[8..]);
+            hash = HashLongKey(word);
+        }
+
+        ref int bucket = ref FindBucket(k0, k1, word.Length, hash, word);
         if (bucket != 0)
         {
             _entries[bucket - 1].Count++;
@@ -253,7 +256,6 @@ internal sealed class WordTable
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Insert(ref int bucket, ulong k0, ulong k1, ReadOnlySpan<byte> word, long count, long position)
     {
         if (_count == _entries.Length)
@@ -371,7 +373,7 @@ internal sealed class WordTable
     /// ones that pick the bucket) depend on every bit of the word and on its length.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong HashShortKey(ulong k0, ulong k1, int length) => ((k0 ^ Seed0) * Multiplier0) + ((k1 + (uint)length) * Multiplier1);
+    private ulong HashShortKey(ulong k0, ulong k1, int length) => ((k0 ^ _seed) * Multiplier0) + ((k1 + (uint)length) * Multiplier1);
 
     private ulong HashLongKey(in Entry entry)
     {
@@ -381,17 +383,17 @@ internal sealed class WordTable
     }
 
     /// <summary>Hashes a word longer than 16 bytes, 16 bytes at a time; the last block overlaps the one before.</summary>
-    private static ulong HashLongKey(ReadOnlySpan<byte> word)
+    private ulong HashLongKey(ReadOnlySpan<byte> word)
     {
-        ulong hash = Seed0 ^ (uint)word.Length;
+        ulong hash = _seed ^ (uint)word.Length;
         int i = 0;
         for (; i + 16 < word.Length; i += 16)
         {
-            hash = Mix(BinaryPrimitives.ReadUInt64LittleEndian(word[i..]) ^ hash, BinaryPrimitives.ReadUInt64LittleEndian(word[(i + 8)..]) ^ Seed1);
+            hash = Mix(BinaryPrimitives.ReadUInt64LittleEndian(word[i..]) ^ hash, BinaryPrimitives.ReadUInt64LittleEndian(word[(i + 8)..]) ^ Multiplier1);
         }
 
         ReadOnlySpan<byte> last = word[^16..];
-        return Mix(BinaryPrimitives.ReadUInt64LittleEndian(last) ^ hash, BinaryPrimitives.ReadUInt64LittleEndian(last[8..]) ^ Seed1);
+        return Mix(BinaryPrimitives.ReadUInt64LittleEndian(last) ^ hash, BinaryPrimitives.ReadUInt64LittleEndian(last[8..]) ^ Multiplier1);
     }
 
     /// <summary>The folded 128-bit product (as in wyhash): one multiplication mixes every input bit.</summary>
