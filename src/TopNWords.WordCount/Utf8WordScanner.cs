@@ -121,6 +121,7 @@ internal sealed class Utf8WordScanner
     /// substitution of maximal subparts). <paramref name="truncated"/> tells that a well-formed prefix
     /// reached the end of <paramref name="data"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int SequenceLength(ReadOnlySpan<byte> data, int i, out bool truncated)
     {
         truncated = false;

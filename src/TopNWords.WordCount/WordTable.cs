@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -12,10 +13,11 @@ namespace TopNWords.WordCount;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each word's first 16 bytes are kept in its entry as two zero-padded 64-bit integers, so a word of up
-/// to 16 bytes (nearly every word of natural text) is compared with three integer compares and touches
-/// no other memory. Only the bytes after the 16th go to a shared byte arena. No string exists until the
-/// top words are asked for.
+/// Each word's first 16 bytes are kept in its entry as two zero-padded 64-bit integers; only the bytes
+/// after the 16th go to a shared byte arena. A word of up to 16 bytes (nearly every word of English)
+/// is compared with three integer compares and touches no other memory; one of 17 to 32 bytes (common
+/// in scripts of two- and three-byte characters) with two more, on 16 bytes of the arena. No string
+/// exists until the top words are asked for.
 /// </para>
 /// <para>
 /// The buckets hold entry numbers; the entries are dense, in order of first occurrence, 32 bytes each.
@@ -31,9 +33,20 @@ internal sealed class WordTable
 {
     private const int InitialBuckets = 1 << 12;
 
+    // The fast path reads a word 32 bytes at a time; the arena keeps this many spare bytes after its
+    // last word so that a word's tail can be read the same way.
+    private const int FastLength = 32;
+    private const int ArenaSlack = 16;
+
+    // FindOrCount: the word was counted, or it was not tried (too long, too close to the data's end).
+    private const int Counted = -1;
+    private const int NotTried = -2;
+
     // Odd 64-bit constants (from the golden ratio and xxHash's primes) for multiplicative hashing.
     private const ulong Multiplier0 = 0x9E3779B97F4A7C15;
     private const ulong Multiplier1 = 0xC2B2AE3D27D4EB4F;
+    private const ulong Multiplier2 = 0x165667B19E3779F9;
+    private const ulong Multiplier3 = 0x27D4EB2F165667C5;
 
     // A per-process seed mixed into every hash: the order of the results never depends on it, but
     // crafted input cannot predict which words collide. Each table keeps a copy in an instance field,
@@ -44,7 +57,7 @@ internal sealed class WordTable
     private int[] _buckets = new int[InitialBuckets]; // entry number + 1; 0 = empty
     private Entry[] _entries = new Entry[InitialBuckets / 2];
     private long[] _firstPositions = new long[InitialBuckets / 2];
-    private byte[] _arena = [];
+    private byte[] _arena = new byte[ArenaSlack];
     private int _arenaUsed;
     private int _count;
     private int _shift = 64 - BitOperations.Log2(InitialBuckets); // a hash's top bits pick its bucket
@@ -72,91 +85,30 @@ internal sealed class WordTable
     /// empty); a word that starts at <c>data[k]</c> is at input offset <c>baseOffset + k</c>.
     /// </summary>
     /// <remarks>
-    /// The loop is written for the common case, a word seen before of at most 16 bytes with 16 bytes of
-    /// <paramref name="data"/> from its start: two plain 8-byte reads masked by BZHI (no branch on the
-    /// length), one multiply-add hash, and the probe. It keeps few values alive across words, so that
-    /// they stay in registers; the table's arrays are read from their fields for each word. Anything
-    /// else (a new word, a long word, a word near the end of the data) takes <see cref="AddSlow"/>.
+    /// The loop is written for the common case, a word of at most 32 bytes with 32 bytes of
+    /// <paramref name="data"/> from its start (<see cref="FindOrCount"/>); it keeps few values alive
+    /// across words, so that they stay in registers. A new word is inserted in the bucket that the
+    /// probe found empty; longer words and words near the end of the data take <see cref="AddSlow"/>.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(ReadOnlySpan<byte> data, ReadOnlySpan<WordSpan> words, long baseOffset)
     {
         ref byte origin = ref MemoryMarshal.GetReference(data);
-        int lastFullRead = data.Length - 16;
+        int lastFullRead = data.Length - FastLength;
         foreach (WordSpan word in words)
         {
-            if (word.Length > 16 || word.Start > lastFullRead || !TryIncrement(ref Unsafe.Add(ref origin, word.Start), word.Length))
+            int bucket = word.Length <= FastLength && word.Start <= lastFullRead
+                ? FindOrCount(ref Unsafe.Add(ref origin, word.Start), word.Length)
+                : NotTried;
+            if (bucket != Counted)
             {
-                AddSlow(data.Slice(word.Start, word.Length), baseOffset + word.Start);
+                AddSlow(data.Slice(word.Start, word.Length), baseOffset + word.Start, bucket);
             }
         }
     }
 
     /// <summary>Counts one occurrence of the non-empty word <c>data[start..end]</c>, at input offset <paramref name="position"/>.</summary>
-    public void Add(ReadOnlySpan<byte> data, int start, int end, long position) => AddSlow(data[start..end], position);
-
-    /// <summary>
-    /// Counts the word of <paramref name="length"/> (1 to 16) bytes at <paramref name="word"/>, of which
-    /// 16 bytes may be read, if it is in the table already.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryIncrement(ref byte word, int length)
-    {
-        // Bytes 8 to 15 count only for words longer than 8 bytes: clamp length - 8 at 0 without a
-        // branch (English words fall on both sides of 8 at random).
-        int excess = length - 8;
-        ulong k0 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref word), length);
-        ulong k1 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref word, 8)), excess & ~(excess >> 31));
-        int[] buckets = _buckets;
-        int index = (int)(HashShortKey(k0, k1, length) >> _shift);
-        while (true)
-        {
-            // index is masked to the bucket array, whose length is a power of two, and a bucket only
-            // holds numbers of entries that exist.
-            int number = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buckets), index);
-            if (number == 0)
-            {
-                return false;
-            }
-
-            ref Entry entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_entries), number - 1);
-            if (entry.K0 == k0 && entry.K1 == k1 && entry.Length == length)
-            {
-                entry.Count++;
-                return true;
-            }
-
-            index = (index + 1) & (buckets.Length - 1);
-        }
-    }
-
-    /// <summary>Counts one occurrence of any word: a new one, a long one, one that cannot be read 16 bytes at a time.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void AddSlow(ReadOnlySpan<byte> word, long position)
-    {
-        ulong k0, k1, hash;
-        if (word.Length <= 16)
-        {
-            (k0, k1) = LoadShortKey(word);
-            hash = HashShortKey(k0, k1, word.Length);
-        }
-        else
-        {
-            k0 = BinaryPrimitives.ReadUInt64LittleEndian(word);
-            k1 = BinaryPrimitives.ReadUInt64LittleEndian(word[8..]);
-            hash = HashLongKey(word);
-        }
-
-        ref int bucket = ref FindBucket(k0, k1, word.Length, hash, word);
-        if (bucket != 0)
-        {
-            _entries[bucket - 1].Count++;
-        }
-        else
-        {
-            Insert(ref bucket, k0, k1, word, count: 1, position);
-        }
-    }
+    public void Add(ReadOnlySpan<byte> data, int start, int end, long position) => AddSlow(data[start..end], position, NotTried);
 
     /// <summary>
     /// Adds the counts of <paramref name="other"/>, filled from another part of the same input: counts
@@ -164,17 +116,15 @@ internal sealed class WordTable
     /// </summary>
     public void MergeFrom(WordTable other)
     {
-        Span<byte> shortKey = stackalloc byte[16];
+        Span<byte> shortKey = stackalloc byte[FastLength];
         for (int i = 0; i < other._count; i++)
         {
             ref Entry source = ref other._entries[i];
             long position = other._firstPositions[i];
-            Span<byte> key = source.Length <= 16 ? shortKey : new byte[source.Length];
+            Span<byte> key = (source.Length <= FastLength ? shortKey : new byte[source.Length])[..source.Length];
             other.WriteKey(source, key);
-            key = key[..source.Length];
-            ulong hash = source.Length <= 16 ? HashShortKey(source.K0, source.K1, source.Length) : HashLongKey(key);
 
-            ref int bucket = ref FindBucket(source.K0, source.K1, source.Length, hash, key);
+            ref int bucket = ref FindBucket(key, Hash(key));
             if (bucket != 0)
             {
                 _entries[bucket - 1].Count += source.Count;
@@ -182,7 +132,7 @@ internal sealed class WordTable
             }
             else
             {
-                Insert(ref bucket, source.K0, source.K1, key, source.Count, position);
+                Insert(ref bucket, key, source.Count, position);
             }
         }
     }
@@ -212,42 +162,110 @@ internal sealed class WordTable
         }
 
         var result = new WordFrequency[take];
-        Span<byte> shortWord = stackalloc byte[16];
+        Span<byte> shortWord = stackalloc byte[FastLength];
         for (int k = take - 1; k >= 0; k--)
         {
             ref Entry entry = ref _entries[heap.Dequeue()];
-            Span<byte> word = entry.Length <= 16 ? shortWord : new byte[entry.Length];
+            Span<byte> word = (entry.Length <= FastLength ? shortWord : new byte[entry.Length])[..entry.Length];
             WriteKey(entry, word);
-            result[k] = new WordFrequency(Encoding.UTF8.GetString(word[..entry.Length]), entry.Count);
+            result[k] = new WordFrequency(Encoding.UTF8.GetString(word), entry.Count);
         }
 
         return result;
     }
 
     /// <summary>
-    /// The bucket that holds the word's entry number, or the empty bucket where it belongs.
-    /// <paramref name="key"/> is only read for words longer than 16 bytes, from its 17th byte on.
+    /// Counts the word of <paramref name="length"/> (1 to 32) bytes at <paramref name="word"/>, of which
+    /// 32 bytes may be read, and returns <see cref="Counted"/>; or, when the word is new, the index of
+    /// the empty bucket where it belongs.
     /// </summary>
-    private ref int FindBucket(ulong k0, ulong k1, int length, ulong hash, ReadOnlySpan<byte> key)
+    /// <remarks>
+    /// The word is read as four 8-byte integers masked to its length by BZHI: no branch on the length
+    /// within each half, and zero padding that matches <see cref="LoadPadded"/>.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int FindOrCount(ref byte word, int length)
     {
+        ulong k0 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref word), Math.Min(length, 8));
+        ulong k1 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref word, 8)), ClampAtZero(length - 8));
+        ulong hash = HashHead(k0, k1, length);
+        ulong k2 = 0;
+        ulong k3 = 0;
+        if (length > 16)
+        {
+            k2 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref word, 16)), length - 16);
+            k3 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref word, 24)), ClampAtZero(length - 24));
+            hash += HashTail(k2, k3);
+        }
+
         int[] buckets = _buckets;
-        int mask = buckets.Length - 1;
         int index = (int)(hash >> _shift);
-        ref int firstBucket = ref MemoryMarshal.GetArrayDataReference(buckets);
-        ref Entry firstEntry = ref MemoryMarshal.GetArrayDataReference(_entries);
         while (true)
         {
             // index is masked to the bucket array, whose length is a power of two, and a bucket only
             // holds numbers of entries that exist.
-            ref int bucket = ref Unsafe.Add(ref firstBucket, index);
+            int number = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buckets), index);
+            if (number == 0)
+            {
+                return index;
+            }
+
+            ref Entry entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_entries), number - 1);
+            if (entry.K0 == k0 && entry.K1 == k1 && entry.Length == length && (length <= 16 || TailEquals(entry, k2, k3)))
+            {
+                entry.Count++;
+                return Counted;
+            }
+
+            index = (index + 1) & (buckets.Length - 1);
+        }
+    }
+
+    /// <summary>Whether the arena bytes of <paramref name="entry"/> (17 to 32 bytes long) are <paramref name="k2"/> and <paramref name="k3"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TailEquals(in Entry entry, ulong k2, ulong k3)
+    {
+        // The arena has ArenaSlack spare bytes after its last word, so 16 bytes can be read from any tail.
+        ref byte tail = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_arena), entry.ArenaOffset);
+        return KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref tail), entry.Length - 16) == k2
+            && KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref tail, 8)), ClampAtZero(entry.Length - 24)) == k3;
+    }
+
+    /// <summary>
+    /// Counts one occurrence of any word. <paramref name="emptyBucket"/> is where the fast path found
+    /// that a new word belongs, or <see cref="NotTried"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AddSlow(ReadOnlySpan<byte> word, long position, int emptyBucket)
+    {
+        ref int bucket = ref emptyBucket >= 0 ? ref _buckets[emptyBucket] : ref FindBucket(word, Hash(word));
+        if (bucket != 0)
+        {
+            _entries[bucket - 1].Count++;
+        }
+        else
+        {
+            Insert(ref bucket, word, count: 1, position);
+        }
+    }
+
+    /// <summary>The bucket that holds the number of the entry of <paramref name="word"/>, or the empty bucket where it belongs.</summary>
+    private ref int FindBucket(ReadOnlySpan<byte> word, ulong hash)
+    {
+        (ulong k0, ulong k1) = LoadPadded(word[..Math.Min(word.Length, 16)]);
+        int mask = _buckets.Length - 1;
+        int index = (int)(hash >> _shift);
+        while (true)
+        {
+            ref int bucket = ref _buckets[index];
             if (bucket == 0)
             {
                 return ref bucket;
             }
 
-            ref Entry entry = ref Unsafe.Add(ref firstEntry, bucket - 1);
-            if (entry.K0 == k0 && entry.K1 == k1 && entry.Length == length
-                && (length <= 16 || _arena.AsSpan(entry.ArenaOffset, length - 16).SequenceEqual(key[16..length])))
+            ref Entry entry = ref _entries[bucket - 1];
+            if (entry.K0 == k0 && entry.K1 == k1 && entry.Length == word.Length
+                && (word.Length <= 16 || _arena.AsSpan(entry.ArenaOffset, word.Length - 16).SequenceEqual(word[16..])))
             {
                 return ref bucket;
             }
@@ -256,7 +274,7 @@ internal sealed class WordTable
         }
     }
 
-    private void Insert(ref int bucket, ulong k0, ulong k1, ReadOnlySpan<byte> word, long count, long position)
+    private void Insert(ref int bucket, ReadOnlySpan<byte> word, long count, long position)
     {
         if (_count == _entries.Length)
         {
@@ -264,6 +282,7 @@ internal sealed class WordTable
             Array.Resize(ref _firstPositions, _entries.Length);
         }
 
+        (ulong k0, ulong k1) = LoadPadded(word[..Math.Min(word.Length, 16)]);
         int arenaOffset = word.Length > 16 ? AppendToArena(word[16..]) : 0;
         _entries[_count] = new Entry { K0 = k0, K1 = k1, Length = word.Length, ArenaOffset = arenaOffset, Count = count };
         _firstPositions[_count] = position;
@@ -276,19 +295,15 @@ internal sealed class WordTable
 
     private int AppendToArena(ReadOnlySpan<byte> bytes)
     {
-        if (_arenaUsed + bytes.Length > _arena.Length)
+        long needed = (long)_arenaUsed + bytes.Length + ArenaSlack;
+        if (needed > _arena.Length)
         {
-            long wanted = Math.Max(Math.Max((long)_arena.Length * 2, 1 << 12), (long)_arenaUsed + bytes.Length);
-            if (wanted > Array.MaxLength)
+            if (needed > Array.MaxLength)
             {
-                wanted = Array.MaxLength;
-                if (_arenaUsed + bytes.Length > wanted)
-                {
-                    throw new InsufficientMemoryException("The long words of the input exceed 2 GiB.");
-                }
+                throw new InsufficientMemoryException("The long words of the input exceed 2 GiB.");
             }
 
-            Array.Resize(ref _arena, (int)wanted);
+            Array.Resize(ref _arena, (int)Math.Min(Math.Max(needed, (long)_arena.Length * 2), Array.MaxLength));
         }
 
         bytes.CopyTo(_arena.AsSpan(_arenaUsed));
@@ -305,9 +320,7 @@ internal sealed class WordTable
         _shift--;
         for (int i = 0; i < _count; i++)
         {
-            ref Entry entry = ref _entries[i];
-            ulong hash = entry.Length <= 16 ? HashShortKey(entry.K0, entry.K1, entry.Length) : HashLongKey(entry);
-            int index = (int)(hash >> _shift);
+            int index = (int)(HashOf(_entries[i]) >> _shift);
             while (buckets[index] != 0)
             {
                 index = (index + 1) & mask;
@@ -319,70 +332,74 @@ internal sealed class WordTable
         _buckets = buckets;
     }
 
-    /// <summary>Writes the whole word of <paramref name="entry"/> to <paramref name="destination"/> (at least 16 bytes long).</summary>
+    /// <summary>Writes the word of <paramref name="entry"/> to <paramref name="destination"/>, which has its length.</summary>
     private void WriteKey(in Entry entry, Span<byte> destination)
     {
-        BinaryPrimitives.WriteUInt64LittleEndian(destination, entry.K0);
-        BinaryPrimitives.WriteUInt64LittleEndian(destination[8..], entry.K1);
+        Span<byte> head = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt64LittleEndian(head, entry.K0);
+        BinaryPrimitives.WriteUInt64LittleEndian(head[8..], entry.K1);
+        head[..Math.Min(entry.Length, 16)].CopyTo(destination);
         if (entry.Length > 16)
         {
             _arena.AsSpan(entry.ArenaOffset, entry.Length - 16).CopyTo(destination[16..]);
         }
     }
 
-    /// <summary>Keeps the <paramref name="count"/> low bytes of <paramref name="value"/>: all of them when <paramref name="count"/> is 8 or more.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong KeepLowBytes(ulong value, int count)
+    /// <summary>
+    /// The hash of a word, the same whichever path computes it: <see cref="HashHead"/> of its first 16
+    /// bytes, plus <see cref="HashTail"/> of the next 16 for a word of 17 to 32 bytes; a longer word is
+    /// hashed 16 bytes at a time.
+    /// </summary>
+    private ulong Hash(ReadOnlySpan<byte> word)
     {
-        if (Bmi2.X64.IsSupported)
+        if (word.Length > FastLength)
         {
-            // BZHI leaves the value whole when the bit index is 64 or more: no branch.
-            return Bmi2.X64.ZeroHighBits(value, (ulong)(uint)count * 8);
+            return HashLongKey(word);
         }
 
-        return count >= 8 ? value : value & ((1UL << (count * 8)) - 1);
+        (ulong k0, ulong k1) = LoadPadded(word[..Math.Min(word.Length, 16)]);
+        ulong hash = HashHead(k0, k1, word.Length);
+        if (word.Length > 16)
+        {
+            (ulong k2, ulong k3) = LoadPadded(word[16..]);
+            hash += HashTail(k2, k3);
+        }
+
+        return hash;
+    }
+
+    /// <summary><see cref="Hash"/> of the word of <paramref name="entry"/>, from its fields where they suffice.</summary>
+    private ulong HashOf(in Entry entry)
+    {
+        if (entry.Length > FastLength)
+        {
+            var key = new byte[entry.Length];
+            WriteKey(entry, key);
+            return HashLongKey(key);
+        }
+
+        ulong hash = HashHead(entry.K0, entry.K1, entry.Length);
+        if (entry.Length > 16)
+        {
+            (ulong k2, ulong k3) = LoadPadded(_arena.AsSpan(entry.ArenaOffset, entry.Length - 16));
+            hash += HashTail(k2, k3);
+        }
+
+        return hash;
     }
 
     /// <summary>
-    /// A word of 1 to 16 bytes as two zero-padded little-endian integers, read without touching a byte
-    /// after it: overlapping reads whose shared bytes land in the same places.
-    /// </summary>
-    private static (ulong K0, ulong K1) LoadShortKey(ReadOnlySpan<byte> word)
-    {
-        int n = word.Length;
-        if (n >= 8)
-        {
-            ulong k0 = BinaryPrimitives.ReadUInt64LittleEndian(word);
-            ulong k1 = n == 8 ? 0 : BinaryPrimitives.ReadUInt64LittleEndian(word[(n - 8)..]) >> ((16 - n) * 8);
-            return (k0, k1);
-        }
-
-        if (n >= 4)
-        {
-            ulong low = BinaryPrimitives.ReadUInt32LittleEndian(word);
-            ulong high = BinaryPrimitives.ReadUInt32LittleEndian(word[(n - 4)..]);
-            return (low | (high << ((n - 4) * 8)), 0);
-        }
-
-        ulong k = word[0] | ((ulong)word[n / 2] << (n / 2 * 8)) | ((ulong)word[n - 1] << ((n - 1) * 8));
-        return (k, 0);
-    }
-
-    /// <summary>
-    /// Multiplicative hashing of the two halves: two independent multiplications, whose top bits (the
-    /// ones that pick the bucket) depend on every bit of the word and on its length.
+    /// Multiplicative hashing of the first two 8-byte halves: independent multiplications, whose top
+    /// bits (the ones that pick the bucket) depend on every bit of the word and on its length.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong HashShortKey(ulong k0, ulong k1, int length) => ((k0 ^ _seed) * Multiplier0) + ((k1 + (uint)length) * Multiplier1);
+    private ulong HashHead(ulong k0, ulong k1, int length) => ((k0 ^ _seed) * Multiplier0) + ((k1 + (uint)length) * Multiplier1);
 
-    private ulong HashLongKey(in Entry entry)
-    {
-        Span<byte> key = new byte[entry.Length];
-        WriteKey(entry, key);
-        return HashLongKey(key);
-    }
+    /// <summary>The part of the hash of a word of 17 to 32 bytes that its bytes 16 to 31 add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong HashTail(ulong k2, ulong k3) => (k2 * Multiplier2) + (k3 * Multiplier3);
 
-    /// <summary>Hashes a word longer than 16 bytes, 16 bytes at a time; the last block overlaps the one before.</summary>
+    /// <summary>Hashes a word longer than 32 bytes, 16 bytes at a time; the last block overlaps the one before.</summary>
     private ulong HashLongKey(ReadOnlySpan<byte> word)
     {
         ulong hash = _seed ^ (uint)word.Length;
@@ -402,6 +419,50 @@ internal sealed class WordTable
     {
         ulong high = Math.BigMul(a, b, out ulong low);
         return high ^ low;
+    }
+
+    /// <summary>Keeps the <paramref name="count"/> (below 32) low bytes of <paramref name="value"/>: all of them when <paramref name="count"/> is 8 or more.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong KeepLowBytes(ulong value, int count)
+    {
+        Debug.Assert(count is >= 0 and < 32);
+        if (Bmi2.X64.IsSupported)
+        {
+            // BZHI leaves the value whole when the bit index is 64 or more (up to 255: it reads only the
+            // index's low 8 bits, hence count < 32). No branch.
+            return Bmi2.X64.ZeroHighBits(value, (ulong)(uint)count * 8);
+        }
+
+        return count >= 8 ? value : value & ((1UL << (count * 8)) - 1);
+    }
+
+    /// <summary><paramref name="value"/>, or 0 when it is negative, without a branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ClampAtZero(int value) => value & ~(value >> 31);
+
+    /// <summary>
+    /// Up to 16 bytes as two zero-padded little-endian integers, read without touching a byte after
+    /// them: overlapping reads whose shared bytes land in the same places.
+    /// </summary>
+    private static (ulong Low, ulong High) LoadPadded(ReadOnlySpan<byte> bytes)
+    {
+        int n = bytes.Length;
+        if (n >= 8)
+        {
+            ulong low = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+            ulong high = n == 8 ? 0 : BinaryPrimitives.ReadUInt64LittleEndian(bytes[(n - 8)..]) >> ((16 - n) * 8);
+            return (low, high);
+        }
+
+        if (n >= 4)
+        {
+            ulong first = BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+            ulong last = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(n - 4)..]);
+            return (first | (last << ((n - 4) * 8)), 0);
+        }
+
+        ulong k = bytes[0] | ((ulong)bytes[n / 2] << (n / 2 * 8)) | ((ulong)bytes[n - 1] << ((n - 1) * 8));
+        return (k, 0);
     }
 
     /// <summary>One word: its first 16 bytes, zero-padded; the rest is in the arena.</summary>

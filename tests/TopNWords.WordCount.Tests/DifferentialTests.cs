@@ -29,6 +29,38 @@ public class DifferentialTests
         AssertSame(bytes, random, replaceInvalid: false);
     }
 
+    [Test]
+    public void Count_WordsOfEveryLengthAroundTheKeyHalves_MatchReference()
+    {
+        // Words of 1 to 40 bytes, ASCII and multi-byte, sharing their first 8, 16 or 32 bytes, with NUL
+        // bytes that the zero padding of short keys must not confuse with the end of a word.
+        var random = new Random(3);
+        string[] alphabet = ["a", "b", "\0", "é", "日", "𝄞"];
+        var words = new List<string>();
+        foreach (string prefix in new[] { "", "abcdefgh", "abcdefghijklmnop", "abcdefghijklmnopqrstuvwxyz012345" })
+        {
+            for (int length = 0; length <= 10; length++)
+            {
+                words.Add(prefix + string.Concat(Enumerable.Range(0, length).Select(_ => alphabet[random.Next(alphabet.Length)])));
+                words.Add(prefix + new string('\0', length));
+            }
+        }
+
+        var text = new StringBuilder();
+        for (int i = 0; i < 3000; i++)
+        {
+            text.Append(words[random.Next(words.Count)]).Append(i % 7 == 0 ? "\u3000" : " ");
+        }
+
+        byte[] bytes = Encoding.UTF8.GetBytes(text.ToString());
+        var expected = ReferenceWordCounter.Count(bytes, int.MaxValue, replaceInvalid: false);
+        foreach (var result in new[] { WordCounter.Count(bytes.AsSpan(), int.MaxValue), WordCounter.Count(new MemoryStream(bytes), int.MaxValue, new WordCountOptions { BufferSize = 100 }) })
+        {
+            Assert.That(result.TopWords.Select(w => (w.Word, w.Count)), Is.EqualTo(expected.Top));
+            Assert.That(result.DistinctWords, Is.EqualTo(expected.Distinct));
+        }
+    }
+
     [TestCaseSource(nameof(Seeds))]
     public void Count_RandomBytesInReplaceMode_MatchesTheUtf8Decoder(int seed)
     {
