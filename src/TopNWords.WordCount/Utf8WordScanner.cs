@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Text.Unicode;
 
 namespace TopNWords.WordCount;
 
@@ -96,11 +97,12 @@ internal sealed class Utf8WordScanner
     {
         int i = 0;
         int tokenStart = -1; // the start of the open token, or -1 between tokens
+        int validEnd = Vector128.IsHardwareAccelerated ? ValidPrefixLength(data) : 0;
         while (true)
         {
             if (Vector128.IsHardwareAccelerated)
             {
-                i = ScanBlocks(data, i, ref tokenStart, baseOffset, sourceName);
+                i = ScanBlocks(data, i, ref tokenStart, validEnd, baseOffset, sourceName);
             }
 
             // The block path stopped: fewer than 64 bytes are left, or the block at i needs the byte path.
@@ -113,6 +115,40 @@ internal sealed class Utf8WordScanner
         }
 
         return tokenStart >= 0 ? tokenStart : i;
+    }
+
+    /// <summary>
+    /// How much of <paramref name="data"/> is known to be well-formed UTF-8 that ends on a character
+    /// boundary: all of it but a sequence cut by its end, or 0 when it holds an ill-formed sequence.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="Utf8.IsValid"/> checks a whole buffer with vector code, much faster than the block
+    /// path can check multi-byte sequences one at a time. Blocks inside the valid prefix only look for
+    /// multi-byte separators; elsewhere (an ill-formed sequence somewhere in the buffer) every sequence
+    /// is checked in order, which finds the exact offset of the first bad byte, and rebuilds tokens in
+    /// Replace mode.
+    /// </remarks>
+    private static int ValidPrefixLength(ReadOnlySpan<byte> data)
+    {
+        // Step back over a sequence that the end of the data cuts: a lead byte among the last three
+        // bytes whose sequence needs more bytes than are left.
+        int end = data.Length;
+        for (int back = 1; back <= Math.Min(3, data.Length); back++)
+        {
+            byte b = data[^back];
+            if (b < 0x80 || b >= 0xC0)
+            {
+                int needed = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+                if (needed > back)
+                {
+                    end = data.Length - back;
+                }
+
+                break;
+            }
+        }
+
+        return Utf8.IsValid(data[..end]) ? end : 0;
     }
 
     /// <summary>
@@ -220,7 +256,7 @@ internal sealed class Utf8WordScanner
     /// returns where it stopped (fewer than 64 bytes left, or a block with an ill-formed or cut sequence).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int ScanBlocks(ReadOnlySpan<byte> data, int i, ref int tokenStartRef, long baseOffset, string? sourceName)
+    private int ScanBlocks(ReadOnlySpan<byte> data, int i, ref int tokenStartRef, int validEnd, long baseOffset, string? sourceName)
     {
         int tokenStart = tokenStartRef;
         int pending = 0;
@@ -231,6 +267,38 @@ internal sealed class Utf8WordScanner
             // Bit k of each mask is about data[i + k].
             ulong separators = ClassifyBlock(ref Unsafe.Add(ref origin, i), out ulong nonAscii, out ulong punctuation);
             int next = i + BlockSize;
+            if (nonAscii != 0 && next <= validEnd)
+            {
+                // Well-formed UTF-8 (and every sequence that starts in the block ends before validEnd):
+                // only the multi-byte separators matter, and their lead bytes are C2, E1, E2 and E3,
+                // which never continue a sequence. The other non-ASCII bytes are part of words.
+                ulong leads = SeparatorLeadBytes(ref Unsafe.Add(ref origin, i));
+                while (leads != 0)
+                {
+                    int k = BitOperations.TrailingZeroCount(leads);
+                    leads &= leads - 1;
+                    int length = data[i + k] == 0xC2 ? 2 : 3;
+                    if (IsMultiByteSeparator(data, i + k, length))
+                    {
+                        separators |= ((1UL << length) - 1) << k;
+                        if (k + length > BlockSize)
+                        {
+                            // Its last bytes open the next block: that block starts after it.
+                            next = i + k + length;
+                        }
+                    }
+                }
+
+                // A letter may also run into the next block: that block (or the byte path) starts after
+                // it, at a character boundary. Its bytes here are word bytes, as are the ones skipped.
+                while (next < validEnd && (data[next] & 0xC0) == 0x80)
+                {
+                    next++;
+                }
+
+                nonAscii = 0;
+            }
+
             while (nonAscii != 0)
             {
                 // The lowest remaining non-ASCII byte starts a sequence: the previous ones were consumed whole.
@@ -365,6 +433,30 @@ internal sealed class Utf8WordScanner
         }
 
         return separators;
+    }
+
+    /// <summary>The mask of the bytes C2, E1, E2 and E3 of a 64-byte block: the lead bytes of the multi-byte separators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong SeparatorLeadBytes(ref byte block)
+    {
+        // C2, E1..E3: one equality and one unsigned range check.
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var low = Vector256.LoadUnsafe(ref block);
+            var high = Vector256.LoadUnsafe(ref block, 32);
+            uint lowMask = (Vector256.Equals(low, Vector256.Create((byte)0xC2)) | InRange(low, 0xE1, 0xE3)).ExtractMostSignificantBits();
+            uint highMask = (Vector256.Equals(high, Vector256.Create((byte)0xC2)) | InRange(high, 0xE1, 0xE3)).ExtractMostSignificantBits();
+            return lowMask | ((ulong)highMask << 32);
+        }
+
+        ulong mask = 0;
+        for (int q = 0; q < 4; q++)
+        {
+            var v = Vector128.LoadUnsafe(ref block, (nuint)(16 * q));
+            mask |= (ulong)(Vector128.Equals(v, Vector128.Create((byte)0xC2)) | InRange(v, 0xE1, 0xE3)).ExtractMostSignificantBits() << (16 * q);
+        }
+
+        return mask;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
