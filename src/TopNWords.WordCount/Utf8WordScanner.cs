@@ -523,7 +523,6 @@ internal sealed class Utf8WordScanner
     /// token is being rebuilt in Replace mode); counts the last token when the input ends here.
     /// </summary>
     /// <returns>False when the data ends inside a UTF-8 sequence that the next input completes.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool ScanBytes(ReadOnlySpan<byte> data, ref int position, ref int tokenStartRef, int resumeAt, long baseOffset, bool isFinal, string? sourceName)
     {
         int i = position;

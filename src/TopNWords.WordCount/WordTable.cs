@@ -116,7 +116,9 @@ internal sealed class WordTable
     /// </summary>
     public void MergeFrom(WordTable other)
     {
-        Span<byte> shortKey = stackalloc byte[FastLength];
+        // A heap buffer, not stackalloc: a method with both cannot be compiled at tier 0 with on-stack
+        // replacement, and would be compiled fully optimised at once, which costs a short run more.
+        Span<byte> shortKey = new byte[FastLength];
         for (int i = 0; i < other._count; i++)
         {
             ref Entry source = ref other._entries[i];
@@ -162,7 +164,8 @@ internal sealed class WordTable
         }
 
         var result = new WordFrequency[take];
-        Span<byte> shortWord = stackalloc byte[FastLength];
+        Span<byte> shortWord = new byte[FastLength]; // not stackalloc: see MergeFrom
+
         for (int k = take - 1; k >= 0; k--)
         {
             ref Entry entry = ref _entries[heap.Dequeue()];
@@ -186,8 +189,11 @@ internal sealed class WordTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int FindOrCount(ref byte word, int length)
     {
-        ulong k0 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref word), Math.Min(length, 8));
-        ulong k1 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref word, 8)), ClampAtZero(length - 8));
+        // Split the length between the two halves without a branch (English words fall on both sides
+        // of 8 bytes at random): the first gets min(length, 8), the second the rest of the first 16.
+        int pastFirst = ClampAtZero(length - 8);
+        ulong k0 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref word), length - pastFirst);
+        ulong k1 = KeepLowBytes(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref word, 8)), pastFirst);
         ulong hash = HashHead(k0, k1, length);
         ulong k2 = 0;
         ulong k3 = 0;
