@@ -18,14 +18,18 @@ namespace TopNWords.WordCount;
 /// <item>Words are ordered by count, descending; ties in order of first occurrence.</item>
 /// </list>
 /// <para>
-/// The input is read through a fixed buffer: memory grows with the distinct words (and the longest
-/// token), never with the size of the input.
+/// The input is read through fixed buffers: memory grows with the distinct words (and the longest
+/// token), never with the size of the input. Large files and seekable streams are counted on several
+/// threads (see <see cref="WordCountOptions.MaxDegreeOfParallelism"/>), with the same result.
 /// </para>
 /// </remarks>
 public static class WordCounter
 {
     /// <summary>Counts the words of a UTF-8 stream.</summary>
-    /// <param name="input">The stream, read from its current position to its end. It is not disposed.</param>
+    /// <param name="input">The stream, read from its current position to its end. It is not disposed.
+    /// A seekable stream larger than a few megabytes is read by several threads at once, each taking
+    /// turns to seek and read (a <see cref="FileStream"/>'s file is read at offsets without seeking);
+    /// the stream is left at its end.</param>
     /// <param name="topN">How many of the most frequent words to return; at least 1.</param>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
     /// <returns>The top words and the totals.</returns>
@@ -36,16 +40,13 @@ public static class WordCounter
     {
         ArgumentNullException.ThrowIfNull(input);
         ValidateTopN(topN);
-        var state = new StreamCountState(options ?? WordCountOptions.Default, sourceName: null);
-        while (state.OnRead(input.Read(state.ReadBuffer)))
-        {
-        }
-
-        return state.GetResult(topN);
+        return ToResult(CountStream(input, options ?? WordCountOptions.Default, sourceName: null), topN);
     }
 
     /// <summary>Counts the words of a UTF-8 stream, reading it asynchronously.</summary>
-    /// <param name="input">The stream, read from its current position to its end. It is not disposed.</param>
+    /// <param name="input">The stream, read from its current position to its end. It is not disposed.
+    /// A <see cref="FileStream"/> larger than a few megabytes is counted by several threads of the
+    /// thread pool, which read its file at offsets; the stream is left at its end.</param>
     /// <param name="topN">How many of the most frequent words to return; at least 1.</param>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the count.</param>
@@ -57,16 +58,22 @@ public static class WordCounter
     {
         ArgumentNullException.ThrowIfNull(input);
         ValidateTopN(topN);
-        var state = new StreamCountState(options ?? WordCountOptions.Default, sourceName: null);
-        while (state.OnRead(await input.ReadAsync(state.ReadMemory, cancellationToken).ConfigureAwait(false)))
+        options ??= WordCountOptions.Default;
+        if (ParallelWordCounter.TryCreate(input, options, sourceName: null, allowSeekingStreams: false, cancellationToken) is { } parallel)
+        {
+            return ToResult(await Task.Run(parallel.Count, cancellationToken).ConfigureAwait(false), topN);
+        }
+
+        var reader = new BufferedScanner(new WordTable(), options, sourceName: null);
+        while (reader.OnRead(await input.ReadAsync(reader.ReadMemory, cancellationToken).ConfigureAwait(false)))
         {
         }
 
-        return state.GetResult(topN);
+        return ToResult(reader.Table, topN);
     }
 
     /// <summary>Counts the words of a UTF-8 file.</summary>
-    /// <param name="path">The file.</param>
+    /// <param name="path">The file. One larger than a few megabytes is counted by several threads.</param>
     /// <param name="topN">How many of the most frequent words to return; at least 1.</param>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
     /// <returns>The top words and the totals.</returns>
@@ -80,20 +87,15 @@ public static class WordCounter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ValidateTopN(topN);
-        options ??= WordCountOptions.Default;
-        using var stream = OpenFile(path, options);
-        var state = new StreamCountState(options, path);
-        while (state.OnRead(stream.Read(state.ReadBuffer)))
-        {
-        }
-
-        return state.GetResult(topN);
+        using var stream = OpenFile(path);
+        return ToResult(CountStream(stream, options ?? WordCountOptions.Default, path), topN);
     }
 
-    /// <summary>Counts the words of UTF-8 text held in memory.</summary>
+    /// <summary>Counts the words of UTF-8 text held in memory, on the calling thread.</summary>
     /// <param name="utf8Text">The text.</param>
     /// <param name="topN">How many of the most frequent words to return; at least 1.</param>
-    /// <param name="options">Options, or <see langword="null"/> for the defaults. The buffer size is not used.</param>
+    /// <param name="options">Options, or <see langword="null"/> for the defaults. The buffer size and the
+    /// degree of parallelism are not used.</param>
     /// <returns>The top words and the totals.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="topN"/> is less than 1.</exception>
     /// <exception cref="InvalidUtf8Exception">The text is not valid UTF-8 and
@@ -104,10 +106,27 @@ public static class WordCounter
         options ??= WordCountOptions.Default;
         var table = new WordTable();
         var scanner = new Utf8WordScanner(table, options.InvalidUtf8Handling);
-        int start = utf8Text.StartsWith(StreamCountState.Utf8Bom) ? StreamCountState.Utf8Bom.Length : 0;
+        int start = utf8Text.StartsWith(BufferedScanner.Utf8Bom) ? BufferedScanner.Utf8Bom.Length : 0;
         scanner.Scan(utf8Text[start..], start, isFinal: true, sourceName: null);
-        return new WordCountResult(table.Top(topN), table.TotalWords, table.Count);
+        return ToResult(table, topN);
     }
+
+    private static WordTable CountStream(Stream input, WordCountOptions options, string? sourceName)
+    {
+        if (ParallelWordCounter.TryCreate(input, options, sourceName, allowSeekingStreams: true, CancellationToken.None) is { } parallel)
+        {
+            return parallel.Count();
+        }
+
+        var reader = new BufferedScanner(new WordTable(), options, sourceName);
+        while (reader.OnRead(input.Read(reader.ReadBuffer)))
+        {
+        }
+
+        return reader.Table;
+    }
+
+    private static WordCountResult ToResult(WordTable table, int topN) => new(table.Top(topN), table.TotalWords, table.Count);
 
     private static void ValidateTopN(int topN)
     {
@@ -117,100 +136,14 @@ public static class WordCounter
         }
     }
 
-    private static FileStream OpenFile(string path, WordCountOptions options)
+    private static FileStream OpenFile(string path)
     {
         if (Directory.Exists(path))
         {
             throw new UnauthorizedAccessException($"'{path}' is a directory, not a file. Pass the path of a UTF-8 text file.");
         }
 
-        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-    }
-
-    /// <summary>
-    /// The read loop shared by the synchronous and asynchronous paths: the caller reads into
-    /// <see cref="ReadBuffer"/> and reports how many bytes arrived; the buffer is scanned when it is full
-    /// or the input ends, and what a token still needs is kept at its front.
-    /// </summary>
-    private sealed class StreamCountState
-    {
-        internal static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
-
-        private readonly WordTable _table = new();
-        private readonly Utf8WordScanner _scanner;
-        private readonly string? _sourceName;
-        private byte[] _buffer;
-        private int _filled;
-        private long _bufferOffset; // offset of _buffer[0] in the input
-        private bool _started;
-
-        public StreamCountState(WordCountOptions options, string? sourceName)
-        {
-            _scanner = new Utf8WordScanner(_table, options.InvalidUtf8Handling);
-            _sourceName = sourceName;
-            _buffer = new byte[options.BufferSize];
-        }
-
-        public Span<byte> ReadBuffer => _buffer.AsSpan(_filled);
-
-        public Memory<byte> ReadMemory => _buffer.AsMemory(_filled);
-
-        /// <summary>Takes the result of one read; returns false once the input has ended and was scanned.</summary>
-        public bool OnRead(int bytesRead)
-        {
-            if (bytesRead == 0)
-            {
-                ScanBuffer(isFinal: true);
-                return false;
-            }
-
-            _filled += bytesRead;
-            if (_filled == _buffer.Length)
-            {
-                ScanBuffer(isFinal: false);
-            }
-
-            return true;
-        }
-
-        public WordCountResult GetResult(int topN) => new(_table.Top(topN), _table.TotalWords, _table.Count);
-
-        private void ScanBuffer(bool isFinal)
-        {
-            int start = 0;
-            if (!_started)
-            {
-                _started = true;
-                if (_buffer.AsSpan(0, _filled).StartsWith(Utf8Bom))
-                {
-                    start = Utf8Bom.Length;
-                }
-            }
-
-            int consumed = start + _scanner.Scan(_buffer.AsSpan(start, _filled - start), _bufferOffset + start, isFinal, _sourceName);
-            if (isFinal)
-            {
-                return;
-            }
-
-            int remaining = _filled - consumed;
-            if (consumed == 0)
-            {
-                // One token fills the whole buffer: make room for the rest of it.
-                if (_buffer.Length == Array.MaxLength)
-                {
-                    throw new InsufficientMemoryException($"A single token in {_sourceName ?? "the input"} is longer than {Array.MaxLength} bytes.");
-                }
-
-                Array.Resize(ref _buffer, (int)Math.Min((long)_buffer.Length * 2, Array.MaxLength));
-            }
-            else if (remaining > 0)
-            {
-                _buffer.AsSpan(consumed, remaining).CopyTo(_buffer);
-            }
-
-            _filled = remaining;
-            _bufferOffset += consumed;
-        }
+        // No FileStream buffer: every read goes straight into the counter's own buffer.
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
     }
 }

@@ -4,12 +4,12 @@ namespace TopNWords.WordCount.Tests;
 
 /// <summary>
 /// Random texts (fixed seeds) built from the characters that matter, counted by <see cref="WordCounter"/>
-/// at random buffer sizes and by <see cref="ReferenceWordCounter"/>.
+/// at random buffer sizes (and in one piece, from memory) and by <see cref="ReferenceWordCounter"/>.
 /// </summary>
 [TestFixture]
 public class DifferentialTests
 {
-    private static readonly string[] Fragments =
+    internal static readonly string[] Fragments =
     [
         "a", "b", "c", "ab", "ba", "the", "The", "Storage", "word", "é", "日本", "𝄞", "ü", "x",
         ".", ",", "'", "\"", "-", "(", ")", "!", "?", "_", "~", "--", "...",
@@ -24,20 +24,41 @@ public class DifferentialTests
     public void Count_RandomValidText_MatchesReference(int seed)
     {
         var random = new Random(seed);
-        var sb = new StringBuilder();
-        if (random.Next(4) == 0)
-        {
-            sb.Append('\uFEFF');
-        }
+        byte[] bytes = RandomText(random, maxFragments: 3000);
 
-        int length = random.Next(0, 3000);
-        for (int i = 0; i < length; i++)
-        {
-            sb.Append(Fragments[random.Next(Fragments.Length)]);
-        }
-
-        byte[] bytes = Encoding.UTF8.GetBytes(sb.ToString());
         AssertSame(bytes, random, replaceInvalid: false);
+    }
+
+    [Test]
+    public void Count_WordsOfEveryLengthAroundTheKeyHalves_MatchReference()
+    {
+        // Words of 1 to 40 bytes, ASCII and multi-byte, sharing their first 8, 16 or 32 bytes, with NUL
+        // bytes that the zero padding of short keys must not confuse with the end of a word.
+        var random = new Random(3);
+        string[] alphabet = ["a", "b", "\0", "é", "日", "𝄞"];
+        var words = new List<string>();
+        foreach (string prefix in new[] { "", "abcdefgh", "abcdefghijklmnop", "abcdefghijklmnopqrstuvwxyz012345" })
+        {
+            for (int length = 0; length <= 10; length++)
+            {
+                words.Add(prefix + string.Concat(Enumerable.Range(0, length).Select(_ => alphabet[random.Next(alphabet.Length)])));
+                words.Add(prefix + new string('\0', length));
+            }
+        }
+
+        var text = new StringBuilder();
+        for (int i = 0; i < 3000; i++)
+        {
+            text.Append(words[random.Next(words.Count)]).Append(i % 7 == 0 ? "\u3000" : " ");
+        }
+
+        byte[] bytes = Encoding.UTF8.GetBytes(text.ToString());
+        var expected = ReferenceWordCounter.Count(bytes, int.MaxValue, replaceInvalid: false);
+        foreach (var result in new[] { WordCounter.Count(bytes.AsSpan(), int.MaxValue), WordCounter.Count(new MemoryStream(bytes), int.MaxValue, new WordCountOptions { BufferSize = 100 }) })
+        {
+            Assert.That(result.TopWords.Select(w => (w.Word, w.Count)), Is.EqualTo(expected.Top));
+            Assert.That(result.DistinctWords, Is.EqualTo(expected.Distinct));
+        }
     }
 
     [TestCaseSource(nameof(Seeds))]
@@ -61,18 +82,40 @@ public class DifferentialTests
         if (status == System.Buffers.OperationStatus.Done)
         {
             Assert.DoesNotThrow(() => WordCounter.Count(new MemoryStream(bytes), 10, new WordCountOptions { BufferSize = size }));
+            Assert.DoesNotThrow(() => WordCounter.Count(bytes.AsSpan(), 10));
         }
         else
         {
             var ex = Assert.Throws<InvalidUtf8Exception>(() => WordCounter.Count(new MemoryStream(bytes), 10, new WordCountOptions { BufferSize = size }));
             Assert.That(ex!.ByteOffset, Is.EqualTo(start + bytesRead));
+            ex = Assert.Throws<InvalidUtf8Exception>(() => WordCounter.Count(bytes.AsSpan(), 10));
+            Assert.That(ex!.ByteOffset, Is.EqualTo(start + bytesRead));
         }
     }
 
-    private static byte[] RandomMixedBytes(Random random)
+    /// <summary>Valid UTF-8 made of <see cref="Fragments"/>, sometimes with a leading BOM.</summary>
+    internal static byte[] RandomText(Random random, int maxFragments)
+    {
+        var sb = new StringBuilder();
+        if (random.Next(4) == 0)
+        {
+            sb.Append('\uFEFF');
+        }
+
+        int length = random.Next(0, maxFragments);
+        for (int i = 0; i < length; i++)
+        {
+            sb.Append(Fragments[random.Next(Fragments.Length)]);
+        }
+
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    /// <summary>Mostly <see cref="Fragments"/>, with stray high bytes and truncated lead bytes mixed in.</summary>
+    internal static byte[] RandomMixedBytes(Random random, int maxFragments = 600)
     {
         var list = new List<byte>();
-        int length = random.Next(0, 600);
+        int length = random.Next(0, maxFragments);
         for (int i = 0; i < length; i++)
         {
             if (random.Next(40) == 0)
@@ -102,10 +145,14 @@ public class DifferentialTests
             InvalidUtf8Handling = replaceInvalid ? InvalidUtf8Handling.Replace : InvalidUtf8Handling.Throw,
         };
 
-        var result = WordCounter.Count(new MemoryStream(bytes), topN, options);
+        var streamed = WordCounter.Count(new MemoryStream(bytes), topN, options);
+        var inMemory = WordCounter.Count(bytes.AsSpan(), topN, options);
 
-        Assert.That(result.TopWords.Select(w => (w.Word, w.Count)), Is.EqualTo(expected.Top), $"buffer {options.BufferSize}");
-        Assert.That(result.TotalWords, Is.EqualTo(expected.Total));
-        Assert.That(result.DistinctWords, Is.EqualTo(expected.Distinct));
+        foreach (var result in new[] { streamed, inMemory })
+        {
+            Assert.That(result.TopWords.Select(w => (w.Word, w.Count)), Is.EqualTo(expected.Top), $"buffer {options.BufferSize}");
+            Assert.That(result.TotalWords, Is.EqualTo(expected.Total));
+            Assert.That(result.DistinctWords, Is.EqualTo(expected.Distinct));
+        }
     }
 }
