@@ -1,0 +1,137 @@
+using System.Globalization;
+
+namespace TopNWords.Samples;
+
+/// <summary>
+/// The command line both samples share: input files or folders (the tutorial's files by default),
+/// <c>--numwords N</c> and <c>--keep</c>, plus the whole-number and text options a sample adds.
+/// </summary>
+internal sealed class SampleCommandLine
+{
+    private readonly Dictionary<string, int> _numbers;
+    private readonly Dictionary<string, string?> _texts;
+
+    private SampleCommandLine(List<string> inputs, Dictionary<string, int> numbers, Dictionary<string, string?> texts, bool keep)
+    {
+        Inputs = inputs;
+        _numbers = numbers;
+        _texts = texts;
+        Keep = keep;
+    }
+
+    /// <summary>Gets the input files and folders; they exist.</summary>
+    public IReadOnlyList<string> Inputs { get; }
+
+    /// <summary>Gets how many top words each task reports (<c>--numwords</c>, default 3).</summary>
+    public int NumWords => _numbers[NumWordsOption];
+
+    /// <summary>Gets a value indicating whether cleanup is skipped (<c>--keep</c>).</summary>
+    public bool Keep { get; }
+
+    private const string NumWordsOption = "--numwords";
+
+    /// <summary>Gets the value of a whole-number option the sample declared.</summary>
+    public int Number(string option) => _numbers[option];
+
+    /// <summary>Gets the value of a text option the sample declared, or its default.</summary>
+    public string? Text(string option) => _texts[option];
+
+    /// <summary>
+    /// Parses <paramref name="args"/>; on a usage error or <c>--help</c> prints to the console and returns
+    /// <see langword="null"/> (exit code 2).
+    /// </summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="usage">The usage line.</param>
+    /// <param name="numbers">The sample's whole-number options (each at least 1) with their defaults.</param>
+    /// <param name="texts">The sample's text options with their defaults (null: unset).</param>
+    /// <param name="help">More help printed after the usage line for <c>--help</c>, or null.</param>
+    public static SampleCommandLine? Parse(
+        string[] args,
+        string usage,
+        IReadOnlyDictionary<string, int>? numbers = null,
+        IReadOnlyDictionary<string, string?>? texts = null,
+        string? help = null)
+    {
+        var inputs = new List<string>();
+        var numberValues = new Dictionary<string, int>(numbers ?? new Dictionary<string, int>(), StringComparer.Ordinal) { [NumWordsOption] = 3 };
+        if (numbers?.TryGetValue(NumWordsOption, out int defaultWords) == true)
+        {
+            numberValues[NumWordsOption] = defaultWords;
+        }
+
+        var textValues = new Dictionary<string, string?>(texts ?? new Dictionary<string, string?>(), StringComparer.Ordinal);
+        bool keep = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            if (numberValues.ContainsKey(arg))
+            {
+                if (i + 1 >= args.Length || !int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 1)
+                {
+                    return Fail(usage, $"{arg} needs a whole number of at least 1.");
+                }
+
+                numberValues[arg] = value;
+                i++;
+            }
+            else if (textValues.ContainsKey(arg))
+            {
+                if (i + 1 >= args.Length || string.IsNullOrWhiteSpace(args[i + 1]))
+                {
+                    return Fail(usage, $"{arg} needs a value.");
+                }
+
+                textValues[arg] = args[++i];
+            }
+            else if (arg == "--keep")
+            {
+                keep = true;
+            }
+            else if (arg is "-h" or "--help")
+            {
+                Console.WriteLine(usage);
+                if (help is not null)
+                {
+                    Console.WriteLine(help);
+                }
+
+                return null;
+            }
+            else if (arg == "--")
+            {
+                inputs.AddRange(args[(i + 1)..]);
+                break;
+            }
+            else if (arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                return Fail(usage, $"unknown option '{arg}'.");
+            }
+            else
+            {
+                inputs.Add(arg);
+            }
+        }
+
+        if (inputs.Count == 0)
+        {
+            inputs.Add(Path.Combine(AppContext.BaseDirectory, "data"));
+        }
+
+        foreach (string input in inputs)
+        {
+            if (!File.Exists(input) && !Directory.Exists(input))
+            {
+                return Fail(usage, $"input '{input}' is neither a file nor a folder.");
+            }
+        }
+
+        return new SampleCommandLine(inputs, numberValues, textValues, keep);
+    }
+
+    private static SampleCommandLine? Fail(string usage, string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        Console.Error.WriteLine(usage);
+        return null;
+    }
+}
