@@ -272,30 +272,12 @@ internal class BatchRestClient
     /// <param name="range">A byte range (sent as <c>ocp-range</c>), for example the tail of a log; <see langword="null"/> for the whole file.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The file's properties and its content stream; dispose it.</returns>
-    public virtual async Task<BatchFileContent> GetTaskFileAsync(string jobId, string taskId, string filePath, HttpRange? range = null, CancellationToken cancellationToken = default)
+    public virtual Task<BatchFileContent> GetTaskFileAsync(string jobId, string taskId, string filePath, HttpRange? range = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobId);
         ArgumentNullException.ThrowIfNull(taskId);
         ArgumentNullException.ThrowIfNull(filePath);
-        string resource = jobId + "/" + taskId + "/" + filePath;
-        HttpMessage message = CreateMessage(RequestMethod.Get, ["jobs", jobId, "tasks", taskId, "files", filePath], json: false);
-        try
-        {
-            message.BufferResponse = false;
-            if (range is HttpRange value)
-            {
-                message.Request.Headers.SetValue("ocp-range", value.ToString());
-            }
-
-            await SendAsync(message, "Get task file", resource, cancellationToken).ConfigureAwait(false);
-            BatchFileProperties properties = ReadFileProperties(message.Response);
-            Stream content = message.ExtractResponseContent() ?? Stream.Null;
-            return new BatchFileContent(properties, content);
-        }
-        finally
-        {
-            message.Dispose();
-        }
+        return GetFileAsync(TaskFileSegments(jobId, taskId, filePath), "Get task file", jobId + "/" + taskId + "/" + filePath, range, cancellationToken);
     }
 
     /// <summary>Gets the properties of a file of a task (<c>HEAD /jobs/{jobId}/tasks/{taskId}/files/{filePath}</c>).</summary>
@@ -304,15 +286,12 @@ internal class BatchRestClient
     /// <param name="filePath">The path relative to the task directory.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The file's properties (length, times, whether it is a directory).</returns>
-    public virtual async Task<BatchFileProperties> GetTaskFilePropertiesAsync(string jobId, string taskId, string filePath, CancellationToken cancellationToken = default)
+    public virtual Task<BatchFileProperties> GetTaskFilePropertiesAsync(string jobId, string taskId, string filePath, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobId);
         ArgumentNullException.ThrowIfNull(taskId);
         ArgumentNullException.ThrowIfNull(filePath);
-        string resource = jobId + "/" + taskId + "/" + filePath;
-        using HttpMessage message = CreateMessage(RequestMethod.Head, ["jobs", jobId, "tasks", taskId, "files", filePath], json: false);
-        await SendAsync(message, "Get task file properties", resource, cancellationToken).ConfigureAwait(false);
-        return ReadFileProperties(message.Response);
+        return GetFilePropertiesAsync(TaskFileSegments(jobId, taskId, filePath), "Get task file properties", jobId + "/" + taskId + "/" + filePath, cancellationToken);
     }
 
     /// <summary>
@@ -325,30 +304,12 @@ internal class BatchRestClient
     /// <param name="range">A byte range (sent as <c>ocp-range</c>), for example the tail of a log; <see langword="null"/> for the whole file.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The file's properties and its content stream; dispose it.</returns>
-    public virtual async Task<BatchFileContent> GetNodeFileAsync(string poolId, string nodeId, string filePath, HttpRange? range = null, CancellationToken cancellationToken = default)
+    public virtual Task<BatchFileContent> GetNodeFileAsync(string poolId, string nodeId, string filePath, HttpRange? range = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(poolId);
         ArgumentNullException.ThrowIfNull(nodeId);
         ArgumentNullException.ThrowIfNull(filePath);
-        string resource = poolId + "/" + nodeId + "/" + filePath;
-        HttpMessage message = CreateMessage(RequestMethod.Get, NodeFileSegments(poolId, nodeId, filePath), json: false);
-        try
-        {
-            message.BufferResponse = false;
-            if (range is HttpRange value)
-            {
-                message.Request.Headers.SetValue("ocp-range", value.ToString());
-            }
-
-            await SendAsync(message, "Get node file", resource, cancellationToken).ConfigureAwait(false);
-            BatchFileProperties properties = ReadFileProperties(message.Response);
-            Stream content = message.ExtractResponseContent() ?? Stream.Null;
-            return new BatchFileContent(properties, content);
-        }
-        finally
-        {
-            message.Dispose();
-        }
+        return GetFileAsync(NodeFileSegments(poolId, nodeId, filePath), "Get node file", poolId + "/" + nodeId + "/" + filePath, range, cancellationToken);
     }
 
     /// <summary>Gets the properties of a file of a compute node (<c>HEAD /pools/{poolId}/nodes/{nodeId}/files/{filePath}</c>).</summary>
@@ -357,20 +318,43 @@ internal class BatchRestClient
     /// <param name="filePath">The path relative to the node's root directory, with <c>/</c> between folders.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The file's properties (length, times, whether it is a directory, its mode).</returns>
-    public virtual async Task<BatchFileProperties> GetNodeFilePropertiesAsync(string poolId, string nodeId, string filePath, CancellationToken cancellationToken = default)
+    public virtual Task<BatchFileProperties> GetNodeFilePropertiesAsync(string poolId, string nodeId, string filePath, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(poolId);
         ArgumentNullException.ThrowIfNull(nodeId);
         ArgumentNullException.ThrowIfNull(filePath);
-        string resource = poolId + "/" + nodeId + "/" + filePath;
-        using HttpMessage message = CreateMessage(RequestMethod.Head, NodeFileSegments(poolId, nodeId, filePath), json: false);
-        await SendAsync(message, "Get node file properties", resource, cancellationToken).ConfigureAwait(false);
-        return ReadFileProperties(message.Response);
+        return GetFilePropertiesAsync(NodeFileSegments(poolId, nodeId, filePath), "Get node file properties", poolId + "/" + nodeId + "/" + filePath, cancellationToken);
     }
 
     /// <summary>The path of a node file: every part of <paramref name="filePath"/> escaped, the <c>/</c> between them kept.</summary>
     private static string[] NodeFileSegments(string poolId, string nodeId, string filePath)
         => ["pools", poolId, "nodes", nodeId, "files", .. filePath.Split('/')];
+
+    private static string[] TaskFileSegments(string jobId, string taskId, string filePath)
+        => ["jobs", jobId, "tasks", taskId, "files", .. filePath.Split('/')];
+
+    /// <summary>Streams a task or node file: the response is not buffered, and its stream belongs to the caller.</summary>
+    private async Task<BatchFileContent> GetFileAsync(string[] pathSegments, string operation, string resource, HttpRange? range, CancellationToken cancellationToken)
+    {
+        using HttpMessage message = CreateMessage(RequestMethod.Get, pathSegments, json: false);
+        message.BufferResponse = false;
+        if (range is HttpRange value)
+        {
+            message.Request.Headers.SetValue("ocp-range", value.ToString());
+        }
+
+        await SendAsync(message, operation, resource, cancellationToken).ConfigureAwait(false);
+        BatchFileProperties properties = ReadFileProperties(message.Response);
+        Stream content = message.ExtractResponseContent() ?? Stream.Null;
+        return new BatchFileContent(properties, content);
+    }
+
+    private async Task<BatchFileProperties> GetFilePropertiesAsync(string[] pathSegments, string operation, string resource, CancellationToken cancellationToken)
+    {
+        using HttpMessage message = CreateMessage(RequestMethod.Head, pathSegments, json: false);
+        await SendAsync(message, operation, resource, cancellationToken).ConfigureAwait(false);
+        return ReadFileProperties(message.Response);
+    }
 
     private static (Uri Endpoint, string ApiVersion, HttpPipeline Pipeline) Initialize(Uri endpoint, BatchClientOptions options, HttpPipelinePolicy authenticationPolicy)
     {

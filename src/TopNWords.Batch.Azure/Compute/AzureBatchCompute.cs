@@ -194,23 +194,7 @@ public sealed class AzureBatchCompute : IBatchCompute
     public async Task<bool> DeletePoolAsync(string poolId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(poolId);
-        bool existed = true;
-        try
-        {
-            await _client.DeletePoolAsync(poolId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (BatchServiceException ex) when (ex.Status == 404)
-        {
-            existed = false;
-        }
-        catch (BatchServiceException ex) when (ex.ErrorCode == "PoolBeingDeleted")
-        {
-        }
-        catch (BatchServiceException ex)
-        {
-            throw Fail(ex, "delete", "pool", poolId);
-        }
-
+        bool existed = await DeleteAsync(_client.DeletePoolAsync, "PoolBeingDeleted", "pool", poolId, cancellationToken).ConfigureAwait(false);
         AzureBatchLog.PoolDeleting(_logger, DisplayName, poolId, existed);
         return existed;
     }
@@ -304,25 +288,34 @@ public sealed class AzureBatchCompute : IBatchCompute
     public async Task<bool> DeleteJobAsync(string jobId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
-        bool existed = true;
+        bool existed = await DeleteAsync(_client.DeleteJobAsync, "JobBeingDeleted", "job", jobId, cancellationToken).ConfigureAwait(false);
+        AzureBatchLog.JobDeleting(_logger, DisplayName, jobId, existed);
+        return existed;
+    }
+
+    /// <summary>
+    /// Deletes a pool or job: true when it existed (a 202, or already being deleted), false when it was not
+    /// found; any other error names the resource.
+    /// </summary>
+    private async Task<bool> DeleteAsync(Func<string, CancellationToken, Task> delete, string beingDeletedCode, string kind, string id, CancellationToken cancellationToken)
+    {
         try
         {
-            await _client.DeleteJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+            await delete(id, cancellationToken).ConfigureAwait(false);
+            return true;
         }
         catch (BatchServiceException ex) when (ex.Status == 404)
         {
-            existed = false;
+            return false;
         }
-        catch (BatchServiceException ex) when (ex.ErrorCode == "JobBeingDeleted")
+        catch (BatchServiceException ex) when (ex.ErrorCode == beingDeletedCode)
         {
+            return true;
         }
         catch (BatchServiceException ex)
         {
-            throw Fail(ex, "delete", "job", jobId);
+            throw Fail(ex, "delete", kind, id);
         }
-
-        AzureBatchLog.JobDeleting(_logger, DisplayName, jobId, existed);
-        return existed;
     }
 
     /// <inheritdoc />

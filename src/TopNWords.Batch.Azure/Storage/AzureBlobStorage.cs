@@ -692,7 +692,7 @@ public sealed class AzureBlobStorage : IBlobStorage
     }
 
     /// <summary>Reads through to a stream, computing the MD5 and length of what was read.</summary>
-    private sealed class Md5ReadStream : Stream
+    private sealed class Md5ReadStream : ForwardReadStream
     {
         private readonly Stream _inner;
 #pragma warning disable CA5351 // MD5 is Azure Blob's Content-MD5: a content fingerprint, not a security control.
@@ -701,12 +701,6 @@ public sealed class AzureBlobStorage : IBlobStorage
         private long _length;
 
         public Md5ReadStream(Stream inner) => _inner = inner;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
 
         public override long Length => _length;
 
@@ -717,8 +711,6 @@ public sealed class AzureBlobStorage : IBlobStorage
         }
 
         public byte[] GetHash() => _md5.GetCurrentHash();
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -733,19 +725,6 @@ public sealed class AzureBlobStorage : IBlobStorage
             Append(buffer.Span[..read]);
             return read;
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
@@ -765,7 +744,7 @@ public sealed class AzureBlobStorage : IBlobStorage
     }
 
     /// <summary>A blob's content stream whose service and network failures surface as <see cref="BlobStorageException"/>s.</summary>
-    private sealed class BlobReadStream : Stream
+    private sealed class BlobReadStream : ForwardReadStream
     {
         private readonly Stream _inner;
         private readonly Func<Exception, BlobStorageException> _failure;
@@ -775,22 +754,6 @@ public sealed class AzureBlobStorage : IBlobStorage
             _inner = inner;
             _failure = failure;
         }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -815,19 +778,6 @@ public sealed class AzureBlobStorage : IBlobStorage
                 throw _failure(ex);
             }
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -87,26 +87,11 @@ internal sealed partial class EmulatorState
             id = job.Id;
         }
 
-        TimeSpan delay = _faults.DeletionDelay;
-        RunInBackground($"delete job '{id}'", async () =>
+        DeleteInBackground($"delete job '{id}'", () => _engine.DeleteJobAsync(id), () =>
         {
-            try
+            if (_jobs.TryGetValue(id, out var current) && current.State == BatchJobState.Deleting)
             {
-                await _engine.DeleteJobAsync(id).ConfigureAwait(false);
-                if (delay > TimeSpan.Zero)
-                {
-                    await Task.Delay(delay, _time, _lifetime.Token).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                lock (_gate)
-                {
-                    if (_jobs.TryGetValue(id, out var current) && current.State == BatchJobState.Deleting)
-                    {
-                        _jobs.Remove(id);
-                    }
-                }
+                _jobs.Remove(id);
             }
         });
     }
@@ -117,15 +102,7 @@ internal sealed partial class EmulatorState
         lock (_gate)
         {
             var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
-            switch (job.State)
-            {
-                case BatchJobState.Deleting:
-                    throw BatchErrors.JobBeingDeleted();
-                case BatchJobState.Terminating:
-                    throw BatchErrors.JobBeingTerminated();
-                case BatchJobState.Completed:
-                    throw BatchErrors.JobCompleted();
-            }
+            ThrowUnlessOpen(job);
         }
 
         BeginTerminate(jobId, reason ?? "UserTerminate");
@@ -182,15 +159,7 @@ internal sealed partial class EmulatorState
         lock (_gate)
         {
             var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
-            switch (job.State)
-            {
-                case BatchJobState.Deleting:
-                    throw BatchErrors.JobBeingDeleted();
-                case BatchJobState.Terminating:
-                    throw BatchErrors.JobBeingTerminated();
-                case BatchJobState.Completed:
-                    throw BatchErrors.JobCompleted();
-            }
+            ThrowUnlessOpen(job);
 
             id = job.Id;
             var now = _time.GetUtcNow();
@@ -413,4 +382,18 @@ internal sealed partial class EmulatorState
         ComputeTaskState.Running => WireTaskState.Running,
         _ => WireTaskState.Completed,
     };
+
+    /// <summary>A job that is being deleted or terminated, or is completed, takes no more changes: the service's error for each.</summary>
+    private static void ThrowUnlessOpen(JobRecord job)
+    {
+        switch (job.State)
+        {
+            case BatchJobState.Deleting:
+                throw BatchErrors.JobBeingDeleted();
+            case BatchJobState.Terminating:
+                throw BatchErrors.JobBeingTerminated();
+            case BatchJobState.Completed:
+                throw BatchErrors.JobCompleted();
+        }
+    }
 }

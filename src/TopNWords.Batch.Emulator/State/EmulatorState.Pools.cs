@@ -97,26 +97,11 @@ internal sealed partial class EmulatorState
             id = pool.Id;
         }
 
-        TimeSpan delay = _faults.DeletionDelay;
-        RunInBackground($"delete pool '{id}'", async () =>
+        DeleteInBackground($"delete pool '{id}'", () => _engine.DeletePoolAsync(id), () =>
         {
-            try
+            if (_pools.TryGetValue(id, out var current) && current.State == BatchPoolState.Deleting)
             {
-                await _engine.DeletePoolAsync(id).ConfigureAwait(false);
-                if (delay > TimeSpan.Zero)
-                {
-                    await Task.Delay(delay, _time, _lifetime.Token).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                lock (_gate)
-                {
-                    if (_pools.TryGetValue(id, out var current) && current.State == BatchPoolState.Deleting)
-                    {
-                        _pools.Remove(id);
-                    }
-                }
+                _pools.Remove(id);
             }
         });
     }

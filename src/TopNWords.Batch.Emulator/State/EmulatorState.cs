@@ -125,6 +125,34 @@ internal sealed partial class EmulatorState : IAsyncDisposable
     private string NextETag(DateTimeOffset now) => Responses.ETag(now, ++_sequence);
 
     /// <summary>Runs work in the background, tracked so that disposal waits for it; failures are logged.</summary>
+    /// <summary>
+    /// The background half of a delete (the request has answered 202): the engine lets go of the resource,
+    /// the deletion-delay fault holds it in <c>deleting</c> a while, then <paramref name="remove"/> runs
+    /// under the lock, even when the engine failed.
+    /// </summary>
+    private void DeleteInBackground(string what, Func<Task> engineDelete, Action remove)
+    {
+        TimeSpan delay = _faults.DeletionDelay;
+        RunInBackground(what, async () =>
+        {
+            try
+            {
+                await engineDelete().ConfigureAwait(false);
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay, _time, _lifetime.Token).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    remove();
+                }
+            }
+        });
+    }
+
     private void RunInBackground(string what, Func<Task> work)
     {
         lock (_gate)
