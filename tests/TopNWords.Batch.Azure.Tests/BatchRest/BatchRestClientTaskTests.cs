@@ -267,6 +267,18 @@ public class BatchRestClientTaskTests
     }
 
     [Test]
+    public async Task GetTaskFileAsync_PathWithFolders_EscapesEachPartAndKeepsTheSlashes()
+    {
+        // Like node files: "wd/my out.txt" is the file "my out.txt" in the folder "wd", not one name with an escaped slash.
+        var clients = new TestClients();
+        clients.Transport.Enqueue(FakeResponseWithText(200, "x"));
+
+        await using BatchFileContent file = await clients.Client.GetTaskFileAsync("job-1", "t1", "wd/my out.txt");
+
+        RequestAssert.IsSignedBatchRequest(clients.Transport.SingleRequest, "GET", "/jobs/job-1/tasks/t1/files/wd/my%20out.txt");
+    }
+
+    [Test]
     public void GetTaskFileAsync_NotFound_ThrowsWithTheStreamedErrorBody()
     {
         var clients = new TestClients();
