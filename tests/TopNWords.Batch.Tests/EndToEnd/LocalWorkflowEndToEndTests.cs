@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using TopNWords.Batch.Compute;
+using TopNWords.Batch.Conformance.Testing;
 
 namespace TopNWords.Batch.Tests.EndToEnd;
 
@@ -146,6 +147,44 @@ public class LocalWorkflowEndToEndTests
         Assert.That(result.Succeeded, Is.True, string.Join("\n", result.FailedTasks.Select(t => t.DescribeFailure() + "\n" + t.StderrTail)));
         Assert.That(await workflow.Compute.GetPoolAsync("callers-pool"), Is.Not.Null, "the caller's pool survives the run");
         Assert.That(result.Tasks.Select(t => t.TopWords!.Words[0].Word), Is.EqualTo(new[] { "to", "Storage", "the" }));
+    }
+
+    [Test]
+    public async Task RunAsync_CancelledWhileTasksRun_KillsThemAndLeavesNothingBehind()
+    {
+        // Each task records its shell's process id, then becomes a long sleep; the run is cancelled once both run.
+        string app = Directory.CreateDirectory(Path.Combine(_work, "app")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(app, "sleeper.sh"), "echo $$ > \"$1.tmp\" && mv \"$1.tmp\" \"$1\"\nexec sleep 300\n");
+        string pids = Directory.CreateDirectory(Path.Combine(_work, "pids")).FullName;
+        string inputs = Directory.CreateDirectory(Path.Combine(_work, "inputs")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(inputs, "a.txt"), "a");
+        await File.WriteAllTextAsync(Path.Combine(inputs, "b.txt"), "b");
+        var definition = new BatchRunDefinition(
+            BatchInput.FromPaths([inputs]),
+            TaskApplication.FromDirectory("sleeper", app, "/bin/sh", "{app}/sleeper.sh"),
+            [Path.Combine(pids, "{inputName}")])
+        {
+            DownloadDirectory = Path.Combine(_work, "out"),
+        };
+        string root = Path.Combine(_work, "root");
+        await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = root });
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Deadline());
+
+        Task<BatchRunResult> run = workflow.RunAsync(definition, progress: null, cancel.Token);
+        string[] pidFiles = [Path.Combine(pids, "a.txt"), Path.Combine(pids, "b.txt")];
+        while (!pidFiles.All(File.Exists) && !run.IsCompleted)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.That(run.IsCompleted, Is.False, "both tasks started and still run");
+        int[] shells = pidFiles.Select(f => int.Parse(File.ReadAllText(f).Trim(), CultureInfo.InvariantCulture)).ToArray();
+        await cancel.CancelAsync();
+
+        Assert.That(async () => await run, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(shells.Where(ProcessProbe.IsRunning), Is.Empty, "every task process is killed");
+        Assert.That(Directory.GetDirectories(Path.Combine(root, "storage")), Is.Empty, "the run's containers are deleted");
+        Assert.That(Directory.Exists(Path.Combine(root, "compute", "pools")) ? Directory.GetDirectories(Path.Combine(root, "compute", "pools")) : [], Is.Empty, "the run's pool is deleted");
     }
 
     [Test]
