@@ -15,7 +15,8 @@ namespace TopNWords.Batch.Emulator;
 /// top-N-words workflow uses (pools, nodes and their files, jobs, tasks and their files, task counts, supported
 /// images) in the service's wire format, authenticates Shared Key requests as the service does, and runs tasks as
 /// local processes with the same engine as <see cref="LocalProcessCompute"/>. Point any Batch client at
-/// <see cref="BaseUri"/> with the account name and key of <see cref="BatchEmulatorOptions"/>.
+/// <see cref="BaseUri"/> with the account name and key of <see cref="BatchEmulatorOptions"/>. It answers only
+/// requests addressed to <c>127.0.0.1</c> or <c>localhost</c> at its port.
 /// </summary>
 /// <example>
 /// <code>
@@ -99,6 +100,7 @@ public sealed class BatchEmulator : IAsyncDisposable
                 kestrel.Limits.MaxRequestBodySize = null; // the emulator's own limit answers RequestBodyTooLarge
             });
             app = builder.Build();
+            app.Use(new LoopbackHostFilter(options.TimeProvider, logger).InvokeAsync); // first: before routing, faults and authentication
             app.UseRouting();
             var pipeline = new RequestPipeline(authenticator, faults, counter, options.TimeProvider, logger);
             app.Use(pipeline.InvokeAsync);
