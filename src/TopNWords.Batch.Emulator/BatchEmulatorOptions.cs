@@ -9,7 +9,7 @@ public sealed class BatchEmulatorOptions
 
     /// <summary>
     /// A well-known development key (base64 of <c>topnwords-batch-emulator-dev-key!</c>), published here and in the
-    /// README. It protects nothing, so the emulator refuses it (and uses it when no key is given) only when
+    /// README. It protects nothing, so the emulator accepts it (and uses it when no key is given) only when
     /// <see cref="AllowInsecureWellKnownKey"/> is set.
     /// </summary>
     public const string DefaultAccountKey = "dG9wbndvcmRzLWJhdGNoLWVtdWxhdG9yLWRldi1rZXkh";
