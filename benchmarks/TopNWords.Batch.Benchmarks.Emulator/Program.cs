@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using TopNWords.Batch;
 using TopNWords.Batch.Azure;
 using TopNWords.Batch.Azure.Compute;
@@ -21,7 +22,7 @@ int taskCount = Option(args, "--tasks", 1000);
 int nodes = Option(args, "--nodes", 4);
 int slots = Option(args, "--slots", 4);
 const string Account = "benchaccount";
-string key = BatchEmulatorOptions.DefaultAccountKey;
+string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)); // a key of this run's own, never the published one
 
 Console.WriteLine("Starting Azurite (eng/azurite) and the Batch emulator...");
 await using var azurite = await AzuriteServer.StartAsync();

@@ -15,13 +15,16 @@ namespace TopNWords.Batch.Emulator;
 /// top-N-words workflow uses (pools, nodes and their files, jobs, tasks and their files, task counts, supported
 /// images) in the service's wire format, authenticates Shared Key requests as the service does, and runs tasks as
 /// local processes with the same engine as <see cref="LocalProcessCompute"/>. Point any Batch client at
-/// <see cref="BaseUri"/> with the account name and key of <see cref="BatchEmulatorOptions"/>.
+/// <see cref="BaseUri"/> with the account name and key of <see cref="BatchEmulatorOptions"/>. It answers only
+/// requests addressed to <c>127.0.0.1</c> or <c>localhost</c> at its port, and needs a key of its own unless the
+/// insecure <see cref="BatchEmulatorOptions.AllowInsecureWellKnownKey"/> is set.
 /// </summary>
 /// <example>
 /// <code>
+/// string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 /// await using var emulator = new BatchEmulator();
-/// Uri endpoint = await emulator.StartAsync(new BatchEmulatorOptions { AccountName = "devbatch" });
-/// var compute = new AzureBatchCompute(endpoint, new BatchSharedKeyCredential("devbatch", BatchEmulatorOptions.DefaultAccountKey));
+/// Uri endpoint = await emulator.StartAsync(new BatchEmulatorOptions { AccountName = "devbatch", AccountKey = key });
+/// var compute = new AzureBatchCompute(endpoint, new BatchSharedKeyCredential("devbatch", key));
 /// </code>
 /// </example>
 public sealed class BatchEmulator : IAsyncDisposable
@@ -53,7 +56,10 @@ public sealed class BatchEmulator : IAsyncDisposable
     /// <param name="options">The options.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The base URI to use as the Batch account endpoint, such as <c>http://127.0.0.1:50123</c>.</returns>
-    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    /// <exception cref="ArgumentException">
+    /// An option is invalid, or no account key is set (or the well-known one is) without
+    /// <see cref="BatchEmulatorOptions.AllowInsecureWellKnownKey"/>.
+    /// </exception>
     /// <exception cref="InvalidOperationException">The emulator was started already.</exception>
     public async Task<Uri> StartAsync(BatchEmulatorOptions options, CancellationToken cancellationToken = default)
     {
@@ -99,6 +105,7 @@ public sealed class BatchEmulator : IAsyncDisposable
                 kestrel.Limits.MaxRequestBodySize = null; // the emulator's own limit answers RequestBodyTooLarge
             });
             app = builder.Build();
+            app.Use(new LoopbackHostFilter(options.TimeProvider, logger).InvokeAsync); // first: before routing, faults and authentication
             app.UseRouting();
             var pipeline = new RequestPipeline(authenticator, faults, counter, options.TimeProvider, logger);
             app.Use(pipeline.InvokeAsync);
@@ -125,6 +132,11 @@ public sealed class BatchEmulator : IAsyncDisposable
         }
 
         EmulatorLog.Listening(logger, options.AccountName, _baseUri);
+        if (options.UsesWellKnownKey)
+        {
+            EmulatorLog.InsecureWellKnownKey(logger);
+        }
+
         return _baseUri;
     }
 

@@ -8,10 +8,17 @@ public sealed class BatchEmulatorOptions
     public const string DefaultAccountName = "devbatch";
 
     /// <summary>
-    /// The account key used when none is given: a well-known development key (base64 of
-    /// <c>topnwords-batch-emulator-dev-key!</c>), like Azurite's, for local use only; it protects nothing.
+    /// A well-known development key (base64 of <c>topnwords-batch-emulator-dev-key!</c>), published here and in the
+    /// README. It protects nothing, so the emulator accepts it (and uses it when no key is given) only when
+    /// <see cref="AllowInsecureWellKnownKey"/> is set.
     /// </summary>
     public const string DefaultAccountKey = "dG9wbndvcmRzLWJhdGNoLWVtdWxhdG9yLWRldi1rZXkh";
+
+    /// <summary>The environment variable the command line reads the account key from.</summary>
+    public const string KeyEnvironmentVariable = "TOPNWORDS_BATCH_EMULATOR_KEY";
+
+    /// <summary>The environment variable the command line reads the bearer token from.</summary>
+    public const string BearerTokenEnvironmentVariable = "TOPNWORDS_BATCH_EMULATOR_BEARER_TOKEN";
 
     /// <summary>The Batch service's limit on a request body (add task collection): 1 MB.</summary>
     public const long ServiceRequestBodyLimit = 1024 * 1024;
@@ -24,9 +31,26 @@ public sealed class BatchEmulatorOptions
     /// <value>The default value is <see cref="DefaultAccountName"/>.</value>
     public string AccountName { get; set; } = DefaultAccountName;
 
-    /// <summary>Gets or sets the account key (base64), as the portal shows it. It is never logged or answered.</summary>
-    /// <value>The default value is <see cref="DefaultAccountKey"/>.</value>
-    public string AccountKey { get; set; } = DefaultAccountKey;
+    /// <summary>
+    /// Gets or sets the account key (base64), as the portal shows it. It is never logged or answered. Use a key of
+    /// your own, such as 32 random bytes (<c>Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))</c>).
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: not set, which <see cref="Validate"/> refuses unless
+    /// <see cref="AllowInsecureWellKnownKey"/> is set (then the key is <see cref="DefaultAccountKey"/>).
+    /// </value>
+    public string? AccountKey { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the emulator may use the published <see cref="DefaultAccountKey"/>
+    /// (when <see cref="AccountKey"/> is not set or is that key). Insecure: a Shared Key signature does not cover
+    /// the host, so any web page that knows the key, and makes its own host name resolve to 127.0.0.1 (DNS
+    /// rebinding), can sign requests in the browser and create a pool whose start task runs a command as you. The
+    /// emulator also answers only requests addressed to <c>127.0.0.1</c> or <c>localhost</c> at its port, which stops
+    /// rebinding, but with a published key any other user or program on this machine can still do the same.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>: the well-known key is refused.</value>
+    public bool AllowInsecureWellKnownKey { get; set; }
 
     /// <summary>
     /// Gets or sets a static bearer token that authenticates requests as well as Shared Key does (for testing
@@ -67,13 +91,15 @@ public sealed class BatchEmulatorOptions
     public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>Checks the options.</summary>
-    /// <exception cref="ArgumentException">An option is invalid (the message never quotes the key).</exception>
+    /// <exception cref="ArgumentException">
+    /// An option is invalid, or no account key is set (or the well-known one is) without
+    /// <see cref="AllowInsecureWellKnownKey"/> (the message never quotes the key).
+    /// </exception>
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(Port, nameof(Port));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Port, 65535, nameof(Port));
         ArgumentException.ThrowIfNullOrWhiteSpace(AccountName, nameof(AccountName));
-        ArgumentNullException.ThrowIfNull(AccountKey, nameof(AccountKey));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentNullException.ThrowIfNull(Faults, nameof(Faults));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxNodesPerPool, 1, nameof(MaxNodesPerPool));
@@ -83,11 +109,28 @@ public sealed class BatchEmulatorOptions
         Faults.Validate();
     }
 
+    /// <summary>Gets a value indicating whether the emulator runs with the published <see cref="DefaultAccountKey"/>.</summary>
+    internal bool UsesWellKnownKey => AccountKey is null || Decode(AccountKey).AsSpan().SequenceEqual(Decode(DefaultAccountKey));
+
+    /// <summary>The key the emulator verifies signatures with.</summary>
     internal byte[] DecodeKey()
+    {
+        if (AccountKey is null)
+        {
+            return AllowInsecureWellKnownKey ? Decode(DefaultAccountKey) : throw NoKey(
+                "The emulator has no account key.");
+        }
+
+        byte[] key = Decode(AccountKey);
+        return AllowInsecureWellKnownKey || !key.AsSpan().SequenceEqual(Decode(DefaultAccountKey)) ? key : throw NoKey(
+            "The emulator's account key is the published well-known development key.");
+    }
+
+    private static byte[] Decode(string base64)
     {
         try
         {
-            byte[] key = Convert.FromBase64String(AccountKey);
+            byte[] key = Convert.FromBase64String(base64);
             return key.Length > 0 ? key : throw new ArgumentException("The emulator's account key is empty.", nameof(AccountKey));
         }
         catch (FormatException)
@@ -95,4 +138,13 @@ public sealed class BatchEmulatorOptions
             throw new ArgumentException("The emulator's account key is not a valid base64 string.", nameof(AccountKey));
         }
     }
+
+    private static ArgumentException NoKey(string what) => new(
+        what + " Give it a key of your own (base64, such as 32 random bytes: openssl rand -base64 32): in process, "
+        + $"{nameof(BatchEmulatorOptions)}.{nameof(AccountKey)}; on the command line, the environment variable {KeyEnvironmentVariable}, "
+        + "--key-file <path>, or --key-file - to read it from standard input. Or opt in to the well-known key with "
+        + $"{nameof(AllowInsecureWellKnownKey)} (--insecure-use-well-known-key): insecure, because the key is published and a "
+        + "Shared Key signature does not cover the host, so any web page that rebinds its name to 127.0.0.1 could sign "
+        + "requests and create a pool whose start task runs commands as you.",
+        nameof(AccountKey));
 }

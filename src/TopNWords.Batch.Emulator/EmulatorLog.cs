@@ -15,6 +15,8 @@ internal static partial class EmulatorLog
         public const int BackgroundFailed = 6005;
         public const int FaultsChanged = 6006;
         public const int NodeMadeUnusable = 6007;
+        public const int HostRefused = 6008;
+        public const int InsecureWellKnownKey = 6009;
     }
 
     [LoggerMessage(EventId = Events.Listening, EventName = nameof(Events.Listening), Level = LogLevel.Information,
@@ -48,4 +50,12 @@ internal static partial class EmulatorLog
     [LoggerMessage(EventId = Events.NodeMadeUnusable, EventName = nameof(Events.NodeMadeUnusable), Level = LogLevel.Information,
         Message = "Node {NodeId} of pool {PoolId} made unusable ({Reason})")]
     public static partial void NodeMadeUnusable(ILogger logger, string poolId, string nodeId, string reason);
+
+    [LoggerMessage(EventId = Events.HostRefused, EventName = nameof(Events.HostRefused), Level = LogLevel.Warning,
+        Message = "Refused {Method} {Path} addressed to Host '{Host}' with 421: only {Expected} are answered (a page whose name resolves to 127.0.0.1, DNS rebinding, must not reach the emulator)")]
+    public static partial void HostRefused(ILogger logger, string method, string path, string host, string expected);
+
+    [LoggerMessage(EventId = Events.InsecureWellKnownKey, EventName = nameof(Events.InsecureWellKnownKey), Level = LogLevel.Warning,
+        Message = "The emulator runs with the published well-known account key (AllowInsecureWellKnownKey): anyone on this machine can sign requests that run commands as this user")]
+    public static partial void InsecureWellKnownKey(ILogger logger);
 }

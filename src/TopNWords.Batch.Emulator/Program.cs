@@ -1,28 +1,37 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Extensions.Logging.Console;
 
 namespace TopNWords.Batch.Emulator;
 
-/// <summary>The command line: <c>topnwords-batch-emulator --port P --account NAME --key BASE64 [faults]</c>.</summary>
+/// <summary>
+/// The command line: <c>topnwords-batch-emulator --port P --account NAME [--key-file PATH|-] [faults]</c>. Secrets never
+/// come from the command line (anyone on the machine can read it in <c>/proc/&lt;pid&gt;/cmdline</c>): the key and the
+/// bearer token come from environment variables, from files, or from standard input.
+/// </summary>
 internal static class Program
 {
-    private const string KeyVariable = "TOPNWORDS_BATCH_EMULATOR_KEY";
-
     private const string Usage = """
         Usage: topnwords-batch-emulator [options]
 
         A loopback Azure Batch data-plane emulator (api-version 2025-06-01.21.0) on 127.0.0.1.
         Once listening it prints exactly one line on stdout: listening on http://127.0.0.1:<port>
+        It answers only requests addressed to 127.0.0.1:<port> or localhost:<port>.
 
           --port <p>                          TCP port on 127.0.0.1 (0, the default, picks a free one)
           --account <name>                    account name for Shared Key (default devbatch)
-          --key <base64>                      account key (default: TOPNWORDS_BATCH_EMULATOR_KEY, else the well-known dev key)
-          --bearer-token <token>              also accept 'Authorization: Bearer <token>'
+          --key-file <path>                   read the account key (base64) from this file; '-' reads the first line of stdin
+                                              (default: the environment variable TOPNWORDS_BATCH_EMULATOR_KEY; one is required)
+          --bearer-token-file <path>          also accept 'Authorization: Bearer <token>' with the token in this file ('-': stdin)
+                                              (default: the environment variable TOPNWORDS_BATCH_EMULATOR_BEARER_TOKEN, if set)
+          --insecure-use-well-known-key       without a key, use the published development key. INSECURE: anyone who knows it
+                                              (it is in the README) can sign requests that run commands as you
           --working-directory <dir>           where node folders go (default: a temporary folder, deleted on exit)
           --node-startup-delay <seconds>      each node stays 'starting' this long (slow allocation)
           --max-nodes-per-pool <n>            larger pools get n nodes and an AccountCoreQuotaReached resize error (default 32)
           --verbose                           log every request to stderr
+        Secrets are never taken on the command line (other users can read it): --key and --bearer-token are gone.
         Faults (also settable at run time: POST /admin/faults):
           --server-busy-rate <0..1>           fraction of requests answered 503 ServerBusy
           --too-many-requests-rate <0..1>     fraction of requests answered 429 with Retry-After
@@ -39,6 +48,9 @@ internal static class Program
           --deletion-delay <seconds>          deleted pools and jobs stay 'deleting' this long after they stopped
           --seed <n>                          seed of the random faults (default 1)
         """;
+
+    /// <summary>The file name that means standard input.</summary>
+    private const string StandardInput = "-";
 
     public static async Task<int> Main(string[] args)
     {
@@ -95,17 +107,27 @@ internal static class Program
     {
         var options = new BatchEmulatorOptions();
         var faults = options.Faults;
-        string? key = Environment.GetEnvironmentVariable(KeyVariable);
+        string? keyFile = null;
+        string? bearerTokenFile = null;
         bool verbose = false;
         for (int i = 0; i < args.Length; i++)
         {
             string name = args[i];
+            if (RemovedSecretOption(name) is { } removed)
+            {
+                // Checked before anything else, and the value is never quoted: it is a secret already exposed once.
+                throw new ArgumentException(removed);
+            }
+
             switch (name)
             {
                 case "-h" or "--help":
                     return (options, verbose, true);
                 case "--verbose":
                     verbose = true;
+                    continue;
+                case "--insecure-use-well-known-key":
+                    options.AllowInsecureWellKnownKey = true;
                     continue;
             }
 
@@ -119,8 +141,8 @@ internal static class Program
             {
                 case "--port": options.Port = Int(name, value); break;
                 case "--account": options.AccountName = value; break;
-                case "--key": key = value; break;
-                case "--bearer-token": options.BearerToken = value; break;
+                case "--key-file": keyFile = value; break;
+                case "--bearer-token-file": bearerTokenFile = value; break;
                 case "--working-directory": options.WorkingDirectory = value; break;
                 case "--node-startup-delay": options.NodeStartupDelay = TimeSpan.FromSeconds(Double(name, value)); break;
                 case "--max-nodes-per-pool": options.MaxNodesPerPool = Int(name, value); break;
@@ -150,12 +172,71 @@ internal static class Program
             }
         }
 
+        if (keyFile == StandardInput && bearerTokenFile == StandardInput)
+        {
+            throw new ArgumentException("Only one of --key-file and --bearer-token-file can read standard input ('-'); give the other a file or its environment variable.");
+        }
+
+        // A file named on the command line wins over the environment.
+        string? key = keyFile is null ? Environment.GetEnvironmentVariable(BatchEmulatorOptions.KeyEnvironmentVariable) : ReadSecret("--key-file", "key", keyFile);
         if (!string.IsNullOrEmpty(key))
         {
             options.AccountKey = key;
         }
 
+        string? bearerToken = bearerTokenFile is null ? Environment.GetEnvironmentVariable(BatchEmulatorOptions.BearerTokenEnvironmentVariable) : ReadSecret("--bearer-token-file", "bearer token", bearerTokenFile);
+        if (!string.IsNullOrEmpty(bearerToken))
+        {
+            options.BearerToken = bearerToken;
+        }
+
         return (options, verbose, false);
+    }
+
+    /// <summary>The error for an option that used to take a secret on the command line (never quoting its value), or null.</summary>
+    private static string? RemovedSecretOption(string argument)
+    {
+        static bool Is(string argument, string option) => argument == option || argument.StartsWith(option + "=", StringComparison.Ordinal);
+
+        (string option, string file, string variable) =
+            Is(argument, "--key") ? ("--key", "--key-file", BatchEmulatorOptions.KeyEnvironmentVariable)
+            : Is(argument, "--bearer-token") ? ("--bearer-token", "--bearer-token-file", BatchEmulatorOptions.BearerTokenEnvironmentVariable)
+            : (string.Empty, string.Empty, string.Empty);
+        return option.Length == 0
+            ? null
+            : $"{option} no longer takes a secret on the command line, where other users of this machine can read it (/proc/<pid>/cmdline). "
+              + $"Set the environment variable {variable}, or pass {file} <path> (a file holding it), or {file} - (read it from standard input).";
+    }
+
+    /// <summary>Reads a secret from a file, or the first line of standard input for '-'; drops one trailing newline. Errors name the file, never the content.</summary>
+    private static string ReadSecret(string option, string what, string path)
+    {
+        string text;
+        if (path == StandardInput)
+        {
+            text = Console.In.ReadLine() ?? throw new ArgumentException($"{option} -: standard input ended before a {what} was read.");
+        }
+        else
+        {
+            try
+            {
+                text = File.ReadAllText(path, Encoding.UTF8);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or System.Security.SecurityException)
+            {
+                throw new ArgumentException($"{option}: cannot read the {what} file '{path}': {ex.Message}");
+            }
+            catch (ArgumentException)
+            {
+                throw new ArgumentException($"{option}: '{path}' is not a valid file path.");
+            }
+
+            text = text.EndsWith("\r\n", StringComparison.Ordinal) ? text[..^2] : text.EndsWith('\n') ? text[..^1] : text;
+        }
+
+        return text.Length > 0 ? text : throw new ArgumentException(path == StandardInput
+            ? $"{option} -: the first line of standard input is empty; it should hold the {what}."
+            : $"{option}: the {what} file '{path}' is empty.");
     }
 
     private static int Int(string name, string value) =>

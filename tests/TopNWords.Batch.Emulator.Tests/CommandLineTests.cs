@@ -1,60 +1,264 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text;
 using System.Text.RegularExpressions;
 using TopNWords.Batch.Emulator.Tests.Infrastructure;
 
 namespace TopNWords.Batch.Emulator.Tests;
 
-/// <summary>The command line: the emulator as its own process, as users start it.</summary>
+/// <summary>The command line: the emulator as its own process, as users start it. Secrets never travel on it.</summary>
 [TestFixture]
 public partial class CommandLineTests
 {
+    private const string KeyVariable = BatchEmulatorOptions.KeyEnvironmentVariable;
+    private const string BearerTokenVariable = BatchEmulatorOptions.BearerTokenEnvironmentVariable;
+
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    private string _folder = null!;
+
     private static string EmulatorDll => Path.Combine(TestContext.CurrentContext.TestDirectory, "TopNWords.Batch.Emulator.dll");
 
+    [SetUp]
+    public void CreateFolder() => _folder = Directory.CreateTempSubdirectory("topnwords-emulator-cli-").FullName;
+
+    [TearDown]
+    public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
+
     [Test]
-    public async Task Start_PrintsExactlyTheListeningLine_AndServesSignedRequests()
+    public async Task Start_KeyFromEnvironment_PrintsExactlyTheListeningLine_AndServesSignedRequests()
     {
-        using var process = Start("--port", "0", "--account", "cliaccount", "--key", EmulatorHarness.Key);
+        using var process = Start([(KeyVariable, EmulatorHarness.Key)], "--port", "0", "--account", "cliaccount");
+        string output;
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            string? line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-            var match = ListeningLine().Match(line ?? string.Empty);
-            Assert.That(match.Success, Is.True, $"first stdout line: '{line}'; stderr: {(process.HasExited ? await process.StandardError.ReadToEndAsync() : "(running)")}");
-
-            using var http = new HttpClient(new SharedKeySigner("cliaccount", EmulatorHarness.Key, TimeProvider.System)) { BaseAddress = new Uri(match.Groups["url"].Value) };
-            using var response = await http.GetAsync(EmulatorHarness.Versioned("/supportedimages"), timeout.Token);
-            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Uri baseUri = await ReadListeningLineAsync(process);
+            await AssertServesAsync(baseUri, "cliaccount");
+            AssertKeyNotOnCommandLine(process);
         }
         finally
         {
-            Stop(process);
+            output = await StopAsync(process);
         }
 
-        string rest = await process.StandardOutput.ReadToEndAsync();
-        Assert.That(rest, Does.Not.Contain("listening on"), "the line is printed once");
-        Assert.That(rest + await process.StandardError.ReadToEndAsync(), Does.Not.Contain(EmulatorHarness.Key));
+        Assert.That(output, Does.Not.Contain(EmulatorHarness.Key));
+        Assert.That(output, Does.Not.Contain("listening on"), "the line is printed once");
+    }
+
+    [TestCase("\n")]
+    [TestCase("\r\n")]
+    [TestCase("")]
+    public async Task Start_KeyAndBearerTokenFromFiles_AreUsed_AndNeverOnTheCommandLine(string newline)
+    {
+        string keyFile = Path.Combine(_folder, "key.txt");
+        string tokenFile = Path.Combine(_folder, "token.txt");
+        await File.WriteAllTextAsync(keyFile, EmulatorHarness.Key + newline);
+        await File.WriteAllTextAsync(tokenFile, "cli-bearer-token" + newline);
+
+        // The file wins over the environment variable.
+        string otherKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        using var process = Start([(KeyVariable, otherKey)], "--port", "0", "--key-file", keyFile, "--bearer-token-file", tokenFile);
+        string output;
+        try
+        {
+            Uri baseUri = await ReadListeningLineAsync(process);
+            await AssertServesAsync(baseUri, BatchEmulatorOptions.DefaultAccountName);
+            await AssertBearerTokenAsync(baseUri, "cli-bearer-token", HttpStatusCode.OK);
+            AssertKeyNotOnCommandLine(process);
+        }
+        finally
+        {
+            output = await StopAsync(process);
+        }
+
+        Assert.That(output, Does.Not.Contain(EmulatorHarness.Key).And.Not.Contain("cli-bearer-token"));
+    }
+
+    [Test]
+    public async Task Start_KeyFromStandardInput_IsUsed_AndBearerTokenFromEnvironment()
+    {
+        using var process = Start([(BearerTokenVariable, "env-bearer-token")], "--port", "0", "--key-file", "-");
+        string output;
+        try
+        {
+            // The emulator reads one line and does not wait for the end of the input.
+            await process.StandardInput.WriteLineAsync(EmulatorHarness.Key);
+            await process.StandardInput.FlushAsync();
+            Uri baseUri = await ReadListeningLineAsync(process);
+            await AssertServesAsync(baseUri, BatchEmulatorOptions.DefaultAccountName);
+            await AssertBearerTokenAsync(baseUri, "env-bearer-token", HttpStatusCode.OK);
+            await AssertBearerTokenAsync(baseUri, "another-token", HttpStatusCode.Forbidden);
+            AssertKeyNotOnCommandLine(process);
+        }
+        finally
+        {
+            output = await StopAsync(process);
+        }
+
+        Assert.That(output, Does.Not.Contain(EmulatorHarness.Key).And.Not.Contain("env-bearer-token"));
+    }
+
+    [TestCase("--key", true)]
+    [TestCase("--key", false)]
+    [TestCase("--key=", true)]
+    [TestCase("--bearer-token", true)]
+    [TestCase("--bearer-token=", true)]
+    public async Task SecretOnTheCommandLine_ExitsWith2_NamingTheAlternatives_WithoutEchoingIt(string option, bool withValue)
+    {
+        const string Secret = "c2VjcmV0LW9uLXRoZS1jb21tYW5kLWxpbmU=";
+        string[] arguments = option.EndsWith('=') ? [option + Secret] : withValue ? [option, Secret] : [option];
+
+        var (exitCode, stdout, output) = await RunToExitAsync([(KeyVariable, EmulatorHarness.Key)], arguments);
+
+        string name = option.TrimEnd('=');
+        string file = name + "-file";
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(2));
+            Assert.That(output, Does.Contain($"{name} no longer takes a secret on the command line"));
+            Assert.That(output, Does.Contain(file + " <path>").And.Contain(file + " -"));
+            Assert.That(output, Does.Contain(name == "--key" ? KeyVariable : BearerTokenVariable));
+            Assert.That(output + stdout, Does.Not.Contain(Secret));
+            Assert.That(stdout, Is.Empty, "it does not start");
+        });
+    }
+
+    [Test]
+    public async Task Start_WithoutKeyOrOptIn_ExitsWith2_SayingHowToPassOne()
+    {
+        var (exitCode, stdout, output) = await RunToExitAsync([], "--port", "0");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(2));
+            Assert.That(output, Does.Contain("no account key").And.Contain(KeyVariable).And.Contain("--key-file"));
+            Assert.That(output, Does.Contain("--insecure-use-well-known-key").And.Contain("does not cover the host"));
+            Assert.That(stdout, Is.Empty, "it does not start");
+        });
+    }
+
+    [Test]
+    public async Task Start_InsecureOptIn_ServesTheWellKnownKey()
+    {
+        using var process = Start([], "--port", "0", "--insecure-use-well-known-key");
+        try
+        {
+            Uri baseUri = await ReadListeningLineAsync(process);
+            await AssertServesAsync(baseUri, BatchEmulatorOptions.DefaultAccountName, BatchEmulatorOptions.DefaultAccountKey);
+        }
+        finally
+        {
+            await StopAsync(process);
+        }
+    }
+
+    [Test]
+    public async Task KeyFile_Missing_ExitsWith2_NamingTheFile()
+    {
+        string missing = Path.Combine(_folder, "no-such-key.txt");
+
+        var (exitCode, _, output) = await RunToExitAsync([], "--key-file", missing);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(output, Does.Contain("--key-file: cannot read the key file '" + missing + "'"));
+    }
+
+    [Test]
+    public async Task KeyFile_Empty_ExitsWith2_NamingTheFile()
+    {
+        string empty = Path.Combine(_folder, "empty-key.txt");
+        await File.WriteAllTextAsync(empty, "\n");
+
+        var (exitCode, _, output) = await RunToExitAsync([], "--key-file", empty);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(output, Does.Contain($"the key file '{empty}' is empty"));
     }
 
     [Test]
     public async Task InvalidKey_ExitsWithUsageError_WithoutEchoingIt()
     {
-        using var process = Start("--key", "not base64 at all!");
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
-        string stderr = await process.StandardError.ReadToEndAsync();
+        var (exitCode, _, output) = await RunToExitAsync([(KeyVariable, "not base64 at all!")]);
 
-        Assert.That(process.ExitCode, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain("not a valid base64").And.Not.Contain("not base64 at all!"));
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(output, Does.Contain("not a valid base64").And.Not.Contain("not base64 at all!"));
     }
 
-    private static Process Start(params string[] arguments)
+    private static async Task AssertServesAsync(Uri baseUri, string account, string? key = null)
+    {
+        using var http = new HttpClient(new SharedKeySigner(account, key ?? EmulatorHarness.Key, TimeProvider.System)) { BaseAddress = baseUri };
+        using var timeout = new CancellationTokenSource(Deadline);
+        using var response = await http.GetAsync(EmulatorHarness.Versioned("/supportedimages"), timeout.Token);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync(timeout.Token));
+    }
+
+    private static async Task AssertBearerTokenAsync(Uri baseUri, string token, HttpStatusCode expected)
+    {
+        using var http = new HttpClient { BaseAddress = baseUri };
+        using var request = new HttpRequestMessage(HttpMethod.Get, EmulatorHarness.Versioned("/supportedimages"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var timeout = new CancellationTokenSource(Deadline);
+        using var response = await http.SendAsync(request, timeout.Token);
+        Assert.That(response.StatusCode, Is.EqualTo(expected));
+    }
+
+    /// <summary>What every user of the machine can read: the process's command line.</summary>
+    private static void AssertKeyNotOnCommandLine(Process process)
+    {
+        string cmdline = $"/proc/{process.Id}/cmdline";
+        if (!File.Exists(cmdline))
+        {
+            Assert.Ignore("No /proc on this system.");
+        }
+
+        string arguments = Encoding.UTF8.GetString(File.ReadAllBytes(cmdline)).Replace('\0', ' ');
+        Assert.That(arguments, Does.Contain("TopNWords.Batch.Emulator.dll"), "read the emulator's own command line");
+        Assert.That(arguments, Does.Not.Contain(EmulatorHarness.Key));
+    }
+
+    private static async Task<Uri> ReadListeningLineAsync(Process process)
+    {
+        using var timeout = new CancellationTokenSource(Deadline);
+        string? line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+        var match = ListeningLine().Match(line ?? string.Empty);
+        Assert.That(match.Success, Is.True, $"first stdout line: '{line}'; stderr: {(process.HasExited ? await process.StandardError.ReadToEndAsync(timeout.Token) : "(running)")}");
+        return new Uri(match.Groups["url"].Value);
+    }
+
+    /// <summary>Runs the emulator until it exits by itself; returns its exit code, stdout and stderr.</summary>
+    private static async Task<(int ExitCode, string Output, string Error)> RunToExitAsync((string Name, string Value)[] environment, params string[] arguments)
+    {
+        using var process = Start(environment, arguments);
+        try
+        {
+            using var timeout = new CancellationTokenSource(Deadline);
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            Kill(process);
+        }
+
+        return (process.ExitCode, await process.StandardOutput.ReadToEndAsync(), await process.StandardError.ReadToEndAsync());
+    }
+
+    /// <summary>Starts the emulator with exactly these emulator variables (none inherited) and arguments.</summary>
+    private static Process Start((string Name, string Value)[] environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.Environment.Remove(KeyVariable);
+        start.Environment.Remove(BearerTokenVariable);
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(EmulatorDll);
         foreach (string argument in arguments)
         {
@@ -64,7 +268,14 @@ public partial class CommandLineTests
         return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
     }
 
-    private static void Stop(Process process)
+    /// <summary>Stops a running emulator (by its own process id) and returns all it wrote on stdout and stderr.</summary>
+    private static async Task<string> StopAsync(Process process)
+    {
+        Kill(process);
+        return await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+    }
+
+    private static void Kill(Process process)
     {
         if (!process.HasExited)
         {

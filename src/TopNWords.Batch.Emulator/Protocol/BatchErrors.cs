@@ -56,6 +56,9 @@ internal static class BatchErrors
     public static BatchRequestException AuthenticationFailed(string detail) =>
         new(403, "AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.", ("AuthenticationErrorDetail", detail));
 
+    public static BatchRequestException MisdirectedRequest(string reason) =>
+        new(421, "MisdirectedRequest", "The request was addressed to a host this server does not answer for.", ("HeaderName", "Host"), ("Reason", reason));
+
     public static BatchRequestException ServerBusy() =>
         new(503, "ServerBusy", "The server is currently unable to receive requests. Please retry your request.");
 

@@ -74,7 +74,10 @@ internal static class Responses
     }
 
     /// <summary>Writes the service's error body (headers only for <c>HEAD</c>).</summary>
-    public static async Task WriteErrorAsync(HttpContext context, BatchRequestException error)
+    /// <param name="context">The request.</param>
+    /// <param name="error">The error.</param>
+    /// <param name="baseUrl">The base URL of the metadata link; <see langword="null"/> for the one the caller used.</param>
+    public static async Task WriteErrorAsync(HttpContext context, BatchRequestException error, string? baseUrl = null)
     {
         var request = EmulatorRequest.Get(context);
         context.Response.StatusCode = error.Status;
@@ -90,7 +93,7 @@ internal static class Responses
 
         var body = new JsonObject
         {
-            ["odata.metadata"] = WireJson.Metadata(BaseUrl(context), ErrorMetadataFragment),
+            ["odata.metadata"] = WireJson.Metadata(baseUrl ?? BaseUrl(context), ErrorMetadataFragment),
             ["code"] = error.Code,
             ["message"] = new JsonObject
             {

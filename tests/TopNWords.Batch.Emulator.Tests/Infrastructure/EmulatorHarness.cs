@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using TopNWords.Batch.Azure;
@@ -16,8 +17,8 @@ internal sealed class EmulatorHarness : IAsyncDisposable
     public const string ApiVersion = "2025-06-01.21.0";
     public const string Account = "emulatortest";
 
-    /// <summary>A test key: base64 of 32 bytes.</summary>
-    public static readonly string Key = Convert.ToBase64String(Encoding.ASCII.GetBytes("emulator-tests-key-0123456789abc"));
+    /// <summary>The test key: base64 of 32 random bytes, new on every run (never a published key).</summary>
+    public static readonly string Key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     private readonly SharedKeySigner _signer;
 

@@ -1,0 +1,89 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using TopNWords.Batch.Emulator.Tests.Infrastructure;
+
+namespace TopNWords.Batch.Emulator.Tests;
+
+/// <summary>The account key: one of the caller's own, or the published one only with the insecure opt-in.</summary>
+[TestFixture]
+public class BatchEmulatorOptionsTests
+{
+    [Test]
+    public void AccountKey_ByDefault_IsNotSet()
+    {
+        var options = new BatchEmulatorOptions();
+
+        Assert.That(options.AccountKey, Is.Null);
+        Assert.That(options.AllowInsecureWellKnownKey, Is.False);
+    }
+
+    [Test]
+    public async Task StartAsync_WithoutKeyOrInsecureOptIn_IsRefusedSayingHowToPassAKey()
+    {
+        await using var emulator = new BatchEmulator();
+
+        var ex = Assert.ThrowsAsync<ArgumentException>(() => emulator.StartAsync(new BatchEmulatorOptions { AccountName = EmulatorHarness.Account }));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.ParamName, Is.EqualTo(nameof(BatchEmulatorOptions.AccountKey)));
+            Assert.That(ex.Message, Does.Contain("no account key"));
+            Assert.That(ex.Message, Does.Contain(BatchEmulatorOptions.KeyEnvironmentVariable).And.Contain("--key-file <path>").And.Contain("--key-file -"));
+            Assert.That(ex.Message, Does.Contain(nameof(BatchEmulatorOptions.AllowInsecureWellKnownKey)).And.Contain("--insecure-use-well-known-key"));
+            Assert.That(ex.Message, Does.Contain("does not cover the host"));
+            Assert.That(() => emulator.BaseUri, Throws.InvalidOperationException, "nothing listens");
+        });
+    }
+
+    [TestCase(BatchEmulatorOptions.DefaultAccountKey)]
+    [TestCase("dG9wbndvcmRzLWJhdGNoLWVtdWxhdG9yLWRldi1rZXkh\n")]
+    public void Validate_TheWellKnownKeySetExplicitlyWithoutOptIn_IsRefused(string key)
+    {
+        var options = new BatchEmulatorOptions { AccountKey = key };
+
+        var ex = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.That(ex!.Message, Does.Contain("published well-known development key").And.Contain("--insecure-use-well-known-key"));
+    }
+
+    [Test]
+    public void Validate_AKeyOfTheCallersOwn_IsAccepted()
+    {
+        var options = new BatchEmulatorOptions { AccountKey = EmulatorHarness.Key };
+
+        Assert.DoesNotThrow(options.Validate);
+    }
+
+    [Test]
+    public async Task StartAsync_WithoutKeyWithInsecureOptIn_ServesRequestsSignedWithTheWellKnownKey_AndWarns()
+    {
+        var provider = new FakeLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(provider));
+        await using var emulator = new BatchEmulator();
+        Uri baseUri = await emulator.StartAsync(new BatchEmulatorOptions { AccountName = EmulatorHarness.Account, AllowInsecureWellKnownKey = true, LoggerFactory = factory });
+        using var http = new HttpClient(new SharedKeySigner(EmulatorHarness.Account, BatchEmulatorOptions.DefaultAccountKey, TimeProvider.System)) { BaseAddress = baseUri };
+
+        using var response = await http.GetAsync(EmulatorHarness.Versioned("/supportedimages"));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(provider.Collector.GetSnapshot().Any(r => r.Level == LogLevel.Warning && r.Message.Contains("published well-known account key", StringComparison.Ordinal)), Is.True);
+    }
+
+    [Test]
+    public async Task StartAsync_OwnKeyWithInsecureOptIn_UsesTheOwnKey_WithoutWarning()
+    {
+        var provider = new FakeLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(provider));
+        await using var harness = await EmulatorHarness.StartAsync(o =>
+        {
+            o.AllowInsecureWellKnownKey = true;
+            o.LoggerFactory = factory;
+        });
+
+        var (status, _, _) = await harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned("/supportedimages"));
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(provider.Collector.GetSnapshot().Any(r => r.Message.Contains("well-known", StringComparison.Ordinal)), Is.False);
+    }
+}
