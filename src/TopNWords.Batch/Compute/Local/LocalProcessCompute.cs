@@ -41,6 +41,7 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
     private readonly TimeSpan _nodeStartupDelay;
     private readonly Func<string, string, LocalNodeFault>? _nodeFaults;
     private readonly bool _deleteRootOnDispose;
+    private readonly HashSet<string> _passThroughEnvironment;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, PoolEntry> _pools = new(StringComparer.OrdinalIgnoreCase);
@@ -67,6 +68,8 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.PollInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.NodeStartupDelay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.OutputDrainTimeout, TimeSpan.Zero);
+        ArgumentNullException.ThrowIfNull(options.PassThroughEnvironmentVariables);
+        _passThroughEnvironment = CheckPassThroughNames(options.PassThroughEnvironmentVariables);
 
         _time = options.TimeProvider;
         _pollInterval = options.PollInterval;

@@ -328,6 +328,93 @@ public class LocalProcessComputeTests
     }
 
     [Test]
+    public async Task Environment_HostVariables_OnlyTheBasicSetAndOptedInNamesReachTasksAndStartTasks()
+    {
+        // Unique names, removed again below: no other test sees them, and tests in this assembly do not run in parallel.
+        string suffix = Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
+        string secret = "TOPNWORDS_TEST_SECRET_" + suffix;
+        string passed = "TOPNWORDS_TEST_PASSED_" + suffix;
+        string inheritedAzBatch = "AZ_BATCH_TOPNWORDS_TEST_" + suffix;
+        string[] names = [secret, passed, inheritedAzBatch];
+        foreach (string name in names)
+        {
+            Environment.SetEnvironmentVariable(name, "value-of-" + name);
+        }
+
+        try
+        {
+            await _compute.DisposeAsync();
+            var options = new LocalProcessComputeOptions();
+            options.PassThroughEnvironmentVariables.Add(passed);
+            options.PassThroughEnvironmentVariables.Add("TOPNWORDS_TEST_NOT_SET_" + suffix);
+            _compute = CreateCompute(options);
+            options.PassThroughEnvironmentVariables.Add(secret); // too late: the compute copied the names
+            await CreateReadyPoolAsync("env", startTask: new StartTaskSpec("/usr/bin/env"));
+            await _compute.CreateJobAsync(new JobSpec("job", "env"));
+            var task = new TaskSpec("env", "/usr/bin/env");
+            task.EnvironmentSettings["MY_SETTING"] = "set-by-the-task";
+            task.EnvironmentSettings["LANG"] = "C.task";
+
+            var info = await RunTaskAsync("job", task);
+
+            var taskEnvironment = ParseEnvironment(await StdoutAsync("job", "env"));
+            var startEnvironment = ParseEnvironment(File.ReadAllText(Path.Combine(_compute.GetNodeDirectory("env", "tvm-local-1")!, "startup", "stdout.txt")));
+            Assert.That(info.Result, Is.EqualTo(TaskExecutionResult.Success), info.FailureInfo?.ToString());
+            Assert.Multiple(() =>
+            {
+                foreach (var (what, environment) in new[] { ("task", taskEnvironment), ("start task", startEnvironment) })
+                {
+                    Assert.That(environment.Keys, Has.None.EqualTo(secret).And.None.EqualTo(inheritedAzBatch), what);
+                    Assert.That(environment.GetValueOrDefault(passed), Is.EqualTo("value-of-" + passed), what + ": opted in");
+                    Assert.That(environment.Keys.Where(k => !IsAllowed(k)), Is.Empty, what + ": nothing but the basic set, AZ_BATCH_*, opted-in names and settings");
+                    Assert.That(environment.GetValueOrDefault("AZ_BATCH_NODE_ID"), Is.EqualTo("tvm-local-1"), what);
+                    foreach (string basic in new[] { "PATH", "HOME", "USER", "SHELL", "TMPDIR", "DOTNET_ROOT" })
+                    {
+                        Assert.That(environment.GetValueOrDefault(basic), Is.EqualTo(Environment.GetEnvironmentVariable(basic)), $"{what}: {basic}");
+                    }
+                }
+
+                Assert.That(startEnvironment.GetValueOrDefault("LANG"), Is.EqualTo(Environment.GetEnvironmentVariable("LANG")));
+                Assert.That(taskEnvironment.GetValueOrDefault("LANG"), Is.EqualTo("C.task"), "the task's settings win over the host's");
+                Assert.That(taskEnvironment.GetValueOrDefault("MY_SETTING"), Is.EqualTo("set-by-the-task"));
+                Assert.That(taskEnvironment.GetValueOrDefault("AZ_BATCH_TASK_ID"), Is.EqualTo("env"));
+                Assert.That(taskEnvironment.GetValueOrDefault("AZ_BATCH_JOB_ID"), Is.EqualTo("job"));
+                Assert.That(taskEnvironment.Keys, Has.Some.EqualTo("PATH"));
+            });
+        }
+        finally
+        {
+            foreach (string name in names)
+            {
+                Environment.SetEnvironmentVariable(name, null);
+            }
+        }
+
+        bool IsAllowed(string name) =>
+            name is "PATH" or "HOME" or "USER" or "LOGNAME" or "SHELL" or "LANG" or "TZ" or "TMPDIR" or "TEMP" or "TMP" or "DOTNET_ROOT" or "PWD" or "MY_SETTING"
+            || name == passed
+            || name.StartsWith("LC_", StringComparison.Ordinal)
+            || name.StartsWith("DOTNET_ROOT", StringComparison.Ordinal)
+            || (name.StartsWith("AZ_BATCH_", StringComparison.Ordinal) && name != inheritedAzBatch);
+    }
+
+    [TestCase("")]
+    [TestCase(" ")]
+    [TestCase("NAME=VALUE")]
+    [TestCase("AZ_BATCH_NODE_ID")]
+    [TestCase("az_batch_anything")]
+    public void Constructor_InvalidPassThroughEnvironmentVariable_Throws(string name)
+    {
+        var options = new LocalProcessComputeOptions { RootPath = Path.Combine(_root, "never") };
+        options.PassThroughEnvironmentVariables.Add(name);
+
+        var ex = Assert.Throws<ArgumentException>(() => _ = new LocalProcessCompute(options));
+
+        Assert.That(ex!.ParamName, Is.EqualTo("options"));
+        Assert.That(ex.Message, Does.Contain("PassThroughEnvironmentVariables"));
+    }
+
+    [Test]
     public async Task Changed_ReportsTaskAndNodeTransitionsInOrder()
     {
         var changes = new ConcurrentQueue<LocalComputeChange>();
@@ -519,6 +606,22 @@ public class LocalProcessComputeTests
     }
 
     private static string Sh(string script) => "/bin/sh -c " + BatchCommandLine.Quote(script);
+
+    /// <summary>The output of <c>env</c> as name/value pairs (lines without <c>=</c>, from multi-line values, are skipped).</summary>
+    private static Dictionary<string, string> ParseEnvironment(string envOutput)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string line in envOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int equals = line.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0)
+            {
+                environment[line[..equals]] = line[(equals + 1)..];
+            }
+        }
+
+        return environment;
+    }
 
     private static int ReadPid(string path) => int.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture);
 
