@@ -872,14 +872,20 @@ public sealed partial class LocalProcessCompute
             }
 
             IReadOnlyList<OutputFileMatch> matches;
+            var skippedLinks = new List<string>();
             try
             {
-                matches = output.Pattern.Match(workingDirectory);
+                matches = output.Pattern.Match(workingDirectory, skippedLinks);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 first ??= Report(new TaskFailureInfo(UserError, "FileUploadMiscError", $"Output file pattern '{output.Pattern.Text}' of task '{definition.Id}' could not be matched: {ex.Message}"));
                 continue;
+            }
+
+            foreach (string link in skippedLinks)
+            {
+                LocalComputeLog.OutputLinkSkipped(_logger, task.Job.Id, definition.Id, link, output.Pattern.Text);
             }
 
             foreach (var match in matches)

@@ -415,6 +415,66 @@ public class LocalProcessComputeTests
     }
 
     [Test]
+    public async Task OutputFiles_LinksLeadingOutOfTheTaskFolder_AreNotUploadedWhileGenuineOutputsAndInsideLinksAre()
+    {
+        string outside = Path.Combine(_root, "outside");
+        Directory.CreateDirectory(Path.Combine(outside, "dir"));
+        File.WriteAllText(Path.Combine(outside, "secret_OUTPUT.txt"), "outside-secret\n");
+        File.WriteAllText(Path.Combine(outside, "dir", "x_OUTPUT.txt"), "outside-secret\n");
+        await CreateReadyPoolAsync("links");
+        await _compute.CreateJobAsync(new JobSpec("job", "links"));
+        await _storage.CreateContainerIfNotExistsAsync("results");
+        var writeUrl = await _storage.GetContainerWriteUrlAsync("results", DateTimeOffset.UtcNow.AddHours(1));
+        var task = new TaskSpec("linker", Sh($"""
+            echo genuine > real_OUTPUT.txt
+            ln -s real_OUTPUT.txt alias_OUTPUT.txt
+            ln -s {BatchCommandLine.Quote(Path.Combine(outside, "secret_OUTPUT.txt"))} leak_OUTPUT.txt
+            ln -s /etc/hostname host_OUTPUT.txt
+            ln -s {BatchCommandLine.Quote(Path.Combine(outside, "dir"))} d
+            mkdir inner; echo in > inner/y_OUTPUT.txt
+            ln -s inner linked
+            """));
+        foreach (var (pattern, path) in new (string, string?)[]
+        {
+            ("*_OUTPUT.txt", null), ("**/*_OUTPUT.txt", "all"), ("d/*_OUTPUT.txt", "d"), ("*/x_OUTPUT.txt", "star"),
+            ("*/y_OUTPUT.txt", "inside"), ("leak_OUTPUT.txt", "single/leak.txt"), ("d/x_OUTPUT.txt", "single/x.txt"),
+        })
+        {
+            task.OutputFiles.Add(new OutputFileSpec(pattern, writeUrl, OutputUploadCondition.TaskSuccess) { Path = path });
+        }
+
+        var info = await RunTaskAsync("job", task);
+
+        var blobs = new List<string>();
+        await foreach (var blob in _storage.ListBlobsAsync("results"))
+        {
+            blobs.Add(blob.Name);
+        }
+
+        var contents = new List<string>();
+        foreach (string blob in blobs)
+        {
+            using var reader = new StreamReader(await _storage.OpenReadAsync("results", blob));
+            contents.Add(await reader.ReadToEndAsync());
+        }
+
+        var skipped = _logger.Collector.GetSnapshot().Where(r => r.Id.Name == "OutputLinkSkipped").ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(info.Result, Is.EqualTo(TaskExecutionResult.Success), info.FailureInfo?.ToString());
+            Assert.That(blobs, Is.EquivalentTo(new[]
+            {
+                "alias_OUTPUT.txt", "real_OUTPUT.txt", "all/alias_OUTPUT.txt", "all/real_OUTPUT.txt", "all/inner/y_OUTPUT.txt",
+                "inside/inner/y_OUTPUT.txt", "inside/linked/y_OUTPUT.txt",
+            }));
+            Assert.That(contents, Is.All.EqualTo("genuine\n").Or.EqualTo("in\n"));
+            Assert.That(skipped.Select(r => r.Message), Has.Some.Contains("'leak_OUTPUT.txt'").And.Some.Contains("'d'").And.Some.Contains("'d/x_OUTPUT.txt'"));
+            Assert.That(skipped.Select(r => r.Message), Has.None.Contains("real_OUTPUT").And.None.Contains("linked"));
+            Assert.That(string.Join("\n", _logger.Collector.GetSnapshot().Select(r => r.Message)), Does.Not.Contain("outside-secret"));
+        });
+    }
+
+    [Test]
     public async Task Changed_ReportsTaskAndNodeTransitionsInOrder()
     {
         var changes = new ConcurrentQueue<LocalComputeChange>();
