@@ -15,6 +15,7 @@ internal static partial class EmulatorLog
         public const int BackgroundFailed = 6005;
         public const int FaultsChanged = 6006;
         public const int NodeMadeUnusable = 6007;
+        public const int FileLinkRefused = 6020;
     }
 
     [LoggerMessage(EventId = Events.Listening, EventName = nameof(Events.Listening), Level = LogLevel.Information,
@@ -48,4 +49,8 @@ internal static partial class EmulatorLog
     [LoggerMessage(EventId = Events.NodeMadeUnusable, EventName = nameof(Events.NodeMadeUnusable), Level = LogLevel.Information,
         Message = "Node {NodeId} of pool {PoolId} made unusable ({Reason})")]
     public static partial void NodeMadeUnusable(ILogger logger, string poolId, string nodeId, string reason);
+
+    [LoggerMessage(EventId = Events.FileLinkRefused, EventName = nameof(Events.FileLinkRefused), Level = LogLevel.Warning,
+        Message = "Refused {Method} of file '{Path}': a symbolic link on its path leads outside the node's folder; answered 404")]
+    public static partial void FileLinkRefused(ILogger logger, string method, string path);
 }

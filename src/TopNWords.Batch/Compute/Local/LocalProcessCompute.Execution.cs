@@ -547,6 +547,7 @@ public sealed partial class LocalProcessCompute
             task.NodeId = best.Id;
             task.StopReason = null;
             task.TaskDirectory = best.TaskDirectory(task.Job.Id, task.Definition.Id);
+            task.NodeDirectory = best.RootDirectory;
             best.Running.Add(task);
             var stop = CancellationTokenSource.CreateLinkedTokenSource(best.Lifetime.Token);
             task.Stop = stop;

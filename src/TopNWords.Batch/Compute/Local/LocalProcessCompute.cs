@@ -607,4 +607,22 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
             return _jobs.TryGetValue(jobId, out var job) && job.Tasks.TryGetValue(taskId, out var task) ? task.TaskDirectory : null;
         }
     }
+
+    /// <summary>
+    /// Gets the folder of a task and the root folder of the node it last ran on (for hosts serving task files,
+    /// which follow links only within the node), or <see langword="null"/> when it never ran.
+    /// </summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="taskId">The task.</param>
+    /// <returns>The folders.</returns>
+    internal (string TaskDirectory, string NodeDirectory)? GetTaskFolders(string jobId, string taskId)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposedLocked();
+            return _jobs.TryGetValue(jobId, out var job) && job.Tasks.TryGetValue(taskId, out var task) && task is { TaskDirectory: { } taskDirectory, NodeDirectory: { } nodeDirectory }
+                ? (taskDirectory, nodeDirectory)
+                : null;
+        }
+    }
 }
