@@ -17,6 +17,7 @@ internal static partial class EmulatorLog
         public const int NodeMadeUnusable = 6007;
         public const int HostRefused = 6008;
         public const int InsecureWellKnownKey = 6009;
+        public const int FileLinkRefused = 6010;
     }
 
     [LoggerMessage(EventId = Events.Listening, EventName = nameof(Events.Listening), Level = LogLevel.Information,
@@ -58,4 +59,8 @@ internal static partial class EmulatorLog
     [LoggerMessage(EventId = Events.InsecureWellKnownKey, EventName = nameof(Events.InsecureWellKnownKey), Level = LogLevel.Warning,
         Message = "The emulator runs with the published well-known account key (AllowInsecureWellKnownKey): anyone on this machine can sign requests that run commands as this user")]
     public static partial void InsecureWellKnownKey(ILogger logger);
+
+    [LoggerMessage(EventId = Events.FileLinkRefused, EventName = nameof(Events.FileLinkRefused), Level = LogLevel.Warning,
+        Message = "Refused {Method} of file '{Path}': a symbolic link on its path leads outside the node's folder; answered 404")]
+    public static partial void FileLinkRefused(ILogger logger, string method, string path);
 }

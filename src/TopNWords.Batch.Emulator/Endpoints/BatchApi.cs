@@ -132,7 +132,7 @@ internal sealed class BatchApi(EmulatorState state, Faults.FaultInjector faults,
     {
         string root = state.NodeDirectory(poolId, nodeId);
         string path = FileServing.RelativePath(context);
-        return FileServing.ServeAsync(context, root, path, $"{Responses.BaseUrl(context)}/pools/{poolId}/nodes/{nodeId}/files/{path}");
+        return FileServing.ServeAsync(context, root, root, path, $"{Responses.BaseUrl(context)}/pools/{poolId}/nodes/{nodeId}/files/{path}", logger);
     }
 
     // ------------------------------------------------------------------ jobs
@@ -237,9 +237,9 @@ internal sealed class BatchApi(EmulatorState state, Faults.FaultInjector faults,
 
     private Task TaskFileAsync(HttpContext context, string jobId, string taskId)
     {
-        string root = state.TaskDirectory(jobId, taskId);
+        var (root, nodeRoot) = state.TaskFolders(jobId, taskId);
         string path = FileServing.RelativePath(context);
-        return FileServing.ServeAsync(context, root, path, $"{Responses.BaseUrl(context)}/jobs/{jobId}/tasks/{taskId}/files/{path}");
+        return FileServing.ServeAsync(context, root, nodeRoot, path, $"{Responses.BaseUrl(context)}/jobs/{jobId}/tasks/{taskId}/files/{path}", logger);
     }
 
     private static JsonObject TaskObject(BatchTask task, TaskRecord record)

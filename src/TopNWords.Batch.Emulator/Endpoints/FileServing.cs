@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using TopNWords.Batch.Emulator.Protocol;
+using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch.Emulator.Endpoints;
 
@@ -9,10 +10,14 @@ namespace TopNWords.Batch.Emulator.Endpoints;
 /// the service does (<c>ocp-creation-time</c>, <c>ocp-batch-file-isdirectory</c>, <c>ocp-batch-file-url</c>,
 /// <c>ocp-batch-file-mode</c>, <c>Last-Modified</c>, <c>Content-Length</c>). A byte range comes as
 /// <c>ocp-range: bytes=a-b</c> (answered 200, as the service's API documents) or as HTTP <c>Range</c> (answered 206);
-/// both set <c>Content-Range</c>. Paths never leave the folder.
+/// both set <c>Content-Range</c>. Paths never leave the folder, not even through symbolic links: a path whose
+/// links (the file itself or any folder on the way) resolve outside the node's folder is answered <c>404</c> as a
+/// missing file, and logged; links whose targets stay inside the node's folder are followed.
 /// </summary>
 internal static class FileServing
 {
+    private const string MissingFile = "No file at this path (has the task or start task run and written it?).";
+
     /// <summary>
     /// The file path of <c>/pools/{p}/nodes/{n}/files/{path}</c> or <c>/jobs/{j}/tasks/{t}/files/{path}</c> as sent:
     /// the segments after the fifth, each URL-decoded once, with <c>\</c> read as <c>/</c>.
@@ -32,7 +37,14 @@ internal static class FileServing
             : string.Join('/', segments.Skip(5).Select(Uri.UnescapeDataString)).Replace('\\', '/');
     }
 
-    public static async Task ServeAsync(HttpContext context, string root, string relativePath, string fileUrl)
+    /// <summary>Answers a <c>GET</c> or <c>HEAD</c> of a file.</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="root">The folder the path is relative to (a node's or a task's).</param>
+    /// <param name="nodeRoot">The node's folder: links are followed only when their targets lie inside it.</param>
+    /// <param name="relativePath">The path from <see cref="RelativePath"/>.</param>
+    /// <param name="fileUrl">The file's URL, for <c>ocp-batch-file-url</c>.</param>
+    /// <param name="logger">Where refused links are logged.</param>
+    public static async Task ServeAsync(HttpContext context, string root, string nodeRoot, string relativePath, string fileUrl, ILogger logger)
     {
         string[] parts = relativePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 0 || parts.Any(p => p is "." or "..") || relativePath.Contains('\0', StringComparison.Ordinal))
@@ -47,10 +59,23 @@ internal static class FileServing
             throw BatchErrors.FileNotFound("The file path leads outside the folder.");
         }
 
-        var response = context.Response;
-        if (Directory.Exists(full))
+        // Every link on the way is resolved; one that leads out of the node's folder is refused as if nothing were there.
+        bool outside = false;
+        string? resolved = ConfinedPath.Resolve(nodeRoot) is { } boundary ? ConfinedPath.ResolveInside(full, boundary, out outside) : null;
+        if (outside)
         {
-            var directory = new DirectoryInfo(full);
+            EmulatorLog.FileLinkRefused(logger, context.Request.Method, relativePath);
+        }
+
+        if (resolved is null)
+        {
+            throw BatchErrors.FileNotFound(MissingFile);
+        }
+
+        var response = context.Response;
+        if (Directory.Exists(resolved))
+        {
+            var directory = new DirectoryInfo(resolved);
             SetProperties(response, directory.CreationTimeUtc, directory.LastWriteTimeUtc, fileUrl, isDirectory: true, "0040755");
             if (HttpMethods.IsHead(context.Request.Method))
             {
@@ -62,10 +87,10 @@ internal static class FileServing
             throw BatchErrors.FileNotFound("The path is a directory; only files can be read.");
         }
 
-        var file = new FileInfo(full);
+        var file = new FileInfo(resolved);
         if (!file.Exists)
         {
-            throw BatchErrors.FileNotFound("No file at this path (has the task or start task run and written it?).");
+            throw BatchErrors.FileNotFound(MissingFile);
         }
 
         long length = file.Length;
@@ -92,7 +117,7 @@ internal static class FileServing
             return;
         }
 
-        var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, useAsync: true);
+        var stream = new FileStream(resolved, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, useAsync: true);
         await using (stream.ConfigureAwait(false))
         {
             stream.Seek(start, SeekOrigin.Begin);

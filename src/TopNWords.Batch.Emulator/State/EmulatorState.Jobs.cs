@@ -243,8 +243,8 @@ internal sealed partial class EmulatorState
         }
     }
 
-    /// <summary>The folder of a task on the node it last ran on (for its files).</summary>
-    public string TaskDirectory(string jobId, string taskId)
+    /// <summary>The folder of a task on the node it last ran on, and that node's folder (for its files).</summary>
+    public (string TaskDirectory, string NodeDirectory) TaskFolders(string jobId, string taskId)
     {
         lock (_gate)
         {
@@ -255,7 +255,7 @@ internal sealed partial class EmulatorState
             }
         }
 
-        return _engine.GetTaskDirectory(jobId, taskId) ?? throw BatchErrors.FileNotFound("The task has not run on a node yet, so it has no files.");
+        return _engine.GetTaskFolders(jobId, taskId) ?? throw BatchErrors.FileNotFound("The task has not run on a node yet, so it has no files.");
     }
 
     private void BeginTerminate(string jobId, string reason)

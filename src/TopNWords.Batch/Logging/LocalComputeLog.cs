@@ -23,6 +23,7 @@ internal static partial class LocalComputeLog
         public const int ProcessKilled = 3020;
         public const int ResourceFileFailed = 3021;
         public const int OutputUploadFailed = 3022;
+        public const int OutputLinkSkipped = 3023;
         public const int CleanupFailed = 3030;
         public const int BackgroundWorkFailed = 3031;
         public const int ChangeHandlerFailed = 3032;
@@ -75,6 +76,10 @@ internal static partial class LocalComputeLog
     [LoggerMessage(EventId = Events.OutputUploadFailed, EventName = nameof(Events.OutputUploadFailed), Level = LogLevel.Warning,
         Message = "Output file upload of task {TaskId} of job {JobId} failed: {FailureCode}: {FailureMessage}")]
     public static partial void OutputUploadFailed(ILogger logger, string jobId, string taskId, string failureCode, string failureMessage);
+
+    [LoggerMessage(EventId = Events.OutputLinkSkipped, EventName = nameof(Events.OutputLinkSkipped), Level = LogLevel.Warning,
+        Message = "Output file '{Path}' of task {TaskId} of job {JobId} (pattern '{Pattern}') was not uploaded: it is a symbolic link whose target lies outside the task folder")]
+    public static partial void OutputLinkSkipped(ILogger logger, string jobId, string taskId, string path, string pattern);
 
     [LoggerMessage(EventId = Events.CleanupFailed, EventName = nameof(Events.CleanupFailed), Level = LogLevel.Warning,
         Message = "Could not remove folder {Folder}: {Reason}")]

@@ -263,6 +263,44 @@ public abstract class ComputeConformanceTests
     }
 
     [Test]
+    public async Task Environment_VariableOfTheHostProcess_IsNotSeenByTasksOrStartTasks()
+    {
+        // A unique name, removed again below: no other test sees it, and tests in this assembly do not run in parallel.
+        string name = "TOPNWORDS_TEST_SECRET_" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
+        string value = "secret-" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(name, value);
+        try
+        {
+            var startTask = new StartTaskSpec(Sh("""env > "$AZ_BATCH_NODE_SHARED_DIR/start-task-env.txt" """));
+            string jobId = await CreateJobAsync(await CreateReadyPoolAsync(startTask: startTask));
+            var task = new TaskSpec("env-dump", Sh("""env; echo ---; cat "$AZ_BATCH_NODE_SHARED_DIR/start-task-env.txt" """));
+            task.EnvironmentSettings["MY_SETTING"] = "set-by-the-task";
+
+            var info = await RunTaskAsync(jobId, task);
+
+            string stdout = await StdoutAsync(jobId, task.Id);
+            string[] halves = stdout.Split("\n---\n");
+            Assert.That(info.Result, Is.EqualTo(TaskExecutionResult.Success), await StderrAsync(jobId, task.Id));
+            Assert.That(halves, Has.Length.EqualTo(2), stdout);
+            string[] taskLines = halves[0].Split('\n');
+            string[] startLines = halves[1].Split('\n');
+            Assert.Multiple(() =>
+            {
+                Assert.That(stdout, Does.Not.Contain(name).And.Not.Contain(value), "the host's variable reached a task or start task");
+                Assert.That(taskLines, Has.Some.StartsWith("PATH="), "task");
+                Assert.That(startLines, Has.Some.StartsWith("PATH="), "start task");
+                Assert.That(taskLines, Has.Some.EqualTo("AZ_BATCH_TASK_ID=env-dump"));
+                Assert.That(taskLines, Has.Some.EqualTo("MY_SETTING=set-by-the-task"));
+                Assert.That(startLines, Has.Some.StartsWith("AZ_BATCH_NODE_ID="));
+            });
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+    }
+
+    [Test]
     public async Task Task_ResourceFiles_AreFetchedIntoTheWorkingDirectory()
     {
         string container = await CreateContainerAsync();

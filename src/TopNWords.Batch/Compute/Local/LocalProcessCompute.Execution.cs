@@ -17,6 +17,24 @@ public sealed partial class LocalProcessCompute
     private const UnixFileMode ResourceFileMode =
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute;
 
+    private static readonly StringComparison EnvironmentNameComparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+    private static readonly StringComparer EnvironmentNameComparer = OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+
+    /// <summary>The variables of this process that every task receives, as on a Batch node (plus <c>LC_*</c> and <c>DOTNET_ROOT_*</c>).</summary>
+    private static readonly HashSet<string> BasicVariables = new(
+        ["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "TZ", "TMPDIR", "TEMP", "TMP", "DOTNET_ROOT", "DOTNET_ROOT(x86)"],
+        EnvironmentNameComparer);
+
+    /// <summary>What a process needs on Windows to start and find its folders.</summary>
+    private static readonly HashSet<string> WindowsBasicVariables = new(
+        [
+            "SystemRoot", "windir", "SystemDrive", "COMSPEC", "PATHEXT", "USERPROFILE", "USERNAME", "HOMEDRIVE", "HOMEPATH",
+            "APPDATA", "LOCALAPPDATA", "ProgramData", "ProgramFiles", "ProgramFiles(x86)", "ProgramW6432", "CommonProgramFiles",
+            "CommonProgramFiles(x86)", "CommonProgramW6432", "COMPUTERNAME", "OS", "PROCESSOR_ARCHITECTURE", "NUMBER_OF_PROCESSORS",
+        ],
+        StringComparer.OrdinalIgnoreCase);
+
     private static readonly TaskFailureInfo FailureExitCode = new(UserError, "FailureExitCode", "The task process exited with an exit code representing a failure");
 
     private static string OutputFileName(TaskOutputStream stream) => stream == TaskOutputStream.StandardError ? "stderr.txt" : "stdout.txt";
@@ -529,6 +547,7 @@ public sealed partial class LocalProcessCompute
             task.NodeId = best.Id;
             task.StopReason = null;
             task.TaskDirectory = best.TaskDirectory(task.Job.Id, task.Definition.Id);
+            task.NodeDirectory = best.RootDirectory;
             best.Running.Add(task);
             var stop = CancellationTokenSource.CreateLinkedTokenSource(best.Lifetime.Token);
             task.Stop = stop;
@@ -854,14 +873,20 @@ public sealed partial class LocalProcessCompute
             }
 
             IReadOnlyList<OutputFileMatch> matches;
+            var skippedLinks = new List<string>();
             try
             {
-                matches = output.Pattern.Match(workingDirectory);
+                matches = output.Pattern.Match(workingDirectory, skippedLinks);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 first ??= Report(new TaskFailureInfo(UserError, "FileUploadMiscError", $"Output file pattern '{output.Pattern.Text}' of task '{definition.Id}' could not be matched: {ex.Message}"));
                 continue;
+            }
+
+            foreach (string link in skippedLinks)
+            {
+                LocalComputeLog.OutputLinkSkipped(_logger, task.Job.Id, definition.Id, link, output.Pattern.Text);
             }
 
             foreach (var match in matches)
@@ -905,16 +930,47 @@ public sealed partial class LocalProcessCompute
     }
 
     /// <summary>
-    /// The process environment: this process's (without inherited <c>AZ_BATCH_*</c> variables), then the
-    /// node's and task's <c>AZ_BATCH_*</c> variables, then the spec's settings.
+    /// Whether a variable of this process is in the basic set every task receives (see
+    /// <see cref="LocalProcessComputeOptions.PassThroughEnvironmentVariables"/>).
     /// </summary>
-    private static Dictionary<string, string> BuildEnvironment(NodeEntry node, string taskDirectory, string workingDirectory, string? jobId, string? taskId, int retryCount, IReadOnlyList<KeyValuePair<string, string>> settings)
+    private static bool IsBasicVariable(string name) =>
+        BasicVariables.Contains(name)
+        || (OperatingSystem.IsWindows() && WindowsBasicVariables.Contains(name))
+        || name.StartsWith("LC_", EnvironmentNameComparison)
+        || name.StartsWith("DOTNET_ROOT_", EnvironmentNameComparison);
+
+    private static HashSet<string> CheckPassThroughNames(ICollection<string> names)
     {
-        var environment = new Dictionary<string, string>(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+        var checkedNames = new HashSet<string>(EnvironmentNameComparer);
+        foreach (string? name in names)
+        {
+            if (string.IsNullOrWhiteSpace(name) || name.Contains('=', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"PassThroughEnvironmentVariables holds an invalid name '{name}': names must be non-empty, without '=' or NUL.", "options");
+            }
+
+            if (name.StartsWith("AZ_BATCH_", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"PassThroughEnvironmentVariables holds '{name}': AZ_BATCH_* variables are set by the compute for each task and cannot be passed through.", "options");
+            }
+
+            checkedNames.Add(name);
+        }
+
+        return checkedNames;
+    }
+
+    /// <summary>
+    /// The process environment: the basic set and the opted-in variables of this process (never its
+    /// <c>AZ_BATCH_*</c> variables), then the node's and task's <c>AZ_BATCH_*</c> variables, then the spec's settings.
+    /// </summary>
+    private Dictionary<string, string> BuildEnvironment(NodeEntry node, string taskDirectory, string workingDirectory, string? jobId, string? taskId, int retryCount, IReadOnlyList<KeyValuePair<string, string>> settings)
+    {
+        var environment = new Dictionary<string, string>(EnvironmentNameComparer);
         foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
         {
             string name = (string)variable.Key;
-            if (!name.StartsWith("AZ_BATCH_", StringComparison.OrdinalIgnoreCase))
+            if (!name.StartsWith("AZ_BATCH_", StringComparison.OrdinalIgnoreCase) && (IsBasicVariable(name) || _passThroughEnvironment.Contains(name)))
             {
                 environment[name] = variable.Value as string ?? string.Empty;
             }

@@ -159,6 +159,9 @@ public sealed partial class LocalProcessCompute
         /// <summary>Gets or sets the task's folder on the node it last ran on.</summary>
         public string? TaskDirectory { get; set; }
 
+        /// <summary>Gets or sets the root folder of the node it last ran on.</summary>
+        public string? NodeDirectory { get; set; }
+
         /// <summary>Gets or sets the node it runs on now.</summary>
         public NodeEntry? Node { get; set; }
 

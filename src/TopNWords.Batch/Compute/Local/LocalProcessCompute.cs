@@ -41,6 +41,7 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
     private readonly TimeSpan _nodeStartupDelay;
     private readonly Func<string, string, LocalNodeFault>? _nodeFaults;
     private readonly bool _deleteRootOnDispose;
+    private readonly HashSet<string> _passThroughEnvironment;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, PoolEntry> _pools = new(StringComparer.OrdinalIgnoreCase);
@@ -67,6 +68,8 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.PollInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.NodeStartupDelay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.OutputDrainTimeout, TimeSpan.Zero);
+        ArgumentNullException.ThrowIfNull(options.PassThroughEnvironmentVariables);
+        _passThroughEnvironment = CheckPassThroughNames(options.PassThroughEnvironmentVariables);
 
         _time = options.TimeProvider;
         _pollInterval = options.PollInterval;
@@ -602,6 +605,24 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
         {
             ThrowIfDisposedLocked();
             return _jobs.TryGetValue(jobId, out var job) && job.Tasks.TryGetValue(taskId, out var task) ? task.TaskDirectory : null;
+        }
+    }
+
+    /// <summary>
+    /// Gets the folder of a task and the root folder of the node it last ran on (for hosts serving task files,
+    /// which follow links only within the node), or <see langword="null"/> when it never ran.
+    /// </summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="taskId">The task.</param>
+    /// <returns>The folders.</returns>
+    internal (string TaskDirectory, string NodeDirectory)? GetTaskFolders(string jobId, string taskId)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposedLocked();
+            return _jobs.TryGetValue(jobId, out var job) && job.Tasks.TryGetValue(taskId, out var task) && task is { TaskDirectory: { } taskDirectory, NodeDirectory: { } nodeDirectory }
+                ? (taskDirectory, nodeDirectory)
+                : null;
         }
     }
 }

@@ -49,6 +49,33 @@ public sealed class LocalProcessComputeOptions
     public TimeSpan OutputDrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Gets the names of further environment variables of this process that every task and start task receives,
+    /// on top of the basic set. Names are exact (case-insensitive on Windows); a variable not set here is skipped.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// A task does not inherit this process's environment, so a connection string, key or token in it never
+    /// reaches task code. As on a Batch node, a task receives only the basic set: <c>PATH</c>, <c>HOME</c>,
+    /// <c>USER</c>, <c>LOGNAME</c>, <c>SHELL</c>, <c>LANG</c>, <c>LC_*</c>, <c>TZ</c>, <c>TMPDIR</c>, <c>TEMP</c>,
+    /// <c>TMP</c>, <c>DOTNET_ROOT</c> (and <c>DOTNET_ROOT_&lt;ARCH&gt;</c>, <c>DOTNET_ROOT(x86)</c>, so framework-dependent
+    /// .NET task applications find the runtime), and on Windows also <c>SystemRoot</c>, <c>windir</c>,
+    /// <c>SystemDrive</c>, <c>COMSPEC</c>, <c>PATHEXT</c>, <c>USERPROFILE</c>, <c>USERNAME</c>, <c>HOMEDRIVE</c>,
+    /// <c>HOMEPATH</c>, <c>APPDATA</c>, <c>LOCALAPPDATA</c>, <c>ProgramData</c>, <c>ProgramFiles</c>,
+    /// <c>ProgramFiles(x86)</c>, <c>ProgramW6432</c>, <c>CommonProgramFiles</c>, <c>CommonProgramFiles(x86)</c>,
+    /// <c>CommonProgramW6432</c>, <c>COMPUTERNAME</c>, <c>OS</c>, <c>PROCESSOR_ARCHITECTURE</c> and
+    /// <c>NUMBER_OF_PROCESSORS</c>; then the node's and task's <c>AZ_BATCH_*</c> variables; then the task's own
+    /// environment settings, which win over everything.
+    /// </para>
+    /// <para>
+    /// Names must be non-empty, without <c>=</c>, and not <c>AZ_BATCH_*</c> (those are the compute's own); the
+    /// constructor of <see cref="LocalProcessCompute"/> throws <see cref="ArgumentException"/> otherwise and copies the
+    /// names, so later changes to this collection have no effect.
+    /// </para>
+    /// </remarks>
+    /// <value>The default value is an empty collection: tasks receive the basic set only.</value>
+    public ICollection<string> PassThroughEnvironmentVariables { get; } = new List<string>();
+
+    /// <summary>
     /// Gets or sets a hook, for hosts and tests, that decides for each node as it starts whether it fails
     /// (arguments: pool id, node id).
     /// </summary>

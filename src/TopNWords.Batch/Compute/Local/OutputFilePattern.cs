@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch.Compute.Local;
 
@@ -14,7 +15,11 @@ internal sealed record OutputFileMatch(string FullPath, string RelativePath);
 /// character, <c>[abc]</c>/<c>[a-c]</c>/<c>[!abc]</c> one character of a set, a <c>**</c> segment any number
 /// of folders (including none); wildcards do not match names that start with <c>.</c> unless the pattern's
 /// segment does. A leading <c>..</c> reaches the task folder (e.g. <c>../stdout.txt</c>); nothing reaches
-/// further out.
+/// further out, not even through symbolic links: a link (to a file or a folder, as the matched entry or as any
+/// folder on the way, including the pattern's fixed folders) is followed only when its final target resolves
+/// inside the task folder; a link leading out is skipped (and reported, so the caller can log it) as if it
+/// were not there. A <c>**</c> segment descends into real folders only, never into linked ones (as bash's
+/// globstar), though it matches linked files that stay inside.
 /// </summary>
 internal sealed class OutputFilePattern
 {
@@ -108,22 +113,35 @@ internal sealed class OutputFilePattern
     }
 
     /// <summary>Finds the files the pattern matches, in ordinal order of their relative paths.</summary>
-    /// <param name="workingDirectory">The task's working directory.</param>
-    /// <returns>The matches.</returns>
-    public IReadOnlyList<OutputFileMatch> Match(string workingDirectory)
+    /// <param name="workingDirectory">The task's working directory (a folder of the task folder).</param>
+    /// <param name="skippedLinks">Receives, when given, the relative paths of matching symbolic links that were not followed because their target lies outside the task folder.</param>
+    /// <returns>The matches; a match reached through a link has the link's relative path and the target's full path.</returns>
+    public IReadOnlyList<OutputFileMatch> Match(string workingDirectory, ICollection<string>? skippedLinks = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(workingDirectory);
-        if (!HasWildcards)
+        string wd = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workingDirectory));
+        if (Path.GetDirectoryName(wd) is not { } taskFolder || ConfinedPath.Resolve(taskFolder) is not { } confinement)
         {
-            string file = Path.GetFullPath(Path.Combine([workingDirectory, .. _fixed]));
-            return File.Exists(file) ? [new OutputFileMatch(file, _fixed[^1])] : [];
+            return [];
         }
 
-        string root = Path.GetFullPath(Path.Combine([workingDirectory, .. _fixed]));
-        var found = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        if (Directory.Exists(root))
+        string start = Path.GetFullPath(Path.Combine([wd, .. _fixed]));
+        string? resolved = ConfinedPath.ResolveInside(start, confinement, out bool outside);
+        if (outside)
         {
-            Walk(root, 0, string.Empty, found);
+            skippedLinks?.Add(_fixed.Length > 0 ? string.Join('/', _fixed) : ".");
+            return [];
+        }
+
+        if (!HasWildcards)
+        {
+            return resolved is not null && File.Exists(resolved) ? [new OutputFileMatch(resolved, _fixed[^1])] : [];
+        }
+
+        var found = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (resolved is not null && Directory.Exists(resolved))
+        {
+            new Walker(this, confinement, found, skippedLinks, string.Join('/', _fixed)).Walk(resolved, 0, string.Empty);
         }
 
         return [.. found.Select(p => new OutputFileMatch(p.Value, p.Key))];
@@ -133,63 +151,89 @@ internal sealed class OutputFilePattern
 
     private static bool IsHidden(string name) => name.StartsWith('.');
 
-    private static bool IsLinkedFolder(string path) => (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0;
-
-    private void Walk(string folder, int index, string relative, SortedDictionary<string, string> found)
+    /// <summary>One match's walk over folders that are already resolved (no links in their paths) and inside the task folder.</summary>
+    private sealed class Walker(OutputFilePattern pattern, string confinement, SortedDictionary<string, string> found, ICollection<string>? skippedLinks, string fixedPrefix)
     {
-        var segment = _wild[index];
-        bool last = index == _wild.Length - 1;
-        if (segment.IsGlobStar)
+        public void Walk(string folder, int index, string relative)
         {
-            if (last)
+            var segment = pattern._wild[index];
+            bool last = index == pattern._wild.Length - 1;
+            var entries = new DirectoryInfo(folder).EnumerateFileSystemInfos().ToList();
+            if (segment.IsGlobStar)
             {
-                foreach (string file in Directory.EnumerateFiles(folder))
+                if (last)
                 {
-                    string name = Path.GetFileName(file);
-                    if (!IsHidden(name))
+                    foreach (var entry in entries)
                     {
-                        found[relative + name] = file;
+                        if (entry is FileInfo && !IsHidden(entry.Name) && Follow(entry, relative) is { IsFolder: false } file)
+                        {
+                            found[relative + entry.Name] = file.FullPath;
+                        }
+                    }
+                }
+                else
+                {
+                    Walk(folder, index + 1, relative);
+                }
+
+                // '**' descends into real folders only (as bash's globstar): a linked folder is never walked into,
+                // even when it stays inside, so links cannot make the walk loop. Links leading out are reported.
+                foreach (var entry in entries)
+                {
+                    if (entry is DirectoryInfo && !IsHidden(entry.Name))
+                    {
+                        if (!ConfinedPath.IsLink(entry))
+                        {
+                            Walk(entry.FullName, index, relative + entry.Name + "/");
+                        }
+                        else
+                        {
+                            _ = Follow(entry, relative);
+                        }
+                    }
+                }
+
+                return;
+            }
+
+            foreach (var entry in entries)
+            {
+                // a link is classified by its target: FileInfo for a file (or nothing), DirectoryInfo for a folder
+                if ((entry is DirectoryInfo) != last && segment.Matches(entry.Name) && Follow(entry, relative) is { } target)
+                {
+                    if (last && !target.IsFolder)
+                    {
+                        found[relative + entry.Name] = target.FullPath;
+                    }
+                    else if (!last && target.IsFolder)
+                    {
+                        Walk(target.FullPath, index + 1, relative + entry.Name + "/");
                     }
                 }
             }
-            else
-            {
-                Walk(folder, index + 1, relative, found);
-            }
-
-            foreach (string sub in Directory.EnumerateDirectories(folder))
-            {
-                string name = Path.GetFileName(sub);
-                if (!IsHidden(name) && !IsLinkedFolder(sub))
-                {
-                    Walk(sub, index, relative + name + "/", found);
-                }
-            }
-
-            return;
         }
 
-        if (last)
+        /// <summary>The entry itself, or the target of a link that stays inside the task folder; null for a link leading out or to nothing.</summary>
+        private (string FullPath, bool IsFolder)? Follow(FileSystemInfo entry, string relative)
         {
-            foreach (string file in Directory.EnumerateFiles(folder))
+            if (!ConfinedPath.IsLink(entry))
             {
-                string name = Path.GetFileName(file);
-                if (segment.Matches(name))
+                return (entry.FullName, entry is DirectoryInfo);
+            }
+
+            string? target = ConfinedPath.ResolveInside(entry.FullName, confinement, out bool outside);
+            if (outside)
+            {
+                string path = fixedPrefix.Length == 0 ? relative + entry.Name : fixedPrefix + "/" + relative + entry.Name;
+                if (skippedLinks is not null && !skippedLinks.Contains(path))
                 {
-                    found[relative + name] = file;
+                    skippedLinks.Add(path);
                 }
+
+                return null;
             }
 
-            return;
-        }
-
-        foreach (string sub in Directory.EnumerateDirectories(folder))
-        {
-            string name = Path.GetFileName(sub);
-            if (segment.Matches(name))
-            {
-                Walk(sub, index + 1, relative + name + "/", found);
-            }
+            return target is null ? null : (target, Directory.Exists(target));
         }
     }
 

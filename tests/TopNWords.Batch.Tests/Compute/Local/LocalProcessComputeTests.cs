@@ -328,6 +328,153 @@ public class LocalProcessComputeTests
     }
 
     [Test]
+    public async Task Environment_HostVariables_OnlyTheBasicSetAndOptedInNamesReachTasksAndStartTasks()
+    {
+        // Unique names, removed again below: no other test sees them, and tests in this assembly do not run in parallel.
+        string suffix = Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
+        string secret = "TOPNWORDS_TEST_SECRET_" + suffix;
+        string passed = "TOPNWORDS_TEST_PASSED_" + suffix;
+        string inheritedAzBatch = "AZ_BATCH_TOPNWORDS_TEST_" + suffix;
+        string[] names = [secret, passed, inheritedAzBatch];
+        foreach (string name in names)
+        {
+            Environment.SetEnvironmentVariable(name, "value-of-" + name);
+        }
+
+        try
+        {
+            await _compute.DisposeAsync();
+            var options = new LocalProcessComputeOptions();
+            options.PassThroughEnvironmentVariables.Add(passed);
+            options.PassThroughEnvironmentVariables.Add("TOPNWORDS_TEST_NOT_SET_" + suffix);
+            _compute = CreateCompute(options);
+            options.PassThroughEnvironmentVariables.Add(secret); // too late: the compute copied the names
+            await CreateReadyPoolAsync("env", startTask: new StartTaskSpec("/usr/bin/env"));
+            await _compute.CreateJobAsync(new JobSpec("job", "env"));
+            var task = new TaskSpec("env", "/usr/bin/env");
+            task.EnvironmentSettings["MY_SETTING"] = "set-by-the-task";
+            task.EnvironmentSettings["LANG"] = "C.task";
+
+            var info = await RunTaskAsync("job", task);
+
+            var taskEnvironment = ParseEnvironment(await StdoutAsync("job", "env"));
+            var startEnvironment = ParseEnvironment(File.ReadAllText(Path.Combine(_compute.GetNodeDirectory("env", "tvm-local-1")!, "startup", "stdout.txt")));
+            Assert.That(info.Result, Is.EqualTo(TaskExecutionResult.Success), info.FailureInfo?.ToString());
+            Assert.Multiple(() =>
+            {
+                foreach (var (what, environment) in new[] { ("task", taskEnvironment), ("start task", startEnvironment) })
+                {
+                    Assert.That(environment.Keys, Has.None.EqualTo(secret).And.None.EqualTo(inheritedAzBatch), what);
+                    Assert.That(environment.GetValueOrDefault(passed), Is.EqualTo("value-of-" + passed), what + ": opted in");
+                    Assert.That(environment.Keys.Where(k => !IsAllowed(k)), Is.Empty, what + ": nothing but the basic set, AZ_BATCH_*, opted-in names and settings");
+                    Assert.That(environment.GetValueOrDefault("AZ_BATCH_NODE_ID"), Is.EqualTo("tvm-local-1"), what);
+                    foreach (string basic in new[] { "PATH", "HOME", "USER", "SHELL", "TMPDIR", "DOTNET_ROOT" })
+                    {
+                        Assert.That(environment.GetValueOrDefault(basic), Is.EqualTo(Environment.GetEnvironmentVariable(basic)), $"{what}: {basic}");
+                    }
+                }
+
+                Assert.That(startEnvironment.GetValueOrDefault("LANG"), Is.EqualTo(Environment.GetEnvironmentVariable("LANG")));
+                Assert.That(taskEnvironment.GetValueOrDefault("LANG"), Is.EqualTo("C.task"), "the task's settings win over the host's");
+                Assert.That(taskEnvironment.GetValueOrDefault("MY_SETTING"), Is.EqualTo("set-by-the-task"));
+                Assert.That(taskEnvironment.GetValueOrDefault("AZ_BATCH_TASK_ID"), Is.EqualTo("env"));
+                Assert.That(taskEnvironment.GetValueOrDefault("AZ_BATCH_JOB_ID"), Is.EqualTo("job"));
+                Assert.That(taskEnvironment.Keys, Has.Some.EqualTo("PATH"));
+            });
+        }
+        finally
+        {
+            foreach (string name in names)
+            {
+                Environment.SetEnvironmentVariable(name, null);
+            }
+        }
+
+        bool IsAllowed(string name) =>
+            name is "PATH" or "HOME" or "USER" or "LOGNAME" or "SHELL" or "LANG" or "TZ" or "TMPDIR" or "TEMP" or "TMP" or "DOTNET_ROOT" or "PWD" or "MY_SETTING"
+            || name == passed
+            || name.StartsWith("LC_", StringComparison.Ordinal)
+            || name.StartsWith("DOTNET_ROOT", StringComparison.Ordinal)
+            || (name.StartsWith("AZ_BATCH_", StringComparison.Ordinal) && name != inheritedAzBatch);
+    }
+
+    [TestCase("")]
+    [TestCase(" ")]
+    [TestCase("NAME=VALUE")]
+    [TestCase("AZ_BATCH_NODE_ID")]
+    [TestCase("az_batch_anything")]
+    public void Constructor_InvalidPassThroughEnvironmentVariable_Throws(string name)
+    {
+        var options = new LocalProcessComputeOptions { RootPath = Path.Combine(_root, "never") };
+        options.PassThroughEnvironmentVariables.Add(name);
+
+        var ex = Assert.Throws<ArgumentException>(() => _ = new LocalProcessCompute(options));
+
+        Assert.That(ex!.ParamName, Is.EqualTo("options"));
+        Assert.That(ex.Message, Does.Contain("PassThroughEnvironmentVariables"));
+    }
+
+    [Test]
+    public async Task OutputFiles_LinksLeadingOutOfTheTaskFolder_AreNotUploadedWhileGenuineOutputsAndInsideLinksAre()
+    {
+        string outside = Path.Combine(_root, "outside");
+        Directory.CreateDirectory(Path.Combine(outside, "dir"));
+        File.WriteAllText(Path.Combine(outside, "secret_OUTPUT.txt"), "outside-secret\n");
+        File.WriteAllText(Path.Combine(outside, "dir", "x_OUTPUT.txt"), "outside-secret\n");
+        await CreateReadyPoolAsync("links");
+        await _compute.CreateJobAsync(new JobSpec("job", "links"));
+        await _storage.CreateContainerIfNotExistsAsync("results");
+        var writeUrl = await _storage.GetContainerWriteUrlAsync("results", DateTimeOffset.UtcNow.AddHours(1));
+        var task = new TaskSpec("linker", Sh($"""
+            echo genuine > real_OUTPUT.txt
+            ln -s real_OUTPUT.txt alias_OUTPUT.txt
+            ln -s {BatchCommandLine.Quote(Path.Combine(outside, "secret_OUTPUT.txt"))} leak_OUTPUT.txt
+            ln -s /etc/hostname host_OUTPUT.txt
+            ln -s {BatchCommandLine.Quote(Path.Combine(outside, "dir"))} d
+            mkdir inner; echo in > inner/y_OUTPUT.txt
+            ln -s inner linked
+            """));
+        foreach (var (pattern, path) in new (string, string?)[]
+        {
+            ("*_OUTPUT.txt", null), ("**/*_OUTPUT.txt", "all"), ("d/*_OUTPUT.txt", "d"), ("*/x_OUTPUT.txt", "star"),
+            ("*/y_OUTPUT.txt", "inside"), ("leak_OUTPUT.txt", "single/leak.txt"), ("d/x_OUTPUT.txt", "single/x.txt"),
+        })
+        {
+            task.OutputFiles.Add(new OutputFileSpec(pattern, writeUrl, OutputUploadCondition.TaskSuccess) { Path = path });
+        }
+
+        var info = await RunTaskAsync("job", task);
+
+        var blobs = new List<string>();
+        await foreach (var blob in _storage.ListBlobsAsync("results"))
+        {
+            blobs.Add(blob.Name);
+        }
+
+        var contents = new List<string>();
+        foreach (string blob in blobs)
+        {
+            using var reader = new StreamReader(await _storage.OpenReadAsync("results", blob));
+            contents.Add(await reader.ReadToEndAsync());
+        }
+
+        var skipped = _logger.Collector.GetSnapshot().Where(r => r.Id.Name == "OutputLinkSkipped").ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(info.Result, Is.EqualTo(TaskExecutionResult.Success), info.FailureInfo?.ToString());
+            Assert.That(blobs, Is.EquivalentTo(new[]
+            {
+                "alias_OUTPUT.txt", "real_OUTPUT.txt", "all/alias_OUTPUT.txt", "all/real_OUTPUT.txt", "all/inner/y_OUTPUT.txt",
+                "inside/inner/y_OUTPUT.txt", "inside/linked/y_OUTPUT.txt",
+            }));
+            Assert.That(contents, Is.All.EqualTo("genuine\n").Or.EqualTo("in\n"));
+            Assert.That(skipped.Select(r => r.Message), Has.Some.Contains("'leak_OUTPUT.txt'").And.Some.Contains("'d'").And.Some.Contains("'d/x_OUTPUT.txt'"));
+            Assert.That(skipped.Select(r => r.Message), Has.None.Contains("real_OUTPUT").And.None.Contains("linked"));
+            Assert.That(string.Join("\n", _logger.Collector.GetSnapshot().Select(r => r.Message)), Does.Not.Contain("outside-secret"));
+        });
+    }
+
+    [Test]
     public async Task Changed_ReportsTaskAndNodeTransitionsInOrder()
     {
         var changes = new ConcurrentQueue<LocalComputeChange>();
@@ -519,6 +666,22 @@ public class LocalProcessComputeTests
     }
 
     private static string Sh(string script) => "/bin/sh -c " + BatchCommandLine.Quote(script);
+
+    /// <summary>The output of <c>env</c> as name/value pairs (lines without <c>=</c>, from multi-line values, are skipped).</summary>
+    private static Dictionary<string, string> ParseEnvironment(string envOutput)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string line in envOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int equals = line.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0)
+            {
+                environment[line[..equals]] = line[(equals + 1)..];
+            }
+        }
+
+        return environment;
+    }
 
     private static int ReadPid(string path) => int.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture);
 

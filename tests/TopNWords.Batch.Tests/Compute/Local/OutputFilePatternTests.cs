@@ -90,4 +90,110 @@ public class OutputFilePatternTests
 
         Assert.That(parsed.BlobName(match, path), Is.EqualTo(expected));
     }
+
+    [TestCase("*_OUTPUT.txt", new[] { "leak_OUTPUT.txt" })]
+    [TestCase("leak_OUTPUT.txt", new[] { "leak_OUTPUT.txt" })]
+    [TestCase("**", new[] { "leak_OUTPUT.txt", "d", "out/far" })]
+    [TestCase("**/*_OUTPUT.txt", new[] { "leak_OUTPUT.txt", "d", "out/far" })]
+    [TestCase("d/*", new[] { "d" })]
+    [TestCase("d/x_OUTPUT.txt", new[] { "d/x_OUTPUT.txt" })]
+    [TestCase("*/x_OUTPUT.txt", new[] { "d" })]
+    [TestCase("out/*/x_OUTPUT.txt", new[] { "out/far" })]
+    public void Match_LinksLeadingOutOfTheTaskFolder_AreSkippedAndReported(string pattern, string[] expectedSkipped)
+    {
+        IgnoreWithoutSymbolicLinks();
+        string outside = Directory.CreateTempSubdirectory("topnwords-pattern-outside-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(outside, "secret_OUTPUT.txt"), "outside");
+            File.WriteAllText(Path.Combine(outside, "x_OUTPUT.txt"), "outside");
+            File.CreateSymbolicLink(Path.Combine(_workingDirectory, "leak_OUTPUT.txt"), Path.Combine(outside, "secret_OUTPUT.txt"));
+            Directory.CreateSymbolicLink(Path.Combine(_workingDirectory, "d"), outside);
+            Directory.CreateSymbolicLink(Path.Combine(_workingDirectory, "out", "far"), "../../../" + Path.GetFileName(outside));
+            File.WriteAllText(Path.Combine(_workingDirectory, "real_OUTPUT.txt"), "inside");
+            var skipped = new List<string>();
+
+            var matches = OutputFilePattern.Parse(pattern).Match(_workingDirectory, skipped);
+
+            Assert.That(matches.Select(m => File.ReadAllText(m.FullPath)), Is.All.Not.EqualTo("outside"));
+            Assert.That(matches.Select(m => m.RelativePath), Has.None.Contains("leak").And.None.StartsWith("d/").And.None.Contains("far"));
+            Assert.That(skipped, Is.EquivalentTo(expectedSkipped));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [TestCase("alias_OUTPUT.txt", new[] { "alias_OUTPUT.txt" })]
+    [TestCase("*_OUTPUT.txt", new[] { "alias_OUTPUT.txt", "up_OUTPUT.txt" })]
+    [TestCase("linked/*.txt", new[] { "x.txt" })]
+    [TestCase("*/x.txt", new[] { "linked/x.txt", "out/x.txt" })]
+    [TestCase("**/x.txt", new[] { "out/x.txt" })]
+    [TestCase("**/*_OUTPUT.txt", new[] { "alias_OUTPUT.txt", "up_OUTPUT.txt" })]
+    public void Match_LinksStayingInsideTheTaskFolder_AreFollowedButNotByGlobStar(string pattern, string[] expected)
+    {
+        IgnoreWithoutSymbolicLinks();
+        File.CreateSymbolicLink(Path.Combine(_workingDirectory, "alias_OUTPUT.txt"), "a.txt");
+        File.CreateSymbolicLink(Path.Combine(_workingDirectory, "up_OUTPUT.txt"), "../stdout.txt");
+        Directory.CreateSymbolicLink(Path.Combine(_workingDirectory, "linked"), "out");
+        var skipped = new List<string>();
+
+        var matches = OutputFilePattern.Parse(pattern).Match(_workingDirectory, skipped);
+
+        Assert.That(matches.Select(m => m.RelativePath), Is.EqualTo(expected));
+        Assert.That(matches.Select(m => File.ReadAllText(m.FullPath)), Is.All.Not.Empty);
+        Assert.That(matches.Select(m => new FileInfo(m.FullPath).LinkTarget), Is.All.Null, "a match names the link's target, not the link");
+        Assert.That(skipped, Is.Empty);
+    }
+
+    [Test]
+    public void Match_LinkLoopsAndBrokenLinks_MatchNothingAndAreNotReported()
+    {
+        IgnoreWithoutSymbolicLinks();
+        File.CreateSymbolicLink(Path.Combine(_workingDirectory, "loop_OUTPUT.txt"), "loop_OUTPUT.txt");
+        File.CreateSymbolicLink(Path.Combine(_workingDirectory, "broken_OUTPUT.txt"), "/no/such/file");
+        var skipped = new List<string>();
+
+        var matches = OutputFilePattern.Parse("*_OUTPUT.txt").Match(_workingDirectory, skipped);
+
+        Assert.That(matches, Is.Empty);
+        Assert.That(skipped, Is.Empty);
+        Assert.That(OutputFilePattern.Parse("loop_OUTPUT.txt").Match(_workingDirectory), Is.Empty);
+    }
+
+    [Test]
+    public void Match_WorkingDirectoryReplacedByALinkOut_MatchesOnlyWhatIsInTheTaskFolder()
+    {
+        IgnoreWithoutSymbolicLinks();
+        string outside = Directory.CreateTempSubdirectory("topnwords-pattern-outside-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(outside, "a.txt"), "outside");
+            Directory.Delete(_workingDirectory, recursive: true);
+            Directory.CreateSymbolicLink(_workingDirectory, outside);
+            var skipped = new List<string>();
+
+            var all = OutputFilePattern.Parse("*.txt").Match(_workingDirectory, skipped);
+            var single = OutputFilePattern.Parse("a.txt").Match(_workingDirectory, skipped);
+            var stdout = OutputFilePattern.Parse("../stdout.txt").Match(_workingDirectory, skipped);
+
+            Assert.That(all, Is.Empty);
+            Assert.That(single, Is.Empty);
+            Assert.That(stdout.Select(m => m.RelativePath), Is.EqualTo(new[] { "stdout.txt" }));
+            Assert.That(skipped, Is.EqualTo(new[] { ".", "a.txt" }));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    private static void IgnoreWithoutSymbolicLinks()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("Creating symbolic links on Windows needs a privilege the test may not have.");
+        }
+    }
 }
