@@ -4,7 +4,9 @@ namespace TopNWords.Samples;
 
 /// <summary>
 /// The command line both samples share: input files or folders (the tutorial's files by default),
-/// <c>--numwords N</c> and <c>--keep</c>, plus the whole-number and text options a sample adds.
+/// <c>--numwords N</c> and <c>--keep</c>, plus the whole-number and text options a sample adds. Secrets are never
+/// taken here (any user of the machine can read a process's arguments): a sample declares the options it refuses,
+/// and an error never repeats an argument's value.
 /// </summary>
 internal sealed class SampleCommandLine
 {
@@ -45,13 +47,27 @@ internal sealed class SampleCommandLine
     /// <param name="numbers">The sample's whole-number options (each at least 1) with their defaults.</param>
     /// <param name="texts">The sample's text options with their defaults (null: unset).</param>
     /// <param name="help">More help printed after the usage line for <c>--help</c>, or null.</param>
+    /// <param name="refused">
+    /// Options refused wherever they appear (as <c>--option value</c> or <c>--option=value</c>), each with the error
+    /// to print, which says what to use instead; the value is never printed.
+    /// </param>
     public static SampleCommandLine? Parse(
         string[] args,
         string usage,
         IReadOnlyDictionary<string, int>? numbers = null,
         IReadOnlyDictionary<string, string?>? texts = null,
-        string? help = null)
+        string? help = null,
+        IReadOnlyDictionary<string, string>? refused = null)
     {
+        // First, so that the refusal is the error printed, whatever else is wrong.
+        foreach (string arg in args.TakeWhile(a => a != "--"))
+        {
+            if (refused is not null && refused.TryGetValue(OptionName(arg), out string? reason))
+            {
+                return Fail(usage, reason);
+            }
+        }
+
         var inputs = new List<string>();
         var numberValues = new Dictionary<string, int>(numbers ?? new Dictionary<string, int>(), StringComparer.Ordinal) { [NumWordsOption] = 3 };
         if (numbers?.TryGetValue(NumWordsOption, out int defaultWords) == true)
@@ -104,7 +120,8 @@ internal sealed class SampleCommandLine
             }
             else if (arg.StartsWith("--", StringComparison.Ordinal))
             {
-                return Fail(usage, $"unknown option '{arg}'.");
+                // The name only: "--some-secret=value" must not be echoed whole.
+                return Fail(usage, $"unknown option '{OptionName(arg)}'.");
             }
             else
             {
@@ -126,6 +143,13 @@ internal sealed class SampleCommandLine
         }
 
         return new SampleCommandLine(inputs, numberValues, textValues, keep);
+    }
+
+    /// <summary>The option's name: the argument up to an <c>=</c>.</summary>
+    private static string OptionName(string arg)
+    {
+        int equals = arg.IndexOf('=', StringComparison.Ordinal);
+        return arg.StartsWith("--", StringComparison.Ordinal) && equals > 0 ? arg[..equals] : arg;
     }
 
     private static SampleCommandLine? Fail(string usage, string message)

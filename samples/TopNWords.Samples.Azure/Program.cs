@@ -17,7 +17,13 @@ using TopNWords.Samples.Azure;
 var arguments = SampleCommandLine.Parse(
     args,
     "usage: TopNWords.Samples.Azure [files or folders] [--numwords N] [--keep]",
-    help: SampleSettings.Help);
+    help: SampleSettings.Help,
+    refused: new Dictionary<string, string>
+    {
+        // Secrets come from the environment or appsettings.json: the command line is readable by every user of the machine.
+        ["--storage-connection-string"] = "--storage-connection-string is not supported: secrets are not taken on the command line, where other users of the machine can read them. Set TOPNWORDS_STORAGE_CONNECTION_STRING (or StorageConnectionString in appsettings.json) instead.",
+        ["--batch-key"] = "--batch-key is not supported: secrets are not taken on the command line, where other users of the machine can read them. Set TOPNWORDS_BATCH_KEY (or BatchKey in appsettings.json), or leave it unset to sign in with Microsoft Entra ID.",
+    });
 if (arguments is null)
 {
     return 2;

@@ -1,5 +1,6 @@
 // The Azure Batch "top N words" tutorial, run on this machine: local process compute, and local folder
-// storage (or Azure Blob storage with --storage-connection-string / TOPNWORDS_STORAGE_CONNECTION_STRING).
+// storage (or Azure Blob storage, with a connection string from TOPNWORDS_STORAGE_CONNECTION_STRING or from
+// the file --storage-connection-string-file names; never from the command line).
 //
 //   dotnet run --project samples/TopNWords.Samples.Local -- [files or folders] [--numwords N] [--nodes N] [--slots N] [--keep]
 //
@@ -10,14 +11,25 @@ using TopNWords.Batch.Storage;
 using TopNWords.Samples;
 
 const string ConnectionStringVariable = "TOPNWORDS_STORAGE_CONNECTION_STRING";
-const string ConnectionStringOption = "--storage-connection-string";
+const string ConnectionStringFileOption = "--storage-connection-string-file";
+const string Alternatives = $"set the environment variable {ConnectionStringVariable}, or put the connection string in a file and pass {ConnectionStringFileOption} PATH ('-' reads it from standard input)";
 var commandLine = SampleCommandLine.Parse(
     args,
-    $"usage: TopNWords.Samples.Local [files or folders] [--numwords N] [--nodes N] [--slots N] [--keep] [{ConnectionStringOption} CS]",
+    $"usage: TopNWords.Samples.Local [files or folders] [--numwords N] [--nodes N] [--slots N] [--keep] [{ConnectionStringFileOption} PATH|-]",
     numbers: new Dictionary<string, int> { ["--nodes"] = 2, ["--slots"] = 1 },
-    texts: new Dictionary<string, string?> { [ConnectionStringOption] = Environment.GetEnvironmentVariable(ConnectionStringVariable) },
-    help: $"Without {ConnectionStringOption}, the environment variable {ConnectionStringVariable} is used when set.");
+    texts: new Dictionary<string, string?> { [ConnectionStringFileOption] = null },
+    help: $"To stage through Azure Blob storage instead of local folders, {Alternatives}. The file wins over the variable.",
+    refused: new Dictionary<string, string>
+    {
+        // Removed: the account key would be readable by every user of the machine in /proc/<pid>/cmdline.
+        ["--storage-connection-string"] = $"--storage-connection-string is not supported: secrets are not taken on the command line, where other users of the machine can read them. Instead, {Alternatives}.",
+    });
 if (commandLine is null)
+{
+    return 2;
+}
+
+if (!SampleSecrets.TryRead(commandLine.Text(ConnectionStringFileOption), ConnectionStringFileOption, ConnectionStringVariable, "storage connection string", out string? connectionString))
 {
     return 2;
 }
@@ -30,7 +42,7 @@ definition.Cleanup = commandLine.Keep ? CleanupPolicy.Never : CleanupPolicy.Alwa
 using var cancel = SampleRun.CancelOnCtrlC("Cancelling: running tasks are stopped and the run's resources deleted…");
 
 IBlobStorage? blob = null;
-if (commandLine.Text(ConnectionStringOption) is { } connectionString && !string.IsNullOrWhiteSpace(connectionString))
+if (connectionString is not null)
 {
     try
     {

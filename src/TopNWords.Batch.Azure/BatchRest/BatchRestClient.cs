@@ -394,13 +394,7 @@ internal class BatchRestClient
 
     private HttpMessage CreateNextLinkMessage(string nextLink, string operation, string? resource)
     {
-        if (!Uri.TryCreate(nextLink, UriKind.RelativeOrAbsolute, out Uri? link))
-        {
-            throw new BatchServiceException($"{operation}{(resource is null ? string.Empty : $" '{resource}'")} failed: the service returned a next link that is not a URI.");
-        }
-
-        // Credentials go to the account endpoint only: keep the link's path and query, never its host.
-        var target = new Uri(_endpoint, link.IsAbsoluteUri ? link.PathAndQuery : link.OriginalString);
+        Uri target = ResolveNextLink(nextLink, operation, resource, response: null);
         HttpMessage message = _pipeline.CreateMessage();
         Request request = message.Request;
         request.Method = RequestMethod.Get;
@@ -410,9 +404,76 @@ internal class BatchRestClient
             request.Uri.AppendQuery("api-version", _apiVersion, escapeValue: true);
         }
 
+        try
+        {
+            // What the transport will send to (the builder's URI, parsed again), checked once more.
+            RequireAccountEndpoint(request.Uri.ToUri(), operation, resource, response: null);
+        }
+        catch
+        {
+            message.Dispose();
+            throw;
+        }
+
         SetCommonHeaders(request, json: true);
         return message;
     }
+
+    /// <summary>
+    /// The absolute URI of a next link, resolved against the account endpoint the way the transport will read it
+    /// (a scheme-relative <c>//host/…</c>, <c>\/host/…</c>, <c>\\host\…</c>, with or without leading whitespace,
+    /// names a host of its own). It must have the endpoint's scheme, host and port: the next request carries the
+    /// account's Shared Key signature or bearer token, which go to the account endpoint and nowhere else.
+    /// </summary>
+    /// <param name="nextLink">The <c>odata.nextLink</c> (or a continuation token that is one).</param>
+    /// <param name="operation">The list operation, for the error.</param>
+    /// <param name="resource">The listed resource, for the error.</param>
+    /// <param name="response">The response that carried the link (its status and request id go into the error), if at hand.</param>
+    private Uri ResolveNextLink(string nextLink, string operation, string? resource, Response? response)
+    {
+        if (!Uri.TryCreate(_endpoint, nextLink, out Uri? target))
+        {
+            throw NextLinkError(operation, resource, response, "the service returned a next link that is not a URI.");
+        }
+
+        RequireAccountEndpoint(target, operation, resource, response);
+        return target;
+    }
+
+    private void RequireAccountEndpoint(Uri target, string operation, string? resource, Response? response)
+    {
+        if (target.IsAbsoluteUri &&
+            string.Equals(target.Scheme, _endpoint.Scheme, StringComparison.OrdinalIgnoreCase) &&
+            string.Equals(target.IdnHost, _endpoint.IdnHost, StringComparison.OrdinalIgnoreCase) &&
+            target.Port == _endpoint.Port)
+        {
+            return;
+        }
+
+        // Name the foreign host, never the link's path or query (it may carry a token) nor its user info.
+        throw NextLinkError(
+            operation,
+            resource,
+            response,
+            $"the service returned a next link to another host ({Origin(target)}), not to the account endpoint ({Origin(_endpoint)}). " +
+            "The link was not followed and no credentials were sent to it; check that the endpoint is the Batch account's own, and that no proxy rewrites the service's responses.");
+    }
+
+    private static BatchServiceException NextLinkError(string operation, string? resource, Response? response, string reason)
+    {
+        string? requestId = response is not null && response.Headers.TryGetValue("request-id", out string? id) ? id : null;
+        string message = $"{operation}{(resource is null ? string.Empty : $" '{resource}'")} failed: {reason}{(requestId is null ? string.Empty : $" RequestId: {requestId}.")}";
+
+        // The status of the response that carried the link (not 0, which means "no response" and reads as transient):
+        // a link to another host is not something a retry fixes.
+        return new BatchServiceException(message, response?.Status ?? 0, errorCode: null, errorMessage: null, values: null, requestId);
+    }
+
+    /// <summary><c>scheme://host[:port]</c>, without user info, path or query.</summary>
+    private static string Origin(Uri uri)
+        => !uri.IsAbsoluteUri
+            ? "a relative link"
+            : uri.Scheme + "://" + uri.Host + (uri.IsDefaultPort || uri.Port < 0 ? string.Empty : ":" + uri.Port.ToString(CultureInfo.InvariantCulture));
 
     private static void SetCommonHeaders(Request request, bool json)
     {
@@ -481,8 +542,15 @@ internal class BatchRestClient
                 {
                     await SendAsync(message, operation, resource, token).ConfigureAwait(false);
                     BatchPage<T> page = ReadJson(message, typeInfo, operation, resource);
+                    string? next = string.IsNullOrEmpty(page.NextLink) ? null : page.NextLink;
+                    if (next is not null)
+                    {
+                        // Checked as it arrives, so the error carries this response's status and request id.
+                        ResolveNextLink(next, operation, resource, message.Response);
+                    }
+
                     IReadOnlyList<T> values = page.Value is null ? [] : [.. page.Value];
-                    return Page<T>.FromValues(values, string.IsNullOrEmpty(page.NextLink) ? null : page.NextLink, message.Response);
+                    return Page<T>.FromValues(values, next, message.Response);
                 }
             },
             cancellationToken);

@@ -79,6 +79,33 @@ public class AzureBatchComputeErrorTests
     }
 
     [Test]
+    public void ListTasksAsync_NextLinkToAnotherHost_FailsAsNotTransient_WithoutFollowingIt()
+    {
+        var harness = new ComputeHarness();
+        harness.Transport.Enqueue(
+            200,
+            """{"value":[{"id":"t1","state":"completed"}],"odata.nextLink":"//attacker.example.com/jobs/job-1/tasks?api-version=2025-06-01.21.0&$skiptoken=tok3n"}""",
+            ("request-id", "r7"));
+
+        var ex = Assert.ThrowsAsync<BatchComputeException>(async () =>
+        {
+            await foreach (BatchTaskInfo unused in harness.Compute.ListTasksAsync("job-1"))
+            {
+            }
+        });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(harness.Transport.Requests, Has.Count.EqualTo(1), "requests sent");
+            Assert.That(ex!.Kind, Is.EqualTo(BatchComputeErrorKind.Other), "not Unavailable: a retry would get the same link");
+            Assert.That(ex.ResourceId, Is.EqualTo("job-1"));
+            Assert.That(ex.Message, Does.Contain("list the tasks of job 'job-1'").And.Contain("next link to another host (https://attacker.example.com)").And.Contain("RequestId: r7"));
+            Assert.That(ex.ToString(), Does.Not.Contain("tok3n"));
+        });
+        ComputeHarness.AssertNoSecret([ex!.Message, ex.ToString(), .. harness.LogMessages], "foreign next link");
+    }
+
+    [Test]
     public void WrongKey_ForbiddenMessageSaysToCheckTheKey_AndNoSecretReachesMessagesOrLogs()
     {
         var harness = new ComputeHarness();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using TopNWords.Batch.Compute;
@@ -223,24 +222,80 @@ public class LocalWorkflowEndToEndTests
         Assert.That(stderr, Does.Contain("usage:"));
     }
 
+    /// <summary>Stands for an account key: it must never be printed.</summary>
+    private const string SecretKey = "c2VjcmV0LWtleS1uZXZlci1wcmludGVkLWFueXdoZXJl";
+
+    /// <summary>A usable connection string (to a closed loopback port: were it accepted, no public endpoint is reached).</summary>
+    private const string SecretConnectionString = $"DefaultEndpointsProtocol=http;AccountName=someaccount;AccountKey={SecretKey};BlobEndpoint=http://127.0.0.1:1/someaccount;";
+
+    [TestCase("--storage-connection-string", SecretConnectionString)]
+    [TestCase("--storage-connection-string=" + SecretConnectionString)]
+    [TestCase("--numwords", "2", "--storage-connection-string", SecretConnectionString, "--nodes", "1")]
+    [TestCase("no-such-input.txt", "--storage-connection-string", SecretConnectionString)]
+    public async Task Sample_StorageConnectionStringOnTheCommandLine_ExitsTwoWithoutPrintingIt(params string[] args)
+    {
+        var (code, stdout, stderr) = await RunSampleAsync(args);
+
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("error: --storage-connection-string is not supported: secrets are not taken on the command line"));
+        Assert.That(stderr, Does.Contain("TOPNWORDS_STORAGE_CONNECTION_STRING").And.Contain("--storage-connection-string-file PATH"));
+        Assert.That(stdout + stderr, Does.Not.Contain(SecretKey).And.Not.Contain("AccountKey").And.Not.Contain("someaccount"));
+        Assert.That(stdout, Does.Not.Contain("tasks,"), "no run");
+    }
+
+    [Test]
+    public async Task Sample_MistypedOptionWithAValue_NamesOnlyTheOption()
+    {
+        var (code, stdout, stderr) = await RunSampleAsync("--storage-conection-string=" + SecretConnectionString);
+
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("error: unknown option '--storage-conection-string'."));
+        Assert.That(stdout + stderr, Does.Not.Contain(SecretKey));
+    }
+
+    [Test]
+    public async Task Sample_StorageConnectionStringFileMissing_ExitsTwoNamingTheFile()
+    {
+        string missing = Path.Combine(_work, "no-such-file");
+
+        var (code, _, stderr) = await RunSampleAsync("--storage-connection-string-file", missing);
+
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain($"error: --storage-connection-string-file: cannot read the storage connection string from '{missing}'"));
+    }
+
+    [Test]
+    public async Task Sample_StorageConnectionStringFileEmpty_ExitsTwo()
+    {
+        string empty = Path.Combine(_work, "empty");
+        await File.WriteAllTextAsync(empty, "\n");
+
+        var (code, _, stderr) = await RunSampleAsync("--storage-connection-string-file", empty);
+
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain($"'{empty}' holds no storage connection string"));
+    }
+
+    [Test]
+    public async Task Sample_UnusableConnectionStringFromStandardInput_ExitsTwoWithoutPrintingIt()
+    {
+        var result = await SampleProcess.RunAsync(
+            SampleDll,
+            _work,
+            ["--storage-connection-string-file", "-"],
+            standardInput: $"AccountKey={SecretKey}\n",
+            cancellationToken: Deadline());
+
+        Assert.That(result.ExitCode, Is.EqualTo(2));
+        Assert.That(result.Stderr, Does.Contain("error: the storage connection string is not usable"));
+        Assert.That(result.Stdout + result.Stderr, Does.Not.Contain(SecretKey));
+    }
+
+    private const string SampleDll = "TopNWords.Samples.Local.dll";
+
     private async Task<(int Code, string Stdout, string Stderr)> RunSampleAsync(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = _work,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.ArgumentList.Add(Path.Combine(TestContext.CurrentContext.TestDirectory, "TopNWords.Samples.Local.dll"));
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(Deadline());
-        return (process.ExitCode, await stdout, await stderr);
+        var result = await SampleProcess.RunAsync(SampleDll, _work, args, cancellationToken: Deadline());
+        return (result.ExitCode, result.Stdout, result.Stderr);
     }
 }
