@@ -60,19 +60,17 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
 
     /// <summary>Initializes a new instance of the <see cref="LocalProcessCompute"/> class.</summary>
     /// <param name="options">The options.</param>
+    /// <exception cref="ArgumentException">An option is invalid (the exception names it).</exception>
     public LocalProcessCompute(LocalProcessComputeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(options.TimeProvider);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.PollInterval, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.NodeStartupDelay, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.OutputDrainTimeout, TimeSpan.Zero);
+        options.Validate();
 
         _time = options.TimeProvider;
         _pollInterval = options.PollInterval;
         _nodeStartupDelay = options.NodeStartupDelay;
         _nodeFaults = options.NodeFaultInjector;
-        _logger = options.Logger ?? options.LoggerFactory?.CreateLogger(typeof(LocalProcessCompute).FullName!) ?? NullLogger.Instance;
+        _logger = options.LoggerFactory?.CreateLogger(typeof(LocalProcessCompute).FullName!) ?? NullLogger.Instance;
         if (options.UrlTransfer is { } transfer)
         {
             _transfer = transfer;

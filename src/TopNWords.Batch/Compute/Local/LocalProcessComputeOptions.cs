@@ -25,13 +25,9 @@ public sealed class LocalProcessComputeOptions
     /// <value>The default value is <see langword="null"/>: a new <see cref="Transfer.UrlTransfer"/> (with <see cref="TimeProvider"/>), disposed with the compute.</value>
     public IUrlTransfer? UrlTransfer { get; set; }
 
-    /// <summary>Gets or sets the logger factory, used when <see cref="Logger"/> is not set.</summary>
-    /// <value>The default value is <see langword="null"/>: no logging unless <see cref="Logger"/> is set.</value>
+    /// <summary>Gets or sets the logger factory the compute creates its logger from.</summary>
+    /// <value>The default value is <see langword="null"/>: no logging.</value>
     public ILoggerFactory? LoggerFactory { get; set; }
-
-    /// <summary>Gets or sets the logger.</summary>
-    /// <value>The default value is <see langword="null"/>: a logger from <see cref="LoggerFactory"/>, or none.</value>
-    public ILogger? Logger { get; set; }
 
     /// <summary>Gets or sets how often <see cref="LocalProcessCompute.WaitForPoolReadyAsync"/> looks at the pool's nodes.</summary>
     /// <value>The default value is 250 milliseconds.</value>
@@ -56,4 +52,14 @@ public sealed class LocalProcessComputeOptions
 
     /// <summary>Gets or sets a value indicating whether, on Linux, each process starts in its own process group (through <c>setsid</c>).</summary>
     internal bool UseProcessGroups { get; set; } = true;
+
+    /// <summary>Checks the options; <see cref="LocalProcessCompute"/> calls it when it is created.</summary>
+    /// <exception cref="ArgumentException">An option is invalid; the exception's <see cref="ArgumentException.ParamName"/> names it.</exception>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PollInterval, TimeSpan.Zero, nameof(PollInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(NodeStartupDelay, TimeSpan.Zero, nameof(NodeStartupDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(OutputDrainTimeout, TimeSpan.Zero, nameof(OutputDrainTimeout));
+    }
 }
