@@ -2,7 +2,6 @@ using System.Collections;
 using System.ComponentModel;
 using System.Globalization;
 using TopNWords.Batch.Internal;
-using TopNWords.Batch.Logging;
 using TopNWords.Batch.Transfer;
 
 namespace TopNWords.Batch.Compute.Local;

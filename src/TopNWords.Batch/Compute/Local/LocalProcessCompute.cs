@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using TopNWords.Batch.Logging;
 using TopNWords.Batch.Transfer;
 
 namespace TopNWords.Batch.Compute.Local;

@@ -1,4 +1,4 @@
-namespace TopNWords.Batch.Compute.Local;
+namespace TopNWords.Batch.Compute;
 
 /// <summary>Azure Batch's rules for pool, job and task ids.</summary>
 internal static class BatchIdRules
