@@ -106,7 +106,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     /// changes): update the host's own state, or hand the change to a channel. An exception from a handler is
     /// logged and ignored; the change stands.
     /// </remarks>
-    internal event Action<LocalComputeChange>? Changed
+    public event Action<LocalComputeChange>? Changed
     {
         add => _state.Changed += value;
         remove => _state.Changed -= value;
@@ -125,6 +125,32 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
 
     /// <summary>Gets a value indicating whether task processes run in their own process groups (Linux with <c>setsid</c>).</summary>
     internal bool UsesProcessGroups => _processes.UsesProcessGroups;
+
+    /// <summary>
+    /// Checks a task as <see cref="AddTasksAsync"/> does, without adding it: its id, command line, resource
+    /// files, environment settings, output files and constraints.
+    /// </summary>
+    /// <remarks>For hosts that take tasks from elsewhere (such as an emulator's REST API) and answer for each task at once.</remarks>
+    /// <param name="task">The task.</param>
+    /// <returns><see langword="null"/> when the task is valid; otherwise why <see cref="AddTasksAsync"/> would refuse it.</returns>
+    public static string? ValidateTask(TaskSpec task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return TaskDefinition.TryCreate(task, out string? error) is null ? error : null;
+    }
+
+    /// <summary>
+    /// Checks a start task as <see cref="CreatePoolAsync"/> does, without creating a pool: its command line,
+    /// resource files, environment settings and retry count.
+    /// </summary>
+    /// <remarks>For hosts that take pools from elsewhere (such as an emulator's REST API) and answer at once.</remarks>
+    /// <param name="startTask">The start task.</param>
+    /// <returns><see langword="null"/> when the start task is valid; otherwise why <see cref="CreatePoolAsync"/> would refuse it.</returns>
+    public static string? ValidateStartTask(StartTaskSpec startTask)
+    {
+        ArgumentNullException.ThrowIfNull(startTask);
+        return StartTaskDefinition.TryCreate(startTask, out string? error) is null ? error : null;
+    }
 
     /// <inheritdoc />
     public Task CreatePoolAsync(PoolSpec pool, CancellationToken cancellationToken = default)
@@ -160,7 +186,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     public Task<PoolInfo> WaitForPoolReadyAsync(string poolId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(poolId);
-        return PoolReadiness.WaitAsync(this, poolId, _pollInterval, _time, cancellationToken);
+        return this.WaitForPoolReadyAsync(poolId, _pollInterval, _time, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -347,7 +373,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     /// <param name="errorCode">The node error's code, e.g. <c>DiskFull</c>.</param>
     /// <param name="errorMessage">The node error's message.</param>
     /// <returns><see langword="false"/> when there is no such node (or the compute is disposed).</returns>
-    internal bool MarkNodeUnusable(string poolId, string nodeId, string errorCode, string errorMessage)
+    public bool MarkNodeUnusable(string poolId, string nodeId, string errorCode, string errorMessage)
     {
         ArgumentNullException.ThrowIfNull(poolId);
         ArgumentNullException.ThrowIfNull(nodeId);
@@ -364,7 +390,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     /// <param name="poolId">The pool.</param>
     /// <param name="nodeId">The node.</param>
     /// <returns>The folder, or <see langword="null"/> when there is no such node.</returns>
-    internal string? GetNodeDirectory(string poolId, string nodeId)
+    public string? GetNodeDirectory(string poolId, string nodeId)
     {
         ArgumentNullException.ThrowIfNull(poolId);
         ArgumentNullException.ThrowIfNull(nodeId);
@@ -380,7 +406,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     /// <param name="taskId">The task.</param>
     /// <returns>The folder, or <see langword="null"/> when there is no such task or it never ran.</returns>
     /// <exception cref="ObjectDisposedException">The compute is disposed.</exception>
-    internal string? GetTaskDirectory(string jobId, string taskId)
+    public string? GetTaskDirectory(string jobId, string taskId)
     {
         ArgumentNullException.ThrowIfNull(jobId);
         ArgumentNullException.ThrowIfNull(taskId);

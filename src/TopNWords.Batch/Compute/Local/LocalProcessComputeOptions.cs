@@ -45,10 +45,16 @@ public sealed class LocalProcessComputeOptions
     public TimeSpan OutputDrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Gets or sets a hook, for hosts and tests, that decides for each node as it starts whether it fails
-    /// (arguments: pool id, node id).
+    /// Gets or sets a fault hook for hosts and tests (such as an emulator's fault injection): called once for
+    /// each node as it starts, after its simulated boot time and before its start task, with the pool id and
+    /// the node id, it says whether the node starts normally or fails, and how.
     /// </summary>
-    internal Func<string, string, LocalNodeFault>? NodeFaultInjector { get; set; }
+    /// <remarks>
+    /// It is called on a background thread, without the compute's lock held, possibly for several nodes at
+    /// once; it must be thread-safe and quick, must not throw, and must not call back into the compute.
+    /// </remarks>
+    /// <value>The default value is <see langword="null"/>: every node starts normally.</value>
+    public Func<string, string, LocalNodeFault>? NodeFaultInjector { get; set; }
 
     /// <summary>Gets or sets a value indicating whether, on Linux, each process starts in its own process group (through <c>setsid</c>).</summary>
     internal bool UseProcessGroups { get; set; } = true;
