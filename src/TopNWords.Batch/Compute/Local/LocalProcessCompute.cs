@@ -101,10 +101,11 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     /// </summary>
     /// <remarks>
     /// The event is raised synchronously, on the thread that made the change, while the compute's internal
-    /// lock is held, so handlers see the changes one at a time and in the order they happened. A handler must
-    /// therefore be quick and must not block or call back into this compute (that would deadlock or reorder
-    /// changes): update the host's own state, or hand the change to a channel. An exception from a handler is
-    /// logged and ignored; the change stands.
+    /// lock is held, so handlers see the changes one at a time and in the order they happened, and every
+    /// other call on the compute waits for them. A handler must therefore be quick, must not block, and must
+    /// not call back into this compute (its state is in the middle of a change): update the host's own state,
+    /// or hand the change to a channel, and act on it after the handler returns. An exception from a handler
+    /// is logged and ignored; the change stands.
     /// </remarks>
     public event Action<LocalComputeChange>? Changed
     {
