@@ -186,7 +186,7 @@ public sealed class AzureBatchCompute : IBatchCompute
     public Task<PoolInfo> WaitForPoolReadyAsync(string poolId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(poolId);
-        return PoolReadiness.WaitAsync(this, poolId, _options.PoolPollInterval, _time, cancellationToken);
+        return this.WaitForPoolReadyAsync(poolId, _options.PoolPollInterval, _time, cancellationToken);
     }
 
     /// <inheritdoc />

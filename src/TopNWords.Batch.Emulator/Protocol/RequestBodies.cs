@@ -147,9 +147,9 @@ internal static class RequestBodies
                 throw problem;
             }
 
-            if (StartTaskDefinition.TryCreate(startTask, out string? error) is null)
+            if (LocalProcessCompute.ValidateStartTask(startTask) is { } error)
             {
-                throw BatchErrors.InvalidPropertyValue("startTask", start.CommandLine, error ?? "The start task is invalid.");
+                throw BatchErrors.InvalidPropertyValue("startTask", start.CommandLine, error);
             }
         }
 
@@ -276,9 +276,9 @@ internal static class RequestBodies
                 return new TaskAddItem(id, content, null, problem);
             }
 
-            if (TaskDefinition.TryCreate(spec, out string? error) is null)
+            if (LocalProcessCompute.ValidateTask(spec) is { } error)
             {
-                return new TaskAddItem(id, content, null, BatchErrors.InvalidPropertyValue("commandLine", content.CommandLine, error ?? "The task is invalid."));
+                return new TaskAddItem(id, content, null, BatchErrors.InvalidPropertyValue("commandLine", content.CommandLine, error));
             }
 
             return new TaskAddItem(id, content, spec, null);

@@ -3,6 +3,7 @@ using TopNWords.Batch.Compute;
 using TopNWords.Batch.Compute.Local;
 using TopNWords.Batch.Emulator.Faults;
 using TopNWords.Batch.Emulator.Protocol;
+using TopNWords.Batch.Internal;
 using ComputeTaskState = TopNWords.Batch.Compute.BatchTaskState;
 
 namespace TopNWords.Batch.Emulator.State;
@@ -28,7 +29,7 @@ internal sealed partial class EmulatorState : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, PoolRecord> _pools = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, JobRecord> _jobs = new(StringComparer.OrdinalIgnoreCase);
-    private readonly HashSet<Task> _background = [];
+    private readonly BackgroundWork _background;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly LocalProcessCompute _engine;
     private readonly FaultInjector _faults;
@@ -45,6 +46,9 @@ internal sealed partial class EmulatorState : IAsyncDisposable
         _time = time;
         _logger = logger;
         _maxNodesPerPool = maxNodesPerPool;
+        _background = new BackgroundWork(
+            ex => ex is ObjectDisposedException || (ex is OperationCanceledException && _lifetime.IsCancellationRequested), // the emulator is stopping
+            (ex, what) => EmulatorLog.BackgroundFailed(_logger, what ?? "background work", ex));
         _engine.Changed += OnEngineChanged;
     }
 
@@ -102,29 +106,14 @@ internal sealed partial class EmulatorState : IAsyncDisposable
         _engine.Changed -= OnEngineChanged;
         await _lifetime.CancelAsync().ConfigureAwait(false);
         await _engine.DisposeAsync().ConfigureAwait(false);
-        while (true)
-        {
-            Task[] pending;
-            lock (_gate)
-            {
-                pending = [.. _background];
-            }
-
-            if (pending.Length == 0)
-            {
-                _lifetime.Dispose();
-                return;
-            }
-
-            await Task.WhenAll(pending).ConfigureAwait(false); // tracked work never throws
-        }
+        await _background.WaitForAllAsync().ConfigureAwait(false);
+        _lifetime.Dispose();
     }
 
     private static bool Same(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
     private string NextETag(DateTimeOffset now) => Responses.ETag(now, ++_sequence);
 
-    /// <summary>Runs work in the background, tracked so that disposal waits for it; failures are logged.</summary>
     /// <summary>
     /// The background half of a delete (the request has answered 202): the engine lets go of the resource,
     /// the deletion-delay fault holds it in <c>deleting</c> a while, then <paramref name="remove"/> runs
@@ -153,6 +142,7 @@ internal sealed partial class EmulatorState : IAsyncDisposable
         });
     }
 
+    /// <summary>Runs work in the background, tracked so that disposal waits for it; failures are logged.</summary>
     private void RunInBackground(string what, Func<Task> work)
     {
         lock (_gate)
@@ -162,34 +152,7 @@ internal sealed partial class EmulatorState : IAsyncDisposable
                 return;
             }
 
-            Task task = null!;
-            task = Task.Run(async () =>
-            {
-                try
-                {
-                    await work().ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is ObjectDisposedException || (ex is OperationCanceledException && _lifetime.IsCancellationRequested))
-                {
-                    // the emulator is stopping
-                }
-                catch (Exception ex)
-                {
-                    EmulatorLog.BackgroundFailed(_logger, what, ex);
-                }
-            });
-            _background.Add(task);
-            _ = task.ContinueWith(
-                t =>
-                {
-                    lock (_gate)
-                    {
-                        _background.Remove(t);
-                    }
-                },
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            _background.Start(work, what);
         }
     }
 

@@ -8,12 +8,41 @@ namespace TopNWords.Batch.Compute;
 /// ready, and fail fast, with per-node diagnostics, as soon as allocation reports errors or a node's start
 /// task fails or a node turns unusable.
 /// </summary>
-internal static class PoolReadiness
+/// <remarks>
+/// A backend implements <see cref="IBatchCompute.WaitForPoolReadyAsync"/> by calling
+/// <see cref="WaitForPoolReadyAsync(IBatchCompute, string, TimeSpan, TimeProvider?, CancellationToken)"/> with its own
+/// poll interval and clock, so that every backend reports a broken pool the same way.
+/// </remarks>
+public static class PoolReadiness
 {
     /// <summary>How much of a failed start task's stderr is shown.</summary>
-    public const int StderrTailBytes = 2048;
+    internal const int StderrTailBytes = 2048;
 
-    public static async Task<PoolInfo> WaitAsync(IBatchCompute compute, string poolId, TimeSpan pollInterval, TimeProvider timeProvider, CancellationToken cancellationToken)
+    /// <summary>
+    /// Polls a pool and its nodes (through <see cref="IBatchCompute.GetPoolAsync"/> and
+    /// <see cref="IBatchCompute.ListNodesAsync"/>) until the pool is allocated and every node is
+    /// <see cref="ComputeNodeState.Idle"/> or <see cref="ComputeNodeState.Running"/>.
+    /// </summary>
+    /// <param name="compute">The compute that runs the pool.</param>
+    /// <param name="poolId">The pool id.</param>
+    /// <param name="pollInterval">How long to wait between two looks at the pool.</param>
+    /// <param name="timeProvider">The clock the waits use, or <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait (the caller's timeout is applied through it).</param>
+    /// <returns>The ready pool.</returns>
+    /// <exception cref="PoolNotReadyException">
+    /// Allocation stopped with resize errors, or a node's start task failed or a node turned unusable; the
+    /// exception carries per-node diagnostics, with the end of each failed start task's stderr.
+    /// </exception>
+    /// <exception cref="BatchComputeException">The pool does not exist (<c>PoolNotFound</c>) or is being deleted (<c>PoolBeingDeleted</c>).</exception>
+    public static Task<PoolInfo> WaitForPoolReadyAsync(this IBatchCompute compute, string poolId, TimeSpan pollInterval, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(compute);
+        ArgumentException.ThrowIfNullOrEmpty(poolId);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(pollInterval, TimeSpan.Zero);
+        return WaitAsync(compute, poolId, pollInterval, timeProvider ?? TimeProvider.System, cancellationToken);
+    }
+
+    private static async Task<PoolInfo> WaitAsync(IBatchCompute compute, string poolId, TimeSpan pollInterval, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -57,7 +86,7 @@ internal static class PoolReadiness
     }
 
     /// <summary>Describes why a pool is not ready, one node per line.</summary>
-    public static string DescribeFailure(string poolId, PoolInfo pool, IReadOnlyList<NodeDiagnostics> nodes)
+    internal static string DescribeFailure(string poolId, PoolInfo pool, IReadOnlyList<NodeDiagnostics> nodes)
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"Pool '{poolId}' cannot run tasks");

@@ -2,26 +2,30 @@ namespace TopNWords.Batch.Compute.Local;
 
 /// <summary>
 /// A state change inside <see cref="LocalProcessCompute"/>, raised through
-/// <see cref="LocalProcessCompute.Changed"/> in the order the changes happen, so a host (the Batch
+/// <see cref="LocalProcessCompute.Changed"/> in the order the changes happen, so that a host (such as a Batch
 /// emulator) can mirror nodes and tasks without polling.
 /// </summary>
+/// <remarks>
+/// The engine raises <see cref="LocalNodeChange"/> and <see cref="LocalTaskChange"/>; later versions may add
+/// kinds, so a handler ignores the kinds it does not know.
+/// </remarks>
 /// <param name="Time">When it happened, from the compute's <see cref="TimeProvider"/>.</param>
-internal abstract record LocalComputeChange(DateTimeOffset Time);
+public abstract record LocalComputeChange(DateTimeOffset Time);
 
-/// <summary>A node changed state, or its start task made progress.</summary>
-/// <param name="Time">When.</param>
-/// <param name="PoolId">The pool.</param>
+/// <summary>A node was created or changed state, or its start task made progress.</summary>
+/// <param name="Time">When, from the compute's <see cref="TimeProvider"/>.</param>
+/// <param name="PoolId">The node's pool.</param>
 /// <param name="Node">The node after the change.</param>
-internal sealed record LocalNodeChange(DateTimeOffset Time, string PoolId, ComputeNodeInfo Node) : LocalComputeChange(Time);
+public sealed record LocalNodeChange(DateTimeOffset Time, string PoolId, ComputeNodeInfo Node) : LocalComputeChange(Time);
 
-/// <summary>A task changed state (or was retried).</summary>
-/// <param name="Time">When.</param>
-/// <param name="JobId">The job.</param>
+/// <summary>A task was added or changed state (or was retried).</summary>
+/// <param name="Time">When, from the compute's <see cref="TimeProvider"/>.</param>
+/// <param name="JobId">The task's job.</param>
 /// <param name="Task">The task after the change.</param>
-internal sealed record LocalTaskChange(DateTimeOffset Time, string JobId, BatchTaskInfo Task) : LocalComputeChange(Time);
+public sealed record LocalTaskChange(DateTimeOffset Time, string JobId, BatchTaskInfo Task) : LocalComputeChange(Time);
 
 /// <summary>A fault a host injects into a node as it starts (see <see cref="LocalProcessComputeOptions.NodeFaultInjector"/>).</summary>
-internal enum LocalNodeFault
+public enum LocalNodeFault
 {
     /// <summary>The node starts normally.</summary>
     None = 0,

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using TopNWords.Batch.Logging;
 using TopNWords.Batch.Transfer;
 
 namespace TopNWords.Batch.Compute.Local;
@@ -26,32 +25,26 @@ namespace TopNWords.Batch.Compute.Local;
 /// again; output files are uploaded once, when the task completes (after its last attempt); processes a
 /// task leaves running in its process group are killed when it ends.
 /// </para>
+/// <para>
+/// Hosts that build on the engine, such as a Batch emulator, get extension points beyond
+/// <see cref="IBatchCompute"/>: the <see cref="Changed"/> event, <see cref="MarkNodeUnusable"/>,
+/// <see cref="GetNodeDirectory"/>, <see cref="GetTaskDirectory"/> and
+/// <see cref="LocalProcessComputeOptions.NodeFaultInjector"/>.
+/// </para>
 /// </remarks>
-public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposable
+public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
 {
     /// <summary>The most task slots a node may have.</summary>
     private const int MaxTaskSlotsPerNode = 256;
 
     private readonly TimeProvider _time;
-    private readonly IUrlTransfer _transfer;
+    private readonly TimeSpan _pollInterval;
     private readonly IDisposable? _ownedTransfer;
     private readonly ILogger _logger;
-    private readonly LocalProcessRunner _runner;
-    private readonly TimeSpan _pollInterval;
-    private readonly TimeSpan _nodeStartupDelay;
-    private readonly Func<string, string, LocalNodeFault>? _nodeFaults;
     private readonly bool _deleteRootOnDispose;
-    private readonly HashSet<string> _passThroughEnvironment;
-
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, PoolEntry> _pools = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, JobEntry> _jobs = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, LinkedList<TaskEntry>> _queues = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<long, Task> _background = [];
-    private readonly CancellationTokenSource _lifetime = new();
-    private long _nextWorkId;
-    private long _nextTaskSequence;
-    private bool _disposed;
+    private readonly LocalProcessRunner _processes;
+    private readonly LocalComputeState _state;
+    private readonly LocalScheduler _scheduler;
 
     /// <summary>Initializes a new instance of the <see cref="LocalProcessCompute"/> class with default options.</summary>
     public LocalProcessCompute()
@@ -61,29 +54,24 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
 
     /// <summary>Initializes a new instance of the <see cref="LocalProcessCompute"/> class.</summary>
     /// <param name="options">The options.</param>
+    /// <exception cref="ArgumentException">An option is invalid (the exception names it).</exception>
     public LocalProcessCompute(LocalProcessComputeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(options.TimeProvider);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.PollInterval, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.NodeStartupDelay, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.OutputDrainTimeout, TimeSpan.Zero);
-        ArgumentNullException.ThrowIfNull(options.PassThroughEnvironmentVariables);
-        _passThroughEnvironment = CheckPassThroughNames(options.PassThroughEnvironmentVariables);
+        options.Validate();
 
         _time = options.TimeProvider;
         _pollInterval = options.PollInterval;
-        _nodeStartupDelay = options.NodeStartupDelay;
-        _nodeFaults = options.NodeFaultInjector;
-        _logger = options.Logger ?? options.LoggerFactory?.CreateLogger(typeof(LocalProcessCompute).FullName!) ?? NullLogger.Instance;
-        if (options.UrlTransfer is { } transfer)
+        _logger = options.LoggerFactory?.CreateLogger(typeof(LocalProcessCompute).FullName!) ?? NullLogger.Instance;
+        IUrlTransfer transfer;
+        if (options.UrlTransfer is { } given)
         {
-            _transfer = transfer;
+            transfer = given;
         }
         else
         {
             var owned = new UrlTransfer(timeProvider: _time);
-            _transfer = owned;
+            transfer = owned;
             _ownedTransfer = owned;
         }
 
@@ -99,15 +87,31 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
             _deleteRootOnDispose = options.DeleteRootOnDispose ?? false;
         }
 
-        _runner = new LocalProcessRunner(_time, options.OutputDrainTimeout, options.UseProcessGroups);
+        _processes = new LocalProcessRunner(_time, options.OutputDrainTimeout, options.UseProcessGroups);
+        var files = new TaskFileStager(transfer, _logger);
+        var commands = new LocalCommandRunner(_processes, files, new LocalTaskEnvironment(options.PassThroughEnvironmentVariables), _logger);
+        _state = new LocalComputeState(DisplayName, _time, _logger);
+        _scheduler = new LocalScheduler(_state, RootPath, commands, files, options.NodeStartupDelay, options.NodeFaultInjector, _logger);
     }
 
     /// <summary>
-    /// Raised, while the compute's state lock is held and in the order they happen, for every node and task
-    /// state change. Handlers must be quick and must not block (hand the change to a channel); an exception
-    /// from a handler is logged and ignored.
+    /// Occurs for every node and task state change (a node created, starting, idle, running, unusable, its
+    /// start task's progress; a task added, preparing, running, retried, queued again, completed), so that a
+    /// host such as a Batch emulator can mirror nodes and tasks without polling.
     /// </summary>
-    internal event Action<LocalComputeChange>? Changed;
+    /// <remarks>
+    /// The event is raised synchronously, on the thread that made the change, while the compute's internal
+    /// lock is held, so handlers see the changes one at a time and in the order they happened, and every
+    /// other call on the compute waits for them. A handler must therefore be quick, must not block, and must
+    /// not call back into this compute (its state is in the middle of a change): update the host's own state,
+    /// or hand the change to a channel, and act on it after the handler returns. An exception from a handler
+    /// is logged and ignored; the change stands.
+    /// </remarks>
+    public event Action<LocalComputeChange>? Changed
+    {
+        add => _state.Changed += value;
+        remove => _state.Changed -= value;
+    }
 
     /// <summary>Gets the folder that holds the pools' node folders.</summary>
     public string RootPath { get; }
@@ -121,7 +125,33 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
     public string DisplayName => $"local ({RootPath})";
 
     /// <summary>Gets a value indicating whether task processes run in their own process groups (Linux with <c>setsid</c>).</summary>
-    internal bool UsesProcessGroups => _runner.UsesProcessGroups;
+    internal bool UsesProcessGroups => _processes.UsesProcessGroups;
+
+    /// <summary>
+    /// Checks a task as <see cref="AddTasksAsync"/> does, without adding it: its id, command line, resource
+    /// files, environment settings, output files and constraints.
+    /// </summary>
+    /// <remarks>For hosts that take tasks from elsewhere (such as an emulator's REST API) and answer for each task at once.</remarks>
+    /// <param name="task">The task.</param>
+    /// <returns><see langword="null"/> when the task is valid; otherwise why <see cref="AddTasksAsync"/> would refuse it.</returns>
+    public static string? ValidateTask(TaskSpec task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return TaskDefinition.TryCreate(task, out string? error) is null ? error : null;
+    }
+
+    /// <summary>
+    /// Checks a start task as <see cref="CreatePoolAsync"/> does, without creating a pool: its command line,
+    /// resource files, environment settings and retry count.
+    /// </summary>
+    /// <remarks>For hosts that take pools from elsewhere (such as an emulator's REST API) and answer at once.</remarks>
+    /// <param name="startTask">The start task.</param>
+    /// <returns><see langword="null"/> when the start task is valid; otherwise why <see cref="CreatePoolAsync"/> would refuse it.</returns>
+    public static string? ValidateStartTask(StartTaskSpec startTask)
+    {
+        ArgumentNullException.ThrowIfNull(startTask);
+        return StartTaskDefinition.TryCreate(startTask, out string? error) is null ? error : null;
+    }
 
     /// <inheritdoc />
     public Task CreatePoolAsync(PoolSpec pool, CancellationToken cancellationToken = default)
@@ -141,29 +171,7 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
                 ?? throw new BatchComputeException(BatchComputeErrorKind.InvalidRequest, $"The start task of pool '{pool.Id}' is invalid: {error} Fix the start task and create the pool again.", pool.Id, BatchIdRules.InvalidPropertyValue);
         }
 
-        PoolEntry entry;
-        lock (_gate)
-        {
-            ThrowIfDisposedLocked();
-            if (_pools.TryGetValue(pool.Id, out var existing))
-            {
-                throw existing.IsBeingDeleted
-                    ? new BatchComputeException(BatchComputeErrorKind.Conflict, $"Pool '{pool.Id}' is being deleted. Wait for the deletion to finish, or use another pool id.", pool.Id, "PoolBeingDeleted")
-                    : new BatchComputeException(BatchComputeErrorKind.AlreadyExists, $"Pool '{existing.Id}' already exists. Use it, delete it first, or choose another pool id.", pool.Id, "PoolExists");
-            }
-
-            entry = new PoolEntry(pool.Id, Path.Combine(RootPath, "pools", pool.Id), pool.NodeCount, pool.TaskSlotsPerNode, startTask, _lifetime.Token);
-            _pools.Add(entry.Id, entry);
-            foreach (var node in entry.Nodes)
-            {
-                NotifyNodeLocked(node);
-            }
-
-            var initialization = StartBackgroundLocked(() => InitializePoolAsync(entry));
-            entry.Work.Add(initialization);
-        }
-
-        LocalComputeLog.PoolCreated(_logger, entry.Id, entry.Nodes.Count, entry.TaskSlotsPerNode, entry.Directory);
+        _scheduler.CreatePool(pool.Id, pool.NodeCount, pool.TaskSlotsPerNode, startTask);
         return Task.CompletedTask;
     }
 
@@ -172,23 +180,14 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
     {
         ArgumentException.ThrowIfNullOrEmpty(poolId);
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_gate)
-        {
-            ThrowIfDisposedLocked();
-            if (!_pools.TryGetValue(poolId, out var pool))
-            {
-                return Task.FromResult<PoolInfo?>(null);
-            }
-
-            return Task.FromResult<PoolInfo?>(new PoolInfo(pool.Id, pool.Allocation, pool.Nodes.Count, pool.CurrentNodeCount, pool.TaskSlotsPerNode, [], pool.IsBeingDeleted));
-        }
+        return Task.FromResult(_state.GetPool(poolId));
     }
 
     /// <inheritdoc />
     public Task<PoolInfo> WaitForPoolReadyAsync(string poolId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(poolId);
-        return PoolReadiness.WaitAsync(this, poolId, _pollInterval, _time, cancellationToken);
+        return this.WaitForPoolReadyAsync(poolId, _pollInterval, _time, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -198,30 +197,9 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
     {
         ArgumentException.ThrowIfNullOrEmpty(poolId);
         cancellationToken.ThrowIfCancellationRequested();
-        Task deletion;
-        lock (_gate)
+        if (_scheduler.DeletePool(poolId) is not { } deletion)
         {
-            ThrowIfDisposedLocked();
-            if (!_pools.TryGetValue(poolId, out var pool))
-            {
-                return false;
-            }
-
-            if (pool.Deletion is null)
-            {
-                pool.IsBeingDeleted = true;
-                foreach (var node in pool.Nodes)
-                {
-                    foreach (var task in node.Running)
-                    {
-                        task.StopReason ??= StopReason.NodeLost;
-                    }
-                }
-
-                pool.Deletion = StartBackgroundLocked(() => DeletePoolCoreAsync(pool));
-            }
-
-            deletion = pool.Deletion;
+            return false;
         }
 
         await deletion.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -233,12 +211,7 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
     {
         ArgumentException.ThrowIfNullOrEmpty(poolId);
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_gate)
-        {
-            ThrowIfDisposedLocked();
-            var pool = GetPoolLocked(poolId);
-            return Task.FromResult<IReadOnlyList<ComputeNodeInfo>>([.. pool.Nodes.Select(SnapshotLocked)]);
-        }
+        return Task.FromResult(_state.ListNodes(poolId));
     }
 
     /// <inheritdoc />
@@ -247,14 +220,7 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
         ArgumentException.ThrowIfNullOrEmpty(poolId);
         ArgumentException.ThrowIfNullOrEmpty(nodeId);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
-        string file;
-        lock (_gate)
-        {
-            ThrowIfDisposedLocked();
-            var node = GetNodeLocked(poolId, nodeId);
-            file = Path.Combine(node.StartupDirectory, OutputFileName(stream));
-        }
-
+        string file = _state.GetStartTaskOutputPath(poolId, nodeId, stream);
         return OutputTail.ReadAsync(file, maxBytes, cancellationToken);
     }
 
@@ -264,29 +230,7 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
         ArgumentNullException.ThrowIfNull(job);
         cancellationToken.ThrowIfCancellationRequested();
         BatchIdRules.ThrowIfInvalid("job", job.Id);
-        lock (_gate)
-        {
-            ThrowIfDisposedLocked();
-            if (_jobs.TryGetValue(job.Id, out var existing))
-            {
-                throw existing.Status == JobStatus.Deleting
-                    ? new BatchComputeException(BatchComputeErrorKind.Conflict, $"Job '{job.Id}' is being deleted. Wait for the deletion to finish, or use another job id.", job.Id, "JobBeingDeleted")
-                    : new BatchComputeException(BatchComputeErrorKind.AlreadyExists, $"Job '{existing.Id}' already exists. Add tasks to it, delete it first, or choose another job id.", job.Id, "JobExists");
-            }
-
-            if (!_pools.TryGetValue(job.PoolId, out var pool))
-            {
-                throw new BatchComputeException(BatchComputeErrorKind.NotFound, $"Job '{job.Id}' names pool '{job.PoolId}', which does not exist. Create the pool first.", job.PoolId, "PoolNotFound");
-            }
-
-            if (pool.IsBeingDeleted)
-            {
-                throw new BatchComputeException(BatchComputeErrorKind.Conflict, $"Job '{job.Id}' names pool '{pool.Id}', which is being deleted. Create the pool again, or use another pool.", pool.Id, "PoolBeingDeleted");
-            }
-
-            _jobs.Add(job.Id, new JobEntry(job.Id, pool.Id));
-        }
-
+        _scheduler.CreateJob(job.Id, job.PoolId);
         return Task.CompletedTask;
     }
 
@@ -295,25 +239,11 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
     /// Running tasks are killed and complete as failed with failure code <c>TaskEnded</c>; queued tasks stay
     /// <see cref="BatchTaskState.Active"/> and never start. The returned task completes when the killed tasks have completed.
     /// </remarks>
-    public async Task TerminateJobAsync(string jobId, CancellationToken cancellationToken = default)
+    public Task TerminateJobAsync(string jobId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         cancellationToken.ThrowIfCancellationRequested();
-        List<TaskEntry> running;
-        lock (_gate)
-        {
-            ThrowIfDisposedLocked();
-            var job = GetJobLocked(jobId);
-            if (job.Status == JobStatus.Deleting)
-            {
-                throw new BatchComputeException(BatchComputeErrorKind.Conflict, $"Job '{job.Id}' is being deleted.", job.Id, "JobBeingDeleted");
-            }
-
-            job.Status = JobStatus.Terminated;
-            running = StopJobTasksLocked(job, StopReason.JobTerminated);
-        }
-
-        await StopAndWaitAsync(running, cancellationToken).ConfigureAwait(false);
+        return _scheduler.TerminateJobAsync(jobId, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -322,23 +252,9 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         cancellationToken.ThrowIfCancellationRequested();
-        Task deletion;
-        lock (_gate)
+        if (_scheduler.DeleteJob(jobId) is not { } deletion)
         {
-            ThrowIfDisposedLocked();
-            if (!_jobs.TryGetValue(jobId, out var job))
-            {
-                return false;
-            }
-
-            if (job.Deletion is null)
-            {
-                job.Status = JobStatus.Deleting;
-                var running = StopJobTasksLocked(job, StopReason.JobDeleted);
-                job.Deletion = StartBackgroundLocked(() => DeleteJobCoreAsync(job, running));
-            }
-
-            deletion = job.Deletion;
+            return false;
         }
 
         await deletion.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -376,37 +292,7 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
             }
         }
 
-        int added = 0;
-        int existed = 0;
-        lock (_gate)
-        {
-            ThrowIfDisposedLocked();
-            var job = GetJobLocked(jobId);
-            if (job.Status != JobStatus.Active)
-            {
-                throw new BatchComputeException(BatchComputeErrorKind.Conflict, $"Job '{job.Id}' is {(job.Status == JobStatus.Deleting ? "being deleted" : "terminated")} and accepts no tasks. Create a new job.", job.Id, job.Status == JobStatus.Deleting ? "JobBeingDeleted" : "JobCompleted");
-            }
-
-            var queue = GetQueueLocked(job.PoolId);
-            foreach (var definition in definitions)
-            {
-                if (job.Tasks.ContainsKey(definition.Id))
-                {
-                    existed++;
-                    continue;
-                }
-
-                var task = new TaskEntry(job, definition, ++_nextTaskSequence) { TransitionTime = _time.GetUtcNow() };
-                job.Tasks.Add(definition.Id, task);
-                job.Order.Add(task);
-                task.QueueNode = queue.AddLast(task);
-                added++;
-                NotifyTaskLocked(task);
-            }
-
-            DispatchLocked(job.PoolId);
-        }
-
+        var (added, existed) = _scheduler.AddTasks(jobId, definitions);
         if (failures.Count > 0)
         {
             throw new AddTasksException(jobId, failures);
@@ -420,37 +306,7 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_gate)
-        {
-            ThrowIfDisposedLocked();
-            var job = GetJobLocked(jobId);
-            int active = 0, running = 0, succeeded = 0, failed = 0;
-            foreach (var task in job.Order)
-            {
-                switch (task.State)
-                {
-                    case BatchTaskState.Active:
-                        active++;
-                        break;
-                    case BatchTaskState.Preparing or BatchTaskState.Running:
-                        running++;
-                        break;
-                    default:
-                        if (task.Result == TaskExecutionResult.Success)
-                        {
-                            succeeded++;
-                        }
-                        else
-                        {
-                            failed++;
-                        }
-
-                        break;
-                }
-            }
-
-            return Task.FromResult(new TaskCounts(active, running, succeeded + failed, succeeded, failed));
-        }
+        return Task.FromResult(_state.GetTaskCounts(jobId));
     }
 
     /// <inheritdoc />
@@ -458,22 +314,7 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         cancellationToken.ThrowIfCancellationRequested();
-        List<BatchTaskInfo> snapshot;
-        lock (_gate)
-        {
-            ThrowIfDisposedLocked();
-            var job = GetJobLocked(jobId);
-            snapshot = new List<BatchTaskInfo>(job.Order.Count);
-            foreach (var task in job.Order)
-            {
-                if ((query?.State is not { } state || task.State == state)
-                    && (query?.StateChangedSince is not { } since || task.TransitionTime >= since))
-                {
-                    snapshot.Add(SnapshotLocked(task));
-                }
-            }
-        }
-
+        var snapshot = _state.ListTasks(jobId, query);
         foreach (var info in snapshot)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -487,11 +328,7 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         ArgumentException.ThrowIfNullOrEmpty(taskId);
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_gate)
-        {
-            ThrowIfDisposedLocked();
-            return Task.FromResult(_jobs.TryGetValue(jobId, out var job) && job.Tasks.TryGetValue(taskId, out var task) ? SnapshotLocked(task) : null);
-        }
+        return Task.FromResult(_state.GetTask(jobId, taskId));
     }
 
     /// <inheritdoc />
@@ -504,7 +341,7 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
         string? folder = GetTaskDirectory(jobId, taskId);
         return folder is null
             ? Task.FromResult<string?>(null)
-            : OutputTail.ReadAsync(Path.Combine(folder, OutputFileName(stream)), maxBytes, cancellationToken);
+            : OutputTail.ReadAsync(Path.Combine(folder, LocalCommandRunner.OutputFileName(stream)), maxBytes, cancellationToken);
     }
 
     /// <summary>
@@ -514,98 +351,67 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
     /// <returns>A task that completes when everything has stopped.</returns>
     public async ValueTask DisposeAsync()
     {
-        lock (_gate)
+        if (!await _scheduler.ShutdownAsync().ConfigureAwait(false))
         {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
+            return;
         }
 
-        await _lifetime.CancelAsync().ConfigureAwait(false);
-        while (true)
-        {
-            Task[] pending;
-            lock (_gate)
-            {
-                pending = [.. _background.Values];
-            }
-
-            if (pending.Length == 0)
-            {
-                break;
-            }
-
-            await Task.WhenAll(pending).ConfigureAwait(false); // tracked work never throws
-        }
-
-        lock (_gate)
-        {
-            foreach (var pool in _pools.Values)
-            {
-                pool.DisposeTokens();
-            }
-        }
-
-        _lifetime.Dispose();
         _ownedTransfer?.Dispose();
         if (_deleteRootOnDispose)
         {
-            TryDeleteFolder(RootPath);
+            LocalFolders.TryDelete(RootPath, _logger);
         }
     }
 
     /// <summary>
-    /// Fault hook for hosts and tests: turns a node <see cref="ComputeNodeState.Unusable"/> with a node error,
-    /// kills what runs on it (its tasks are queued again) and schedules nothing more on it.
+    /// Turns a node <see cref="ComputeNodeState.Unusable"/> with a node error, as when a Batch node fails:
+    /// kills what runs on it (its tasks are queued again, without counting a retry), and schedules nothing
+    /// more on it. The pool then fails <see cref="WaitForPoolReadyAsync"/> with that node's error.
     /// </summary>
+    /// <remarks>A fault hook for hosts and tests, such as an emulator's fault injection. Thread-safe; do not call it from a <see cref="Changed"/> handler.</remarks>
     /// <param name="poolId">The pool.</param>
     /// <param name="nodeId">The node.</param>
     /// <param name="errorCode">The node error's code, e.g. <c>DiskFull</c>.</param>
     /// <param name="errorMessage">The node error's message.</param>
-    /// <returns><see langword="false"/> when there is no such node.</returns>
-    internal bool MarkNodeUnusable(string poolId, string nodeId, string errorCode, string errorMessage)
+    /// <returns><see langword="false"/> when there is no such node (or the compute is disposed).</returns>
+    public bool MarkNodeUnusable(string poolId, string nodeId, string errorCode, string errorMessage)
     {
-        CancellationTokenSource? toCancel;
-        lock (_gate)
-        {
-            if (_disposed || !_pools.TryGetValue(poolId, out var pool) || pool.Nodes.Find(n => string.Equals(n.Id, nodeId, StringComparison.OrdinalIgnoreCase)) is not { } node)
-            {
-                return false;
-            }
-
-            toCancel = MarkUnusableLocked(node, errorCode, errorMessage);
-        }
-
-        Cancel(toCancel);
-        return true;
+        ArgumentNullException.ThrowIfNull(poolId);
+        ArgumentNullException.ThrowIfNull(nodeId);
+        ArgumentNullException.ThrowIfNull(errorCode);
+        ArgumentNullException.ThrowIfNull(errorMessage);
+        return _scheduler.MarkNodeUnusable(poolId, nodeId, errorCode, errorMessage);
     }
 
-    /// <summary>Gets a node's folder (for hosts serving node files), or <see langword="null"/> when there is no such node.</summary>
+    /// <summary>
+    /// Gets a node's folder (<c>AZ_BATCH_NODE_ROOT_DIR</c>, holding <c>shared/</c>, <c>startup/</c> and
+    /// <c>workitems/</c>), for hosts that serve node files.
+    /// </summary>
+    /// <remarks>Hosts may read the files in it; writing or deleting them changes what tasks see.</remarks>
     /// <param name="poolId">The pool.</param>
     /// <param name="nodeId">The node.</param>
-    /// <returns>The folder.</returns>
-    internal string? GetNodeDirectory(string poolId, string nodeId)
+    /// <returns>The folder, or <see langword="null"/> when there is no such node.</returns>
+    public string? GetNodeDirectory(string poolId, string nodeId)
     {
-        lock (_gate)
-        {
-            return _pools.TryGetValue(poolId, out var pool) ? pool.Nodes.Find(n => string.Equals(n.Id, nodeId, StringComparison.OrdinalIgnoreCase))?.RootDirectory : null;
-        }
+        ArgumentNullException.ThrowIfNull(poolId);
+        ArgumentNullException.ThrowIfNull(nodeId);
+        return _state.GetNodeDirectory(poolId, nodeId);
     }
 
-    /// <summary>Gets the folder of a task on the node it last ran on (for hosts serving task files), or <see langword="null"/> when it never ran.</summary>
+    /// <summary>
+    /// Gets the folder of a task on the node it last ran on (<c>AZ_BATCH_TASK_DIR</c>, holding <c>wd/</c>,
+    /// <c>stdout.txt</c> and <c>stderr.txt</c>), for hosts that serve task files.
+    /// </summary>
+    /// <remarks>Hosts may read the files in it; the folder goes away when the job is deleted.</remarks>
     /// <param name="jobId">The job.</param>
     /// <param name="taskId">The task.</param>
-    /// <returns>The folder.</returns>
-    internal string? GetTaskDirectory(string jobId, string taskId)
+    /// <returns>The folder, or <see langword="null"/> when there is no such task or it never ran.</returns>
+    /// <exception cref="ObjectDisposedException">The compute is disposed.</exception>
+    public string? GetTaskDirectory(string jobId, string taskId)
     {
-        lock (_gate)
-        {
-            ThrowIfDisposedLocked();
-            return _jobs.TryGetValue(jobId, out var job) && job.Tasks.TryGetValue(taskId, out var task) ? task.TaskDirectory : null;
-        }
+        ArgumentNullException.ThrowIfNull(jobId);
+        ArgumentNullException.ThrowIfNull(taskId);
+        return _state.GetTaskDirectory(jobId, taskId);
     }
 
     /// <summary>
@@ -615,14 +421,11 @@ public sealed partial class LocalProcessCompute : IBatchCompute, IAsyncDisposabl
     /// <param name="jobId">The job.</param>
     /// <param name="taskId">The task.</param>
     /// <returns>The folders.</returns>
-    internal (string TaskDirectory, string NodeDirectory)? GetTaskFolders(string jobId, string taskId)
+    /// <exception cref="ObjectDisposedException">The compute is disposed.</exception>
+    public (string TaskDirectory, string NodeDirectory)? GetTaskFolders(string jobId, string taskId)
     {
-        lock (_gate)
-        {
-            ThrowIfDisposedLocked();
-            return _jobs.TryGetValue(jobId, out var job) && job.Tasks.TryGetValue(taskId, out var task) && task is { TaskDirectory: { } taskDirectory, NodeDirectory: { } nodeDirectory }
-                ? (taskDirectory, nodeDirectory)
-                : null;
-        }
+        ArgumentNullException.ThrowIfNull(jobId);
+        ArgumentNullException.ThrowIfNull(taskId);
+        return _state.GetTaskFolders(jobId, taskId);
     }
 }

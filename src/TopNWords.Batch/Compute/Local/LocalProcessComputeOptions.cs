@@ -25,13 +25,9 @@ public sealed class LocalProcessComputeOptions
     /// <value>The default value is <see langword="null"/>: a new <see cref="Transfer.UrlTransfer"/> (with <see cref="TimeProvider"/>), disposed with the compute.</value>
     public IUrlTransfer? UrlTransfer { get; set; }
 
-    /// <summary>Gets or sets the logger factory, used when <see cref="Logger"/> is not set.</summary>
-    /// <value>The default value is <see langword="null"/>: no logging unless <see cref="Logger"/> is set.</value>
+    /// <summary>Gets or sets the logger factory the compute creates its logger from.</summary>
+    /// <value>The default value is <see langword="null"/>: no logging.</value>
     public ILoggerFactory? LoggerFactory { get; set; }
-
-    /// <summary>Gets or sets the logger.</summary>
-    /// <value>The default value is <see langword="null"/>: a logger from <see cref="LoggerFactory"/>, or none.</value>
-    public ILogger? Logger { get; set; }
 
     /// <summary>Gets or sets how often <see cref="LocalProcessCompute.WaitForPoolReadyAsync"/> looks at the pool's nodes.</summary>
     /// <value>The default value is 250 milliseconds.</value>
@@ -76,11 +72,40 @@ public sealed class LocalProcessComputeOptions
     public ICollection<string> PassThroughEnvironmentVariables { get; } = new List<string>();
 
     /// <summary>
-    /// Gets or sets a hook, for hosts and tests, that decides for each node as it starts whether it fails
-    /// (arguments: pool id, node id).
+    /// Gets or sets a fault hook for hosts and tests (such as an emulator's fault injection): called once for
+    /// each node as it starts, after its simulated boot time and before its start task, with the pool id and
+    /// the node id, it says whether the node starts normally or fails, and how.
     /// </summary>
-    internal Func<string, string, LocalNodeFault>? NodeFaultInjector { get; set; }
+    /// <remarks>
+    /// It is called on a background thread, without the compute's lock held, possibly for several nodes at
+    /// once; it must be thread-safe and quick, must not throw, and must not call back into the compute.
+    /// </remarks>
+    /// <value>The default value is <see langword="null"/>: every node starts normally.</value>
+    public Func<string, string, LocalNodeFault>? NodeFaultInjector { get; set; }
 
     /// <summary>Gets or sets a value indicating whether, on Linux, each process starts in its own process group (through <c>setsid</c>).</summary>
     internal bool UseProcessGroups { get; set; } = true;
+
+    /// <summary>Checks the options; <see cref="LocalProcessCompute"/> calls it when it is created.</summary>
+    /// <exception cref="ArgumentException">An option is invalid; the exception's <see cref="ArgumentException.ParamName"/> names it.</exception>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PollInterval, TimeSpan.Zero, nameof(PollInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(NodeStartupDelay, TimeSpan.Zero, nameof(NodeStartupDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(OutputDrainTimeout, TimeSpan.Zero, nameof(OutputDrainTimeout));
+        ArgumentNullException.ThrowIfNull(PassThroughEnvironmentVariables, nameof(PassThroughEnvironmentVariables));
+        foreach (string? name in PassThroughEnvironmentVariables)
+        {
+            if (string.IsNullOrWhiteSpace(name) || name.Contains('=', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"PassThroughEnvironmentVariables holds an invalid name '{name}': names must be non-empty, without '=' or NUL.", nameof(PassThroughEnvironmentVariables));
+            }
+
+            if (name.StartsWith("AZ_BATCH_", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"PassThroughEnvironmentVariables holds '{name}': AZ_BATCH_* variables are set by the compute for each task and cannot be passed through.", nameof(PassThroughEnvironmentVariables));
+            }
+        }
+    }
 }

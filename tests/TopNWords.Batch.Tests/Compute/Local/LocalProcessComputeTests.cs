@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using TopNWords.Batch.Compute;
@@ -18,7 +19,8 @@ public class LocalProcessComputeTests
     private string _root = null!;
     private TestFolderStorage _storage = null!;
     private LocalProcessCompute _compute = null!;
-    private FakeLogger _logger = null!;
+    private FakeLogCollector _logs = null!;
+    private ILoggerFactory _loggerFactory = null!;
 
     [SetUp]
     public void SetUp()
@@ -30,7 +32,8 @@ public class LocalProcessComputeTests
 
         _root = Directory.CreateTempSubdirectory("topnwords-localcompute-").FullName;
         _storage = new TestFolderStorage(Path.Combine(_root, "storage"));
-        _logger = new FakeLogger();
+        _logs = new FakeLogCollector();
+        _loggerFactory = LoggerFactory.Create(b => b.AddProvider(new FakeLoggerProvider(_logs)).SetMinimumLevel(LogLevel.Trace));
         _compute = CreateCompute(new LocalProcessComputeOptions());
     }
 
@@ -41,6 +44,8 @@ public class LocalProcessComputeTests
         {
             await _compute.DisposeAsync();
         }
+
+        _loggerFactory?.Dispose();
 
         if (_root is not null)
         {
@@ -192,7 +197,7 @@ public class LocalProcessComputeTests
         var ex = Assert.ThrowsAsync<PoolNotReadyException>(() => _compute.WaitForPoolReadyAsync("nofile", deadline.Token));
 
         var node = ex!.Nodes.Single();
-        string logs = string.Join("\n", _logger.Collector.GetSnapshot().Select(r => r.Message));
+        string logs = string.Join("\n", _logs.GetSnapshot().Select(r => r.Message));
         Assert.Multiple(() =>
         {
             Assert.That(node.State, Is.EqualTo(ComputeNodeState.Unusable));
@@ -323,7 +328,7 @@ public class LocalProcessComputeTests
             Assert.That(info.ExitCode, Is.EqualTo(0));
             Assert.That(info.FailureInfo?.Code, Is.EqualTo("FileUploadAccessDenied"));
             Assert.That(info.FailureInfo?.Message, Does.Contain("out.txt").And.Not.Contain(_storage.Signature));
-            Assert.That(string.Join("\n", _logger.Collector.GetSnapshot().Select(r => r.Message)), Does.Not.Contain(_storage.Signature));
+            Assert.That(string.Join("\n", _logs.GetSnapshot().Select(r => r.Message)), Does.Not.Contain(_storage.Signature));
         });
     }
 
@@ -410,7 +415,7 @@ public class LocalProcessComputeTests
 
         var ex = Assert.Throws<ArgumentException>(() => _ = new LocalProcessCompute(options));
 
-        Assert.That(ex!.ParamName, Is.EqualTo("options"));
+        Assert.That(ex!.ParamName, Is.EqualTo("PassThroughEnvironmentVariables"));
         Assert.That(ex.Message, Does.Contain("PassThroughEnvironmentVariables"));
     }
 
@@ -458,7 +463,7 @@ public class LocalProcessComputeTests
             contents.Add(await reader.ReadToEndAsync());
         }
 
-        var skipped = _logger.Collector.GetSnapshot().Where(r => r.Id.Name == "OutputLinkSkipped").ToList();
+        var skipped = _logs.GetSnapshot().Where(r => r.Id.Name == "OutputLinkSkipped").ToList();
         Assert.Multiple(() =>
         {
             Assert.That(info.Result, Is.EqualTo(TaskExecutionResult.Success), info.FailureInfo?.ToString());
@@ -470,7 +475,7 @@ public class LocalProcessComputeTests
             Assert.That(contents, Is.All.EqualTo("genuine\n").Or.EqualTo("in\n"));
             Assert.That(skipped.Select(r => r.Message), Has.Some.Contains("'leak_OUTPUT.txt'").And.Some.Contains("'d'").And.Some.Contains("'d/x_OUTPUT.txt'"));
             Assert.That(skipped.Select(r => r.Message), Has.None.Contains("real_OUTPUT").And.None.Contains("linked"));
-            Assert.That(string.Join("\n", _logger.Collector.GetSnapshot().Select(r => r.Message)), Does.Not.Contain("outside-secret"));
+            Assert.That(string.Join("\n", _logs.GetSnapshot().Select(r => r.Message)), Does.Not.Contain("outside-secret"));
         });
     }
 
@@ -703,7 +708,7 @@ public class LocalProcessComputeTests
     {
         options.RootPath ??= Path.Combine(_root, "compute-" + Guid.NewGuid().ToString("N")[..8]);
         options.PollInterval = TimeSpan.FromMilliseconds(20);
-        options.Logger ??= _logger;
+        options.LoggerFactory ??= _loggerFactory;
         return new LocalProcessCompute(options);
     }
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace TopNWords.Batch.Logging;
+namespace TopNWords.Batch.Compute.Local;
 
 /// <summary>
 /// Log messages of the local process compute. URLs are never logged whole: callers pass them through

@@ -1,13 +1,17 @@
-namespace TopNWords.Batch.Compute.Local;
+namespace TopNWords.Batch.Compute;
 
-/// <summary>Azure Batch's rules for pool, job and task ids.</summary>
-internal static class BatchIdRules
+/// <summary>
+/// Azure Batch's rules for pool, job and task ids: 1 to 64 ASCII letters, digits, hyphens and underscores.
+/// The service enforces them and the local compute applies the same rules, so an id that works locally works
+/// on Batch; callers and hosts (such as an emulator) may check an id before they use it.
+/// </summary>
+public static class BatchIdRules
 {
     /// <summary>The longest id Batch accepts.</summary>
     public const int MaxLength = 64;
 
     /// <summary>Batch's error code for a property value it refuses.</summary>
-    public const string InvalidPropertyValue = "InvalidPropertyValue";
+    internal const string InvalidPropertyValue = "InvalidPropertyValue";
 
     /// <summary>Checks an id: 1 to 64 ASCII letters, digits, hyphens and underscores.</summary>
     /// <param name="kind">What the id names ("pool", "job", "task"), for the message.</param>
@@ -39,6 +43,7 @@ internal static class BatchIdRules
     /// <summary>Throws <see cref="BatchComputeException"/> (<see cref="BatchComputeErrorKind.InvalidRequest"/>) for an invalid id.</summary>
     /// <param name="kind">What the id names.</param>
     /// <param name="id">The id.</param>
+    /// <exception cref="BatchComputeException">The id is invalid (<see cref="BatchComputeErrorKind.InvalidRequest"/>, error code <c>InvalidPropertyValue</c>).</exception>
     public static void ThrowIfInvalid(string kind, string id)
     {
         string? error = Validate(kind, id);

@@ -1,0 +1,183 @@
+namespace TopNWords.Batch.Compute.Local;
+
+// The in-memory model of the local compute: pools, nodes, jobs and tasks. Every member is read and
+// written under the lock of the LocalComputeState that holds them.
+
+/// <summary>Where a job is in its life.</summary>
+internal enum JobStatus
+{
+    Active,
+    Terminated,
+    Deleting,
+}
+
+/// <summary>Why a running task was asked to stop.</summary>
+internal enum StopReason
+{
+    /// <summary>Its node left the pool (pool deleted, node unusable): the task is queued again.</summary>
+    NodeLost,
+
+    /// <summary>Its job was terminated: the task completes as failed (<c>TaskEnded</c>).</summary>
+    JobTerminated,
+
+    /// <summary>Its job is being deleted: the task disappears.</summary>
+    JobDeleted,
+}
+
+/// <summary>A pool: its nodes, their start task and its lifetime. Read and written under the state's lock.</summary>
+internal sealed class PoolEntry
+{
+    private const string NodeIdPrefix = "tvm-local-";
+
+    public PoolEntry(string id, string directory, int nodeCount, int taskSlotsPerNode, StartTaskDefinition? startTask, CancellationToken engineLifetime)
+    {
+        Id = id;
+        Directory = directory;
+        TaskSlotsPerNode = taskSlotsPerNode;
+        StartTask = startTask;
+        Lifetime = CancellationTokenSource.CreateLinkedTokenSource(engineLifetime);
+        Nodes = [.. Enumerable.Range(1, nodeCount).Select(i => new NodeEntry(this, NodeIdPrefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))];
+    }
+
+    public string Id { get; }
+
+    public string Directory { get; }
+
+    public int TaskSlotsPerNode { get; }
+
+    public StartTaskDefinition? StartTask { get; }
+
+    public List<NodeEntry> Nodes { get; }
+
+    /// <summary>Gets the source whose cancellation stops everything on the pool (deletion, disposal).</summary>
+    public CancellationTokenSource Lifetime { get; }
+
+    public PoolAllocationState Allocation { get; set; } = PoolAllocationState.Resizing;
+
+    public int CurrentNodeCount { get; set; }
+
+    public bool IsBeingDeleted { get; set; }
+
+    public Task? Deletion { get; set; }
+
+    /// <summary>Gets the background work that initializes the pool's nodes.</summary>
+    public List<Task> Work { get; } = [];
+
+    public void DisposeTokens()
+    {
+        foreach (var node in Nodes)
+        {
+            node.Lifetime.Dispose();
+        }
+
+        Lifetime.Dispose();
+    }
+}
+
+/// <summary>A node: its folders, state, running tasks and start task. Read and written under the state's lock.</summary>
+internal sealed class NodeEntry
+{
+    public NodeEntry(PoolEntry pool, string id)
+    {
+        Pool = pool;
+        Id = id;
+        RootDirectory = Path.Combine(pool.Directory, "nodes", id);
+        Lifetime = CancellationTokenSource.CreateLinkedTokenSource(pool.Lifetime.Token);
+    }
+
+    public PoolEntry Pool { get; }
+
+    public string Id { get; }
+
+    /// <summary>Gets the node's root folder (<c>AZ_BATCH_NODE_ROOT_DIR</c>).</summary>
+    public string RootDirectory { get; }
+
+    public string SharedDirectory => Path.Combine(RootDirectory, "shared");
+
+    public string StartupDirectory => Path.Combine(RootDirectory, "startup");
+
+    public string WorkItemsDirectory => Path.Combine(RootDirectory, "workitems");
+
+    /// <summary>Gets the source whose cancellation stops everything on the node (unusable, pool deleted, disposal).</summary>
+    public CancellationTokenSource Lifetime { get; }
+
+    /// <summary>Gets or sets the node's own state; <see cref="ComputeNodeState.Idle"/> means ready for tasks.</summary>
+    public ComputeNodeState State { get; set; } = ComputeNodeState.Creating;
+
+    /// <summary>Gets the state Batch would report: <see cref="ComputeNodeState.Running"/> when a ready node runs tasks.</summary>
+    public ComputeNodeState ReportedState => State == ComputeNodeState.Idle && Running.Count > 0 ? ComputeNodeState.Running : State;
+
+    public List<TaskEntry> Running { get; } = [];
+
+    public StartTaskInfo? StartTask { get; set; }
+
+    public List<string> Errors { get; } = [];
+
+    public string TaskDirectory(string jobId, string taskId) => Path.Combine(WorkItemsDirectory, jobId, "job-1", taskId);
+}
+
+/// <summary>A job and its tasks. Read and written under the state's lock.</summary>
+internal sealed class JobEntry(string id, string poolId)
+{
+    public string Id { get; } = id;
+
+    public string PoolId { get; } = poolId;
+
+    public JobStatus Status { get; set; } = JobStatus.Active;
+
+    public Dictionary<string, TaskEntry> Tasks { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets the tasks in the order they were added.</summary>
+    public List<TaskEntry> Order { get; } = [];
+
+    public Task? Deletion { get; set; }
+}
+
+/// <summary>A task: its definition, state and where it runs. Read and written under the state's lock.</summary>
+internal sealed class TaskEntry(JobEntry job, TaskDefinition definition, long sequence)
+{
+    public JobEntry Job { get; } = job;
+
+    public TaskDefinition Definition { get; } = definition;
+
+    /// <summary>Gets the order in which it was added (first in, first out, also when queued again).</summary>
+    public long Sequence { get; } = sequence;
+
+    public BatchTaskState State { get; set; } = BatchTaskState.Active;
+
+    public DateTimeOffset TransitionTime { get; set; }
+
+    public int? ExitCode { get; set; }
+
+    public TaskExecutionResult? Result { get; set; }
+
+    public TaskFailureInfo? FailureInfo { get; set; }
+
+    public int RetryCount { get; set; }
+
+    public DateTimeOffset? StartTime { get; set; }
+
+    public DateTimeOffset? EndTime { get; set; }
+
+    public string? NodeId { get; set; }
+
+    /// <summary>Gets or sets the task's folder on the node it last ran on.</summary>
+    public string? TaskDirectory { get; set; }
+
+    /// <summary>Gets or sets the root folder of the node it last ran on.</summary>
+    public string? NodeDirectory { get; set; }
+
+    /// <summary>Gets or sets the node it runs on now.</summary>
+    public NodeEntry? Node { get; set; }
+
+    /// <summary>Gets or sets its place in its pool's queue while it is queued.</summary>
+    public LinkedListNode<TaskEntry>? QueueNode { get; set; }
+
+    /// <summary>Gets or sets the source that kills its process while it runs.</summary>
+    public CancellationTokenSource? Stop { get; set; }
+
+    public StopReason? StopReason { get; set; }
+
+    /// <summary>Gets or sets the background work running it.</summary>
+    public Task? Run { get; set; }
+}

@@ -1,0 +1,209 @@
+using Microsoft.Extensions.Logging;
+using TopNWords.Batch.Internal;
+using TopNWords.Batch.Transfer;
+
+namespace TopNWords.Batch.Compute.Local;
+
+/// <summary>
+/// Moves a task's files as a Batch node does: fetches resource files into the working folder (refusing paths
+/// that lead outside it) and uploads output files by pattern and upload condition. Failures come back as
+/// Batch's <see cref="TaskFailureInfo"/>, with URLs redacted.
+/// </summary>
+internal sealed class TaskFileStager
+{
+    /// <summary>Batch's default mode for resource files on Linux nodes (0770).</summary>
+    private const UnixFileMode ResourceFileMode =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute;
+
+    private readonly IUrlTransfer _transfer;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a new instance of the <see cref="TaskFileStager"/> class.</summary>
+    /// <param name="transfer">Fetches and uploads the files.</param>
+    /// <param name="logger">The logger.</param>
+    public TaskFileStager(IUrlTransfer transfer, ILogger logger)
+    {
+        _transfer = transfer;
+        _logger = logger;
+    }
+
+    /// <summary>Fetches resource files into a working folder, in order; stops at the first failure.</summary>
+    /// <param name="files">The resource files.</param>
+    /// <param name="workingDirectory">The working folder (their paths are relative to it).</param>
+    /// <param name="what">What they belong to, for messages (<c>task 'x' of job 'y'</c>).</param>
+    /// <param name="stop">Stops the fetch (it then throws <see cref="OperationCanceledException"/>).</param>
+    /// <returns>The failure, or <see langword="null"/> when every file is in place.</returns>
+    public async Task<TaskFailureInfo?> FetchResourceFilesAsync(IReadOnlyList<ResourceFile> files, string workingDirectory, string what, CancellationToken stop)
+    {
+        foreach (var file in files)
+        {
+            string? problem = CheckResourceFilePath(file.FilePath);
+            string target = string.Empty;
+            if (problem is null)
+            {
+                target = Path.GetFullPath(Path.Combine(workingDirectory, file.FilePath));
+                if (!IsInside(target, workingDirectory))
+                {
+                    problem = "its file path leads outside the working directory";
+                }
+            }
+
+            TaskFailureInfo? failure = null;
+            if (problem is not null)
+            {
+                failure = new TaskFailureInfo(LocalCommandRunner.UserError, "BlobDownloadMiscError", $"Resource file '{file.FilePath}' of {what} was refused: {problem}.");
+            }
+            else
+            {
+                try
+                {
+                    await _transfer.DownloadAsync(file.HttpUrl, target, stop).ConfigureAwait(false);
+                    if (!OperatingSystem.IsWindows())
+                    {
+                        File.SetUnixFileMode(target, ResourceFileMode);
+                    }
+                }
+                catch (UrlTransferException ex)
+                {
+                    string code = ex.Kind switch
+                    {
+                        UrlTransferErrorKind.NotFound => "BlobNotFound",
+                        UrlTransferErrorKind.Forbidden => "BlobAccessDenied",
+                        _ => "BlobDownloadMiscError",
+                    };
+                    failure = new TaskFailureInfo(LocalCommandRunner.UserError, code, $"Resource file '{file.FilePath}' of {what} could not be downloaded from {SecretRedaction.Redact(file.HttpUrl)}: {SecretRedaction.RedactText(ex.Message)}");
+                }
+                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+                {
+                    failure = new TaskFailureInfo(LocalCommandRunner.UserError, "BlobDownloadTimedOut", $"Resource file '{file.FilePath}' of {what} timed out downloading from {SecretRedaction.Redact(file.HttpUrl)}.");
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException)
+                {
+                    failure = new TaskFailureInfo(LocalCommandRunner.UserError, "BlobDownloadMiscError", $"Resource file '{file.FilePath}' of {what} could not be written: {SecretRedaction.RedactText(ex.Message)}");
+                }
+            }
+
+            if (failure is not null)
+            {
+                LocalComputeLog.ResourceFileFailed(_logger, what, failure.Code, failure.Message);
+                return failure;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Uploads a task's output files whose condition matches; returns the first failure.</summary>
+    /// <param name="jobId">The task's job.</param>
+    /// <param name="definition">The task.</param>
+    /// <param name="taskDirectory">The task's folder on the node it ran on (patterns are matched in its working folder).</param>
+    /// <param name="succeeded">Whether the task succeeded (for the upload conditions).</param>
+    /// <param name="stop">Stops the uploads (they then throw <see cref="OperationCanceledException"/>).</param>
+    /// <returns>The first failure, or <see langword="null"/> when every upload succeeded.</returns>
+    public async Task<TaskFailureInfo?> UploadOutputsAsync(string jobId, TaskDefinition definition, string taskDirectory, bool succeeded, CancellationToken stop)
+    {
+        if (definition.OutputFiles.Count == 0)
+        {
+            return null;
+        }
+
+        string workingDirectory = Path.Combine(taskDirectory, LocalCommandRunner.WorkingDirectoryName);
+        TaskFailureInfo? first = null;
+        foreach (var output in definition.OutputFiles)
+        {
+            bool wanted = output.Condition switch
+            {
+                OutputUploadCondition.TaskSuccess => succeeded,
+                OutputUploadCondition.TaskFailure => !succeeded,
+                _ => true,
+            };
+            if (!wanted)
+            {
+                continue;
+            }
+
+            IReadOnlyList<OutputFileMatch> matches;
+            var skippedLinks = new List<string>();
+            try
+            {
+                matches = output.Pattern.Match(workingDirectory, skippedLinks);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                first ??= Report(new TaskFailureInfo(LocalCommandRunner.UserError, "FileUploadMiscError", $"Output file pattern '{output.Pattern.Text}' of task '{definition.Id}' could not be matched: {ex.Message}"));
+                continue;
+            }
+
+            foreach (string link in skippedLinks)
+            {
+                LocalComputeLog.OutputLinkSkipped(_logger, jobId, definition.Id, link, output.Pattern.Text);
+            }
+
+            foreach (var match in matches)
+            {
+                string blobName = output.Pattern.BlobName(match, output.Path);
+                try
+                {
+                    await _transfer.UploadAsync(output.ContainerUrl, blobName, match.FullPath, stop).ConfigureAwait(false);
+                }
+                catch (UrlTransferException ex)
+                {
+                    string code = ex.Kind switch
+                    {
+                        UrlTransferErrorKind.Forbidden => "FileUploadAccessDenied",
+                        UrlTransferErrorKind.NotFound => "FileUploadContainerNotFound",
+                        _ => "FileUploadMiscError",
+                    };
+                    first ??= Report(new TaskFailureInfo(LocalCommandRunner.UserError, code, UploadMessage(match, blobName, output.ContainerUrl, ex.Message)));
+                }
+                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+                {
+                    first ??= Report(new TaskFailureInfo(LocalCommandRunner.UserError, "FileUploadMiscError", UploadMessage(match, blobName, output.ContainerUrl, "the upload timed out")));
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException)
+                {
+                    first ??= Report(new TaskFailureInfo(LocalCommandRunner.UserError, "FileUploadMiscError", UploadMessage(match, blobName, output.ContainerUrl, ex.Message)));
+                }
+            }
+        }
+
+        return first;
+
+        string UploadMessage(OutputFileMatch match, string blobName, Uri container, string reason) =>
+            $"Output file '{match.RelativePath}' of task '{definition.Id}' could not be uploaded as blob '{blobName}' to {SecretRedaction.Redact(container)}: {SecretRedaction.RedactText(reason)}";
+
+        TaskFailureInfo Report(TaskFailureInfo failure)
+        {
+            LocalComputeLog.OutputUploadFailed(_logger, jobId, definition.Id, failure.Code, failure.Message);
+            return failure;
+        }
+    }
+
+    private static string? CheckResourceFilePath(string filePath)
+    {
+        if (string.IsNullOrWhiteSpace(filePath))
+        {
+            return "its file path is empty";
+        }
+
+        if (Path.IsPathRooted(filePath) || filePath[0] is '/' or '\\')
+        {
+            return "its file path must be relative to the working directory";
+        }
+
+        if (filePath.Split('/', '\\').Any(s => s == ".."))
+        {
+            return "its file path must not contain '..'";
+        }
+
+        if (filePath[^1] is '/' or '\\' || filePath.Contains('\0', StringComparison.Ordinal))
+        {
+            return "its file path must name a file";
+        }
+
+        return null;
+    }
+
+    private static bool IsInside(string path, string folder) =>
+        path.StartsWith(Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+}
