@@ -84,8 +84,8 @@ public sealed class AzureBatchCompute : IBatchCompute
         options = Validated(options);
         _client = client;
         _options = options;
-        _time = options.TimeProvider ?? options.ClientOptions.TimeProvider;
-        _logger = options.Logger ?? NullLogger.Instance;
+        _time = options.TimeProvider;
+        _logger = (ILogger?)options.LoggerFactory?.CreateLogger<AzureBatchCompute>() ?? NullLogger.Instance;
         DisplayName = client.Endpoint.Host;
         _images = new SupportedImageSelector(client, options, _time, DisplayName, _logger);
         _sender = new AddTaskCollectionSender(client, DisplayName, options.MaxParallelAddTaskRequests, options.MaxTaskAddAttempts, _logger);
