@@ -79,6 +79,15 @@ public class BatchClientOptions : ClientOptions
         }
     }
 
+    /// <summary>Checks the options; the constructors of <see cref="BatchRestClient"/> call it.</summary>
+    /// <exception cref="ArgumentNullException"><see cref="TimeProvider"/> is <see langword="null"/>.</exception>
+    /// <exception cref="NotSupportedException"><see cref="Version"/> is not a known version.</exception>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        _ = ApiVersion;
+    }
+
     internal string ApiVersion => Version switch
     {
         ServiceVersion.V2025_06_01_21_0 => "2025-06-01.21.0",

@@ -28,7 +28,7 @@ public sealed class BatchEmulatorAdminClient
         var options = new BatchClientOptions();
         options.Retry.MaxRetries = 0;
         _endpoint = endpoint;
-        _pipeline = HttpPipelineBuilder.Build(options, [], [new BatchSharedKeyPolicy(credential, options.TimeProvider)], new ResponseClassifier());
+        _pipeline = new BatchRestClient(endpoint, credential, options).Pipeline; // Shared Key signing, no retries
     }
 
     /// <summary>Gets the faults in force (with the connection drops still to come).</summary>

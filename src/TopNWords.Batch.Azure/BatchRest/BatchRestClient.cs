@@ -18,7 +18,7 @@ namespace TopNWords.Batch.Azure.BatchRest;
 /// Thread-safe and immutable; share one instance per account. Every method is <see langword="virtual"/> and a
 /// protected parameterless constructor exists, so tests can mock the client with Moq.
 /// </remarks>
-internal class BatchRestClient
+public class BatchRestClient
 {
     /// <summary>The Microsoft Entra ID scope of the Batch data plane (the double slash is part of it).</summary>
     internal const string EntraScope = "https://batch.core.windows.net//.default";
@@ -47,23 +47,31 @@ internal class BatchRestClient
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(credential);
         options ??= new BatchClientOptions();
+        options.Validate();
         (_endpoint, _apiVersion, _pipeline) = Initialize(endpoint, options, new BatchSharedKeyPolicy(credential, options.TimeProvider));
     }
 
     /// <summary>Initializes a new instance of the <see cref="BatchRestClient"/> class with Microsoft Entra ID authentication.</summary>
     /// <param name="endpoint">The account endpoint (HTTPS: bearer tokens are never sent over plain HTTP).</param>
-    /// <param name="credential">A token credential; tokens are requested for <see cref="EntraScope"/>.</param>
+    /// <param name="credential">A token credential; tokens are requested for the scope <c>https://batch.core.windows.net//.default</c>.</param>
     /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
     public BatchRestClient(Uri endpoint, TokenCredential credential, BatchClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(credential);
         options ??= new BatchClientOptions();
+        options.Validate();
         (_endpoint, _apiVersion, _pipeline) = Initialize(endpoint, options, new BearerTokenAuthenticationPolicy(credential, EntraScope));
     }
 
     /// <summary>Gets the account endpoint.</summary>
     public virtual Uri Endpoint => _endpoint;
+
+    /// <summary>
+    /// Gets the HTTP pipeline the client sends with: authentication, the client's one retry layer and logging, for
+    /// requests this client has no method for.
+    /// </summary>
+    public virtual HttpPipeline Pipeline => _pipeline;
 
     /// <summary>Lists the VM images the account's Batch service supports (<c>GET /supportedimages</c>).</summary>
     /// <param name="filter">An OData <c>$filter</c>, such as <c>verificationType eq 'verified'</c>.</param>

@@ -17,6 +17,8 @@ public sealed class AzureBatchComputeOptions
     /// <summary>The default VM size: 2 vCPUs, 8 GiB, available in most regions.</summary>
     public const string DefaultVirtualMachineSize = "STANDARD_D2S_V3";
 
+    private TimeProvider? _timeProvider;
+
     /// <summary>
     /// Gets or sets the options of the underlying Batch data-plane client: service version, transport,
     /// retries (the one retry layer: 408, 429 and 5xx with <c>Retry-After</c>), diagnostics and its clock.
@@ -66,14 +68,30 @@ public sealed class AzureBatchComputeOptions
     public int MaxTaskAddAttempts { get; set; } = 4;
 
     /// <summary>Gets or sets the clock of the pool wait and of image support dates.</summary>
-    /// <value>The default value is <see langword="null"/>: <see cref="BatchClientOptions.TimeProvider"/> of <see cref="ClientOptions"/>.</value>
-    public TimeProvider? TimeProvider { get; set; }
+    /// <value>
+    /// The default value is the <see cref="BatchClientOptions.TimeProvider"/> of <see cref="ClientOptions"/>, which is
+    /// <see cref="TimeProvider.System"/> unless set there: one clock for the client and the compute.
+    /// </value>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public TimeProvider TimeProvider
+    {
+        get => _timeProvider ?? ClientOptions?.TimeProvider ?? TimeProvider.System;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _timeProvider = value;
+        }
+    }
 
-    /// <summary>Gets or sets the logger. It never receives keys, tokens or SAS URLs.</summary>
+    /// <summary>Gets or sets the logger factory. Its loggers never receive keys, tokens or SAS URLs.</summary>
     /// <value>The default value is <see langword="null"/>: no logging.</value>
-    public ILogger? Logger { get; set; }
+    public ILoggerFactory? LoggerFactory { get; set; }
 
-    internal void Validate()
+    /// <summary>Checks the options; the constructors of <see cref="AzureBatchCompute"/> call it.</summary>
+    /// <exception cref="ArgumentNullException"><see cref="ClientOptions"/> or <see cref="ImageSkuPrefix"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><see cref="ImagePublisher"/>, <see cref="ImageOffer"/> or <see cref="VirtualMachineSize"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="PoolPollInterval"/> is not positive, or <see cref="MaxParallelAddTaskRequests"/> or <see cref="MaxTaskAddAttempts"/> is less than 1.</exception>
+    public void Validate()
     {
         ArgumentNullException.ThrowIfNull(ClientOptions, nameof(ClientOptions));
         ArgumentException.ThrowIfNullOrWhiteSpace(ImagePublisher, nameof(ImagePublisher));

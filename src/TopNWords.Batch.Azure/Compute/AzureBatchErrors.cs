@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Logging;
 using TopNWords.Batch.Azure.BatchRest;
 using TopNWords.Batch.Azure.BatchRest.Models;
 using TopNWords.Batch.Compute;
@@ -64,6 +65,19 @@ internal static class AzureBatchErrors
         return new BatchComputeException(kind, $"{advice} Service: {exception.Message}", resourceId, exception.ErrorCode, exception);
     }
 
+    /// <summary>Logs a failed operation (ids, status and code only) and returns its compute failure (see <see cref="Map"/>).</summary>
+    /// <param name="logger">The logger.</param>
+    /// <param name="account">The account's display name (its endpoint host).</param>
+    /// <param name="exception">The service failure.</param>
+    /// <param name="action">What was being done, e.g. "create".</param>
+    /// <param name="resourceKind">"pool", "job", "node" or "task".</param>
+    /// <param name="resourceId">The id of the resource.</param>
+    public static BatchComputeException Fail(ILogger logger, string account, BatchServiceException exception, string action, string resourceKind, string resourceId)
+    {
+        AzureBatchLog.OperationFailed(logger, account, action + " " + resourceKind, resourceId, exception.Status, exception.ErrorCode ?? "none");
+        return Map(exception, account, action, resourceKind, resourceId);
+    }
+
     /// <summary>The service's <c>code: message (key=value; …)</c> of a task add error, redacted.</summary>
     public static (string Code, string Message) Describe(BatchError? error, string fallbackCode)
     {
@@ -110,6 +124,22 @@ internal static class AzureBatchErrors
         }
 
         return SecretRedactor.Redact(OneLine(text.ToString()));
+    }
+
+    /// <summary>A task failure's message with the details that do not repeat it (<c>message (name=value; …)</c>), redacted.</summary>
+    public static string Describe(BatchTaskFailureInfo failure)
+    {
+        var message = new StringBuilder(failure.Message?.Trim() ?? string.Empty);
+        if (failure.Details is { Count: > 0 } details)
+        {
+            var extra = details.Where(d => !string.Equals(d.Value?.Trim(), failure.Message?.Trim(), StringComparison.Ordinal)).ToList();
+            if (extra.Count > 0)
+            {
+                message.Append(message.Length > 0 ? " (" : "(").AppendJoin("; ", extra.Select(d => $"{d.Name}={d.Value}")).Append(')');
+            }
+        }
+
+        return SecretRedactor.Redact(OneLine(message.ToString()));
     }
 
     /// <summary>Text with line breaks folded into spaces.</summary>

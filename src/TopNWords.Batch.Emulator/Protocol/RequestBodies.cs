@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using TopNWords.Batch.Azure.BatchRest.Models;
+using TopNWords.Batch.Azure.Compute;
 using TopNWords.Batch.Compute;
 using TopNWords.Batch.Compute.Local;
 using TopNWords.Batch.Emulator.State;
@@ -127,7 +128,6 @@ internal static class RequestBodies
             throw BatchErrors.InvalidPropertyValue("resizeTimeout", System.Xml.XmlConvert.ToString(timeout), "The resize timeout must be at least 5 minutes.");
         }
 
-        StartTaskSpec? startTask = null;
         if (content.StartTask is { } start)
         {
             if (string.IsNullOrEmpty(start.CommandLine))
@@ -135,25 +135,21 @@ internal static class RequestBodies
                 throw BatchErrors.MissingRequiredProperty("startTask.commandLine");
             }
 
-            startTask = new StartTaskSpec(start.CommandLine)
-            {
-                WaitForSuccess = start.WaitForSuccess ?? true,
-                MaxTaskRetryCount = start.MaxTaskRetryCount ?? 0,
-            };
-            var problem = AddResourceFiles(start.ResourceFiles, startTask.ResourceFiles, "startTask.resourceFiles")
-                ?? AddEnvironment(start.EnvironmentSettings, startTask.EnvironmentSettings, "startTask.environmentSettings");
+            var problem = CheckResourceFiles(start.ResourceFiles, "startTask.resourceFiles")
+                ?? CheckEnvironment(start.EnvironmentSettings, "startTask.environmentSettings");
             if (problem is not null)
             {
                 throw problem;
             }
-
-            if (LocalProcessCompute.ValidateStartTask(startTask) is { } error)
-            {
-                throw BatchErrors.InvalidPropertyValue("startTask", start.CommandLine, error);
-            }
         }
 
-        return (content, new PoolSpecTemplate(dedicated, lowPriority, slots, startTask));
+        PoolSpec spec = BatchWireMapping.ToCompute(content);
+        if (spec.StartTask is { } startTask && LocalProcessCompute.ValidateStartTask(startTask) is { } error)
+        {
+            throw BatchErrors.InvalidPropertyValue("startTask", startTask.CommandLine, error);
+        }
+
+        return (content, new PoolSpecTemplate(dedicated, lowPriority, spec.TaskSlotsPerNode, spec.StartTask));
     }
 
     /// <summary>Checks a create-job body.</summary>
@@ -247,7 +243,6 @@ internal static class RequestBodies
                 throw BatchErrors.InvalidPropertyValue("requiredSlots", requiredSlots.ToString(System.Globalization.CultureInfo.InvariantCulture), "The emulator runs every task in one slot.");
             }
 
-            var spec = new TaskSpec(id, content.CommandLine);
             if (content.Constraints is { } constraints)
             {
                 if (constraints.MaxTaskRetryCount is int retries && retries < -1)
@@ -259,23 +254,17 @@ internal static class RequestBodies
                 {
                     throw BatchErrors.InvalidPropertyValue("constraints.maxWallClockTime", System.Xml.XmlConvert.ToString(wallClock), "The maximum wall-clock time must be positive.");
                 }
-
-                spec.Constraints = new TaskConstraints
-                {
-                    MaxTaskRetryCount = constraints.MaxTaskRetryCount ?? 0,
-                    MaxWallClockTime = constraints.MaxWallClockTime,
-                    RetentionTime = constraints.RetentionTime,
-                };
             }
 
-            var problem = AddResourceFiles(content.ResourceFiles, spec.ResourceFiles, "resourceFiles")
-                ?? AddEnvironment(content.EnvironmentSettings, spec.EnvironmentSettings, "environmentSettings")
-                ?? AddOutputFiles(content.OutputFiles, spec.OutputFiles);
+            var problem = CheckResourceFiles(content.ResourceFiles, "resourceFiles")
+                ?? CheckEnvironment(content.EnvironmentSettings, "environmentSettings")
+                ?? CheckOutputFiles(content.OutputFiles);
             if (problem is not null)
             {
                 return new TaskAddItem(id, content, null, problem);
             }
 
+            TaskSpec spec = BatchWireMapping.ToCompute(content);
             if (LocalProcessCompute.ValidateTask(spec) is { } error)
             {
                 return new TaskAddItem(id, content, null, BatchErrors.InvalidPropertyValue("commandLine", content.CommandLine, error));
@@ -289,7 +278,8 @@ internal static class RequestBodies
         }
     }
 
-    private static BatchRequestException? AddResourceFiles(IList<BatchResourceFile>? files, IList<ResourceFile> target, string path)
+    /// <summary>The service's error for the first resource file the emulator cannot fetch, if any.</summary>
+    private static BatchRequestException? CheckResourceFiles(IList<BatchResourceFile>? files, string path)
     {
         if (files is null)
         {
@@ -310,7 +300,7 @@ internal static class RequestBodies
                 return BatchErrors.MissingRequiredProperty(at + ".httpUrl");
             }
 
-            if (!Uri.TryCreate(file.HttpUrl, UriKind.Absolute, out Uri? url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            if (!IsHttpUrl(file.HttpUrl))
             {
                 // Never echo the URL: it carries a SAS signature.
                 return BatchErrors.InvalidPropertyValue(at + ".httpUrl", null, "The URL must be an absolute http(s) URL, such as a blob SAS URL.");
@@ -320,14 +310,13 @@ internal static class RequestBodies
             {
                 return BatchErrors.MissingRequiredProperty(at + ".filePath");
             }
-
-            target.Add(new ResourceFile(url, file.FilePath));
         }
 
         return null;
     }
 
-    private static BatchRequestException? AddEnvironment(IList<BatchEnvironmentSetting>? settings, IDictionary<string, string> target, string path)
+    /// <summary>The service's error for the first environment setting without a name, if any.</summary>
+    private static BatchRequestException? CheckEnvironment(IList<BatchEnvironmentSetting>? settings, string path)
     {
         if (settings is null)
         {
@@ -340,14 +329,13 @@ internal static class RequestBodies
             {
                 return BatchErrors.MissingRequiredProperty($"{path}[{i}].name");
             }
-
-            target[settings[i].Name] = settings[i].Value ?? string.Empty;
         }
 
         return null;
     }
 
-    private static BatchRequestException? AddOutputFiles(IList<BatchOutputFile>? outputs, IList<OutputFileSpec> target)
+    /// <summary>The service's error for the first incomplete output file, if any (a missing or unknown upload condition is thrown).</summary>
+    private static BatchRequestException? CheckOutputFiles(IList<BatchOutputFile>? outputs)
     {
         if (outputs is null)
         {
@@ -369,24 +357,27 @@ internal static class RequestBodies
                 return BatchErrors.MissingRequiredProperty(at + ".destination.container.containerUrl");
             }
 
-            if (!Uri.TryCreate(containerUrl, UriKind.Absolute, out Uri? url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            if (!IsHttpUrl(containerUrl))
             {
                 return BatchErrors.InvalidPropertyValue(at + ".destination.container.containerUrl", null, "The URL must be an absolute http(s) container URL with a write SAS.");
             }
 
-            OutputUploadCondition condition = output.UploadOptions?.UploadCondition switch
+            switch (output.UploadOptions?.UploadCondition)
             {
-                null => throw BatchErrors.MissingRequiredProperty(at + ".uploadOptions.uploadCondition"),
-                BatchOutputFileUploadCondition.TaskSuccess => OutputUploadCondition.TaskSuccess,
-                BatchOutputFileUploadCondition.TaskFailure => OutputUploadCondition.TaskFailure,
-                BatchOutputFileUploadCondition.TaskCompletion => OutputUploadCondition.TaskCompletion,
-                _ => throw BatchErrors.InvalidPropertyValue(at + ".uploadOptions.uploadCondition", null, "Use tasksuccess, taskfailure or taskcompletion."),
-            };
-            target.Add(new OutputFileSpec(output.FilePattern, url, condition) { Path = output.Destination!.Container!.Path });
+                case null:
+                    throw BatchErrors.MissingRequiredProperty(at + ".uploadOptions.uploadCondition");
+                case BatchOutputFileUploadCondition.TaskSuccess or BatchOutputFileUploadCondition.TaskFailure or BatchOutputFileUploadCondition.TaskCompletion:
+                    break;
+                default:
+                    throw BatchErrors.InvalidPropertyValue(at + ".uploadOptions.uploadCondition", null, "Use tasksuccess, taskfailure or taskcompletion.");
+            }
         }
 
         return null;
     }
+
+    private static bool IsHttpUrl(string url)
+        => Uri.TryCreate(url, UriKind.Absolute, out Uri? parsed) && (parsed.Scheme == Uri.UriSchemeHttp || parsed.Scheme == Uri.UriSchemeHttps);
 
     private static T Deserialize<T>(JsonElement element, JsonTypeInfo<T> typeInfo)
     {

@@ -16,12 +16,8 @@ internal static class WireJson
 {
     public const string ContentType = "application/json;odata=minimalmetadata";
 
-    /// <summary>The client's metadata with a converter that writes times as the service does (<c>…0000000Z</c>).</summary>
-    public static readonly BatchJsonContext Context = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new Iso8601DurationConverter(), new UtcTimeConverter() },
-    });
+    /// <summary>The client's metadata (and its converters) with one more that writes times as the service does (<c>…0000000Z</c>).</summary>
+    public static readonly BatchJsonContext Context = new(CreateWriteOptions());
 
     /// <summary>For reading request bodies: exactly what the client writes with.</summary>
     public static BatchJsonContext ReadContext => BatchJsonContext.Default;
@@ -60,6 +56,18 @@ internal static class WireJson
     /// <summary>The names of the top-level members a model can have (for validating <c>$select</c>).</summary>
     public static IReadOnlyCollection<string> MemberNames(JsonTypeInfo typeInfo) =>
         [.. typeInfo.Properties.Select(p => p.Name)];
+
+    private static JsonSerializerOptions CreateWriteOptions()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+        foreach (JsonConverter converter in BatchJsonContext.Default.Options.Converters)
+        {
+            options.Converters.Add(converter); // ISO 8601 durations
+        }
+
+        options.Converters.Add(new UtcTimeConverter());
+        return options;
+    }
 
     private static void CopyMembers(JsonObject source, JsonObject target, IReadOnlyCollection<string>? select)
     {

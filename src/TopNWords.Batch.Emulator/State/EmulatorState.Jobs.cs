@@ -1,8 +1,8 @@
 using TopNWords.Batch.Azure.BatchRest.Models;
+using TopNWords.Batch.Azure.Compute;
 using TopNWords.Batch.Compute;
 using TopNWords.Batch.Emulator.Protocol;
 using ComputeTaskState = TopNWords.Batch.Compute.BatchTaskState;
-using WireTaskState = TopNWords.Batch.Azure.BatchRest.Models.BatchTaskState;
 
 namespace TopNWords.Batch.Emulator.State;
 
@@ -114,26 +114,26 @@ internal sealed partial class EmulatorState
         lock (_gate)
         {
             var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
-            var counts = new BatchTaskCounts();
+            int active = 0, running = 0, completed = 0, succeeded = 0, failed = 0;
             foreach (var task in job.Order)
             {
                 switch (task.State)
                 {
                     case ComputeTaskState.Active:
-                        counts.Active++;
+                        active++;
                         break;
                     case ComputeTaskState.Preparing or ComputeTaskState.Running:
-                        counts.Running++;
+                        running++;
                         break;
                     default:
-                        counts.Completed++;
+                        completed++;
                         if (task.Info?.Result == TaskExecutionResult.Success)
                         {
-                            counts.Succeeded++;
+                            succeeded++;
                         }
                         else
                         {
-                            counts.Failed++;
+                            failed++;
                         }
 
                         break;
@@ -141,8 +141,10 @@ internal sealed partial class EmulatorState
             }
 
             // Every task takes one slot (requiredSlots other than 1 is refused), so slot counts equal task counts.
-            var slots = new BatchTaskCounts { Active = counts.Active, Running = counts.Running, Completed = counts.Completed, Succeeded = counts.Succeeded, Failed = counts.Failed };
-            return new BatchJobTaskCounts { TaskCounts = counts, TaskSlotCounts = slots };
+            var counts = new TaskCounts(active, running, completed, succeeded, failed);
+            var wire = BatchWireMapping.ToWire(counts);
+            wire.TaskSlotCounts = BatchWireMapping.ToWire(counts).TaskCounts;
+            return wire;
         }
     }
 
@@ -322,66 +324,47 @@ internal sealed partial class EmulatorState
         },
     };
 
+    /// <summary>The task as the service reports it: the mapping of the engine's latest view, and what only the emulator knows.</summary>
     private static BatchTask ToWire(JobRecord job, TaskRecord task, string baseUrl)
     {
         var content = task.Content;
-        var info = task.Info;
-        bool completed = task.State == ComputeTaskState.Completed;
-        string? nodeId = info?.NodeId;
+        BatchTask wire = BatchWireMapping.ToWire(task.Info is { } info ? info with { State = task.State } : new BatchTaskInfo { Id = task.Id, State = task.State });
         string? poolId = task.PoolId ?? job.PoolId;
         string taskRoot = $"workitems/{job.Id}/job-1/{task.Id}";
-        return new BatchTask
+        wire.Id = task.Id;
+        wire.DisplayName = content.DisplayName;
+        wire.Url = $"{baseUrl}/jobs/{job.Id}/tasks/{task.Id}";
+        wire.ETag = task.ETag;
+        wire.CreationTime = task.CreationTime;
+        wire.LastModified = task.LastModified;
+        wire.State = BatchWireMapping.ToWire(task.State);
+        wire.StateTransitionTime = task.StateTransitionTime;
+        wire.PreviousState = task.PreviousState is { } previous ? BatchWireMapping.ToWire(previous) : null;
+        wire.PreviousStateTransitionTime = task.PreviousStateTransitionTime;
+        wire.CommandLine = content.CommandLine;
+        wire.UserIdentity = content.UserIdentity ?? DefaultIdentity;
+        wire.Constraints = new BatchTaskConstraints
         {
-            Id = task.Id,
-            DisplayName = content.DisplayName,
-            Url = $"{baseUrl}/jobs/{job.Id}/tasks/{task.Id}",
-            ETag = task.ETag,
-            CreationTime = task.CreationTime,
-            LastModified = task.LastModified,
-            State = ToWire(task.State),
-            StateTransitionTime = task.StateTransitionTime,
-            PreviousState = task.PreviousState is { } previous ? ToWire(previous) : null,
-            PreviousStateTransitionTime = task.PreviousStateTransitionTime,
-            CommandLine = content.CommandLine,
-            UserIdentity = content.UserIdentity ?? DefaultIdentity,
-            Constraints = new BatchTaskConstraints
-            {
-                MaxWallClockTime = content.Constraints?.MaxWallClockTime ?? Unlimited,
-                RetentionTime = content.Constraints?.RetentionTime ?? DefaultRetention,
-                MaxTaskRetryCount = content.Constraints?.MaxTaskRetryCount ?? 0,
-            },
-            RequiredSlots = 1,
-            ExecutionInfo = new BatchTaskExecutionInfo
-            {
-                StartTime = info?.StartTime,
-                EndTime = completed ? info?.EndTime : null,
-                ExitCode = info?.ExitCode,
-                FailureInfo = completed ? ToWire(info?.FailureInfo) : null,
-                RetryCount = info?.RetryCount ?? 0,
-                LastRetryTime = task.LastRetryTime,
-                RequeueCount = task.RequeueCount,
-                LastRequeueTime = task.LastRequeueTime,
-                Result = completed ? (info?.Result == TaskExecutionResult.Success ? BatchExecutionResult.Success : BatchExecutionResult.Failure) : null,
-            },
-            NodeInfo = nodeId is null ? null : new BatchNodeInfo
-            {
-                AffinityId = "TVM:" + nodeId,
-                NodeUrl = $"{baseUrl}/pools/{poolId}/nodes/{nodeId}",
-                PoolId = poolId,
-                NodeId = nodeId,
-                TaskRootDirectory = taskRoot,
-                TaskRootDirectoryUrl = $"{baseUrl}/pools/{poolId}/nodes/{nodeId}/files/{taskRoot}",
-            },
+            MaxWallClockTime = content.Constraints?.MaxWallClockTime ?? Unlimited,
+            RetentionTime = content.Constraints?.RetentionTime ?? DefaultRetention,
+            MaxTaskRetryCount = content.Constraints?.MaxTaskRetryCount ?? 0,
         };
-    }
+        wire.RequiredSlots = 1;
+        BatchTaskExecutionInfo execution = wire.ExecutionInfo!;
+        execution.LastRetryTime = task.LastRetryTime;
+        execution.RequeueCount = task.RequeueCount;
+        execution.LastRequeueTime = task.LastRequeueTime;
+        if (wire.NodeInfo is { } nodeInfo)
+        {
+            nodeInfo.AffinityId = "TVM:" + nodeInfo.NodeId;
+            nodeInfo.NodeUrl = $"{baseUrl}/pools/{poolId}/nodes/{nodeInfo.NodeId}";
+            nodeInfo.PoolId = poolId;
+            nodeInfo.TaskRootDirectory = taskRoot;
+            nodeInfo.TaskRootDirectoryUrl = $"{baseUrl}/pools/{poolId}/nodes/{nodeInfo.NodeId}/files/{taskRoot}";
+        }
 
-    private static WireTaskState ToWire(ComputeTaskState state) => state switch
-    {
-        ComputeTaskState.Active => WireTaskState.Active,
-        ComputeTaskState.Preparing => WireTaskState.Preparing,
-        ComputeTaskState.Running => WireTaskState.Running,
-        _ => WireTaskState.Completed,
-    };
+        return wire;
+    }
 
     /// <summary>A job that is being deleted or terminated, or is completed, takes no more changes: the service's error for each.</summary>
     private static void ThrowUnlessOpen(JobRecord job)

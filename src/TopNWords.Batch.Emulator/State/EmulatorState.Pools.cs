@@ -1,4 +1,5 @@
 using TopNWords.Batch.Azure.BatchRest.Models;
+using TopNWords.Batch.Azure.Compute;
 using TopNWords.Batch.Compute;
 using TopNWords.Batch.Emulator.Protocol;
 using ComputeTaskState = TopNWords.Batch.Compute.BatchTaskState;
@@ -208,69 +209,29 @@ internal sealed partial class EmulatorState
         WaitForSuccess = start.WaitForSuccess ?? true,
     };
 
-    private static BatchNode ToWire(PoolRecord pool, NodeRecord node, int running, string baseUrl) => new()
+    /// <summary>The node as the service reports it: the mapping's id, state, start task information and errors, and what only the emulator knows.</summary>
+    private static BatchNode ToWire(PoolRecord pool, NodeRecord node, int running, string baseUrl)
     {
-        Id = node.Id,
-        Url = $"{baseUrl}/pools/{pool.Id}/nodes/{node.Id}",
-        State = ToWire(node.State),
-        StateTransitionTime = node.StateTransitionTime,
-        LastBootTime = node.LastBootTime,
-        AllocationTime = node.AllocationTime,
-        IpAddress = "10.0.0." + (4 + node.Index).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        VmSize = pool.Content.VmSize,
-        TotalTasksRun = node.TotalTasksRun,
-        TotalTasksSucceeded = node.TotalTasksSucceeded,
-        RunningTasksCount = running,
-        RunningTaskSlotsCount = running,
-        IsDedicated = node.Index < pool.TargetDedicated,
-        StartTask = WireStartTask(pool.Content.StartTask),
-        StartTaskInfo = node.StartTask is { } start ? new BatchStartTaskInfo
+        BatchNode wire = BatchWireMapping.ToWire(new ComputeNodeInfo(node.Id, node.State, node.StartTask, node.Errors));
+        wire.Url = $"{baseUrl}/pools/{pool.Id}/nodes/{node.Id}";
+        wire.StateTransitionTime = node.StateTransitionTime;
+        wire.LastBootTime = node.LastBootTime;
+        wire.AllocationTime = node.AllocationTime;
+        wire.IpAddress = "10.0.0." + (4 + node.Index).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        wire.VmSize = pool.Content.VmSize;
+        wire.TotalTasksRun = node.TotalTasksRun;
+        wire.TotalTasksSucceeded = node.TotalTasksSucceeded;
+        wire.RunningTasksCount = running;
+        wire.RunningTaskSlotsCount = running;
+        wire.IsDedicated = node.Index < pool.TargetDedicated;
+        wire.StartTask = WireStartTask(pool.Content.StartTask);
+        if (wire.StartTaskInfo is { } startTaskInfo)
         {
-            State = start.IsCompleted ? BatchStartTaskState.Completed : BatchStartTaskState.Running,
-            StartTime = start.StartTime,
-            EndTime = start.IsCompleted ? start.EndTime : null,
-            ExitCode = start.IsCompleted ? start.ExitCode : null,
-            FailureInfo = start.IsCompleted ? ToWire(start.FailureInfo) : null,
-            RetryCount = start.RetryCount,
-            LastRetryTime = node.StartTaskLastRetryTime,
-            Result = start.IsCompleted ? (start.FailureInfo is null && start.ExitCode == 0 ? BatchExecutionResult.Success : BatchExecutionResult.Failure) : null,
+            startTaskInfo.LastRetryTime = node.StartTaskLastRetryTime;
         }
-        : null,
-        Errors = node.Errors.Count == 0 ? null : [.. node.Errors.Select(ToNodeError)],
-    };
 
-    private static BatchNodeError ToNodeError(string error)
-    {
-        int colon = error.IndexOf(": ", StringComparison.Ordinal);
-        return colon < 0
-            ? new BatchNodeError { Code = "NodeError", Message = error }
-            : new BatchNodeError { Code = error[..colon], Message = error[(colon + 2)..] };
+        return wire;
     }
-
-    private static BatchTaskFailureInfo? ToWire(TaskFailureInfo? failure) => failure is null ? null : new BatchTaskFailureInfo
-    {
-        Category = string.Equals(failure.Category, "ServerError", StringComparison.OrdinalIgnoreCase) ? BatchErrorCategory.ServerError : BatchErrorCategory.UserError,
-        Code = failure.Code,
-        Message = failure.Message,
-    };
-
-    private static BatchNodeState ToWire(ComputeNodeState state) => state switch
-    {
-        ComputeNodeState.Creating => BatchNodeState.Creating,
-        ComputeNodeState.Starting => BatchNodeState.Starting,
-        ComputeNodeState.WaitingForStartTask => BatchNodeState.WaitingForStartTask,
-        ComputeNodeState.Idle => BatchNodeState.Idle,
-        ComputeNodeState.Running => BatchNodeState.Running,
-        ComputeNodeState.StartTaskFailed => BatchNodeState.StartTaskFailed,
-        ComputeNodeState.Unusable => BatchNodeState.Unusable,
-        ComputeNodeState.Offline => BatchNodeState.Offline,
-        ComputeNodeState.Rebooting => BatchNodeState.Rebooting,
-        ComputeNodeState.Reimaging => BatchNodeState.Reimaging,
-        ComputeNodeState.LeavingPool => BatchNodeState.LeavingPool,
-        ComputeNodeState.Preempted => BatchNodeState.Preempted,
-        ComputeNodeState.Upgrading => BatchNodeState.UpgradingOS,
-        _ => BatchNodeState.Unknown,
-    };
 }
 
 /// <summary>What a validated create-pool request asks of the engine.</summary>

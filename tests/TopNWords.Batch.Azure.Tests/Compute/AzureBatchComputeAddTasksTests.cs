@@ -146,7 +146,7 @@ public class AzureBatchComputeAddTasksTests
         Assert.Multiple(() =>
         {
             Assert.That(result, Is.EqualTo(new AddTasksResult(30, 0, 2)), "30 x 40 KB = 1.2 MB: two requests, no RequestBodyTooLarge");
-            Assert.That(requests.Select(r => r.Body!.Length), Is.All.LessThanOrEqualTo(AzureBatchCompute.MaxRequestBodyBytes));
+            Assert.That(requests.Select(r => r.Body!.Length), Is.All.LessThanOrEqualTo(AddTaskCollectionSender.MaxRequestBodyBytes));
             Assert.That(requests.Select(r => ComputeHarness.TaskIds(r).Count).Order(), Is.EqualTo(new[] { 6, 24 }));
             Assert.That(requests.Max(r => r.Body!.Length), Is.GreaterThan(900_000), "the first request is filled up to the limit");
         });
@@ -342,16 +342,5 @@ public class AzureBatchComputeAddTasksTests
 
         Assert.That(await harness.Compute.AddTasksAsync("job-1", []), Is.EqualTo(new AddTasksResult(0, 0, 0)));
         Assert.That(harness.Transport.Requests, Is.Empty);
-    }
-
-    [Test]
-    public void Chunk_StartsANewRequestBeforeEitherLimitIsPassed()
-    {
-        var tasks = new[] { 40, 40, 15, 3, 3 }.Select((size, i) => new AzureBatchCompute.PendingTask(i, $"t{i}", null!, size)).ToList();
-
-        // 12 bytes of envelope + sizes + commas: [40] = 52; [40, 40] would be 93 > 92.
-        var chunks = AzureBatchCompute.Chunk(tasks, maxCount: 2, maxBytes: 92);
-
-        Assert.That(chunks.Select(c => string.Join(",", c.Select(t => t.Id))), Is.EqualTo(new[] { "t0", "t1,t2", "t3,t4" }));
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using TopNWords.Batch.Azure.BatchRest.Models;
 using TopNWords.Batch.Azure.Compute;
 using TopNWords.Batch.Azure.Tests.BatchRest;
 using TopNWords.Batch.Azure.Tests.BatchRest.Fakes;
@@ -11,8 +10,6 @@ namespace TopNWords.Batch.Azure.Tests.Compute;
 [TestFixture]
 public class AzureBatchComputePoolTests
 {
-    private static readonly DateTimeOffset Now = RecordingTimeProvider.VectorTime;
-
     [Test]
     public void Constructors_DisplayNameIsTheEndpointHostAndCapabilitiesAreRemotePosix()
     {
@@ -155,54 +152,6 @@ public class AzureBatchComputePoolTests
         {
             Assert.That((string?)configuration["imageReference"]!["sku"], Is.EqualTo("7.2"));
             Assert.That((string?)configuration["nodeAgentSKUId"], Is.EqualTo("batch.node.centos 7"));
-        });
-    }
-
-    [Test]
-    public void SelectImage_PicksTheNewestVerifiedSupportedMatch()
-    {
-        var images = Images(
-            ("canonical", "0001-com-ubuntu-server-jammy", "22_04-lts", "batch.node.ubuntu 22.04", "verified", null),
-            ("canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2", "batch.node.ubuntu 22.04", "verified", null),
-            ("canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-arm64", "batch.node.ubuntu 22.04 arm64", "verified", null),
-            ("canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-x", "batch.node.ubuntu 22.04", "unverified", null),
-            ("canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-old", "batch.node.ubuntu 22.04", "verified", "2025-01-01T00:00:00Z"));
-
-        var selected = AzureBatchCompute.SelectImage(images, "Canonical", "0001-com-ubuntu-server-jammy", "22_04", Now);
-
-        Assert.That(selected, Is.EqualTo(new AzureBatchCompute.SelectedImage("canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2", "batch.node.ubuntu 22.04")));
-    }
-
-    [Test]
-    public void SelectImage_ExactSkuWinsOverLongerSkus_AndArm64OnlyWhenAskedFor()
-    {
-        var images = Images(
-            ("canonical", "ubuntu-24_04-lts", "server-gen1", "batch.node.ubuntu 24.04", "verified", null),
-            ("canonical", "ubuntu-24_04-lts", "server", "batch.node.ubuntu 24.04", "verified", null),
-            ("canonical", "ubuntu-24_04-lts", "server-arm64", "batch.node.ubuntu 24.04 arm64", "verified", null));
-
-        Assert.Multiple(() =>
-        {
-            Assert.That(AzureBatchCompute.SelectImage(images, "canonical", "ubuntu-24_04-lts", "server", Now)!.Sku, Is.EqualTo("server"));
-            Assert.That(AzureBatchCompute.SelectImage(images, "canonical", "ubuntu-24_04-lts", "server-arm64", Now)!.Sku, Is.EqualTo("server-arm64"));
-        });
-    }
-
-    [Test]
-    public void SelectImage_LaterEndOfSupportWins_AndPastEndOfSupportOrUnverifiedNeverMatch()
-    {
-        var images = Images(
-            ("p", "o", "s-a", "agent a", "verified", "2026-06-01T00:00:00Z"),
-            ("p", "o", "s-b", "agent b", "verified", "2028-06-01T00:00:00Z"),
-            ("p", "o", "s-c", "agent c", "verified", "2025-06-30T00:00:00Z"),
-            ("p", "o", "s-d", "agent d", "unverified", null));
-
-        Assert.Multiple(() =>
-        {
-            Assert.That(AzureBatchCompute.SelectImage(images, "p", "o", "s", Now)!.Sku, Is.EqualTo("s-b"));
-            Assert.That(AzureBatchCompute.SelectImage(images, "p", "o", "s-c", Now), Is.Null, "past its end of support");
-            Assert.That(AzureBatchCompute.SelectImage(images, "p", "o", "s-d", Now), Is.Null, "unverified");
-            Assert.That(AzureBatchCompute.SelectImage(images, "p", "other", "s", Now), Is.Null);
         });
     }
 
@@ -485,14 +434,4 @@ public class AzureBatchComputePoolTests
     private static bool SamePool(PoolInfo a, PoolInfo b)
         => a.Id == b.Id && a.AllocationState == b.AllocationState && a.TargetNodeCount == b.TargetNodeCount && a.CurrentNodeCount == b.CurrentNodeCount
            && a.TaskSlotsPerNode == b.TaskSlotsPerNode && a.IsBeingDeleted == b.IsBeingDeleted && a.ResizeErrors.SequenceEqual(b.ResizeErrors);
-
-    private static List<BatchSupportedImage> Images(params (string Publisher, string Offer, string Sku, string Agent, string Verification, string? EndOfLife)[] images)
-        => [.. images.Select(i => new BatchSupportedImage
-        {
-            NodeAgentSkuId = i.Agent,
-            ImageReference = new BatchImageReference { Publisher = i.Publisher, Offer = i.Offer, Sku = i.Sku, Version = "latest" },
-            OsType = BatchOSType.Linux,
-            VerificationType = i.Verification == "verified" ? BatchImageVerificationType.Verified : BatchImageVerificationType.Unverified,
-            BatchSupportEndOfLife = i.EndOfLife is null ? null : DateTimeOffset.Parse(i.EndOfLife, System.Globalization.CultureInfo.InvariantCulture),
-        })];
 }

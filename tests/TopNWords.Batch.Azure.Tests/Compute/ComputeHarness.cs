@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using TopNWords.Batch.Azure.Compute;
 using TopNWords.Batch.Azure.Tests.BatchRest;
@@ -8,7 +9,7 @@ namespace TopNWords.Batch.Azure.Tests.Compute;
 
 /// <summary>
 /// An <see cref="AzureBatchCompute"/> over the real REST client and pipeline (retry, signing, logging), a
-/// <see cref="FakeBatchTransport"/> and a fake clock, with a <see cref="FakeLogger"/>.
+/// <see cref="FakeBatchTransport"/> and a fake clock, logging to a <see cref="FakeLogCollector"/>.
 /// </summary>
 internal sealed class ComputeHarness
 {
@@ -22,8 +23,8 @@ internal sealed class ComputeHarness
     public ComputeHarness(int maxRetries = 3, Action<AzureBatchComputeOptions>? configure = null)
     {
         Clients = new TestClients(maxRetries);
-        Logger = new FakeLogger();
-        Options = new AzureBatchComputeOptions { ClientOptions = Clients.Options, Logger = Logger };
+        LogCollector = new FakeLogCollector();
+        Options = new AzureBatchComputeOptions { ClientOptions = Clients.Options, LoggerFactory = new LoggerFactory([new FakeLoggerProvider(LogCollector)]) };
         configure?.Invoke(Options);
         Compute = new AzureBatchCompute(Clients.Client, Options);
     }
@@ -34,13 +35,13 @@ internal sealed class ComputeHarness
 
     public RecordingTimeProvider Time => Clients.Time;
 
-    public FakeLogger Logger { get; }
+    public FakeLogCollector LogCollector { get; }
 
     public AzureBatchComputeOptions Options { get; }
 
     public AzureBatchCompute Compute { get; }
 
-    public IReadOnlyList<string> LogMessages => [.. Logger.Collector.GetSnapshot().Select(r => r.Message)];
+    public IReadOnlyList<string> LogMessages => [.. LogCollector.GetSnapshot().Select(r => r.Message)];
 
     /// <summary>A supported-images page.</summary>
     public static string ImagesJson(params (string Publisher, string Offer, string Sku, string Agent, string Verification, string? EndOfLife)[] images)

@@ -8,7 +8,7 @@ namespace TopNWords.Batch.Azure.BatchRest.Models;
 
 /// <summary>The state of a pool.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchPoolState>))]
-internal enum BatchPoolState
+public enum BatchPoolState
 {
     /// <summary>A value this client does not know.</summary>
     Unknown = 0,
@@ -22,7 +22,7 @@ internal enum BatchPoolState
 
 /// <summary>Whether a pool is resizing.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchAllocationState>))]
-internal enum BatchAllocationState
+public enum BatchAllocationState
 {
     /// <summary>A value this client does not know.</summary>
     Unknown = 0,
@@ -39,7 +39,7 @@ internal enum BatchAllocationState
 
 /// <summary>The state of a compute node.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchNodeState>))]
-internal enum BatchNodeState
+public enum BatchNodeState
 {
     /// <summary>The node's state is unknown (the service's own <c>unknown</c>, or a value this client does not know).</summary>
     Unknown = 0,
@@ -92,7 +92,7 @@ internal enum BatchNodeState
 
 /// <summary>The state of a node's start task.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchStartTaskState>))]
-internal enum BatchStartTaskState
+public enum BatchStartTaskState
 {
     /// <summary>A value this client does not know.</summary>
     Unknown = 0,
@@ -106,7 +106,7 @@ internal enum BatchStartTaskState
 
 /// <summary>The state of a task.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchTaskState>))]
-internal enum BatchTaskState
+public enum BatchTaskState
 {
     /// <summary>A value this client does not know.</summary>
     Unknown = 0,
@@ -126,7 +126,7 @@ internal enum BatchTaskState
 
 /// <summary>The result of a task or start task execution.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchExecutionResult>))]
-internal enum BatchExecutionResult
+public enum BatchExecutionResult
 {
     /// <summary>A value this client does not know.</summary>
     Unknown = 0,
@@ -140,7 +140,7 @@ internal enum BatchExecutionResult
 
 /// <summary>The category of a task failure.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchErrorCategory>))]
-internal enum BatchErrorCategory
+public enum BatchErrorCategory
 {
     /// <summary>A value this client does not know.</summary>
     Unknown = 0,
@@ -154,7 +154,7 @@ internal enum BatchErrorCategory
 
 /// <summary>The outcome of adding one task in an add-task-collection request.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchTaskAddStatus>))]
-internal enum BatchTaskAddStatus
+public enum BatchTaskAddStatus
 {
     /// <summary>A value this client does not know.</summary>
     Unknown = 0,
@@ -171,7 +171,7 @@ internal enum BatchTaskAddStatus
 
 /// <summary>The state of a job.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchJobState>))]
-internal enum BatchJobState
+public enum BatchJobState
 {
     /// <summary>A value this client does not know.</summary>
     Unknown = 0,
@@ -200,7 +200,7 @@ internal enum BatchJobState
 
 /// <summary>What the service does when every task of a job is complete.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchOnAllTasksComplete>))]
-internal enum BatchOnAllTasksComplete
+public enum BatchOnAllTasksComplete
 {
     /// <summary>A value this client does not know.</summary>
     Unknown = 0,
@@ -214,7 +214,7 @@ internal enum BatchOnAllTasksComplete
 
 /// <summary>When an output file is uploaded.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchOutputFileUploadCondition>))]
-internal enum BatchOutputFileUploadCondition
+public enum BatchOutputFileUploadCondition
 {
     /// <summary>A value this client does not know.</summary>
     Unknown = 0,
@@ -231,7 +231,7 @@ internal enum BatchOutputFileUploadCondition
 
 /// <summary>The operating system of an image.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchOSType>))]
-internal enum BatchOSType
+public enum BatchOSType
 {
     /// <summary>A value this client does not know.</summary>
     Unknown = 0,
@@ -245,7 +245,7 @@ internal enum BatchOSType
 
 /// <summary>Whether Azure Batch verified an image.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchImageVerificationType>))]
-internal enum BatchImageVerificationType
+public enum BatchImageVerificationType
 {
     /// <summary>A value this client does not know.</summary>
     Unknown = 0,
@@ -259,7 +259,7 @@ internal enum BatchImageVerificationType
 
 /// <summary>The elevation level of an auto user.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchElevationLevel>))]
-internal enum BatchElevationLevel
+public enum BatchElevationLevel
 {
     /// <summary>A value this client does not know.</summary>
     Unknown = 0,
@@ -273,7 +273,7 @@ internal enum BatchElevationLevel
 
 /// <summary>The scope of an auto user.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchAutoUserScope>))]
-internal enum BatchAutoUserScope
+public enum BatchAutoUserScope
 {
     /// <summary>A value this client does not know.</summary>
     Unknown = 0,
@@ -287,7 +287,7 @@ internal enum BatchAutoUserScope
 
 /// <summary>How tasks are spread over a pool's nodes.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchNodeFillType>))]
-internal enum BatchNodeFillType
+public enum BatchNodeFillType
 {
     /// <summary>A value this client does not know.</summary>
     Unknown = 0,

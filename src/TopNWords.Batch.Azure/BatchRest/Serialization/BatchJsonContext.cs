@@ -6,8 +6,14 @@ namespace TopNWords.Batch.Azure.BatchRest.Serialization;
 
 /// <summary>
 /// Source-generated JSON metadata of the Batch wire models: lower camel case names, case-insensitive reads,
-/// unknown members skipped, null members not written, durations as ISO 8601.
+/// unknown members skipped, null members not written, durations as ISO 8601, enums in the service's lower case
+/// (read case-insensitively; a value this library does not know reads as <c>Unknown</c>).
 /// </summary>
+/// <remarks>
+/// <see cref="Default"/> reads and writes what <see cref="BatchRestClient"/> sends and receives. A context made with
+/// other <see cref="JsonSerializerOptions"/> (for example another time format) keeps the duration format only if
+/// those options carry the converters of <c>Default.Options</c>.
+/// </remarks>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -24,6 +30,6 @@ namespace TopNWords.Batch.Azure.BatchRest.Serialization;
 [JsonSerializable(typeof(BatchTaskGroup))]
 [JsonSerializable(typeof(BatchTaskAddCollectionResult))]
 [JsonSerializable(typeof(BatchTask))]
-internal sealed partial class BatchJsonContext : JsonSerializerContext
+public sealed partial class BatchJsonContext : JsonSerializerContext
 {
 }
