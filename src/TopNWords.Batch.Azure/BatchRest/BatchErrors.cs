@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Core;
+using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch.Azure.BatchRest;
 
@@ -15,10 +16,10 @@ internal static class BatchErrors
         string[] secrets = GetKnownSecrets(message.Request);
         (string? code, string? errorMessage, List<KeyValuePair<string, string>> values) = ParseErrorBody(response);
 
-        errorMessage = errorMessage is null ? null : SecretRedactor.Redact(errorMessage, secrets);
+        errorMessage = errorMessage is null ? null : SecretRedaction.RedactText(errorMessage, secrets);
         for (int i = 0; i < values.Count; i++)
         {
-            values[i] = new(values[i].Key, SecretRedactor.Redact(values[i].Value, secrets));
+            values[i] = new(values[i].Key, SecretRedaction.RedactText(values[i].Value, secrets));
         }
 
         string? requestId = response.Headers.TryGetValue("request-id", out string? id) ? id : null;
@@ -61,7 +62,7 @@ internal static class BatchErrors
         }
 
         return new BatchServiceException(
-            SecretRedactor.Redact(text.ToString(), secrets),
+            SecretRedaction.RedactText(text.ToString(), secrets),
             response.Status,
             code,
             errorMessage,
@@ -75,7 +76,7 @@ internal static class BatchErrors
         var text = new StringBuilder();
         AppendSubject(text, operation, resource);
         text.Append("no response from the service (")
-            .Append(exception.GetType().Name).Append(": ").Append(SecretRedactor.Redact(exception.Message))
+            .Append(exception.GetType().Name).Append(": ").Append(SecretRedaction.RedactText(exception.Message))
             .Append("). Check the account endpoint and the network; transient failures were retried as BatchClientOptions.Retry allows.");
         return new BatchServiceException(text.ToString(), 0, null, null, null, null, exception);
     }
@@ -90,7 +91,7 @@ internal static class BatchErrors
         text.Append(response.Status).Append(" with a body that is not the expected JSON");
         if (exception is not null)
         {
-            text.Append(" (").Append(SecretRedactor.Redact(exception.Message)).Append(')');
+            text.Append(" (").Append(SecretRedaction.RedactText(exception.Message)).Append(')');
         }
 
         text.Append('.');

@@ -151,14 +151,7 @@ internal static class AzureBlobErrors
             }
         }
 
-        string reason = SecretRedaction.RedactText(innermost.Message.ReplaceLineEndings(" "));
-        foreach (string secret in secrets)
-        {
-            if (!string.IsNullOrEmpty(secret))
-            {
-                reason = reason.Replace(secret, SecretRedaction.Redacted, StringComparison.Ordinal);
-            }
-        }
+        string reason = SecretRedaction.RedactText(innermost.Message.ReplaceLineEndings(" "), secrets);
 
         if (reason.Length > 200)
         {
