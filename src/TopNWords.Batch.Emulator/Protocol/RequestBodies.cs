@@ -435,7 +435,7 @@ internal static class RequestBodies
         string? error = BatchIdRules.Validate("resource", id);
         if (error is not null)
         {
-            throw BatchErrors.InvalidPropertyValue(property, id.Length > 64 ? id[..64] + "…" : id, "An id is 1 to 64 letters, digits, hyphens and underscores.");
+            throw BatchErrors.InvalidPropertyValue(property, id.Length > BatchIdRules.MaxLength ? id[..BatchIdRules.MaxLength] + "…" : id, $"An id is 1 to {BatchIdRules.MaxLength} letters, digits, hyphens and underscores.");
         }
     }
 }

@@ -13,6 +13,11 @@ public static class BatchIdRules
     /// <summary>Batch's error code for a property value it refuses.</summary>
     internal const string InvalidPropertyValue = "InvalidPropertyValue";
 
+    /// <summary>Tells whether an id is valid: 1 to 64 ASCII letters, digits, hyphens and underscores.</summary>
+    /// <param name="id">The id.</param>
+    /// <returns><see langword="true"/> when Batch accepts the id.</returns>
+    public static bool IsValid(string? id) => !string.IsNullOrEmpty(id) && id.Length <= MaxLength && id.All(IsIdCharacter);
+
     /// <summary>Checks an id: 1 to 64 ASCII letters, digits, hyphens and underscores.</summary>
     /// <param name="kind">What the id names ("pool", "job", "task"), for the message.</param>
     /// <param name="id">The id.</param>
@@ -31,7 +36,7 @@ public static class BatchIdRules
 
         foreach (char c in id)
         {
-            if (!(c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '-' or '_'))
+            if (!IsIdCharacter(c))
             {
                 return $"The {kind} id '{id}' may only contain letters, digits, hyphens and underscores (found U+{(int)c:X4}).";
             }
@@ -39,6 +44,9 @@ public static class BatchIdRules
 
         return null;
     }
+
+    /// <summary>Whether a character may appear in an id: an ASCII letter or digit, a hyphen or an underscore.</summary>
+    internal static bool IsIdCharacter(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
 
     /// <summary>Throws <see cref="BatchComputeException"/> (<see cref="BatchComputeErrorKind.InvalidRequest"/>) for an invalid id.</summary>
     /// <param name="kind">What the id names.</param>
