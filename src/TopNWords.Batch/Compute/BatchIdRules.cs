@@ -10,9 +10,6 @@ public static class BatchIdRules
     /// <summary>The longest id Batch accepts.</summary>
     public const int MaxLength = 64;
 
-    /// <summary>Batch's error code for a property value it refuses.</summary>
-    internal const string InvalidPropertyValue = "InvalidPropertyValue";
-
     /// <summary>Tells whether an id is valid: 1 to 64 ASCII letters, digits, hyphens and underscores.</summary>
     /// <param name="id">The id.</param>
     /// <returns><see langword="true"/> when Batch accepts the id.</returns>
@@ -51,13 +48,13 @@ public static class BatchIdRules
     /// <summary>Throws <see cref="BatchComputeException"/> (<see cref="BatchComputeErrorKind.InvalidRequest"/>) for an invalid id.</summary>
     /// <param name="kind">What the id names.</param>
     /// <param name="id">The id.</param>
-    /// <exception cref="BatchComputeException">The id is invalid (<see cref="BatchComputeErrorKind.InvalidRequest"/>, error code <c>InvalidPropertyValue</c>).</exception>
+    /// <exception cref="BatchComputeException">The id is invalid (<see cref="BatchComputeErrorKind.InvalidRequest"/>, error code <see cref="BatchErrorCodes.InvalidPropertyValue"/>).</exception>
     public static void ThrowIfInvalid(string kind, string id)
     {
         string? error = Validate(kind, id);
         if (error is not null)
         {
-            throw new BatchComputeException(BatchComputeErrorKind.InvalidRequest, error + " Choose an id of 1 to 64 letters, digits, hyphens and underscores.", id, InvalidPropertyValue);
+            throw new BatchComputeException(BatchComputeErrorKind.InvalidRequest, error + " Choose an id of 1 to 64 letters, digits, hyphens and underscores.", id, BatchErrorCodes.InvalidPropertyValue);
         }
     }
 }

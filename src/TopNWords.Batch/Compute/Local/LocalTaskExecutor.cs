@@ -65,7 +65,7 @@ internal sealed class LocalTaskExecutor
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            completion = new Completion(null, new TaskFailureInfo("ServerError", "NodeFileSystemError", $"The folder of task '{task.Definition.Id}' on node '{node.Id}' could not be prepared: {ex.Message}"));
+            completion = new Completion(null, new TaskFailureInfo("ServerError", BatchErrorCodes.NodeFileSystemError, $"The folder of task '{task.Definition.Id}' on node '{node.Id}' could not be prepared: {ex.Message}"));
         }
         finally
         {
@@ -146,7 +146,7 @@ internal sealed class LocalTaskExecutor
 
         bool succeeded = attempt is { Kind: CommandResultKind.Exited, ExitCode: 0 };
         TaskFailureInfo? failure = attempt.Kind == CommandResultKind.TimedOut
-            ? new TaskFailureInfo(LocalCommandRunner.UserError, "MaxWallClockTimeExceeded", $"The task ran longer than its maximum wall-clock time of {task.Definition.MaxWallClockTime} and was killed, with every process it started.")
+            ? new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.MaxWallClockTimeExceeded, $"The task ran longer than its maximum wall-clock time of {task.Definition.MaxWallClockTime} and was killed, with every process it started.")
             : succeeded ? null : LocalCommandRunner.FailureExitCode;
         var uploadFailure = await _files.UploadOutputsAsync(task.Job.Id, task.Definition, task.TaskDirectory!, succeeded, stop).ConfigureAwait(false);
         return new Completion(attempt.ExitCode, failure ?? uploadFailure);
@@ -185,7 +185,7 @@ internal sealed class LocalTaskExecutor
             }
             else
             {
-                _state.CompleteTaskLocked(task, stoppedExitCode, new TaskFailureInfo(LocalCommandRunner.UserError, "TaskEnded", "The task was ended because its job was terminated."));
+                _state.CompleteTaskLocked(task, stoppedExitCode, new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.TaskEnded, "The task was ended because its job was terminated."));
                 completed = _state.SnapshotLocked(task);
             }
 

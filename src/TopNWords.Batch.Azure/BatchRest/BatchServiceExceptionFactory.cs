@@ -2,12 +2,13 @@ using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Core;
+using TopNWords.Batch.Compute;
 using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch.Azure.BatchRest;
 
 /// <summary>Turns failed Batch calls into <see cref="BatchServiceException"/> with a message that names the operation and resource and holds no secret.</summary>
-internal static class BatchErrors
+internal static class BatchServiceExceptionFactory
 {
     /// <summary>The error of a response with a non-success status, parsed from the Batch error body.</summary>
     internal static BatchServiceException FromResponse(string operation, string? resource, HttpMessage message)
@@ -139,7 +140,7 @@ internal static class BatchErrors
 
     private static string? Hint(int status, string? code) => (status, code) switch
     {
-        (_, "AuthenticationFailed") or (401, _) =>
+        (_, BatchErrorCodes.AuthenticationFailed) or (401, _) =>
             "Check the account name and key (Shared Key) or the identity's access to the account (Microsoft Entra ID), " +
             "and the clock: a Shared Key request must reach the service within 15 minutes of its ocp-date.",
         (403, _) => "The credential is valid but not allowed to do this: check the identity's role on the Batch account.",
