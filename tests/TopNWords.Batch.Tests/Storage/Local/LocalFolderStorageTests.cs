@@ -432,14 +432,6 @@ public class LocalFolderStorageTests
         Assert.That(await ListNamesAsync(), Is.EqualTo(new[] { "task-1/out.txt" }));
     }
 
-    [TestCase("/tmp/a b/c#d", '/', "file:///tmp/a%20b/c%23d?sp=r")]
-    [TestCase(@"C:\data\x y\box", '\\', "file:///C:/data/x%20y/box?sp=r")]
-    [TestCase(@"\\server\share\x%y", '\\', "file://server/share/x%25y?sp=r")]
-    public void FileUrl_PathOfAnyPlatform_EscapesEachSegment(string path, char separator, string expected)
-    {
-        Assert.That(LocalFolderStorage.FileUrl(path, "sp=r", separator).AbsoluteUri, Is.EqualTo(expected));
-    }
-
     [TestCase(".upload.0123456789abcdef0123456789abcdef.partial", true)]
     [TestCase(".out.txt.0123456789abcdef0123456789abcdef.partial", true)]
     [TestCase("..0123456789abcdef0123456789abcdef.partial", true)]
