@@ -50,7 +50,7 @@ internal static class AzureBlobErrors
             BlobStorageErrorKind.NotFound =>
                 $"Could not {action}: blob '{blobName}' does not exist in container '{containerName}' of storage account '{account}'. Check that it was uploaded and its container not deleted.",
             BlobStorageErrorKind.AlreadyExists when blobName is not null =>
-                $"Could not {action}: blob '{blobName}' already exists in container '{containerName}' of storage account '{account}' and overwriting was not allowed. Set BlobUploadOptions.Overwrite to replace it.",
+                $"Could not {action}: blob '{blobName}' already exists in container '{containerName}' of storage account '{account}' and overwriting was not allowed. Set BlobStorageUploadOptions.Overwrite to replace it.",
             BlobStorageErrorKind.AlreadyExists =>
                 $"Could not {action}: {resource} already exists in storage account '{account}' ({statusText}).",
             BlobStorageErrorKind.Forbidden =>

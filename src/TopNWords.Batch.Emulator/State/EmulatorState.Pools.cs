@@ -2,7 +2,6 @@ using TopNWords.Batch.Azure.BatchRest.Models;
 using TopNWords.Batch.Azure.Compute;
 using TopNWords.Batch.Compute;
 using TopNWords.Batch.Emulator.Protocol;
-using ComputeTaskState = TopNWords.Batch.Compute.BatchTaskState;
 
 namespace TopNWords.Batch.Emulator.State;
 

@@ -4,7 +4,6 @@ using TopNWords.Batch.Compute.Local;
 using TopNWords.Batch.Emulator.Faults;
 using TopNWords.Batch.Emulator.Protocol;
 using TopNWords.Batch.Internal;
-using ComputeTaskState = TopNWords.Batch.Compute.BatchTaskState;
 
 namespace TopNWords.Batch.Emulator.State;
 

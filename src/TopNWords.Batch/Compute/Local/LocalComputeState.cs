@@ -93,10 +93,10 @@ internal sealed class LocalComputeState
             {
                 switch (task.State)
                 {
-                    case BatchTaskState.Active:
+                    case ComputeTaskState.Active:
                         active++;
                         break;
-                    case BatchTaskState.Preparing or BatchTaskState.Running:
+                    case ComputeTaskState.Preparing or ComputeTaskState.Running:
                         running++;
                         break;
                     default:
@@ -235,11 +235,11 @@ internal sealed class LocalComputeState
         task.FailureInfo = failure;
         task.Result = failure is null ? TaskExecutionResult.Success : TaskExecutionResult.Failure;
         task.EndTime = Time.GetUtcNow();
-        SetTaskStateLocked(task, BatchTaskState.Completed);
+        SetTaskStateLocked(task, ComputeTaskState.Completed);
     }
 
     /// <summary>Sets a task's state and transition time, and notifies.</summary>
-    public void SetTaskStateLocked(TaskEntry task, BatchTaskState state)
+    public void SetTaskStateLocked(TaskEntry task, ComputeTaskState state)
     {
         task.State = state;
         task.TransitionTime = Time.GetUtcNow();
@@ -278,8 +278,8 @@ internal sealed class LocalComputeState
         State = task.State,
         StateTransitionTime = task.TransitionTime,
         ExitCode = task.ExitCode,
-        Result = task.State == BatchTaskState.Completed ? task.Result : null,
-        FailureInfo = task.State == BatchTaskState.Completed ? task.FailureInfo : null,
+        Result = task.State == ComputeTaskState.Completed ? task.Result : null,
+        FailureInfo = task.State == ComputeTaskState.Completed ? task.FailureInfo : null,
         RetryCount = task.RetryCount,
         StartTime = task.StartTime,
         EndTime = task.EndTime,

@@ -237,7 +237,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     /// <inheritdoc />
     /// <remarks>
     /// Running tasks are killed and complete as failed with failure code <c>TaskEnded</c>; queued tasks stay
-    /// <see cref="BatchTaskState.Active"/> and never start. The returned task completes when the killed tasks have completed.
+    /// <see cref="ComputeTaskState.Active"/> and never start. The returned task completes when the killed tasks have completed.
     /// </remarks>
     public Task TerminateJobAsync(string jobId, CancellationToken cancellationToken = default)
     {

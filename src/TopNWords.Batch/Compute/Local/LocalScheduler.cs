@@ -284,7 +284,7 @@ internal sealed class LocalScheduler
                 task.QueueNode = null;
             }
 
-            if (task.Run is { IsCompleted: false } && task.State != BatchTaskState.Completed)
+            if (task.Run is { IsCompleted: false } && task.State != ComputeTaskState.Completed)
             {
                 task.StopReason = reason;
                 running.Add(task);
@@ -404,7 +404,7 @@ internal sealed class LocalScheduler
         }
 
         task.QueueNode = next is null ? queue.AddLast(task) : queue.AddBefore(next, task);
-        _state.SetTaskStateLocked(task, BatchTaskState.Active);
+        _state.SetTaskStateLocked(task, ComputeTaskState.Active);
     }
 
     /// <summary>Starts queued tasks of a pool on free slots of its ready nodes, spreading them over the nodes.</summary>
@@ -442,7 +442,7 @@ internal sealed class LocalScheduler
             best.Running.Add(task);
             var stop = CancellationTokenSource.CreateLinkedTokenSource(best.Lifetime.Token);
             task.Stop = stop;
-            _state.SetTaskStateLocked(task, BatchTaskState.Preparing);
+            _state.SetTaskStateLocked(task, ComputeTaskState.Preparing);
             if (best.Running.Count == 1)
             {
                 _state.NotifyNodeLocked(best);

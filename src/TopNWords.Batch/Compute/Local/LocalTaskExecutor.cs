@@ -4,7 +4,7 @@ namespace TopNWords.Batch.Compute.Local;
 
 /// <summary>
 /// Runs a dispatched task on its node: attempts (retried on a non-zero exit code as its constraints allow),
-/// its state from <see cref="BatchTaskState.Preparing"/> to <see cref="BatchTaskState.Completed"/>, the upload of
+/// its state from <see cref="ComputeTaskState.Preparing"/> to <see cref="ComputeTaskState.Completed"/>, the upload of
 /// its output files, and what happens when it is stopped (completed, queued again, or gone with its job).
 /// </summary>
 internal sealed class LocalTaskExecutor
@@ -118,20 +118,20 @@ internal sealed class LocalTaskExecutor
 
             retry = ++task.RetryCount;
             task.ExitCode = exitCode;
-            _state.SetTaskStateLocked(task, BatchTaskState.Preparing);
+            _state.SetTaskStateLocked(task, ComputeTaskState.Preparing);
         }
 
         LocalComputeLog.TaskAttemptFailed(_logger, task.Job.Id, task.Definition.Id, node.Id, exitCode, retry);
         return true;
     }
 
-    /// <summary>The task is <see cref="BatchTaskState.Running"/> from the moment its process runs (and its wall clock ticks).</summary>
+    /// <summary>The task is <see cref="ComputeTaskState.Running"/> from the moment its process runs (and its wall clock ticks).</summary>
     private void OnProcessStarted(TaskEntry task, NodeEntry node, int processId, int retry)
     {
         lock (_state.Gate)
         {
             task.StartTime = _state.Time.GetUtcNow();
-            _state.SetTaskStateLocked(task, BatchTaskState.Running);
+            _state.SetTaskStateLocked(task, ComputeTaskState.Running);
         }
 
         LocalComputeLog.TaskStarted(_logger, task.Job.Id, task.Definition.Id, node.Id, processId, retry);

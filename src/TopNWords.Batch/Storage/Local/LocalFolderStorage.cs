@@ -30,7 +30,7 @@ namespace TopNWords.Batch.Storage.Local;
 /// fails as not found, and it works once the blob or container is there.
 /// </para>
 /// <para>
-/// The class is thread-safe. <see cref="BlobUploadOptions.ContentType"/> is not recorded, and
+/// The class is thread-safe. <see cref="BlobStorageUploadOptions.ContentType"/> is not recorded, and
 /// <see cref="BlobItemInfo.ContentMd5"/> is not reported (the MD5 is computed when an upload compares content).
 /// </para>
 /// </remarks>
@@ -154,22 +154,22 @@ public sealed class LocalFolderStorage : IBlobStorage
     }
 
     /// <inheritdoc />
-    public async Task<BlobUploadResult> UploadAsync(string containerName, string blobName, Stream content, BlobUploadOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<BlobUploadResult> UploadAsync(string containerName, string blobName, Stream content, BlobStorageUploadOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         var (containerPath, blobPath) = ResolveBlob(containerName, blobName);
-        return await UploadCoreAsync(containerName, containerPath, blobName, blobPath, content, options ?? new BlobUploadOptions(), cancellationToken).ConfigureAwait(false);
+        return await UploadCoreAsync(containerName, containerPath, blobName, blobPath, content, options ?? new BlobStorageUploadOptions(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public async Task<BlobUploadResult> UploadFileAsync(string containerName, string blobName, string filePath, BlobUploadOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<BlobUploadResult> UploadFileAsync(string containerName, string blobName, string filePath, BlobStorageUploadOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(filePath);
         var (containerPath, blobPath) = ResolveBlob(containerName, blobName);
         var content = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (content.ConfigureAwait(false))
         {
-            return await UploadCoreAsync(containerName, containerPath, blobName, blobPath, content, options ?? new BlobUploadOptions(), cancellationToken).ConfigureAwait(false);
+            return await UploadCoreAsync(containerName, containerPath, blobName, blobPath, content, options ?? new BlobStorageUploadOptions(), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -433,7 +433,7 @@ public sealed class LocalFolderStorage : IBlobStorage
         }
     }
 
-    private async Task<BlobUploadResult> UploadCoreAsync(string containerName, string containerPath, string blobName, string blobPath, Stream content, BlobUploadOptions options, CancellationToken cancellationToken)
+    private async Task<BlobUploadResult> UploadCoreAsync(string containerName, string containerPath, string blobName, string blobPath, Stream content, BlobStorageUploadOptions options, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         RequireContainer(containerName, containerPath);
@@ -491,7 +491,7 @@ public sealed class LocalFolderStorage : IBlobStorage
 
     private static BlobStorageException AlreadyExists(string containerName, string blobName)
     {
-        return new BlobStorageException(BlobStorageErrorKind.AlreadyExists, $"Blob '{blobName}' already exists in container '{containerName}' and overwriting was not allowed. Set BlobUploadOptions.Overwrite to replace it.", containerName, blobName);
+        return new BlobStorageException(BlobStorageErrorKind.AlreadyExists, $"Blob '{blobName}' already exists in container '{containerName}' and overwriting was not allowed. Set BlobStorageUploadOptions.Overwrite to replace it.", containerName, blobName);
     }
 
     private static async Task<(long Length, byte[] Md5)> WriteTemporaryAsync(string temporary, Stream content, CancellationToken cancellationToken)

@@ -235,7 +235,7 @@ public class LocalFolderStorageTests
     public async Task UploadAsync_SeveralWritersWithoutOverwriteOnOneBlob_ExactlyOneWins()
     {
         await _storage.CreateContainerIfNotExistsAsync(Container);
-        var noOverwrite = new BlobUploadOptions { Overwrite = false };
+        var noOverwrite = new BlobStorageUploadOptions { Overwrite = false };
 
         for (int round = 0; round < 10; round++)
         {
@@ -353,7 +353,7 @@ public class LocalFolderStorageTests
     public async Task UploadAsync_SkippedBecauseContentMatches_KeepsTheBlobUntouched()
     {
         await _storage.CreateContainerIfNotExistsAsync(Container);
-        var skip = new BlobUploadOptions { SkipIfContentMatches = true };
+        var skip = new BlobStorageUploadOptions { SkipIfContentMatches = true };
         await UploadAsync("app.zip", "application", skip);
         _time.Advance(TimeSpan.FromHours(1));
 
@@ -449,7 +449,7 @@ public class LocalFolderStorageTests
 
     // ---- Helpers ----------------------------------------------------------------------------------
 
-    private Task<BlobUploadResult> UploadAsync(string name, string text, BlobUploadOptions? options = null)
+    private Task<BlobUploadResult> UploadAsync(string name, string text, BlobStorageUploadOptions? options = null)
         => _storage.UploadAsync(Container, name, new MemoryStream(Encoding.UTF8.GetBytes(text)), options);
 
     private async Task<List<string>> ListNamesAsync()
