@@ -79,7 +79,7 @@ while (collected < taskCount)
     var counts = await compute.GetTaskCountsAsync(jobId);
     if (counts.Completed > collected)
     {
-        await foreach (var task in compute.ListTasksAsync(jobId, new TaskListQuery { State = BatchTaskState.Completed, StateChangedSince = since }))
+        await foreach (var task in compute.ListTasksAsync(jobId, new TaskListQuery { State = ComputeTaskState.Completed, StateChangedSince = since }))
         {
             if (seen.Add(task.Id))
             {

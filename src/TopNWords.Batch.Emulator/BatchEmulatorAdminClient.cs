@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using TopNWords.Batch.Azure;
@@ -90,7 +91,7 @@ public sealed class BatchEmulatorAdminClient
         }
 
         await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        global::Azure.Response response = message.Response;
+        Response response = message.Response;
         if (response.Status >= 300)
         {
             throw new BatchServiceException($"The emulator's {method} /{path} failed: {response.Status} {response.Content}", response.Status, null, response.Content.ToString(), null, null);

@@ -54,7 +54,7 @@ internal sealed class RequestPipeline(SharedKeyAuthenticator authenticator, Faul
 
             if (context.GetEndpoint() is null)
             {
-                throw BatchErrors.ResourceNotFound();
+                throw BatchErrorResponses.ResourceNotFound();
             }
 
             await next(context).ConfigureAwait(false);
@@ -86,12 +86,12 @@ internal sealed class RequestPipeline(SharedKeyAuthenticator authenticator, Faul
     {
         if (!request.Query.TryGetValue("api-version", out var version) || string.IsNullOrEmpty(version.ToString()))
         {
-            throw BatchErrors.MissingRequiredQueryParameter("api-version");
+            throw BatchErrorResponses.MissingRequiredQueryParameter("api-version");
         }
 
         if (!string.Equals(version.ToString(), ApiVersion, StringComparison.Ordinal))
         {
-            throw BatchErrors.InvalidQueryParameterValue("api-version", version.ToString(), $"The emulator serves api-version {ApiVersion} only.");
+            throw BatchErrorResponses.InvalidQueryParameterValue("api-version", version.ToString(), $"The emulator serves api-version {ApiVersion} only.");
         }
     }
 }

@@ -571,7 +571,7 @@ public class BatchRestClient
         }
         catch (Exception ex) when (BatchRetryPolicy.IsRetriableException(ex, cancellationToken))
         {
-            throw BatchErrors.FromTransportFailure(operation, resource, ex);
+            throw BatchServiceExceptionFactory.FromTransportFailure(operation, resource, ex);
         }
 
         int status = message.Response.Status;
@@ -585,7 +585,7 @@ public class BatchRestClient
             await BufferErrorBodyAsync(message.Response, cancellationToken).ConfigureAwait(false);
         }
 
-        throw BatchErrors.FromResponse(operation, resource, message);
+        throw BatchServiceExceptionFactory.FromResponse(operation, resource, message);
     }
 
     private static async Task BufferErrorBodyAsync(Response response, CancellationToken cancellationToken)
@@ -622,11 +622,11 @@ public class BatchRestClient
         try
         {
             return JsonSerializer.Deserialize(message.Response.Content.ToMemory().Span, typeInfo)
-                ?? throw BatchErrors.FromUnreadableResponse(operation, resource, message, null);
+                ?? throw BatchServiceExceptionFactory.FromUnreadableResponse(operation, resource, message, null);
         }
         catch (JsonException ex)
         {
-            throw BatchErrors.FromUnreadableResponse(operation, resource, message, ex);
+            throw BatchServiceExceptionFactory.FromUnreadableResponse(operation, resource, message, ex);
         }
     }
 

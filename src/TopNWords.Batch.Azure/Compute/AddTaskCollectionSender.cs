@@ -76,7 +76,7 @@ internal sealed class AddTaskCollectionSender
             int size = JsonSerializer.SerializeToUtf8Bytes(content, BatchJsonContext.Default.BatchTaskCreateContent).Length;
             if (EnvelopeBytes + size > MaxRequestBodyBytes)
             {
-                tooLarge.Add(new TaskAddFailure(task.Id, "RequestBodyTooLarge", $"The task's JSON is {size} bytes; a request must stay under 1 MB. Use fewer or shorter resource files, output files and environment settings."));
+                tooLarge.Add(new TaskAddFailure(task.Id, BatchErrorCodes.RequestBodyTooLarge, $"The task's JSON is {size} bytes; a request must stay under 1 MB. Use fewer or shorter resource files, output files and environment settings."));
             }
 
             pending.Add(new PendingTask(i, task.Id, content, size));
@@ -140,11 +140,11 @@ internal sealed class AddTaskCollectionSender
         {
             results = await _client.AddTaskCollectionAsync(jobId, chunk.Select(t => t.Content), cancellationToken).ConfigureAwait(false);
         }
-        catch (BatchServiceException ex) when (ex.Status == 413 || ex.ErrorCode == "RequestBodyTooLarge")
+        catch (BatchServiceException ex) when (ex.Status == 413 || ex.ErrorCode == BatchErrorCodes.RequestBodyTooLarge)
         {
             if (chunk.Count == 1)
             {
-                state.Fail(chunk[0], ex.ErrorCode ?? "RequestBodyTooLarge", $"The service refused the task alone as too large ({chunk[0].Size} bytes of JSON). Use fewer or shorter resource files, output files and environment settings.");
+                state.Fail(chunk[0], ex.ErrorCode ?? BatchErrorCodes.RequestBodyTooLarge, $"The service refused the task alone as too large ({chunk[0].Size} bytes of JSON). Use fewer or shorter resource files, output files and environment settings.");
                 return;
             }
 
@@ -184,7 +184,7 @@ internal sealed class AddTaskCollectionSender
                 case BatchTaskAddStatus.Success:
                     state.CountAdded();
                     break;
-                case BatchTaskAddStatus.ClientError when string.Equals(result.Error?.Code, "TaskExists", StringComparison.OrdinalIgnoreCase):
+                case BatchTaskAddStatus.ClientError when string.Equals(result.Error?.Code, BatchErrorCodes.TaskExists, StringComparison.OrdinalIgnoreCase):
                     state.CountExisting();
                     break;
                 case BatchTaskAddStatus.ServerError:

@@ -159,7 +159,7 @@ public sealed class AzureBatchCompute : IBatchCompute
     public async Task<bool> DeletePoolAsync(string poolId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(poolId);
-        bool existed = await DeleteAsync(_client.DeletePoolAsync, "PoolBeingDeleted", "pool", poolId, cancellationToken).ConfigureAwait(false);
+        bool existed = await DeleteAsync(_client.DeletePoolAsync, BatchErrorCodes.PoolBeingDeleted, "pool", poolId, cancellationToken).ConfigureAwait(false);
         AzureBatchLog.PoolDeleting(_logger, DisplayName, poolId, existed);
         return existed;
     }
@@ -237,7 +237,7 @@ public sealed class AzureBatchCompute : IBatchCompute
         {
             await _client.TerminateJobAsync(jobId, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (BatchServiceException ex) when (ex.ErrorCode is "JobCompleted" or "JobBeingTerminated")
+        catch (BatchServiceException ex) when (ex.ErrorCode is BatchErrorCodes.JobCompleted or BatchErrorCodes.JobBeingTerminated)
         {
         }
         catch (BatchServiceException ex)
@@ -253,7 +253,7 @@ public sealed class AzureBatchCompute : IBatchCompute
     public async Task<bool> DeleteJobAsync(string jobId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
-        bool existed = await DeleteAsync(_client.DeleteJobAsync, "JobBeingDeleted", "job", jobId, cancellationToken).ConfigureAwait(false);
+        bool existed = await DeleteAsync(_client.DeleteJobAsync, BatchErrorCodes.JobBeingDeleted, "job", jobId, cancellationToken).ConfigureAwait(false);
         AzureBatchLog.JobDeleting(_logger, DisplayName, jobId, existed);
         return existed;
     }

@@ -1,8 +1,8 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
-using TopNWords.Batch.Azure.BatchRest;
 using TopNWords.Batch.Azure.BatchRest.Models;
 using TopNWords.Batch.Compute;
+using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch.Azure.Compute;
 
@@ -94,7 +94,7 @@ internal static class AzureBatchErrors
             text.Append(')');
         }
 
-        return (error.Code ?? fallbackCode, SecretRedactor.Redact(OneLine(text.ToString())));
+        return (error.Code ?? fallbackCode, SecretRedaction.RedactText(OneLine(text.ToString())));
     }
 
     /// <summary>A node error as <c>code: message (name=value; …)</c>, redacted (node errors may quote resource file URLs).</summary>
@@ -111,7 +111,7 @@ internal static class AzureBatchErrors
             text.Append(" (").AppendJoin("; ", details.Select(d => $"{d.Name}={d.Value}")).Append(')');
         }
 
-        return SecretRedactor.Redact(OneLine(text.ToString()));
+        return SecretRedaction.RedactText(OneLine(text.ToString()));
     }
 
     /// <summary>A resize error's message with its values, redacted.</summary>
@@ -123,7 +123,7 @@ internal static class AzureBatchErrors
             text.Append(text.Length > 0 ? " (" : "(").AppendJoin("; ", values.Select(v => $"{v.Name}={v.Value}")).Append(')');
         }
 
-        return SecretRedactor.Redact(OneLine(text.ToString()));
+        return SecretRedaction.RedactText(OneLine(text.ToString()));
     }
 
     /// <summary>A task failure's message with the details that do not repeat it (<c>message (name=value; …)</c>), redacted.</summary>
@@ -139,7 +139,7 @@ internal static class AzureBatchErrors
             }
         }
 
-        return SecretRedactor.Redact(OneLine(message.ToString()));
+        return SecretRedaction.RedactText(OneLine(message.ToString()));
     }
 
     /// <summary>Text with line breaks folded into spaces.</summary>

@@ -1,7 +1,5 @@
 using TopNWords.Batch.Azure.BatchRest.Models;
 using TopNWords.Batch.Compute;
-using ComputeTaskState = TopNWords.Batch.Compute.BatchTaskState;
-using WireTaskState = TopNWords.Batch.Azure.BatchRest.Models.BatchTaskState;
 
 namespace TopNWords.Batch.Azure.Compute;
 
@@ -234,12 +232,12 @@ public static class BatchWireMapping
 
     /// <summary>A task state as the service reports it.</summary>
     /// <param name="state">The wire state, or <see langword="null"/>.</param>
-    /// <returns>The state; <see langword="null"/> and <see cref="WireTaskState.Unknown"/> are <see cref="ComputeTaskState.Active"/>.</returns>
-    public static ComputeTaskState ToCompute(WireTaskState? state) => state switch
+    /// <returns>The state; <see langword="null"/> and <see cref="BatchTaskState.Unknown"/> are <see cref="ComputeTaskState.Active"/>.</returns>
+    public static ComputeTaskState ToCompute(BatchTaskState? state) => state switch
     {
-        WireTaskState.Preparing => ComputeTaskState.Preparing,
-        WireTaskState.Running => ComputeTaskState.Running,
-        WireTaskState.Completed => ComputeTaskState.Completed,
+        BatchTaskState.Preparing => ComputeTaskState.Preparing,
+        BatchTaskState.Running => ComputeTaskState.Running,
+        BatchTaskState.Completed => ComputeTaskState.Completed,
         _ => ComputeTaskState.Active,
     };
 
@@ -304,13 +302,13 @@ public static class BatchWireMapping
 
     /// <summary>A task state as a service reports it.</summary>
     /// <param name="state">The state.</param>
-    /// <returns>The wire state; a value this library does not know is <see cref="WireTaskState.Completed"/>.</returns>
-    public static WireTaskState ToWire(ComputeTaskState state) => state switch
+    /// <returns>The wire state; a value this library does not know is <see cref="BatchTaskState.Completed"/>.</returns>
+    public static BatchTaskState ToWire(ComputeTaskState state) => state switch
     {
-        ComputeTaskState.Active => WireTaskState.Active,
-        ComputeTaskState.Preparing => WireTaskState.Preparing,
-        ComputeTaskState.Running => WireTaskState.Running,
-        _ => WireTaskState.Completed,
+        ComputeTaskState.Active => BatchTaskState.Active,
+        ComputeTaskState.Preparing => BatchTaskState.Preparing,
+        ComputeTaskState.Running => BatchTaskState.Running,
+        _ => BatchTaskState.Completed,
     };
 
     // ------------------------------------------------------------------ parts

@@ -1,6 +1,6 @@
-using System.Text;
 using Azure;
 using TopNWords.Batch.Azure.BatchRest.Models;
+using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch.Azure.Compute;
 
@@ -35,23 +35,8 @@ internal static class FileTailReader
         await using (file.ConfigureAwait(false))
         {
             (byte[] tail, bool cut) = await ReadLastBytesAsync(file.Content, maxBytes, cancellationToken).ConfigureAwait(false);
-            return DecodeTail(tail, cut || range is not null);
+            return Utf8Tail.Decode(tail, cut || range is not null);
         }
-    }
-
-    /// <summary>UTF-8 with invalid sequences replaced; a tail that starts inside a character loses that character's remaining bytes.</summary>
-    internal static string DecodeTail(byte[] bytes, bool cut)
-    {
-        int start = 0;
-        if (cut)
-        {
-            while (start < bytes.Length && start < 3 && (bytes[start] & 0xC0) == 0x80)
-            {
-                start++;
-            }
-        }
-
-        return Encoding.UTF8.GetString(bytes, start, bytes.Length - start);
     }
 
     /// <summary>The last <paramref name="maxBytes"/> bytes of a stream (in case the service ignored the range), and whether bytes were dropped.</summary>

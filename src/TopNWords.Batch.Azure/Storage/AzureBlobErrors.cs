@@ -50,7 +50,7 @@ internal static class AzureBlobErrors
             BlobStorageErrorKind.NotFound =>
                 $"Could not {action}: blob '{blobName}' does not exist in container '{containerName}' of storage account '{account}'. Check that it was uploaded and its container not deleted.",
             BlobStorageErrorKind.AlreadyExists when blobName is not null =>
-                $"Could not {action}: blob '{blobName}' already exists in container '{containerName}' of storage account '{account}' and overwriting was not allowed. Set BlobUploadOptions.Overwrite to replace it.",
+                $"Could not {action}: blob '{blobName}' already exists in container '{containerName}' of storage account '{account}' and overwriting was not allowed. Set BlobStorageUploadOptions.Overwrite to replace it.",
             BlobStorageErrorKind.AlreadyExists =>
                 $"Could not {action}: {resource} already exists in storage account '{account}' ({statusText}).",
             BlobStorageErrorKind.Forbidden =>
@@ -151,14 +151,7 @@ internal static class AzureBlobErrors
             }
         }
 
-        string reason = SecretRedaction.RedactText(innermost.Message.ReplaceLineEndings(" "));
-        foreach (string secret in secrets)
-        {
-            if (!string.IsNullOrEmpty(secret))
-            {
-                reason = reason.Replace(secret, SecretRedaction.Redacted, StringComparison.Ordinal);
-            }
-        }
+        string reason = SecretRedaction.RedactText(innermost.Message.ReplaceLineEndings(" "), secrets);
 
         if (reason.Length > 200)
         {

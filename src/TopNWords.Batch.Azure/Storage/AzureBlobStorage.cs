@@ -10,8 +10,6 @@ using Azure.Storage.Sas;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TopNWords.Batch.Storage;
-using SdkUploadOptions = Azure.Storage.Blobs.Models.BlobUploadOptions;
-using StorageUploadOptions = TopNWords.Batch.Storage.BlobUploadOptions;
 
 namespace TopNWords.Batch.Azure.Storage;
 
@@ -25,7 +23,7 @@ namespace TopNWords.Batch.Azure.Storage;
 /// Names are checked against <see cref="StorageNames"/> before anything is sent. Uploads stream, in blocks
 /// of <see cref="AzureBlobStorageOptions.TransferBlockSize"/>, <see cref="AzureBlobStorageOptions.MaxParallelism"/>
 /// at a time, and record the content's MD5 (<c>Content-MD5</c>) even when it is sent in several blocks, so
-/// that <see cref="StorageUploadOptions.SkipIfContentMatches"/> can compare without downloading anything.
+/// that <see cref="BlobStorageUploadOptions.SkipIfContentMatches"/> can compare without downloading anything.
 /// </para>
 /// <para>
 /// Read URLs carry only the <c>r</c> permission on one blob; container write URLs only <c>c</c> and
@@ -224,14 +222,14 @@ public sealed class AzureBlobStorage : IBlobStorage
     /// <inheritdoc />
     /// <remarks>
     /// A seekable stream is read twice (once for its MD5, once to send it). With
-    /// <see cref="StorageUploadOptions.SkipIfContentMatches"/>, a non-seekable stream is first copied to a
+    /// <see cref="BlobStorageUploadOptions.SkipIfContentMatches"/>, a non-seekable stream is first copied to a
     /// temporary file (to know its MD5 before anything is sent); without it, it is sent as it is read.
     /// </remarks>
-    public async Task<BlobUploadResult> UploadAsync(string containerName, string blobName, Stream content, StorageUploadOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<BlobUploadResult> UploadAsync(string containerName, string blobName, Stream content, BlobStorageUploadOptions? options = null, CancellationToken cancellationToken = default)
     {
         var blob = Blob(containerName, blobName);
         ArgumentNullException.ThrowIfNull(content);
-        options ??= new StorageUploadOptions();
+        options ??= new BlobStorageUploadOptions();
         cancellationToken.ThrowIfCancellationRequested();
 
         if (content.CanSeek)
@@ -256,14 +254,14 @@ public sealed class AzureBlobStorage : IBlobStorage
     }
 
     /// <inheritdoc />
-    public async Task<BlobUploadResult> UploadFileAsync(string containerName, string blobName, string filePath, StorageUploadOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<BlobUploadResult> UploadFileAsync(string containerName, string blobName, string filePath, BlobStorageUploadOptions? options = null, CancellationToken cancellationToken = default)
     {
         var blob = Blob(containerName, blobName);
         ArgumentException.ThrowIfNullOrEmpty(filePath);
         var content = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (content.ConfigureAwait(false))
         {
-            return await UploadSeekableAsync(blob, containerName, blobName, content, options ?? new StorageUploadOptions(), cancellationToken).ConfigureAwait(false);
+            return await UploadSeekableAsync(blob, containerName, blobName, content, options ?? new BlobStorageUploadOptions(), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -588,9 +586,9 @@ public sealed class AzureBlobStorage : IBlobStorage
         return failure;
     }
 
-    private SdkUploadOptions AzureUploadOptions(StorageUploadOptions options, byte[]? md5)
+    private BlobUploadOptions AzureUploadOptions(BlobStorageUploadOptions options, byte[]? md5)
     {
-        return new SdkUploadOptions
+        return new BlobUploadOptions
         {
             HttpHeaders = new BlobHttpHeaders
             {
@@ -602,7 +600,7 @@ public sealed class AzureBlobStorage : IBlobStorage
         };
     }
 
-    private async Task<BlobUploadResult> UploadSeekableAsync(BlobClient blob, string containerName, string blobName, Stream content, StorageUploadOptions options, CancellationToken cancellationToken)
+    private async Task<BlobUploadResult> UploadSeekableAsync(BlobClient blob, string containerName, string blobName, Stream content, BlobStorageUploadOptions options, CancellationToken cancellationToken)
     {
         string action = $"upload blob '{blobName}' to container '{containerName}'";
         var (md5, length) = await HashAsync(content, cancellationToken).ConfigureAwait(false);
@@ -625,7 +623,7 @@ public sealed class AzureBlobStorage : IBlobStorage
         return BlobUploadResult.Uploaded;
     }
 
-    private async Task<BlobUploadResult> UploadUnseekableAsync(BlobClient blob, string containerName, string blobName, Stream content, StorageUploadOptions options, CancellationToken cancellationToken)
+    private async Task<BlobUploadResult> UploadUnseekableAsync(BlobClient blob, string containerName, string blobName, Stream content, BlobStorageUploadOptions options, CancellationToken cancellationToken)
     {
         string action = $"upload blob '{blobName}' to container '{containerName}'";
         using var hashing = new Md5ReadStream(content);

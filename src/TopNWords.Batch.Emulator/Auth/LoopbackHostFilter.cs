@@ -35,7 +35,7 @@ internal sealed class LoopbackHostFilter(TimeProvider time, ILogger logger)
         request.Attach(context);
         context.Response.Headers["request-id"] = request.RequestId;
         context.Response.Headers["DataServiceVersion"] = "3.0";
-        var error = BatchErrors.MisdirectedRequest(
+        var error = BatchErrorResponses.MisdirectedRequest(
             $"The emulator answers only requests whose Host is {expected}, to keep web pages that resolve their own name to 127.0.0.1 (DNS rebinding) out. Use http://{canonical}.");
 
         // The link in the body is built on the emulator's own address, never on the Host the request claimed.

@@ -62,7 +62,7 @@ internal sealed class SharedKeyAuthenticator
         string authorization = request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(authorization))
         {
-            throw BatchErrors.AuthenticationFailed("The request has no Authorization header. Sign it with Shared Key (SharedKey <account>:<signature>)" + (_bearerToken is null ? "." : " or send a bearer token."));
+            throw BatchErrorResponses.AuthenticationFailed("The request has no Authorization header. Sign it with Shared Key (SharedKey <account>:<signature>)" + (_bearerToken is null ? "." : " or send a bearer token."));
         }
 
         if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -70,7 +70,7 @@ internal sealed class SharedKeyAuthenticator
             byte[] token = Encoding.UTF8.GetBytes(authorization["Bearer ".Length..].Trim());
             if (_bearerToken is null || !CryptographicOperations.FixedTimeEquals(token, _bearerToken))
             {
-                throw BatchErrors.AuthenticationFailed(_bearerToken is null
+                throw BatchErrorResponses.AuthenticationFailed(_bearerToken is null
                     ? "Bearer tokens are not accepted by this emulator (start it with a bearer token to accept one); sign the request with Shared Key."
                     : "The bearer token is not valid for this account.");
             }
@@ -80,20 +80,20 @@ internal sealed class SharedKeyAuthenticator
 
         if (!authorization.StartsWith("SharedKey ", StringComparison.Ordinal))
         {
-            throw BatchErrors.AuthenticationFailed("The Authorization header is not of the form 'SharedKey <account>:<signature>'.");
+            throw BatchErrorResponses.AuthenticationFailed("The Authorization header is not of the form 'SharedKey <account>:<signature>'.");
         }
 
         string credential = authorization["SharedKey ".Length..];
         int colon = credential.LastIndexOf(':');
         if (colon <= 0)
         {
-            throw BatchErrors.AuthenticationFailed("The Authorization header is not of the form 'SharedKey <account>:<signature>'.");
+            throw BatchErrorResponses.AuthenticationFailed("The Authorization header is not of the form 'SharedKey <account>:<signature>'.");
         }
 
         string account = credential[..colon];
         if (!string.Equals(account, _account, StringComparison.Ordinal))
         {
-            throw BatchErrors.AuthenticationFailed($"The account '{account}' in the Authorization header is not this emulator's account.");
+            throw BatchErrorResponses.AuthenticationFailed($"The account '{account}' in the Authorization header is not this emulator's account.");
         }
 
         CheckDate(request);
@@ -105,7 +105,7 @@ internal sealed class SharedKeyAuthenticator
         }
         catch (FormatException)
         {
-            throw BatchErrors.AuthenticationFailed("The signature in the Authorization header is not base64.");
+            throw BatchErrorResponses.AuthenticationFailed("The signature in the Authorization header is not base64.");
         }
 
         string? primary = null;
@@ -119,7 +119,7 @@ internal sealed class SharedKeyAuthenticator
             }
         }
 
-        throw BatchErrors.AuthenticationFailed($"The MAC signature found in the HTTP request is not the same as any computed signature. Server used following string to sign: '{primary}'.");
+        throw BatchErrorResponses.AuthenticationFailed($"The MAC signature found in the HTTP request is not the same as any computed signature. Server used following string to sign: '{primary}'.");
     }
 
     private void CheckDate(HttpRequest request)
@@ -128,24 +128,24 @@ internal sealed class SharedKeyAuthenticator
         string value = request.Headers[name].ToString();
         if (string.IsNullOrEmpty(value))
         {
-            throw BatchErrors.AuthenticationFailed("The request has neither an ocp-date nor a Date header.");
+            throw BatchErrorResponses.AuthenticationFailed("The request has neither an ocp-date nor a Date header.");
         }
 
         if (!DateTimeOffset.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset date)
             && !DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out date))
         {
-            throw BatchErrors.AuthenticationFailed($"The {name} header '{value}' is not an RFC 1123 date.");
+            throw BatchErrorResponses.AuthenticationFailed($"The {name} header '{value}' is not an RFC 1123 date.");
         }
 
         DateTimeOffset now = _time.GetUtcNow();
         if (date < now - _maxClockSkew)
         {
-            throw BatchErrors.AuthenticationFailed($"Request date header too old: '{value}'. A request must reach the service within {_maxClockSkew.TotalMinutes:0} minutes of its {name}; check the client's clock.");
+            throw BatchErrorResponses.AuthenticationFailed($"Request date header too old: '{value}'. A request must reach the service within {_maxClockSkew.TotalMinutes:0} minutes of its {name}; check the client's clock.");
         }
 
         if (date > now + _maxClockSkew)
         {
-            throw BatchErrors.AuthenticationFailed($"Request date header too far in the future: '{value}'. Check the client's clock.");
+            throw BatchErrorResponses.AuthenticationFailed($"Request date header too far in the future: '{value}'. Check the client's clock.");
         }
     }
 

@@ -38,16 +38,16 @@ internal sealed class AdminApi(EmulatorState state, FaultInjector faults, Reques
         BatchEmulatorFaults value;
         try
         {
-            value = JsonSerializer.Deserialize(body, EmulatorJsonContext.Default.BatchEmulatorFaults) ?? throw BatchErrors.InvalidRequestBody("The body is empty.");
+            value = JsonSerializer.Deserialize(body, EmulatorJsonContext.Default.BatchEmulatorFaults) ?? throw BatchErrorResponses.InvalidRequestBody("The body is empty.");
             SetFaults(value);
         }
         catch (JsonException ex)
         {
-            throw BatchErrors.InvalidRequestBody("The faults are not valid JSON: " + ex.Message);
+            throw BatchErrorResponses.InvalidRequestBody("The faults are not valid JSON: " + ex.Message);
         }
         catch (ArgumentException ex)
         {
-            throw BatchErrors.InvalidPropertyValue((ex as ArgumentOutOfRangeException)?.ParamName ?? ex.ParamName ?? "faults", null, ex.Message);
+            throw BatchErrorResponses.InvalidPropertyValue((ex as ArgumentOutOfRangeException)?.ParamName ?? ex.ParamName ?? "faults", null, ex.Message);
         }
 
         await WriteAsync(context, faults.Current, EmulatorJsonContext.Default.BatchEmulatorFaults).ConfigureAwait(false);
@@ -67,7 +67,7 @@ internal sealed class AdminApi(EmulatorState state, FaultInjector faults, Reques
     {
         if (!state.MarkNodeUnusable(poolId, nodeId, "requested through /admin"))
         {
-            throw BatchErrors.NodeNotFound();
+            throw BatchErrorResponses.NodeNotFound();
         }
 
         return Responses.WriteEmptyAsync(context, StatusCodes.Status202Accepted);

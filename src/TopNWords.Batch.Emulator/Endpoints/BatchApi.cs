@@ -76,7 +76,7 @@ internal sealed class BatchApi(EmulatorState state, Faults.FaultInjector faults,
     {
         if (!state.PoolExists(poolId))
         {
-            throw BatchErrors.PoolNotFound();
+            throw BatchErrorResponses.PoolNotFound();
         }
 
         var (_, eTag, lastModified) = state.GetPool(poolId, Responses.BaseUrl(context));

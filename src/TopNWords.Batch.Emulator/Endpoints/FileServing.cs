@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
+using TopNWords.Batch.Compute;
 using TopNWords.Batch.Emulator.Protocol;
 using TopNWords.Batch.Internal;
 
@@ -49,14 +50,14 @@ internal static class FileServing
         string[] parts = relativePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 0 || parts.Any(p => p is "." or "..") || relativePath.Contains('\0', StringComparison.Ordinal))
         {
-            throw BatchErrors.FileNotFound("The file path must name a file inside the folder, without '.' or '..' parts.");
+            throw BatchErrorResponses.FileNotFound("The file path must name a file inside the folder, without '.' or '..' parts.");
         }
 
         string fullRoot = Path.GetFullPath(root);
         string full = Path.GetFullPath(Path.Combine([fullRoot, .. parts]));
         if (!full.StartsWith(Path.TrimEndingDirectorySeparator(fullRoot) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
-            throw BatchErrors.FileNotFound("The file path leads outside the folder.");
+            throw BatchErrorResponses.FileNotFound("The file path leads outside the folder.");
         }
 
         // Every link on the way is resolved; one that leads out of the node's folder is refused as if nothing were there.
@@ -69,7 +70,7 @@ internal static class FileServing
 
         if (resolved is null)
         {
-            throw BatchErrors.FileNotFound(MissingFile);
+            throw BatchErrorResponses.FileNotFound(MissingFile);
         }
 
         var response = context.Response;
@@ -84,13 +85,13 @@ internal static class FileServing
                 return;
             }
 
-            throw BatchErrors.FileNotFound("The path is a directory; only files can be read.");
+            throw BatchErrorResponses.FileNotFound("The path is a directory; only files can be read.");
         }
 
         var file = new FileInfo(resolved);
         if (!file.Exists)
         {
-            throw BatchErrors.FileNotFound(MissingFile);
+            throw BatchErrorResponses.FileNotFound(MissingFile);
         }
 
         long length = file.Length;
@@ -144,14 +145,14 @@ internal static class FileServing
         string spec = text.Trim();
         if (!spec.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) || spec.Contains(',', StringComparison.Ordinal))
         {
-            throw BatchErrors.InvalidHeaderValue(header, "Use one range of the form bytes=start-end.");
+            throw BatchErrorResponses.InvalidHeaderValue(header, "Use one range of the form bytes=start-end.");
         }
 
         spec = spec[Prefix.Length..];
         int dash = spec.IndexOf('-', StringComparison.Ordinal);
         if (dash < 0)
         {
-            throw BatchErrors.InvalidHeaderValue(header, "Use one range of the form bytes=start-end.");
+            throw BatchErrorResponses.InvalidHeaderValue(header, "Use one range of the form bytes=start-end.");
         }
 
         string first = spec[..dash].Trim();
@@ -162,7 +163,7 @@ internal static class FileServing
         {
             if (!long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out long suffix) || suffix == 0)
             {
-                throw BatchErrors.InvalidHeaderValue(header, "Use one range of the form bytes=start-end.");
+                throw BatchErrorResponses.InvalidHeaderValue(header, "Use one range of the form bytes=start-end.");
             }
 
             start = Math.Max(0, length - suffix);
@@ -172,7 +173,7 @@ internal static class FileServing
         {
             if (!long.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out start))
             {
-                throw BatchErrors.InvalidHeaderValue(header, "Use one range of the form bytes=start-end.");
+                throw BatchErrorResponses.InvalidHeaderValue(header, "Use one range of the form bytes=start-end.");
             }
 
             if (last.Length == 0)
@@ -181,7 +182,7 @@ internal static class FileServing
             }
             else if (!long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out end) || end < start)
             {
-                throw BatchErrors.InvalidHeaderValue(header, "The end of the range is before its start.");
+                throw BatchErrorResponses.InvalidHeaderValue(header, "The end of the range is before its start.");
             }
 
             end = Math.Min(end, length - 1);
@@ -189,7 +190,7 @@ internal static class FileServing
 
         if (start >= length)
         {
-            throw new BatchRequestException(416, "InvalidRange", "The range specified is invalid for the current size of the resource.", ("RangeStart", start.ToString(CultureInfo.InvariantCulture)), ("FileLength", length.ToString(CultureInfo.InvariantCulture)));
+            throw new BatchRequestException(416, BatchErrorCodes.InvalidRange, "The range specified is invalid for the current size of the resource.", ("RangeStart", start.ToString(CultureInfo.InvariantCulture)), ("FileLength", length.ToString(CultureInfo.InvariantCulture)));
         }
 
         return (start, end - start + 1);

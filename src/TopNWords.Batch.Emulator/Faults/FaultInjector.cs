@@ -86,23 +86,23 @@ internal sealed class FaultInjector
             if (_burstRemaining > 0)
             {
                 _burstRemaining--;
-                return BatchErrors.TooManyRequests(_faults.RetryAfterSeconds);
+                return BatchErrorResponses.TooManyRequests(_faults.RetryAfterSeconds);
             }
 
             if (_faults.ThrottleBurstEvery > 0 && _faultableRequests % _faults.ThrottleBurstEvery == 0)
             {
                 _burstRemaining = _faults.ThrottleBurstLength - 1;
-                return BatchErrors.TooManyRequests(_faults.RetryAfterSeconds);
+                return BatchErrorResponses.TooManyRequests(_faults.RetryAfterSeconds);
             }
 
             if (_faults.ServerBusyRate > 0 && _random.NextDouble() < _faults.ServerBusyRate)
             {
-                return BatchErrors.ServerBusy();
+                return BatchErrorResponses.ServerBusy();
             }
 
             if (_faults.TooManyRequestsRate > 0 && _random.NextDouble() < _faults.TooManyRequestsRate)
             {
-                return BatchErrors.TooManyRequests(_faults.RetryAfterSeconds);
+                return BatchErrorResponses.TooManyRequests(_faults.RetryAfterSeconds);
             }
 
             return null;

@@ -49,7 +49,7 @@ internal sealed class ListQuery
         {
             if (!int.TryParse(max.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out maxResults) || maxResults is < 1 or > MaxMaxResults)
             {
-                throw BatchErrors.InvalidQueryParameterValue("maxresults", max.ToString(), $"maxresults must be an integer from 1 to {MaxMaxResults}.");
+                throw BatchErrorResponses.InvalidQueryParameterValue("maxresults", max.ToString(), $"maxresults must be an integer from 1 to {MaxMaxResults}.");
             }
         }
 
@@ -108,7 +108,7 @@ internal sealed class ListQuery
             // reported below
         }
 
-        throw BatchErrors.InvalidQueryParameterValue("$skiptoken", token, "The continuation token is not one this service issued; use the odata.nextLink of the previous page as it is.");
+        throw BatchErrorResponses.InvalidQueryParameterValue("$skiptoken", token, "The continuation token is not one this service issued; use the odata.nextLink of the previous page as it is.");
     }
 
     private static string[] ParseSelect(string text, IReadOnlyCollection<string> members)
@@ -117,7 +117,7 @@ internal sealed class ListQuery
         foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             string name = members.FirstOrDefault(m => string.Equals(m, part, StringComparison.OrdinalIgnoreCase))
-                ?? throw BatchErrors.InvalidQueryParameterValue("$select", text, $"'{part}' is not a property of this resource.");
+                ?? throw BatchErrorResponses.InvalidQueryParameterValue("$select", text, $"'{part}' is not a property of this resource.");
             names.Add(name);
         }
 

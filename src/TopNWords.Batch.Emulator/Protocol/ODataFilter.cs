@@ -289,6 +289,6 @@ internal sealed class ODataFilter
             }
         }
 
-        private BatchRequestException Fail(string reason) => BatchErrors.InvalidQueryParameterValue("$filter", text, reason);
+        private BatchRequestException Fail(string reason) => BatchErrorResponses.InvalidQueryParameterValue("$filter", text, reason);
     }
 }

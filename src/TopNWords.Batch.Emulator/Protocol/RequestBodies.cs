@@ -25,7 +25,7 @@ internal static class RequestBodies
     {
         if (context.Request.ContentLength is long declared && declared > limit)
         {
-            throw BatchErrors.RequestBodyTooLarge(limit);
+            throw BatchErrorResponses.RequestBodyTooLarge(limit);
         }
 
         using var buffer = new MemoryStream();
@@ -35,7 +35,7 @@ internal static class RequestBodies
         {
             if (buffer.Length + read > limit)
             {
-                throw BatchErrors.RequestBodyTooLarge(limit);
+                throw BatchErrorResponses.RequestBodyTooLarge(limit);
             }
 
             buffer.Write(chunk, 0, read);
@@ -54,13 +54,13 @@ internal static class RequestBodies
         }
         catch (JsonException ex)
         {
-            throw BatchErrors.InvalidRequestBody($"The body is not valid JSON: {ex.Message}");
+            throw BatchErrorResponses.InvalidRequestBody($"The body is not valid JSON: {ex.Message}");
         }
 
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
             document.Dispose();
-            throw BatchErrors.InvalidRequestBody("The body must be a JSON object.");
+            throw BatchErrorResponses.InvalidRequestBody("The body must be a JSON object.");
         }
 
         return document;
@@ -74,22 +74,22 @@ internal static class RequestBodies
         RequireString(root, "vmSize", "vmSize");
         if (Find(root, "cloudServiceConfiguration") is not null)
         {
-            throw BatchErrors.InvalidPropertyValue("cloudServiceConfiguration", null, "Cloud Services pools are retired; use virtualMachineConfiguration.");
+            throw BatchErrorResponses.InvalidPropertyValue("cloudServiceConfiguration", null, "Cloud Services pools are retired; use virtualMachineConfiguration.");
         }
 
-        var vmc = Find(root, "virtualMachineConfiguration") ?? throw BatchErrors.MissingRequiredProperty("virtualMachineConfiguration");
-        var image = Find(vmc, "imageReference") ?? throw BatchErrors.MissingRequiredProperty("virtualMachineConfiguration.imageReference");
+        var vmc = Find(root, "virtualMachineConfiguration") ?? throw BatchErrorResponses.MissingRequiredProperty("virtualMachineConfiguration");
+        var image = Find(vmc, "imageReference") ?? throw BatchErrorResponses.MissingRequiredProperty("virtualMachineConfiguration.imageReference");
         RequireString(vmc, "nodeAgentSKUId", "virtualMachineConfiguration.nodeAgentSKUId");
         if (Find(image, "virtualMachineImageId") is not null)
         {
-            throw BatchErrors.InvalidPropertyValue("virtualMachineConfiguration.imageReference.virtualMachineImageId", null, "Azure Compute Gallery images are not emulated; use a Marketplace image from the supported images.");
+            throw BatchErrorResponses.InvalidPropertyValue("virtualMachineConfiguration.imageReference.virtualMachineImageId", null, "Azure Compute Gallery images are not emulated; use a Marketplace image from the supported images.");
         }
 
         var content = Deserialize(root, WireJson.ReadContext.BatchPoolCreateContent);
         var vm = content.VirtualMachineConfiguration!;
         if (SupportedImages.Find(vm.ImageReference!, vm.NodeAgentSkuId!) is null)
         {
-            throw BatchErrors.InvalidPropertyValue(
+            throw BatchErrorResponses.InvalidPropertyValue(
                 "virtualMachineConfiguration.imageReference",
                 $"{vm.ImageReference!.Publisher}/{vm.ImageReference.Offer}/{vm.ImageReference.Sku} with {vm.NodeAgentSkuId}",
                 "The image and node agent SKU are not among the account's supported images (GET /supportedimages).");
@@ -97,42 +97,42 @@ internal static class RequestBodies
 
         if (content.EnableAutoScale == true)
         {
-            throw BatchErrors.InvalidPropertyValue("enableAutoScale", "true", "Autoscale formulas are not emulated; set targetDedicatedNodes.");
+            throw BatchErrorResponses.InvalidPropertyValue("enableAutoScale", "true", "Autoscale formulas are not emulated; set targetDedicatedNodes.");
         }
 
         int dedicated = content.TargetDedicatedNodes ?? 0;
         int lowPriority = content.TargetLowPriorityNodes ?? 0;
         if (dedicated < 0)
         {
-            throw BatchErrors.InvalidPropertyValue("targetDedicatedNodes", dedicated.ToString(System.Globalization.CultureInfo.InvariantCulture), "The node count must not be negative.");
+            throw BatchErrorResponses.InvalidPropertyValue("targetDedicatedNodes", dedicated.ToString(System.Globalization.CultureInfo.InvariantCulture), "The node count must not be negative.");
         }
 
         if (lowPriority < 0)
         {
-            throw BatchErrors.InvalidPropertyValue("targetLowPriorityNodes", lowPriority.ToString(System.Globalization.CultureInfo.InvariantCulture), "The node count must not be negative.");
+            throw BatchErrorResponses.InvalidPropertyValue("targetLowPriorityNodes", lowPriority.ToString(System.Globalization.CultureInfo.InvariantCulture), "The node count must not be negative.");
         }
 
         if (dedicated + lowPriority < 1)
         {
-            throw BatchErrors.InvalidPropertyValue("targetDedicatedNodes", "0", "The emulator needs at least one node per pool (empty pools are not emulated).");
+            throw BatchErrorResponses.InvalidPropertyValue("targetDedicatedNodes", "0", "The emulator needs at least one node per pool (empty pools are not emulated).");
         }
 
         int slots = content.TaskSlotsPerNode ?? 1;
         if (slots is < 1 or > MaxTaskSlotsPerNode)
         {
-            throw BatchErrors.InvalidPropertyValue("taskSlotsPerNode", slots.ToString(System.Globalization.CultureInfo.InvariantCulture), $"taskSlotsPerNode must be from 1 to {MaxTaskSlotsPerNode}.");
+            throw BatchErrorResponses.InvalidPropertyValue("taskSlotsPerNode", slots.ToString(System.Globalization.CultureInfo.InvariantCulture), $"taskSlotsPerNode must be from 1 to {MaxTaskSlotsPerNode}.");
         }
 
         if (content.ResizeTimeout is { } timeout && timeout < MinResizeTimeout)
         {
-            throw BatchErrors.InvalidPropertyValue("resizeTimeout", System.Xml.XmlConvert.ToString(timeout), "The resize timeout must be at least 5 minutes.");
+            throw BatchErrorResponses.InvalidPropertyValue("resizeTimeout", System.Xml.XmlConvert.ToString(timeout), "The resize timeout must be at least 5 minutes.");
         }
 
         if (content.StartTask is { } start)
         {
             if (string.IsNullOrEmpty(start.CommandLine))
             {
-                throw BatchErrors.MissingRequiredProperty("startTask.commandLine");
+                throw BatchErrorResponses.MissingRequiredProperty("startTask.commandLine");
             }
 
             var problem = CheckResourceFiles(start.ResourceFiles, "startTask.resourceFiles")
@@ -146,7 +146,7 @@ internal static class RequestBodies
         PoolSpec spec = BatchWireMapping.ToCompute(content);
         if (spec.StartTask is { } startTask && LocalProcessCompute.ValidateStartTask(startTask) is { } error)
         {
-            throw BatchErrors.InvalidPropertyValue("startTask", startTask.CommandLine, error);
+            throw BatchErrorResponses.InvalidPropertyValue("startTask", startTask.CommandLine, error);
         }
 
         return (content, new PoolSpecTemplate(dedicated, lowPriority, spec.TaskSlotsPerNode, spec.StartTask));
@@ -157,27 +157,27 @@ internal static class RequestBodies
     {
         string id = RequireString(root, "id", "id");
         CheckId("id", id);
-        var poolInfo = Find(root, "poolInfo") ?? throw BatchErrors.MissingRequiredProperty("poolInfo");
+        var poolInfo = Find(root, "poolInfo") ?? throw BatchErrorResponses.MissingRequiredProperty("poolInfo");
         if (Find(poolInfo, "autoPoolSpecification") is not null)
         {
-            throw BatchErrors.InvalidPropertyValue("poolInfo.autoPoolSpecification", null, "Auto pools are not emulated; create the pool first and name it in poolInfo.poolId.");
+            throw BatchErrorResponses.InvalidPropertyValue("poolInfo.autoPoolSpecification", null, "Auto pools are not emulated; create the pool first and name it in poolInfo.poolId.");
         }
 
         RequireString(poolInfo, "poolId", "poolInfo.poolId");
         var content = Deserialize(root, WireJson.ReadContext.BatchJobCreateContent);
         if (content.Priority is int priority && priority is < -1000 or > 1000)
         {
-            throw BatchErrors.InvalidPropertyValue("priority", priority.ToString(System.Globalization.CultureInfo.InvariantCulture), "The priority must be from -1000 to 1000.");
+            throw BatchErrorResponses.InvalidPropertyValue("priority", priority.ToString(System.Globalization.CultureInfo.InvariantCulture), "The priority must be from -1000 to 1000.");
         }
 
         if (Find(root, "onAllTasksComplete") is not null && content.OnAllTasksComplete is null or BatchOnAllTasksComplete.Unknown)
         {
-            throw BatchErrors.InvalidPropertyValue("onAllTasksComplete", Find(root, "onAllTasksComplete")!.Value.ToString(), "Use noaction or terminatejob.");
+            throw BatchErrorResponses.InvalidPropertyValue("onAllTasksComplete", Find(root, "onAllTasksComplete")!.Value.ToString(), "Use noaction or terminatejob.");
         }
 
         if (content.UsesTaskDependencies == true)
         {
-            throw BatchErrors.InvalidPropertyValue("usesTaskDependencies", "true", "Task dependencies are not emulated.");
+            throw BatchErrorResponses.InvalidPropertyValue("usesTaskDependencies", "true", "Task dependencies are not emulated.");
         }
 
         return content;
@@ -198,16 +198,16 @@ internal static class RequestBodies
     /// <summary>Checks an add-task-collection body: the collection as a whole, then each task (a refused task is a per-task <c>clienterror</c>).</summary>
     public static List<TaskAddItem> ParseTaskCollection(JsonElement root)
     {
-        var value = Find(root, "value") ?? throw BatchErrors.MissingRequiredProperty("value");
+        var value = Find(root, "value") ?? throw BatchErrorResponses.MissingRequiredProperty("value");
         if (value.ValueKind != JsonValueKind.Array)
         {
-            throw BatchErrors.InvalidRequestBody("'value' must be an array of tasks.");
+            throw BatchErrorResponses.InvalidRequestBody("'value' must be an array of tasks.");
         }
 
         int count = value.GetArrayLength();
         if (count > MaxTasksPerCollection)
         {
-            throw BatchErrors.InvalidPropertyValue("value", count.ToString(System.Globalization.CultureInfo.InvariantCulture), $"A task collection may hold at most {MaxTasksPerCollection} tasks; send the rest in further requests.");
+            throw BatchErrorResponses.InvalidPropertyValue("value", count.ToString(System.Globalization.CultureInfo.InvariantCulture), $"A task collection may hold at most {MaxTasksPerCollection} tasks; send the rest in further requests.");
         }
 
         var items = new List<TaskAddItem>(count);
@@ -215,7 +215,7 @@ internal static class RequestBodies
         {
             if (element.ValueKind != JsonValueKind.Object)
             {
-                throw BatchErrors.InvalidRequestBody("Each item of 'value' must be a task object.");
+                throw BatchErrorResponses.InvalidRequestBody("Each item of 'value' must be a task object.");
             }
 
             items.Add(ParseTask(element));
@@ -235,24 +235,24 @@ internal static class RequestBodies
             var content = Deserialize(element, WireJson.ReadContext.BatchTaskCreateContent);
             if (content.MultiInstanceSettings is not null)
             {
-                throw BatchErrors.InvalidPropertyValue("multiInstanceSettings", null, "Multi-instance tasks are not emulated.");
+                throw BatchErrorResponses.InvalidPropertyValue("multiInstanceSettings", null, "Multi-instance tasks are not emulated.");
             }
 
             if (content.RequiredSlots is int requiredSlots && requiredSlots != 1)
             {
-                throw BatchErrors.InvalidPropertyValue("requiredSlots", requiredSlots.ToString(System.Globalization.CultureInfo.InvariantCulture), "The emulator runs every task in one slot.");
+                throw BatchErrorResponses.InvalidPropertyValue("requiredSlots", requiredSlots.ToString(System.Globalization.CultureInfo.InvariantCulture), "The emulator runs every task in one slot.");
             }
 
             if (content.Constraints is { } constraints)
             {
                 if (constraints.MaxTaskRetryCount is int retries && retries < -1)
                 {
-                    throw BatchErrors.InvalidPropertyValue("constraints.maxTaskRetryCount", retries.ToString(System.Globalization.CultureInfo.InvariantCulture), "Use -1 (no limit), 0 or more.");
+                    throw BatchErrorResponses.InvalidPropertyValue("constraints.maxTaskRetryCount", retries.ToString(System.Globalization.CultureInfo.InvariantCulture), "Use -1 (no limit), 0 or more.");
                 }
 
                 if (constraints.MaxWallClockTime is { } wallClock && wallClock <= TimeSpan.Zero)
                 {
-                    throw BatchErrors.InvalidPropertyValue("constraints.maxWallClockTime", System.Xml.XmlConvert.ToString(wallClock), "The maximum wall-clock time must be positive.");
+                    throw BatchErrorResponses.InvalidPropertyValue("constraints.maxWallClockTime", System.Xml.XmlConvert.ToString(wallClock), "The maximum wall-clock time must be positive.");
                 }
             }
 
@@ -267,7 +267,7 @@ internal static class RequestBodies
             TaskSpec spec = BatchWireMapping.ToCompute(content);
             if (LocalProcessCompute.ValidateTask(spec) is { } error)
             {
-                return new TaskAddItem(id, content, null, BatchErrors.InvalidPropertyValue("commandLine", content.CommandLine, error));
+                return new TaskAddItem(id, content, null, BatchErrorResponses.InvalidPropertyValue("commandLine", content.CommandLine, error));
             }
 
             return new TaskAddItem(id, content, spec, null);
@@ -292,23 +292,23 @@ internal static class RequestBodies
             string at = $"{path}[{i}]";
             if (file.StorageContainerUrl is not null || file.AutoStorageContainerName is not null)
             {
-                return BatchErrors.InvalidPropertyValue(at, null, "Only httpUrl resource files are emulated (not storageContainerUrl or autoStorageContainerName).");
+                return BatchErrorResponses.InvalidPropertyValue(at, null, "Only httpUrl resource files are emulated (not storageContainerUrl or autoStorageContainerName).");
             }
 
             if (string.IsNullOrEmpty(file.HttpUrl))
             {
-                return BatchErrors.MissingRequiredProperty(at + ".httpUrl");
+                return BatchErrorResponses.MissingRequiredProperty(at + ".httpUrl");
             }
 
             if (!IsHttpUrl(file.HttpUrl))
             {
                 // Never echo the URL: it carries a SAS signature.
-                return BatchErrors.InvalidPropertyValue(at + ".httpUrl", null, "The URL must be an absolute http(s) URL, such as a blob SAS URL.");
+                return BatchErrorResponses.InvalidPropertyValue(at + ".httpUrl", null, "The URL must be an absolute http(s) URL, such as a blob SAS URL.");
             }
 
             if (string.IsNullOrEmpty(file.FilePath))
             {
-                return BatchErrors.MissingRequiredProperty(at + ".filePath");
+                return BatchErrorResponses.MissingRequiredProperty(at + ".filePath");
             }
         }
 
@@ -327,7 +327,7 @@ internal static class RequestBodies
         {
             if (string.IsNullOrEmpty(settings[i].Name))
             {
-                return BatchErrors.MissingRequiredProperty($"{path}[{i}].name");
+                return BatchErrorResponses.MissingRequiredProperty($"{path}[{i}].name");
             }
         }
 
@@ -348,28 +348,28 @@ internal static class RequestBodies
             string at = $"outputFiles[{i}]";
             if (string.IsNullOrEmpty(output.FilePattern))
             {
-                return BatchErrors.MissingRequiredProperty(at + ".filePattern");
+                return BatchErrorResponses.MissingRequiredProperty(at + ".filePattern");
             }
 
             string? containerUrl = output.Destination?.Container?.ContainerUrl;
             if (string.IsNullOrEmpty(containerUrl))
             {
-                return BatchErrors.MissingRequiredProperty(at + ".destination.container.containerUrl");
+                return BatchErrorResponses.MissingRequiredProperty(at + ".destination.container.containerUrl");
             }
 
             if (!IsHttpUrl(containerUrl))
             {
-                return BatchErrors.InvalidPropertyValue(at + ".destination.container.containerUrl", null, "The URL must be an absolute http(s) container URL with a write SAS.");
+                return BatchErrorResponses.InvalidPropertyValue(at + ".destination.container.containerUrl", null, "The URL must be an absolute http(s) container URL with a write SAS.");
             }
 
             switch (output.UploadOptions?.UploadCondition)
             {
                 case null:
-                    throw BatchErrors.MissingRequiredProperty(at + ".uploadOptions.uploadCondition");
+                    throw BatchErrorResponses.MissingRequiredProperty(at + ".uploadOptions.uploadCondition");
                 case BatchOutputFileUploadCondition.TaskSuccess or BatchOutputFileUploadCondition.TaskFailure or BatchOutputFileUploadCondition.TaskCompletion:
                     break;
                 default:
-                    throw BatchErrors.InvalidPropertyValue(at + ".uploadOptions.uploadCondition", null, "Use tasksuccess, taskfailure or taskcompletion.");
+                    throw BatchErrorResponses.InvalidPropertyValue(at + ".uploadOptions.uploadCondition", null, "Use tasksuccess, taskfailure or taskcompletion.");
             }
         }
 
@@ -383,15 +383,15 @@ internal static class RequestBodies
     {
         try
         {
-            return element.Deserialize(typeInfo) ?? throw BatchErrors.InvalidRequestBody("The body is empty.");
+            return element.Deserialize(typeInfo) ?? throw BatchErrorResponses.InvalidRequestBody("The body is empty.");
         }
         catch (JsonException ex)
         {
-            throw BatchErrors.InvalidRequestBody(ex.Path is null ? ex.Message : $"The value at '{ex.Path}' has the wrong type.");
+            throw BatchErrorResponses.InvalidRequestBody(ex.Path is null ? ex.Message : $"The value at '{ex.Path}' has the wrong type.");
         }
         catch (InvalidOperationException ex)
         {
-            throw BatchErrors.InvalidRequestBody(ex.Message);
+            throw BatchErrorResponses.InvalidRequestBody(ex.Message);
         }
     }
 
@@ -418,16 +418,16 @@ internal static class RequestBodies
         var value = Find(obj, name);
         if (value is null)
         {
-            throw BatchErrors.MissingRequiredProperty(path);
+            throw BatchErrorResponses.MissingRequiredProperty(path);
         }
 
         if (value.Value.ValueKind != JsonValueKind.String)
         {
-            throw BatchErrors.InvalidPropertyValue(path, value.Value.ToString(), "The value must be a string.");
+            throw BatchErrorResponses.InvalidPropertyValue(path, value.Value.ToString(), "The value must be a string.");
         }
 
         string text = value.Value.GetString()!;
-        return text.Length > 0 ? text : throw BatchErrors.MissingRequiredProperty(path);
+        return text.Length > 0 ? text : throw BatchErrorResponses.MissingRequiredProperty(path);
     }
 
     private static void CheckId(string property, string id)
@@ -435,7 +435,7 @@ internal static class RequestBodies
         string? error = BatchIdRules.Validate("resource", id);
         if (error is not null)
         {
-            throw BatchErrors.InvalidPropertyValue(property, id.Length > 64 ? id[..64] + "…" : id, "An id is 1 to 64 letters, digits, hyphens and underscores.");
+            throw BatchErrorResponses.InvalidPropertyValue(property, id.Length > BatchIdRules.MaxLength ? id[..BatchIdRules.MaxLength] + "…" : id, $"An id is 1 to {BatchIdRules.MaxLength} letters, digits, hyphens and underscores.");
         }
     }
 }

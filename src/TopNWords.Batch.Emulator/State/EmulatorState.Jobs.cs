@@ -2,7 +2,6 @@ using TopNWords.Batch.Azure.BatchRest.Models;
 using TopNWords.Batch.Azure.Compute;
 using TopNWords.Batch.Compute;
 using TopNWords.Batch.Emulator.Protocol;
-using ComputeTaskState = TopNWords.Batch.Compute.BatchTaskState;
 
 namespace TopNWords.Batch.Emulator.State;
 
@@ -22,13 +21,13 @@ internal sealed partial class EmulatorState
         {
             if (_jobs.TryGetValue(content.Id, out var existing))
             {
-                throw existing.State == BatchJobState.Deleting ? BatchErrors.JobBeingDeleted() : BatchErrors.JobExists();
+                throw existing.State == BatchJobState.Deleting ? BatchErrorResponses.JobBeingDeleted() : BatchErrorResponses.JobExists();
             }
 
-            var pool = _pools.GetValueOrDefault(poolId) ?? throw BatchErrors.PoolNotFound();
+            var pool = _pools.GetValueOrDefault(poolId) ?? throw BatchErrorResponses.PoolNotFound();
             if (pool.State == BatchPoolState.Deleting)
             {
-                throw BatchErrors.PoolBeingDeleted();
+                throw BatchErrorResponses.PoolBeingDeleted();
             }
 
             var now = _time.GetUtcNow();
@@ -50,11 +49,11 @@ internal sealed partial class EmulatorState
 
             throw ex.ErrorCode switch
             {
-                "JobExists" => BatchErrors.JobExists(),
-                "JobBeingDeleted" => BatchErrors.JobBeingDeleted(),
-                "PoolNotFound" => BatchErrors.PoolNotFound(),
-                "PoolBeingDeleted" => BatchErrors.PoolBeingDeleted(),
-                _ => BatchErrors.InvalidPropertyValue("id", content.Id, ex.Message),
+                BatchErrorCodes.JobExists => BatchErrorResponses.JobExists(),
+                BatchErrorCodes.JobBeingDeleted => BatchErrorResponses.JobBeingDeleted(),
+                BatchErrorCodes.PoolNotFound => BatchErrorResponses.PoolNotFound(),
+                BatchErrorCodes.PoolBeingDeleted => BatchErrorResponses.PoolBeingDeleted(),
+                _ => BatchErrorResponses.InvalidPropertyValue("id", content.Id, ex.Message),
             };
         }
 
@@ -66,7 +65,7 @@ internal sealed partial class EmulatorState
     {
         lock (_gate)
         {
-            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrorResponses.JobNotFound();
             return (ToWire(job, baseUrl), job.ETag, job.LastModified);
         }
     }
@@ -77,10 +76,10 @@ internal sealed partial class EmulatorState
         string id;
         lock (_gate)
         {
-            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrorResponses.JobNotFound();
             if (job.State == BatchJobState.Deleting)
             {
-                throw BatchErrors.JobBeingDeleted();
+                throw BatchErrorResponses.JobBeingDeleted();
             }
 
             SetJobState(job, BatchJobState.Deleting, _time.GetUtcNow());
@@ -101,7 +100,7 @@ internal sealed partial class EmulatorState
     {
         lock (_gate)
         {
-            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrorResponses.JobNotFound();
             ThrowUnlessOpen(job);
         }
 
@@ -113,7 +112,7 @@ internal sealed partial class EmulatorState
     {
         lock (_gate)
         {
-            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrorResponses.JobNotFound();
             int active = 0, running = 0, completed = 0, succeeded = 0, failed = 0;
             foreach (var task in job.Order)
             {
@@ -160,7 +159,7 @@ internal sealed partial class EmulatorState
         string id;
         lock (_gate)
         {
-            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrorResponses.JobNotFound();
             ThrowUnlessOpen(job);
 
             id = job.Id;
@@ -174,11 +173,11 @@ internal sealed partial class EmulatorState
                 }
                 else if (job.Tasks.ContainsKey(item.Spec.Id))
                 {
-                    outcomes[i] = new TaskAddOutcome(item.Id, BatchTaskAddStatus.ClientError, null, null, new BatchRequestException(409, "TaskExists", "The specified task already exists."));
+                    outcomes[i] = new TaskAddOutcome(item.Id, BatchTaskAddStatus.ClientError, null, null, new BatchRequestException(409, BatchErrorCodes.TaskExists, "The specified task already exists."));
                 }
                 else if (_faults.TaskAddServerError())
                 {
-                    outcomes[i] = new TaskAddOutcome(item.Id, BatchTaskAddStatus.ServerError, null, null, new BatchRequestException(500, "InternalError", "Server encountered an internal error. Please try again after some time."));
+                    outcomes[i] = new TaskAddOutcome(item.Id, BatchTaskAddStatus.ServerError, null, null, new BatchRequestException(500, BatchErrorCodes.InternalError, "Server encountered an internal error. Please try again after some time."));
                 }
                 else
                 {
@@ -214,7 +213,7 @@ internal sealed partial class EmulatorState
 
                             job.Tasks.Remove(task.Id);
                             job.Order.Remove(task);
-                            outcomes[index] = new TaskAddOutcome(task.Id, BatchTaskAddStatus.ClientError, null, null, BatchErrors.InvalidPropertyValue("task", task.Id, ex.Message));
+                            outcomes[index] = new TaskAddOutcome(task.Id, BatchTaskAddStatus.ClientError, null, null, BatchErrorResponses.InvalidPropertyValue("task", task.Id, ex.Message));
                         }
                     }
                 }
@@ -229,7 +228,7 @@ internal sealed partial class EmulatorState
     {
         lock (_gate)
         {
-            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrorResponses.JobNotFound();
             return [.. job.Order.Select(t => (t.Sequence, ToWire(job, t, baseUrl), t))];
         }
     }
@@ -239,8 +238,8 @@ internal sealed partial class EmulatorState
     {
         lock (_gate)
         {
-            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
-            var task = job.Tasks.GetValueOrDefault(taskId) ?? throw BatchErrors.TaskNotFound();
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrorResponses.JobNotFound();
+            var task = job.Tasks.GetValueOrDefault(taskId) ?? throw BatchErrorResponses.TaskNotFound();
             return (ToWire(job, task, baseUrl), task);
         }
     }
@@ -250,14 +249,14 @@ internal sealed partial class EmulatorState
     {
         lock (_gate)
         {
-            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrors.JobNotFound();
+            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrorResponses.JobNotFound();
             if (!job.Tasks.ContainsKey(taskId))
             {
-                throw BatchErrors.TaskNotFound();
+                throw BatchErrorResponses.TaskNotFound();
             }
         }
 
-        return _engine.GetTaskFolders(jobId, taskId) ?? throw BatchErrors.FileNotFound("The task has not run on a node yet, so it has no files.");
+        return _engine.GetTaskFolders(jobId, taskId) ?? throw BatchErrorResponses.FileNotFound("The task has not run on a node yet, so it has no files.");
     }
 
     private void BeginTerminate(string jobId, string reason)
@@ -372,11 +371,11 @@ internal sealed partial class EmulatorState
         switch (job.State)
         {
             case BatchJobState.Deleting:
-                throw BatchErrors.JobBeingDeleted();
+                throw BatchErrorResponses.JobBeingDeleted();
             case BatchJobState.Terminating:
-                throw BatchErrors.JobBeingTerminated();
+                throw BatchErrorResponses.JobBeingTerminated();
             case BatchJobState.Completed:
-                throw BatchErrors.JobCompleted();
+                throw BatchErrorResponses.JobCompleted();
         }
     }
 }

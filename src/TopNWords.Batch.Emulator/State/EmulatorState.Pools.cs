@@ -2,7 +2,6 @@ using TopNWords.Batch.Azure.BatchRest.Models;
 using TopNWords.Batch.Azure.Compute;
 using TopNWords.Batch.Compute;
 using TopNWords.Batch.Emulator.Protocol;
-using ComputeTaskState = TopNWords.Batch.Compute.BatchTaskState;
 
 namespace TopNWords.Batch.Emulator.State;
 
@@ -25,7 +24,7 @@ internal sealed partial class EmulatorState
         {
             if (_pools.TryGetValue(content.Id, out var existing))
             {
-                throw existing.State == BatchPoolState.Deleting ? BatchErrors.PoolBeingDeleted() : BatchErrors.PoolExists();
+                throw existing.State == BatchPoolState.Deleting ? BatchErrorResponses.PoolBeingDeleted() : BatchErrorResponses.PoolExists();
             }
 
             var now = _time.GetUtcNow();
@@ -51,7 +50,7 @@ internal sealed partial class EmulatorState
                 _pools.Remove(pool.Id);
             }
 
-            throw BatchErrors.InvalidPropertyValue("pool", content.Id, ex.Message);
+            throw BatchErrorResponses.InvalidPropertyValue("pool", content.Id, ex.Message);
         }
 
         return (pool.ETag, pool.LastModified);
@@ -62,7 +61,7 @@ internal sealed partial class EmulatorState
     {
         lock (_gate)
         {
-            var pool = _pools.GetValueOrDefault(poolId) ?? throw BatchErrors.PoolNotFound();
+            var pool = _pools.GetValueOrDefault(poolId) ?? throw BatchErrorResponses.PoolNotFound();
             return (ToWire(pool, baseUrl), pool.ETag, pool.LastModified);
         }
     }
@@ -82,10 +81,10 @@ internal sealed partial class EmulatorState
         string id;
         lock (_gate)
         {
-            var pool = _pools.GetValueOrDefault(poolId) ?? throw BatchErrors.PoolNotFound();
+            var pool = _pools.GetValueOrDefault(poolId) ?? throw BatchErrorResponses.PoolNotFound();
             if (pool.State == BatchPoolState.Deleting)
             {
-                throw BatchErrors.PoolBeingDeleted();
+                throw BatchErrorResponses.PoolBeingDeleted();
             }
 
             var now = _time.GetUtcNow();
@@ -112,7 +111,7 @@ internal sealed partial class EmulatorState
     {
         lock (_gate)
         {
-            var pool = _pools.GetValueOrDefault(poolId) ?? throw BatchErrors.PoolNotFound();
+            var pool = _pools.GetValueOrDefault(poolId) ?? throw BatchErrorResponses.PoolNotFound();
             var running = RunningTasksByNode(pool.Id);
             return [.. pool.Nodes.Select(n => (n.Sequence, ToWire(pool, n, running.GetValueOrDefault(n.Id), baseUrl), "TVM:" + n.Id))];
         }
@@ -123,14 +122,14 @@ internal sealed partial class EmulatorState
     {
         lock (_gate)
         {
-            var pool = _pools.GetValueOrDefault(poolId) ?? throw BatchErrors.PoolNotFound();
+            var pool = _pools.GetValueOrDefault(poolId) ?? throw BatchErrorResponses.PoolNotFound();
             if (pool.Nodes.Find(n => Same(n.Id, nodeId)) is null)
             {
-                throw BatchErrors.NodeNotFound();
+                throw BatchErrorResponses.NodeNotFound();
             }
         }
 
-        return _engine.GetNodeDirectory(poolId, nodeId) ?? throw BatchErrors.NodeNotFound();
+        return _engine.GetNodeDirectory(poolId, nodeId) ?? throw BatchErrorResponses.NodeNotFound();
     }
 
     private Dictionary<string, int> RunningTasksByNode(string poolId)

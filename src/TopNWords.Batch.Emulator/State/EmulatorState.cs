@@ -4,7 +4,6 @@ using TopNWords.Batch.Compute.Local;
 using TopNWords.Batch.Emulator.Faults;
 using TopNWords.Batch.Emulator.Protocol;
 using TopNWords.Batch.Internal;
-using ComputeTaskState = TopNWords.Batch.Compute.BatchTaskState;
 
 namespace TopNWords.Batch.Emulator.State;
 
@@ -87,7 +86,7 @@ internal sealed partial class EmulatorState : IAsyncDisposable
             }
         }
 
-        bool done = _engine.MarkNodeUnusable(poolId, nodeId, "NodeFaultInjected", "The emulator's admin endpoint made this node unusable: " + reason);
+        bool done = _engine.MarkNodeUnusable(poolId, nodeId, BatchErrorCodes.NodeFaultInjected, "The emulator's admin endpoint made this node unusable: " + reason);
         if (done)
         {
             EmulatorLog.NodeMadeUnusable(_logger, poolId, nodeId, reason);
@@ -179,7 +178,7 @@ internal sealed partial class EmulatorState : IAsyncDisposable
         {
             RunInBackground($"make node '{target.NodeId}' unusable", () =>
             {
-                if (_engine.MarkNodeUnusable(target.PoolId, target.NodeId, "NodeFaultInjected", "The emulator made this node unusable after the number of tasks its faults set."))
+                if (_engine.MarkNodeUnusable(target.PoolId, target.NodeId, BatchErrorCodes.NodeFaultInjected, "The emulator made this node unusable after the number of tasks its faults set."))
                 {
                     EmulatorLog.NodeMadeUnusable(_logger, target.PoolId, target.NodeId, "fault: unusable after tasks");
                 }
@@ -235,7 +234,7 @@ internal sealed partial class EmulatorState : IAsyncDisposable
             {
                 pool.ResizeErrors.Add(new BatchResizeError
                 {
-                    Code = "AccountCoreQuotaReached",
+                    Code = BatchErrorCodes.AccountCoreQuotaReached,
                     Message = $"The specified account has reached VM core quota. The pool asked for {pool.TargetDedicated + pool.TargetLowPriority} node(s); the emulator allows {pool.EngineNodes} per pool.",
                     Values = [new BatchNameValuePair("MaxNodesPerPool", pool.EngineNodes.ToString(System.Globalization.CultureInfo.InvariantCulture))],
                 });

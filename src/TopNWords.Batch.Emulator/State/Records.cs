@@ -1,6 +1,5 @@
 using TopNWords.Batch.Azure.BatchRest.Models;
 using TopNWords.Batch.Compute;
-using ComputeTaskState = TopNWords.Batch.Compute.BatchTaskState;
 
 namespace TopNWords.Batch.Emulator.State;
 

@@ -10,8 +10,10 @@ public static class BatchIdRules
     /// <summary>The longest id Batch accepts.</summary>
     public const int MaxLength = 64;
 
-    /// <summary>Batch's error code for a property value it refuses.</summary>
-    internal const string InvalidPropertyValue = "InvalidPropertyValue";
+    /// <summary>Tells whether an id is valid: 1 to 64 ASCII letters, digits, hyphens and underscores.</summary>
+    /// <param name="id">The id.</param>
+    /// <returns><see langword="true"/> when Batch accepts the id.</returns>
+    public static bool IsValid(string? id) => !string.IsNullOrEmpty(id) && id.Length <= MaxLength && id.All(IsIdCharacter);
 
     /// <summary>Checks an id: 1 to 64 ASCII letters, digits, hyphens and underscores.</summary>
     /// <param name="kind">What the id names ("pool", "job", "task"), for the message.</param>
@@ -31,7 +33,7 @@ public static class BatchIdRules
 
         foreach (char c in id)
         {
-            if (!(c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '-' or '_'))
+            if (!IsIdCharacter(c))
             {
                 return $"The {kind} id '{id}' may only contain letters, digits, hyphens and underscores (found U+{(int)c:X4}).";
             }
@@ -40,16 +42,19 @@ public static class BatchIdRules
         return null;
     }
 
+    /// <summary>Whether a character may appear in an id: an ASCII letter or digit, a hyphen or an underscore.</summary>
+    internal static bool IsIdCharacter(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
+
     /// <summary>Throws <see cref="BatchComputeException"/> (<see cref="BatchComputeErrorKind.InvalidRequest"/>) for an invalid id.</summary>
     /// <param name="kind">What the id names.</param>
     /// <param name="id">The id.</param>
-    /// <exception cref="BatchComputeException">The id is invalid (<see cref="BatchComputeErrorKind.InvalidRequest"/>, error code <c>InvalidPropertyValue</c>).</exception>
+    /// <exception cref="BatchComputeException">The id is invalid (<see cref="BatchComputeErrorKind.InvalidRequest"/>, error code <see cref="BatchErrorCodes.InvalidPropertyValue"/>).</exception>
     public static void ThrowIfInvalid(string kind, string id)
     {
         string? error = Validate(kind, id);
         if (error is not null)
         {
-            throw new BatchComputeException(BatchComputeErrorKind.InvalidRequest, error + " Choose an id of 1 to 64 letters, digits, hyphens and underscores.", id, InvalidPropertyValue);
+            throw new BatchComputeException(BatchComputeErrorKind.InvalidRequest, error + " Choose an id of 1 to 64 letters, digits, hyphens and underscores.", id, BatchErrorCodes.InvalidPropertyValue);
         }
     }
 }

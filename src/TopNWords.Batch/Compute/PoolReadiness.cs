@@ -47,10 +47,10 @@ public static class PoolReadiness
         while (true)
         {
             var pool = await compute.GetPoolAsync(poolId, cancellationToken).ConfigureAwait(false)
-                ?? throw new BatchComputeException(BatchComputeErrorKind.NotFound, $"Pool '{poolId}' does not exist (was it deleted while the run waited for it?). Create it again, or let the workflow create its own pool.", poolId, "PoolNotFound");
+                ?? throw new BatchComputeException(BatchComputeErrorKind.NotFound, $"Pool '{poolId}' does not exist (was it deleted while the run waited for it?). Create it again, or let the workflow create its own pool.", poolId, BatchErrorCodes.PoolNotFound);
             if (pool.IsBeingDeleted)
             {
-                throw new BatchComputeException(BatchComputeErrorKind.Conflict, $"Pool '{poolId}' is being deleted and cannot run tasks. Wait for the deletion to finish and create the pool again, or use another pool id.", poolId, "PoolBeingDeleted");
+                throw new BatchComputeException(BatchComputeErrorKind.Conflict, $"Pool '{poolId}' is being deleted and cannot run tasks. Wait for the deletion to finish and create the pool again, or use another pool id.", poolId, BatchErrorCodes.PoolBeingDeleted);
             }
 
             var nodes = await compute.ListNodesAsync(poolId, cancellationToken).ConfigureAwait(false);

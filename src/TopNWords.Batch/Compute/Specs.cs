@@ -189,7 +189,7 @@ public sealed class TaskListQuery
 {
     /// <summary>Gets or sets the state to list, or <see langword="null"/> for every state.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
-    public BatchTaskState? State { get; set; }
+    public ComputeTaskState? State { get; set; }
 
     /// <summary>
     /// Gets or sets a time: only tasks whose state changed at or after it are listed. Backends may return

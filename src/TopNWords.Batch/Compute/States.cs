@@ -98,7 +98,7 @@ public sealed record ComputeNodeInfo(string Id, ComputeNodeState State, StartTas
 public sealed record StartTaskInfo(bool IsCompleted, int? ExitCode, TaskFailureInfo? FailureInfo, int RetryCount, DateTimeOffset? StartTime, DateTimeOffset? EndTime);
 
 /// <summary>A task's state.</summary>
-public enum BatchTaskState
+public enum ComputeTaskState
 {
     /// <summary>Queued.</summary>
     Active = 0,
@@ -136,7 +136,7 @@ public sealed record BatchTaskInfo
     public required string Id { get; init; }
 
     /// <summary>Gets the state.</summary>
-    public required BatchTaskState State { get; init; }
+    public required ComputeTaskState State { get; init; }
 
     /// <summary>Gets when the task entered its state.</summary>
     public DateTimeOffset? StateTransitionTime { get; init; }

@@ -43,7 +43,7 @@ public interface IBlobStorage
     /// <param name="options">Upload options, or <see langword="null"/> for the defaults (overwrite).</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>What happened.</returns>
-    Task<BlobUploadResult> UploadAsync(string containerName, string blobName, Stream content, BlobUploadOptions? options = null, CancellationToken cancellationToken = default);
+    Task<BlobUploadResult> UploadAsync(string containerName, string blobName, Stream content, BlobStorageUploadOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Uploads a local file as a blob, streaming.</summary>
     /// <param name="containerName">The container, which must exist.</param>
@@ -52,8 +52,8 @@ public interface IBlobStorage
     /// <param name="options">Upload options, or <see langword="null"/> for the defaults (overwrite).</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>What happened; <see cref="BlobUploadResult.Skipped"/> when
-    /// <see cref="BlobUploadOptions.SkipIfContentMatches"/> found the same content already there.</returns>
-    Task<BlobUploadResult> UploadFileAsync(string containerName, string blobName, string filePath, BlobUploadOptions? options = null, CancellationToken cancellationToken = default);
+    /// <see cref="BlobStorageUploadOptions.SkipIfContentMatches"/> found the same content already there.</returns>
+    Task<BlobUploadResult> UploadFileAsync(string containerName, string blobName, string filePath, BlobStorageUploadOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Lists the blobs of a container in ordinal name order.</summary>
     /// <param name="containerName">The container.</param>
@@ -114,7 +114,7 @@ public enum StorageCapabilities
 }
 
 /// <summary>Options for an upload.</summary>
-public sealed class BlobUploadOptions
+public sealed class BlobStorageUploadOptions
 {
     /// <summary>
     /// Gets or sets a value indicating whether an existing blob is replaced. When false, an existing blob

@@ -1,8 +1,8 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using TopNWords.Batch.Internal;
 using TopNWords.Batch.Storage;
+using TopNWords.Batch.Storage.Local;
 
 namespace TopNWords.Batch.Transfer;
 
@@ -91,7 +91,7 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
             }
 
             string target = Path.Combine(containerPath, blobName.Replace('/', Path.DirectorySeparatorChar));
-            if (File.Exists(target) && limits is { } l && !l.Permissions.Contains('w', StringComparison.Ordinal))
+            if (File.Exists(target) && limits is { AllowsOverwrite: false })
             {
                 throw new UrlTransferException(UrlTransferErrorKind.Forbidden, $"Blob '{blobName}' already exists and the URL {SecretRedaction.Redact(containerUrl)} only allows creating new blobs.");
             }
@@ -147,22 +147,20 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
     }
 
     /// <summary>Enforces the <c>sp</c> (permissions) and <c>se</c> (expiry) a <c>file:</c> URL carries; a plain file URL has no limits.</summary>
-    private UrlLimits? CheckFileUrl(Uri url, bool write)
+    private SignedFileUrl? CheckFileUrl(Uri url, bool write)
     {
-        var limits = UrlLimits.Parse(url);
+        var limits = SignedFileUrl.Parse(url);
         if (limits is null)
         {
             return null;
         }
 
-        if (limits.ExpiresOn is { } expiry && _timeProvider.GetUtcNow() >= expiry)
+        if (limits.IsExpiredAt(_timeProvider.GetUtcNow()))
         {
-            throw new UrlTransferException(UrlTransferErrorKind.Forbidden, $"The URL {SecretRedaction.Redact(url)} expired at {expiry:u}. Ask the storage for a new one.");
+            throw new UrlTransferException(UrlTransferErrorKind.Forbidden, $"The URL {SecretRedaction.Redact(url)} expired at {limits.ExpiresOn.GetValueOrDefault():u}. Ask the storage for a new one.");
         }
 
-        bool allowed = write
-            ? limits.Permissions.Contains('c', StringComparison.Ordinal) || limits.Permissions.Contains('w', StringComparison.Ordinal)
-            : limits.Permissions.Contains('r', StringComparison.Ordinal);
+        bool allowed = write ? limits.AllowsCreate : limits.AllowsRead;
         if (!allowed)
         {
             throw new UrlTransferException(UrlTransferErrorKind.Forbidden, $"The URL {SecretRedaction.Redact(url)} does not allow {(write ? "writing" : "reading")} (permissions '{limits.Permissions}').");
@@ -251,33 +249,6 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
         {
             File.Delete(temp);
             throw;
-        }
-    }
-
-    /// <summary>The limits carried by a URL's query: <c>sp</c> and <c>se</c>.</summary>
-    internal sealed record UrlLimits(string Permissions, DateTimeOffset? ExpiresOn)
-    {
-        public static UrlLimits? Parse(Uri url)
-        {
-            string? permissions = null;
-            DateTimeOffset? expiresOn = null;
-            foreach (string part in url.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
-            {
-                int eq = part.IndexOf('=', StringComparison.Ordinal);
-                string key = eq < 0 ? part : part[..eq];
-                string value = eq < 0 ? string.Empty : Uri.UnescapeDataString(part[(eq + 1)..]);
-                if (key == "sp")
-                {
-                    permissions = value;
-                }
-                else if (key == "se")
-                {
-                    // Fail closed: an expiry that cannot be read counts as already passed.
-                    expiresOn = DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var e) ? e : DateTimeOffset.MinValue;
-                }
-            }
-
-            return permissions is null ? null : new UrlLimits(permissions, expiresOn);
         }
     }
 }

@@ -67,7 +67,7 @@ public sealed class TaskOutcome
     public string TaskId { get; }
 
     /// <summary>Gets the task's final state.</summary>
-    public BatchTaskState State { get; internal set; } = BatchTaskState.Active;
+    public ComputeTaskState State { get; internal set; } = ComputeTaskState.Active;
 
     /// <summary>Gets how the task ended, once completed.</summary>
     public TaskExecutionResult? Result { get; internal set; }

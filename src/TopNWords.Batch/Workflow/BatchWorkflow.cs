@@ -164,7 +164,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
                     .Concat(definition.Inputs.Select(i => (names.InputContainer, i.Name, i.FilePath)))
                     .ToList();
                 int skipped = 0;
-                var uploadOptions = new BlobUploadOptions { SkipIfContentMatches = true };
+                var uploadOptions = new BlobStorageUploadOptions { SkipIfContentMatches = true };
                 await Parallel.ForEachAsync(
                     uploads,
                     new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelTransfers, CancellationToken = ct },
@@ -271,7 +271,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
                 Report(run, BatchRunStage.Monitoring);
                 await MonitorAsync(run, ct).ConfigureAwait(false);
             },
-            () => $"with {run.Outcomes.Count(o => o.State != BatchTaskState.Completed)} of {run.Outcomes.Count} task(s) of job '{run.Names.JobId}' not completed ({run.Counts.Active} active, {run.Counts.Running} running)",
+            () => $"with {run.Outcomes.Count(o => o.State != ComputeTaskState.Completed)} of {run.Outcomes.Count} task(s) of job '{run.Names.JobId}' not completed ({run.Counts.Active} active, {run.Counts.Running} running)",
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -297,7 +297,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
 
             if (counts.Completed > collected)
             {
-                var query = new TaskListQuery { State = BatchTaskState.Completed, StateChangedSince = fullListing ? null : since };
+                var query = new TaskListQuery { State = ComputeTaskState.Completed, StateChangedSince = fullListing ? null : since };
                 DateTimeOffset? latest = null;
                 await foreach (var task in _compute.ListTasksAsync(run.Names.JobId, query, cancellationToken).ConfigureAwait(false))
                 {
@@ -306,9 +306,9 @@ public sealed class BatchWorkflow : IBatchWorkflow
                         latest = t;
                     }
 
-                    if (task.State == BatchTaskState.Completed
+                    if (task.State == ComputeTaskState.Completed
                         && run.OutcomesByTaskId.TryGetValue(task.Id, out var outcome)
-                        && outcome.State != BatchTaskState.Completed)
+                        && outcome.State != ComputeTaskState.Completed)
                     {
                         await CompleteAsync(run, outcome, task, cancellationToken).ConfigureAwait(false);
                         collected++;
@@ -337,7 +337,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
 
     private async Task CompleteAsync(RunState run, TaskOutcome outcome, BatchTaskInfo task, CancellationToken cancellationToken)
     {
-        outcome.State = BatchTaskState.Completed;
+        outcome.State = ComputeTaskState.Completed;
         outcome.Result = task.Result ?? (task.ExitCode == 0 && task.FailureInfo is null ? TaskExecutionResult.Success : TaskExecutionResult.Failure);
         outcome.ExitCode = task.ExitCode;
         outcome.RetryCount = task.RetryCount;

@@ -136,9 +136,9 @@ internal static class RunDefinitionValidator
     {
         if (pool.ExistingPoolId is { } existing)
         {
-            if (!RunNames.IsValidBatchId(existing))
+            if (!BatchIdRules.IsValid(existing))
             {
-                problems.Add($"Pool id '{existing}' is invalid: use 1 to 64 letters, digits, hyphens and underscores.");
+                problems.Add($"Pool id '{existing}' is invalid: use 1 to {BatchIdRules.MaxLength} letters, digits, hyphens and underscores.");
             }
 
             return;

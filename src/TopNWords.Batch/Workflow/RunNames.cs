@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using TopNWords.Batch.Compute;
 using TopNWords.Batch.Storage;
 
 namespace TopNWords.Batch;
@@ -8,7 +9,6 @@ namespace TopNWords.Batch;
 internal sealed class RunNames
 {
     public const int MaxRunIdLength = 40;
-    private const int MaxBatchIdLength = 64;
 
     public RunNames(string runId)
     {
@@ -58,7 +58,7 @@ internal sealed class RunNames
         var sb = new StringBuilder("task-");
         foreach (char c in inputName)
         {
-            sb.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_');
+            sb.Append(BatchIdRules.IsIdCharacter(c) ? c : '_');
             if (sb.Length >= 44)
             {
                 break;
@@ -67,10 +67,6 @@ internal sealed class RunNames
 
         string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(inputName)))[..12];
         sb.Append('-').Append(hash);
-        return sb.Length <= MaxBatchIdLength ? sb.ToString() : sb.ToString(0, MaxBatchIdLength);
+        return sb.Length <= BatchIdRules.MaxLength ? sb.ToString() : sb.ToString(0, BatchIdRules.MaxLength);
     }
-
-    /// <summary>Whether an id is a valid Batch pool/job/task id: 1 to 64 letters, digits, hyphens and underscores.</summary>
-    public static bool IsValidBatchId(string id) =>
-        id.Length is >= 1 and <= MaxBatchIdLength && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 }

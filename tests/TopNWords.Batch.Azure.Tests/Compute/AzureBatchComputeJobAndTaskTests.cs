@@ -99,9 +99,9 @@ public class AzureBatchComputeJobAndTaskTests
         {
             Assert.That(AzureBatchCompute.BuildTaskFilter(null), Is.Null);
             Assert.That(AzureBatchCompute.BuildTaskFilter(new TaskListQuery()), Is.Null);
-            Assert.That(AzureBatchCompute.BuildTaskFilter(new TaskListQuery { State = BatchTaskState.Running }), Is.EqualTo("state eq 'running'"));
+            Assert.That(AzureBatchCompute.BuildTaskFilter(new TaskListQuery { State = ComputeTaskState.Running }), Is.EqualTo("state eq 'running'"));
             Assert.That(
-                AzureBatchCompute.BuildTaskFilter(new TaskListQuery { State = BatchTaskState.Completed, StateChangedSince = since }),
+                AzureBatchCompute.BuildTaskFilter(new TaskListQuery { State = ComputeTaskState.Completed, StateChangedSince = since }),
                 Is.EqualTo("state eq 'completed' and stateTransitionTime ge datetime'2026-01-02T03:04:05.1230000Z'"));
         });
     }
@@ -120,7 +120,7 @@ public class AzureBatchComputeJobAndTaskTests
                  "odata.nextLink":"https://testaccount.westus.batch.azure.com/jobs/jobId/tasks?api-version=2025-06-01.21.0&$skiptoken=page2"}
                 """)
             .Enqueue(example.ToResponse(200));
-        var query = new TaskListQuery { State = BatchTaskState.Completed, StateChangedSince = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero) };
+        var query = new TaskListQuery { State = ComputeTaskState.Completed, StateChangedSince = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero) };
 
         var tasks = new List<BatchTaskInfo>();
         await foreach (BatchTaskInfo task in harness.Compute.ListTasksAsync("jobId", query))
@@ -140,7 +140,7 @@ public class AzureBatchComputeJobAndTaskTests
         Assert.That(tasks[0], Is.EqualTo(new BatchTaskInfo
         {
             Id = "topNtask9",
-            State = BatchTaskState.Completed,
+            State = ComputeTaskState.Completed,
             StateTransitionTime = new DateTimeOffset(2026, 1, 2, 3, 5, 0, TimeSpan.Zero),
             ExitCode = 0,
             Result = TaskExecutionResult.Success,
@@ -151,7 +151,7 @@ public class AzureBatchComputeJobAndTaskTests
         }));
         Assert.Multiple(() =>
         {
-            Assert.That(tasks[1].State, Is.EqualTo(BatchTaskState.Active));
+            Assert.That(tasks[1].State, Is.EqualTo(ComputeTaskState.Active));
             Assert.That(tasks[1].Result, Is.Null);
             Assert.That(tasks[1].ExitCode, Is.Null);
             Assert.That(tasks[1].NodeId, Is.Null);
@@ -207,7 +207,7 @@ public class AzureBatchComputeJobAndTaskTests
         Assert.That(task, Is.EqualTo(new BatchTaskInfo
         {
             Id = "testTask",
-            State = BatchTaskState.Active,
+            State = ComputeTaskState.Active,
             StateTransitionTime = DateTimeOffset.Parse("2016-09-06T06:59:15.1161429Z", CultureInfo.InvariantCulture),
             RetryCount = 0,
         }));
@@ -229,7 +229,7 @@ public class AzureBatchComputeJobAndTaskTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(task.State, Is.EqualTo(BatchTaskState.Completed));
+            Assert.That(task.State, Is.EqualTo(ComputeTaskState.Completed));
             Assert.That(task.Result, Is.EqualTo(TaskExecutionResult.Failure));
             Assert.That(task.ExitCode, Is.EqualTo(-1));
             Assert.That(task.RetryCount, Is.EqualTo(2));

@@ -94,7 +94,7 @@ public class AzureBatchComputeMonitoringScaleTests
         var failed = result.Tasks.Where(t => t.Result == TaskExecutionResult.Failure).ToList();
         Assert.Multiple(() =>
         {
-            Assert.That(result.Tasks.Count(t => t.State == BatchTaskState.Completed), Is.EqualTo(TaskCount));
+            Assert.That(result.Tasks.Count(t => t.State == ComputeTaskState.Completed), Is.EqualTo(TaskCount));
             Assert.That(failed, Has.Count.EqualTo(1));
             Assert.That(failed[0].ExitCode, Is.EqualTo(3));
             Assert.That(failed[0].FailureInfo!.Code, Is.EqualTo("FailureExitCode"));

@@ -5,8 +5,6 @@ using TopNWords.Batch.Azure.BatchRest.Serialization;
 using TopNWords.Batch.Azure.Compute;
 using TopNWords.Batch.Azure.Tests.BatchRest;
 using TopNWords.Batch.Compute;
-using ComputeTaskState = TopNWords.Batch.Compute.BatchTaskState;
-using WireTaskState = TopNWords.Batch.Azure.BatchRest.Models.BatchTaskState;
 
 namespace TopNWords.Batch.Azure.Tests.Compute;
 
@@ -288,8 +286,8 @@ public class BatchWireMappingTests
     {
         Assert.Multiple(() =>
         {
-            Assert.That(BatchWireMapping.ToCompute(WireTaskState.Unknown), Is.EqualTo(ComputeTaskState.Active));
-            Assert.That(BatchWireMapping.ToCompute((WireTaskState?)null), Is.EqualTo(ComputeTaskState.Active));
+            Assert.That(BatchWireMapping.ToCompute(BatchTaskState.Unknown), Is.EqualTo(ComputeTaskState.Active));
+            Assert.That(BatchWireMapping.ToCompute((BatchTaskState?)null), Is.EqualTo(ComputeTaskState.Active));
         });
     }
 

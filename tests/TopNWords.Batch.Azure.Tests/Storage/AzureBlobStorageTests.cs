@@ -65,7 +65,7 @@ public sealed class AzureBlobStorageTests : AzuriteTestBase
         var storage = NewStorage(new AzureBlobStorageOptions { TransferBlockSize = SmallBlock });
         string container = await NewContainerAsync(storage);
         string file = Path.Combine(Path.GetTempPath(), $"topnwords-app-{Guid.NewGuid():N}.dll");
-        var skip = new BlobUploadOptions { SkipIfContentMatches = true };
+        var skip = new BlobStorageUploadOptions { SkipIfContentMatches = true };
         var blob = RawService.GetBlobContainerClient(container).GetBlobClient("app/TopNWords.TaskRunner.dll");
         try
         {
@@ -101,7 +101,7 @@ public sealed class AzureBlobStorageTests : AzuriteTestBase
     {
         var storage = NewStorage(new AzureBlobStorageOptions { TransferBlockSize = SmallBlock });
         string container = await NewContainerAsync(storage);
-        var skip = new BlobUploadOptions { SkipIfContentMatches = true };
+        var skip = new BlobStorageUploadOptions { SkipIfContentMatches = true };
 
         var first = await storage.UploadAsync(container, "blob.bin", new NonSeekableStream(Pattern(150_000)), skip, Token);
         var second = await storage.UploadAsync(container, "blob.bin", new NonSeekableStream(Pattern(150_000)), skip, Token);
@@ -115,7 +115,7 @@ public sealed class AzureBlobStorageTests : AzuriteTestBase
     {
         var storage = NewStorage();
         string container = await NewContainerAsync(storage);
-        var options = new BlobUploadOptions { SkipIfContentMatches = true, Overwrite = false };
+        var options = new BlobStorageUploadOptions { SkipIfContentMatches = true, Overwrite = false };
         await storage.UploadAsync(container, "blob.txt", new MemoryStream(Bytes("original")), options, Token);
 
         var same = await storage.UploadAsync(container, "blob.txt", new MemoryStream(Bytes("original")), options, Token);
@@ -250,7 +250,7 @@ public sealed class AzureBlobStorageTests : AzuriteTestBase
             var operations = new (string Name, Func<Task> Call)[]
             {
                 ("ContainerExistsAsync", () => storage.ContainerExistsAsync("runs", Token)),
-                ("UploadFileAsync", () => storage.UploadFileAsync("runs", "blob.txt", file, new BlobUploadOptions { SkipIfContentMatches = true }, Token)),
+                ("UploadFileAsync", () => storage.UploadFileAsync("runs", "blob.txt", file, new BlobStorageUploadOptions { SkipIfContentMatches = true }, Token)),
                 ("ListBlobsAsync", () => ListAsync(storage, "runs")),
                 ("OpenReadAsync", () => storage.OpenReadAsync("runs", "blob.txt", Token)),
                 ("DownloadToFileAsync", () => storage.DownloadToFileAsync("runs", "blob.txt", file + ".copy", Token)),
@@ -331,7 +331,7 @@ public sealed class AzureBlobStorageTests : AzuriteTestBase
         var logger = new FakeLogger();
         var storage = NewStorage(new AzureBlobStorageOptions { Logger = logger, MaxRetries = 0 });
         string container = await NewContainerAsync(storage);
-        var skip = new BlobUploadOptions { SkipIfContentMatches = true };
+        var skip = new BlobStorageUploadOptions { SkipIfContentMatches = true };
         await storage.UploadAsync(container, "app.zip", new MemoryStream(Bytes("app")), skip, Token);
         await storage.UploadAsync(container, "app.zip", new MemoryStream(Bytes("app")), skip, Token);
         var urls = new List<Uri>

@@ -550,16 +550,16 @@ public abstract class ComputeConformanceTests
         await WaitForCompletedAsync(jobId, 2);
         await Compute.AddTasksAsync(jobId, [new TaskSpec("blocker", "sleep 600"), new TaskSpec("queued-1", Sh("exit 0")), new TaskSpec("queued-2", Sh("exit 0"))]);
 
-        var blocker = await WaitForTaskAsync(jobId, "blocker", t => t.State == BatchTaskState.Running, "running");
+        var blocker = await WaitForTaskAsync(jobId, "blocker", t => t.State == ComputeTaskState.Running, "running");
         await WaitUntilAsync(
             async () => await Compute.GetTaskCountsAsync(jobId) == new TaskCounts(2, 1, 2, 1, 1),
             async () => $"counts are {await Compute.GetTaskCountsAsync(jobId)}");
 
         Assert.Multiple(async () =>
         {
-            Assert.That(await ListTaskIdsAsync(jobId, new TaskListQuery { State = BatchTaskState.Running }), Is.EqualTo(new[] { "blocker" }));
-            Assert.That(await ListTaskIdsAsync(jobId, new TaskListQuery { State = BatchTaskState.Active }), Is.EquivalentTo(new[] { "queued-1", "queued-2" }));
-            Assert.That(await ListTaskIdsAsync(jobId, new TaskListQuery { State = BatchTaskState.Completed }), Is.EquivalentTo(new[] { "done-ok", "done-bad" }));
+            Assert.That(await ListTaskIdsAsync(jobId, new TaskListQuery { State = ComputeTaskState.Running }), Is.EqualTo(new[] { "blocker" }));
+            Assert.That(await ListTaskIdsAsync(jobId, new TaskListQuery { State = ComputeTaskState.Active }), Is.EquivalentTo(new[] { "queued-1", "queued-2" }));
+            Assert.That(await ListTaskIdsAsync(jobId, new TaskListQuery { State = ComputeTaskState.Completed }), Is.EquivalentTo(new[] { "done-ok", "done-bad" }));
             Assert.That(await ListTaskIdsAsync(jobId, null), Is.EquivalentTo(new[] { "done-ok", "done-bad", "blocker", "queued-1", "queued-2" }));
             Assert.That(await ListTaskIdsAsync(jobId, new TaskListQuery { StateChangedSince = blocker.StateTransitionTime }), Does.Contain("blocker"));
             Assert.That(blocker.NodeId, Is.Not.Null);
@@ -572,18 +572,18 @@ public abstract class ComputeConformanceTests
     {
         string jobId = await CreateJobAsync(await CreateReadyPoolAsync());
         await Compute.AddTasksAsync(jobId, [new TaskSpec("long", "sleep 600"), new TaskSpec("next", Sh("exit 0"))]);
-        await WaitForTaskAsync(jobId, "long", t => t.State == BatchTaskState.Running, "running");
+        await WaitForTaskAsync(jobId, "long", t => t.State == ComputeTaskState.Running, "running");
 
         await Compute.TerminateJobAsync(jobId);
 
-        var ended = await WaitForTaskAsync(jobId, "long", t => t.State == BatchTaskState.Completed, "completed");
+        var ended = await WaitForTaskAsync(jobId, "long", t => t.State == ComputeTaskState.Completed, "completed");
         var next = await Compute.GetTaskAsync(jobId, "next");
         Assert.Multiple(() =>
         {
             Assert.That(ended.Result, Is.EqualTo(TaskExecutionResult.Failure));
             Assert.That(ended.FailureInfo?.Code, Is.EqualTo("TaskEnded"));
             Assert.That(next!.StartTime, Is.Null, "no task starts after the job was terminated");
-            Assert.That(next.State, Is.Not.AnyOf(BatchTaskState.Preparing, BatchTaskState.Running));
+            Assert.That(next.State, Is.Not.AnyOf(ComputeTaskState.Preparing, ComputeTaskState.Running));
         });
         Assert.CatchAsync<BatchComputeException>(() => Compute.AddTasksAsync(jobId, [new TaskSpec("too-late", Sh("exit 0"))]));
     }
@@ -594,7 +594,7 @@ public abstract class ComputeConformanceTests
         string poolId = await CreateReadyPoolAsync(slots: 2);
         string doomedJob = await CreateJobAsync(poolId);
         await Compute.AddTasksAsync(doomedJob, [new TaskSpec("victim", Sh("""echo $$ > "$AZ_BATCH_NODE_SHARED_DIR/victim.pid"; exec sleep 600"""))]);
-        await WaitForTaskAsync(doomedJob, "victim", t => t.State == BatchTaskState.Running, "running");
+        await WaitForTaskAsync(doomedJob, "victim", t => t.State == ComputeTaskState.Running, "running");
         string otherJob = await CreateJobAsync(poolId);
         var reader = await RunTaskAsync(otherJob, new TaskSpec("read-pid", Sh("""
             f="$AZ_BATCH_NODE_SHARED_DIR/victim.pid"
@@ -679,7 +679,7 @@ public abstract class ComputeConformanceTests
     protected async Task<BatchTaskInfo> RunTaskAsync(string jobId, TaskSpec task)
     {
         await Compute.AddTasksAsync(jobId, [task]);
-        return await WaitForTaskAsync(jobId, task.Id, t => t.State == BatchTaskState.Completed, "completed");
+        return await WaitForTaskAsync(jobId, task.Id, t => t.State == ComputeTaskState.Completed, "completed");
     }
 
     /// <summary>Waits until a task satisfies a condition.</summary>

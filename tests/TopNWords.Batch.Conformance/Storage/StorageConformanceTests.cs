@@ -425,7 +425,7 @@ public abstract class StorageConformanceTests
     {
         string container = await NewContainerAsync();
         await UploadBytesAsync(container, "blob.txt", Bytes("original"));
-        var noOverwrite = new BlobUploadOptions { Overwrite = false };
+        var noOverwrite = new BlobStorageUploadOptions { Overwrite = false };
 
         var ex = await AssertStorageFailsAsync(BlobStorageErrorKind.AlreadyExists, () => UploadBytesAsync(container, "blob.txt", Bytes("replacement"), noOverwrite));
         await AssertStorageFailsAsync(BlobStorageErrorKind.AlreadyExists, () => Storage.UploadFileAsync(container, "blob.txt", WriteLocalFile(Bytes("replacement")), noOverwrite, Token));
@@ -440,7 +440,7 @@ public abstract class StorageConformanceTests
     {
         string container = await NewContainerAsync();
 
-        var result = await UploadBytesAsync(container, "blob.txt", Bytes("new"), new BlobUploadOptions { Overwrite = false });
+        var result = await UploadBytesAsync(container, "blob.txt", Bytes("new"), new BlobStorageUploadOptions { Overwrite = false });
 
         Assert.That(result, Is.EqualTo(BlobUploadResult.Uploaded));
         Assert.That(await ReadAllAsync(container, "blob.txt"), Is.EqualTo(Bytes("new")));
@@ -450,7 +450,7 @@ public abstract class StorageConformanceTests
     public async Task UploadAsync_SkipIfContentMatches_SkipsIdenticalAndUploadsChanged()
     {
         string container = await NewContainerAsync();
-        var skip = new BlobUploadOptions { SkipIfContentMatches = true };
+        var skip = new BlobStorageUploadOptions { SkipIfContentMatches = true };
 
         var first = await UploadBytesAsync(container, "app.zip", Bytes("version 1"), skip);
         var same = await UploadBytesAsync(container, "app.zip", Bytes("version 1"), skip);
@@ -469,7 +469,7 @@ public abstract class StorageConformanceTests
     public async Task UploadFileAsync_SkipIfContentMatches_SkipsIdenticalFile()
     {
         string container = await NewContainerAsync();
-        var skip = new BlobUploadOptions { SkipIfContentMatches = true };
+        var skip = new BlobStorageUploadOptions { SkipIfContentMatches = true };
         string file = WriteLocalFile(Enumerable.Range(0, 100_000).Select(i => (byte)(i * 31)).ToArray());
 
         var first = await Storage.UploadFileAsync(container, "app.zip", file, skip, Token);
@@ -792,7 +792,7 @@ public abstract class StorageConformanceTests
     }
 
     /// <summary>Uploads bytes as a blob.</summary>
-    protected Task<BlobUploadResult> UploadBytesAsync(string container, string blobName, byte[] data, BlobUploadOptions? options = null)
+    protected Task<BlobUploadResult> UploadBytesAsync(string container, string blobName, byte[] data, BlobStorageUploadOptions? options = null)
         => Storage.UploadAsync(container, blobName, new MemoryStream(data, writable: false), options, Token);
 
     /// <summary>Lists a container.</summary>

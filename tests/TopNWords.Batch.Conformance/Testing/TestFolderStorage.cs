@@ -65,7 +65,7 @@ public sealed class TestFolderStorage : IBlobStorage
         Task.FromResult(Directory.Exists(ContainerPath(containerName)));
 
     /// <inheritdoc />
-    public async Task<BlobUploadResult> UploadAsync(string containerName, string blobName, Stream content, BlobUploadOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<BlobUploadResult> UploadAsync(string containerName, string blobName, Stream content, BlobStorageUploadOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         string path = BlobPath(containerName, blobName, mustExist: false);
@@ -81,7 +81,7 @@ public sealed class TestFolderStorage : IBlobStorage
     }
 
     /// <inheritdoc />
-    public async Task<BlobUploadResult> UploadFileAsync(string containerName, string blobName, string filePath, BlobUploadOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<BlobUploadResult> UploadFileAsync(string containerName, string blobName, string filePath, BlobStorageUploadOptions? options = null, CancellationToken cancellationToken = default)
     {
         await using var source = File.OpenRead(filePath);
         return await UploadAsync(containerName, blobName, source, options, cancellationToken);

@@ -78,7 +78,7 @@ public class BatchWorkflowTests
                 _h.Storage.Setup(s => s.CreateContainerIfNotExistsAsync(It.Is<string>(c => c.EndsWith("-input", StringComparison.Ordinal)), It.IsAny<CancellationToken>())).ThrowsAsync(storageBoom);
                 break;
             case FailingStep.Upload:
-                _h.Storage.Setup(s => s.UploadFileAsync(It.IsAny<string>(), "input2.txt", It.IsAny<string>(), It.IsAny<BlobUploadOptions?>(), It.IsAny<CancellationToken>())).ThrowsAsync(storageBoom);
+                _h.Storage.Setup(s => s.UploadFileAsync(It.IsAny<string>(), "input2.txt", It.IsAny<string>(), It.IsAny<BlobStorageUploadOptions?>(), It.IsAny<CancellationToken>())).ThrowsAsync(storageBoom);
                 break;
             case FailingStep.ReadUrl:
                 _h.Storage.Setup(s => s.GetBlobReadUrlAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>())).ThrowsAsync(storageBoom);
@@ -317,10 +317,10 @@ public class BatchWorkflowTests
         await h.Clock.PumpAsync(run, WorkflowHarness.PollInterval);
         var result = await run;
 
-        Assert.That(result.Tasks.All(t => t.State == BatchTaskState.Completed), Is.True);
+        Assert.That(result.Tasks.All(t => t.State == ComputeTaskState.Completed), Is.True);
         Assert.That(polls, Is.EqualTo(12));
         Assert.That(queries, Has.Count.EqualTo(4), "one listing per batch of completions, not one per poll or per task");
-        Assert.That(queries, Has.All.Matches<TaskListQuery?>(q => q!.State == BatchTaskState.Completed));
+        Assert.That(queries, Has.All.Matches<TaskListQuery?>(q => q!.State == ComputeTaskState.Completed));
         Assert.That(queries[0]!.StateChangedSince, Is.Null);
         Assert.That(queries.Skip(1), Has.All.Matches<TaskListQuery?>(q => q!.StateChangedSince is not null));
     }
@@ -359,8 +359,8 @@ public class BatchWorkflowTests
         switch (timeoutName)
         {
             case nameof(WorkflowTimeouts.Staging):
-                _h.Storage.Setup(s => s.UploadFileAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<BlobUploadOptions?>(), It.IsAny<CancellationToken>()))
-                    .Returns(async (string _, string _, string _, BlobUploadOptions? _, CancellationToken ct) =>
+                _h.Storage.Setup(s => s.UploadFileAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<BlobStorageUploadOptions?>(), It.IsAny<CancellationToken>()))
+                    .Returns(async (string _, string _, string _, BlobStorageUploadOptions? _, CancellationToken ct) =>
                     {
                         await Hang(ct);
                         return BlobUploadResult.Uploaded;

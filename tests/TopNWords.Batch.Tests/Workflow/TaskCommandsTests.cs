@@ -53,7 +53,7 @@ public class TaskCommandsTests
 
         Assert.That(RunNames.TaskId("Report.txt"), Is.EqualTo(a));
         Assert.That(a, Is.Not.EqualTo(b).IgnoreCase);
-        Assert.That(RunNames.IsValidBatchId(a), Is.True);
-        Assert.That(RunNames.IsValidBatchId(RunNames.TaskId(new string('é', 500))), Is.True);
+        Assert.That(BatchIdRules.IsValid(a), Is.True);
+        Assert.That(BatchIdRules.IsValid(RunNames.TaskId(new string('é', 500))), Is.True);
     }
 }

@@ -73,7 +73,7 @@ internal sealed class WorkflowHarness : IDisposable
         Storage.SetupGet(s => s.Capabilities).Returns(StorageCapabilities.None);
         Storage.SetupGet(s => s.DisplayName).Returns("mock-storage");
         Storage.Setup(s => s.CreateContainerIfNotExistsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
-        Storage.Setup(s => s.UploadFileAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<BlobUploadOptions?>(), It.IsAny<CancellationToken>()))
+        Storage.Setup(s => s.UploadFileAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<BlobStorageUploadOptions?>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(BlobUploadResult.Uploaded);
         Storage.Setup(s => s.GetBlobReadUrlAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string c, string b, DateTimeOffset _, CancellationToken _) => new Uri($"https://acct.example/{c}/{Uri.EscapeDataString(b)}?sp=r&sig=SECRETSIG"));
@@ -153,7 +153,7 @@ internal sealed class WorkflowHarness : IDisposable
             yield return new BatchTaskInfo
             {
                 Id = id,
-                State = BatchTaskState.Completed,
+                State = ComputeTaskState.Completed,
                 StateTransitionTime = Clock.GetUtcNow(),
                 ExitCode = failing ? 1 : 0,
                 Result = failing ? TaskExecutionResult.Failure : TaskExecutionResult.Success,

@@ -68,7 +68,7 @@ internal sealed class LocalCommandRunner
     public const string UserError = "UserError";
 
     /// <summary>The failure of a process that exited with a non-zero exit code.</summary>
-    public static readonly TaskFailureInfo FailureExitCode = new(UserError, "FailureExitCode", "The task process exited with an exit code representing a failure");
+    public static readonly TaskFailureInfo FailureExitCode = new(UserError, BatchErrorCodes.FailureExitCode, "The task process exited with an exit code representing a failure");
 
     private readonly LocalProcessRunner _processes;
     private readonly TaskFileStager _files;
@@ -143,13 +143,13 @@ internal sealed class LocalCommandRunner
         }
         catch (Win32Exception ex)
         {
-            return new CommandResult(CommandResultKind.LaunchFailed, null, new TaskFailureInfo(UserError, "CommandLaunchFailed", $"The program '{programName}' of {run.What} could not be started: {ex.Message}"));
+            return new CommandResult(CommandResultKind.LaunchFailed, null, new TaskFailureInfo(UserError, BatchErrorCodes.CommandLaunchFailed, $"The program '{programName}' of {run.What} could not be started: {ex.Message}"));
         }
     }
 
     private static TaskFailureInfo ProgramNotFound(string program, string what) => new(
         UserError,
-        "CommandProgramNotFound",
+        BatchErrorCodes.CommandProgramNotFound,
         program.Contains('/', StringComparison.Ordinal)
             ? $"The program '{program}' of {what} was not found (a relative path is taken from the working directory). Check the command line and that the application was staged."
             : $"The program '{program}' of {what} was not found on PATH. Check the command line, or give the program's path.");

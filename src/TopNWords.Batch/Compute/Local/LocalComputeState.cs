@@ -93,10 +93,10 @@ internal sealed class LocalComputeState
             {
                 switch (task.State)
                 {
-                    case BatchTaskState.Active:
+                    case ComputeTaskState.Active:
                         active++;
                         break;
-                    case BatchTaskState.Preparing or BatchTaskState.Running:
+                    case ComputeTaskState.Preparing or ComputeTaskState.Running:
                         running++;
                         break;
                     default:
@@ -191,12 +191,12 @@ internal sealed class LocalComputeState
     public PoolEntry GetPoolLocked(string poolId) =>
         Pools.TryGetValue(poolId, out var pool)
             ? pool
-            : throw new BatchComputeException(BatchComputeErrorKind.NotFound, $"Pool '{poolId}' does not exist on {DisplayName}.", poolId, "PoolNotFound");
+            : throw new BatchComputeException(BatchComputeErrorKind.NotFound, $"Pool '{poolId}' does not exist on {DisplayName}.", poolId, BatchErrorCodes.PoolNotFound);
 
     /// <summary>Gets a node, or throws <see cref="BatchComputeException"/> (<c>PoolNotFound</c>, <c>NodeNotFound</c>).</summary>
     public NodeEntry GetNodeLocked(string poolId, string nodeId) =>
         GetPoolLocked(poolId).Nodes.Find(n => string.Equals(n.Id, nodeId, StringComparison.OrdinalIgnoreCase))
-            ?? throw new BatchComputeException(BatchComputeErrorKind.NotFound, $"Node '{nodeId}' does not exist in pool '{poolId}'.", nodeId, "NodeNotFound");
+            ?? throw new BatchComputeException(BatchComputeErrorKind.NotFound, $"Node '{nodeId}' does not exist in pool '{poolId}'.", nodeId, BatchErrorCodes.NodeNotFound);
 
     /// <summary>Finds a node, or returns <see langword="null"/> when there is no such pool or node.</summary>
     public NodeEntry? FindNodeLocked(string poolId, string nodeId) =>
@@ -206,7 +206,7 @@ internal sealed class LocalComputeState
     public JobEntry GetJobLocked(string jobId) =>
         Jobs.TryGetValue(jobId, out var job)
             ? job
-            : throw new BatchComputeException(BatchComputeErrorKind.NotFound, $"Job '{jobId}' does not exist on {DisplayName}.", jobId, "JobNotFound");
+            : throw new BatchComputeException(BatchComputeErrorKind.NotFound, $"Job '{jobId}' does not exist on {DisplayName}.", jobId, BatchErrorCodes.JobNotFound);
 
     /// <summary>Gets the queue of a pool id, creating it when missing (tasks may wait for a pool that does not exist yet).</summary>
     public LinkedList<TaskEntry> GetQueueLocked(string poolId)
@@ -235,11 +235,11 @@ internal sealed class LocalComputeState
         task.FailureInfo = failure;
         task.Result = failure is null ? TaskExecutionResult.Success : TaskExecutionResult.Failure;
         task.EndTime = Time.GetUtcNow();
-        SetTaskStateLocked(task, BatchTaskState.Completed);
+        SetTaskStateLocked(task, ComputeTaskState.Completed);
     }
 
     /// <summary>Sets a task's state and transition time, and notifies.</summary>
-    public void SetTaskStateLocked(TaskEntry task, BatchTaskState state)
+    public void SetTaskStateLocked(TaskEntry task, ComputeTaskState state)
     {
         task.State = state;
         task.TransitionTime = Time.GetUtcNow();
@@ -278,8 +278,8 @@ internal sealed class LocalComputeState
         State = task.State,
         StateTransitionTime = task.TransitionTime,
         ExitCode = task.ExitCode,
-        Result = task.State == BatchTaskState.Completed ? task.Result : null,
-        FailureInfo = task.State == BatchTaskState.Completed ? task.FailureInfo : null,
+        Result = task.State == ComputeTaskState.Completed ? task.Result : null,
+        FailureInfo = task.State == ComputeTaskState.Completed ? task.FailureInfo : null,
         RetryCount = task.RetryCount,
         StartTime = task.StartTime,
         EndTime = task.EndTime,

@@ -143,7 +143,7 @@ internal sealed class TaskEntry(JobEntry job, TaskDefinition definition, long se
     /// <summary>Gets the order in which it was added (first in, first out, also when queued again).</summary>
     public long Sequence { get; } = sequence;
 
-    public BatchTaskState State { get; set; } = BatchTaskState.Active;
+    public ComputeTaskState State { get; set; } = ComputeTaskState.Active;
 
     public DateTimeOffset TransitionTime { get; set; }
 

@@ -77,7 +77,7 @@ internal sealed class LocalNodeStarter
                     CancellationTokenSource? toCancel;
                     lock (_state.Gate)
                     {
-                        toCancel = _scheduler.MarkUnusableLocked(node, "NodeFaultInjected", "The host injected a fault that makes this node unusable.");
+                        toCancel = _scheduler.MarkUnusableLocked(node, BatchErrorCodes.NodeFaultInjected, "The host injected a fault that makes this node unusable.");
                     }
 
                     LocalScheduler.Cancel(toCancel);
@@ -111,7 +111,7 @@ internal sealed class LocalNodeStarter
             CancellationTokenSource? toCancel;
             lock (_state.Gate)
             {
-                toCancel = _scheduler.MarkUnusableLocked(node, "NodeFileSystemError", $"The node's folders could not be prepared: {ex.Message}");
+                toCancel = _scheduler.MarkUnusableLocked(node, BatchErrorCodes.NodeFileSystemError, $"The node's folders could not be prepared: {ex.Message}");
             }
 
             LocalScheduler.Cancel(toCancel);

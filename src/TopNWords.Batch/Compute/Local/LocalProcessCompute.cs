@@ -161,14 +161,14 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
         BatchIdRules.ThrowIfInvalid("pool", pool.Id);
         if (pool.TaskSlotsPerNode is < 1 or > MaxTaskSlotsPerNode)
         {
-            throw new BatchComputeException(BatchComputeErrorKind.InvalidRequest, $"Pool '{pool.Id}' asks for {pool.TaskSlotsPerNode} task slots per node; use 1 to {MaxTaskSlotsPerNode}.", pool.Id, BatchIdRules.InvalidPropertyValue);
+            throw new BatchComputeException(BatchComputeErrorKind.InvalidRequest, $"Pool '{pool.Id}' asks for {pool.TaskSlotsPerNode} task slots per node; use 1 to {MaxTaskSlotsPerNode}.", pool.Id, BatchErrorCodes.InvalidPropertyValue);
         }
 
         StartTaskDefinition? startTask = null;
         if (pool.StartTask is not null)
         {
             startTask = StartTaskDefinition.TryCreate(pool.StartTask, out string? error)
-                ?? throw new BatchComputeException(BatchComputeErrorKind.InvalidRequest, $"The start task of pool '{pool.Id}' is invalid: {error} Fix the start task and create the pool again.", pool.Id, BatchIdRules.InvalidPropertyValue);
+                ?? throw new BatchComputeException(BatchComputeErrorKind.InvalidRequest, $"The start task of pool '{pool.Id}' is invalid: {error} Fix the start task and create the pool again.", pool.Id, BatchErrorCodes.InvalidPropertyValue);
         }
 
         _scheduler.CreatePool(pool.Id, pool.NodeCount, pool.TaskSlotsPerNode, startTask);
@@ -237,7 +237,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     /// <inheritdoc />
     /// <remarks>
     /// Running tasks are killed and complete as failed with failure code <c>TaskEnded</c>; queued tasks stay
-    /// <see cref="BatchTaskState.Active"/> and never start. The returned task completes when the killed tasks have completed.
+    /// <see cref="ComputeTaskState.Active"/> and never start. The returned task completes when the killed tasks have completed.
     /// </remarks>
     public Task TerminateJobAsync(string jobId, CancellationToken cancellationToken = default)
     {
@@ -284,7 +284,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
             var definition = TaskDefinition.TryCreate(spec, out string? error);
             if (definition is null)
             {
-                failures.Add(new TaskAddFailure(spec.Id, BatchIdRules.InvalidPropertyValue, error!));
+                failures.Add(new TaskAddFailure(spec.Id, BatchErrorCodes.InvalidPropertyValue, error!));
             }
             else
             {

@@ -65,8 +65,8 @@ internal sealed class LocalScheduler
             if (_state.Pools.TryGetValue(poolId, out var existing))
             {
                 throw existing.IsBeingDeleted
-                    ? new BatchComputeException(BatchComputeErrorKind.Conflict, $"Pool '{poolId}' is being deleted. Wait for the deletion to finish, or use another pool id.", poolId, "PoolBeingDeleted")
-                    : new BatchComputeException(BatchComputeErrorKind.AlreadyExists, $"Pool '{existing.Id}' already exists. Use it, delete it first, or choose another pool id.", poolId, "PoolExists");
+                    ? new BatchComputeException(BatchComputeErrorKind.Conflict, $"Pool '{poolId}' is being deleted. Wait for the deletion to finish, or use another pool id.", poolId, BatchErrorCodes.PoolBeingDeleted)
+                    : new BatchComputeException(BatchComputeErrorKind.AlreadyExists, $"Pool '{existing.Id}' already exists. Use it, delete it first, or choose another pool id.", poolId, BatchErrorCodes.PoolExists);
             }
 
             entry = new PoolEntry(poolId, Path.Combine(_rootPath, "pools", poolId), nodeCount, taskSlotsPerNode, startTask, _lifetime.Token);
@@ -211,18 +211,18 @@ internal sealed class LocalScheduler
             if (_state.Jobs.TryGetValue(jobId, out var existing))
             {
                 throw existing.Status == JobStatus.Deleting
-                    ? new BatchComputeException(BatchComputeErrorKind.Conflict, $"Job '{jobId}' is being deleted. Wait for the deletion to finish, or use another job id.", jobId, "JobBeingDeleted")
-                    : new BatchComputeException(BatchComputeErrorKind.AlreadyExists, $"Job '{existing.Id}' already exists. Add tasks to it, delete it first, or choose another job id.", jobId, "JobExists");
+                    ? new BatchComputeException(BatchComputeErrorKind.Conflict, $"Job '{jobId}' is being deleted. Wait for the deletion to finish, or use another job id.", jobId, BatchErrorCodes.JobBeingDeleted)
+                    : new BatchComputeException(BatchComputeErrorKind.AlreadyExists, $"Job '{existing.Id}' already exists. Add tasks to it, delete it first, or choose another job id.", jobId, BatchErrorCodes.JobExists);
             }
 
             if (!_state.Pools.TryGetValue(poolId, out var pool))
             {
-                throw new BatchComputeException(BatchComputeErrorKind.NotFound, $"Job '{jobId}' names pool '{poolId}', which does not exist. Create the pool first.", poolId, "PoolNotFound");
+                throw new BatchComputeException(BatchComputeErrorKind.NotFound, $"Job '{jobId}' names pool '{poolId}', which does not exist. Create the pool first.", poolId, BatchErrorCodes.PoolNotFound);
             }
 
             if (pool.IsBeingDeleted)
             {
-                throw new BatchComputeException(BatchComputeErrorKind.Conflict, $"Job '{jobId}' names pool '{pool.Id}', which is being deleted. Create the pool again, or use another pool.", pool.Id, "PoolBeingDeleted");
+                throw new BatchComputeException(BatchComputeErrorKind.Conflict, $"Job '{jobId}' names pool '{pool.Id}', which is being deleted. Create the pool again, or use another pool.", pool.Id, BatchErrorCodes.PoolBeingDeleted);
             }
 
             _state.Jobs.Add(jobId, new JobEntry(jobId, pool.Id));
@@ -239,7 +239,7 @@ internal sealed class LocalScheduler
             var job = _state.GetJobLocked(jobId);
             if (job.Status == JobStatus.Deleting)
             {
-                throw new BatchComputeException(BatchComputeErrorKind.Conflict, $"Job '{job.Id}' is being deleted.", job.Id, "JobBeingDeleted");
+                throw new BatchComputeException(BatchComputeErrorKind.Conflict, $"Job '{job.Id}' is being deleted.", job.Id, BatchErrorCodes.JobBeingDeleted);
             }
 
             job.Status = JobStatus.Terminated;
@@ -284,7 +284,7 @@ internal sealed class LocalScheduler
                 task.QueueNode = null;
             }
 
-            if (task.Run is { IsCompleted: false } && task.State != BatchTaskState.Completed)
+            if (task.Run is { IsCompleted: false } && task.State != ComputeTaskState.Completed)
             {
                 task.StopReason = reason;
                 running.Add(task);
@@ -365,7 +365,7 @@ internal sealed class LocalScheduler
             var job = _state.GetJobLocked(jobId);
             if (job.Status != JobStatus.Active)
             {
-                throw new BatchComputeException(BatchComputeErrorKind.Conflict, $"Job '{job.Id}' is {(job.Status == JobStatus.Deleting ? "being deleted" : "terminated")} and accepts no tasks. Create a new job.", job.Id, job.Status == JobStatus.Deleting ? "JobBeingDeleted" : "JobCompleted");
+                throw new BatchComputeException(BatchComputeErrorKind.Conflict, $"Job '{job.Id}' is {(job.Status == JobStatus.Deleting ? "being deleted" : "terminated")} and accepts no tasks. Create a new job.", job.Id, job.Status == JobStatus.Deleting ? BatchErrorCodes.JobBeingDeleted : BatchErrorCodes.JobCompleted);
             }
 
             var queue = _state.GetQueueLocked(job.PoolId);
@@ -404,7 +404,7 @@ internal sealed class LocalScheduler
         }
 
         task.QueueNode = next is null ? queue.AddLast(task) : queue.AddBefore(next, task);
-        _state.SetTaskStateLocked(task, BatchTaskState.Active);
+        _state.SetTaskStateLocked(task, ComputeTaskState.Active);
     }
 
     /// <summary>Starts queued tasks of a pool on free slots of its ready nodes, spreading them over the nodes.</summary>
@@ -442,7 +442,7 @@ internal sealed class LocalScheduler
             best.Running.Add(task);
             var stop = CancellationTokenSource.CreateLinkedTokenSource(best.Lifetime.Token);
             task.Stop = stop;
-            _state.SetTaskStateLocked(task, BatchTaskState.Preparing);
+            _state.SetTaskStateLocked(task, ComputeTaskState.Preparing);
             if (best.Running.Count == 1)
             {
                 _state.NotifyNodeLocked(best);

@@ -4,7 +4,7 @@ namespace TopNWords.Batch.Compute.Local;
 
 /// <summary>
 /// Runs a dispatched task on its node: attempts (retried on a non-zero exit code as its constraints allow),
-/// its state from <see cref="BatchTaskState.Preparing"/> to <see cref="BatchTaskState.Completed"/>, the upload of
+/// its state from <see cref="ComputeTaskState.Preparing"/> to <see cref="ComputeTaskState.Completed"/>, the upload of
 /// its output files, and what happens when it is stopped (completed, queued again, or gone with its job).
 /// </summary>
 internal sealed class LocalTaskExecutor
@@ -65,7 +65,7 @@ internal sealed class LocalTaskExecutor
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            completion = new Completion(null, new TaskFailureInfo("ServerError", "NodeFileSystemError", $"The folder of task '{task.Definition.Id}' on node '{node.Id}' could not be prepared: {ex.Message}"));
+            completion = new Completion(null, new TaskFailureInfo("ServerError", BatchErrorCodes.NodeFileSystemError, $"The folder of task '{task.Definition.Id}' on node '{node.Id}' could not be prepared: {ex.Message}"));
         }
         finally
         {
@@ -118,20 +118,20 @@ internal sealed class LocalTaskExecutor
 
             retry = ++task.RetryCount;
             task.ExitCode = exitCode;
-            _state.SetTaskStateLocked(task, BatchTaskState.Preparing);
+            _state.SetTaskStateLocked(task, ComputeTaskState.Preparing);
         }
 
         LocalComputeLog.TaskAttemptFailed(_logger, task.Job.Id, task.Definition.Id, node.Id, exitCode, retry);
         return true;
     }
 
-    /// <summary>The task is <see cref="BatchTaskState.Running"/> from the moment its process runs (and its wall clock ticks).</summary>
+    /// <summary>The task is <see cref="ComputeTaskState.Running"/> from the moment its process runs (and its wall clock ticks).</summary>
     private void OnProcessStarted(TaskEntry task, NodeEntry node, int processId, int retry)
     {
         lock (_state.Gate)
         {
             task.StartTime = _state.Time.GetUtcNow();
-            _state.SetTaskStateLocked(task, BatchTaskState.Running);
+            _state.SetTaskStateLocked(task, ComputeTaskState.Running);
         }
 
         LocalComputeLog.TaskStarted(_logger, task.Job.Id, task.Definition.Id, node.Id, processId, retry);
@@ -146,7 +146,7 @@ internal sealed class LocalTaskExecutor
 
         bool succeeded = attempt is { Kind: CommandResultKind.Exited, ExitCode: 0 };
         TaskFailureInfo? failure = attempt.Kind == CommandResultKind.TimedOut
-            ? new TaskFailureInfo(LocalCommandRunner.UserError, "MaxWallClockTimeExceeded", $"The task ran longer than its maximum wall-clock time of {task.Definition.MaxWallClockTime} and was killed, with every process it started.")
+            ? new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.MaxWallClockTimeExceeded, $"The task ran longer than its maximum wall-clock time of {task.Definition.MaxWallClockTime} and was killed, with every process it started.")
             : succeeded ? null : LocalCommandRunner.FailureExitCode;
         var uploadFailure = await _files.UploadOutputsAsync(task.Job.Id, task.Definition, task.TaskDirectory!, succeeded, stop).ConfigureAwait(false);
         return new Completion(attempt.ExitCode, failure ?? uploadFailure);
@@ -185,7 +185,7 @@ internal sealed class LocalTaskExecutor
             }
             else
             {
-                _state.CompleteTaskLocked(task, stoppedExitCode, new TaskFailureInfo(LocalCommandRunner.UserError, "TaskEnded", "The task was ended because its job was terminated."));
+                _state.CompleteTaskLocked(task, stoppedExitCode, new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.TaskEnded, "The task was ended because its job was terminated."));
                 completed = _state.SnapshotLocked(task);
             }
 

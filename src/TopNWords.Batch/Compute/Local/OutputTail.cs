@@ -1,12 +1,10 @@
-using System.Text;
+using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch.Compute.Local;
 
 /// <summary>Reads the end of a file that may still be written.</summary>
 internal static class OutputTail
 {
-    private static readonly UTF8Encoding Utf8WithReplacement = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
-
     /// <summary>
     /// Reads the last <paramref name="maxBytes"/> bytes of a file as UTF-8 (invalid sequences replaced); a
     /// character cut by the start of the window is dropped rather than shown as a replacement character.
@@ -35,16 +33,7 @@ internal static class OutputTail
             stream.Position = start;
             byte[] buffer = new byte[(int)(length - start)];
             int read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            int skip = 0;
-            if (start > 0)
-            {
-                while (skip < Math.Min(3, read) && (buffer[skip] & 0xC0) == 0x80)
-                {
-                    skip++;
-                }
-            }
-
-            return Utf8WithReplacement.GetString(buffer, skip, read - skip);
+            return Utf8Tail.Decode(buffer.AsSpan(0, read), cut: start > 0);
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -31,7 +30,7 @@ namespace TopNWords.Batch.Storage.Local;
 /// fails as not found, and it works once the blob or container is there.
 /// </para>
 /// <para>
-/// The class is thread-safe. <see cref="BlobUploadOptions.ContentType"/> is not recorded, and
+/// The class is thread-safe. <see cref="BlobStorageUploadOptions.ContentType"/> is not recorded, and
 /// <see cref="BlobItemInfo.ContentMd5"/> is not reported (the MD5 is computed when an upload compares content).
 /// </para>
 /// </remarks>
@@ -155,22 +154,22 @@ public sealed class LocalFolderStorage : IBlobStorage
     }
 
     /// <inheritdoc />
-    public async Task<BlobUploadResult> UploadAsync(string containerName, string blobName, Stream content, BlobUploadOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<BlobUploadResult> UploadAsync(string containerName, string blobName, Stream content, BlobStorageUploadOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         var (containerPath, blobPath) = ResolveBlob(containerName, blobName);
-        return await UploadCoreAsync(containerName, containerPath, blobName, blobPath, content, options ?? new BlobUploadOptions(), cancellationToken).ConfigureAwait(false);
+        return await UploadCoreAsync(containerName, containerPath, blobName, blobPath, content, options ?? new BlobStorageUploadOptions(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public async Task<BlobUploadResult> UploadFileAsync(string containerName, string blobName, string filePath, BlobUploadOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<BlobUploadResult> UploadFileAsync(string containerName, string blobName, string filePath, BlobStorageUploadOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(filePath);
         var (containerPath, blobPath) = ResolveBlob(containerName, blobName);
         var content = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (content.ConfigureAwait(false))
         {
-            return await UploadCoreAsync(containerName, containerPath, blobName, blobPath, content, options ?? new BlobUploadOptions(), cancellationToken).ConfigureAwait(false);
+            return await UploadCoreAsync(containerName, containerPath, blobName, blobPath, content, options ?? new BlobStorageUploadOptions(), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -263,7 +262,7 @@ public sealed class LocalFolderStorage : IBlobStorage
             () =>
             {
                 var (_, blobPath) = ResolveBlob(containerName, blobName);
-                return FileUrl(blobPath, $"se={FormatExpiry(expiresOn)}&sr=b&sp=r");
+                return SignedFileUrl.ForBlobRead(blobPath, expiresOn);
             },
             cancellationToken);
     }
@@ -275,7 +274,7 @@ public sealed class LocalFolderStorage : IBlobStorage
     /// </remarks>
     public Task<Uri> GetContainerWriteUrlAsync(string containerName, DateTimeOffset expiresOn, CancellationToken cancellationToken = default)
     {
-        return Run(() => FileUrl(ContainerPath(containerName), $"se={FormatExpiry(expiresOn)}&sr=c&sp=cw"), cancellationToken);
+        return Run(() => SignedFileUrl.ForContainerWrite(ContainerPath(containerName), expiresOn), cancellationToken);
     }
 
     /// <summary>
@@ -300,45 +299,6 @@ public sealed class LocalFolderStorage : IBlobStorage
         }
 
         return true;
-    }
-
-    /// <summary>A <c>file:</c> URL of a full local path, every segment percent-encoded, with <paramref name="query"/>.</summary>
-    internal static Uri FileUrl(string fullPath, string query) => FileUrl(fullPath, query, Path.DirectorySeparatorChar);
-
-    /// <summary>A <c>file:</c> URL of a full path whose folders are separated by <paramref name="separator"/> (testable on any OS).</summary>
-    internal static Uri FileUrl(string fullPath, string query, char separator)
-    {
-        string path = fullPath.Replace(separator, '/');
-        string host = string.Empty;
-        if (path.StartsWith("//", StringComparison.Ordinal))
-        {
-            // A UNC path: \\server\share\… is file://server/share/….
-            int end = path.IndexOf('/', 2);
-            host = end < 0 ? path[2..] : path[2..end];
-            path = end < 0 ? "/" : path[end..];
-        }
-        else if (!path.StartsWith('/'))
-        {
-            // A drive path: C:/… is file:///C:/….
-            path = "/" + path;
-        }
-
-        string[] segments = path.Split('/');
-        for (int i = 0; i < segments.Length; i++)
-        {
-            bool drive = i == 1 && host.Length == 0 && segments[i] is [_, ':'] && char.IsAsciiLetter(segments[i][0]);
-            if (!drive)
-            {
-                segments[i] = Uri.EscapeDataString(segments[i]);
-            }
-        }
-
-        return new Uri($"file://{host}{string.Join('/', segments)}?{query}");
-    }
-
-    private static string FormatExpiry(DateTimeOffset expiresOn)
-    {
-        return Uri.EscapeDataString(expiresOn.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
     }
 
     /// <summary>Runs quick synchronous file-system work, surfacing its failure through the task.</summary>
@@ -473,7 +433,7 @@ public sealed class LocalFolderStorage : IBlobStorage
         }
     }
 
-    private async Task<BlobUploadResult> UploadCoreAsync(string containerName, string containerPath, string blobName, string blobPath, Stream content, BlobUploadOptions options, CancellationToken cancellationToken)
+    private async Task<BlobUploadResult> UploadCoreAsync(string containerName, string containerPath, string blobName, string blobPath, Stream content, BlobStorageUploadOptions options, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         RequireContainer(containerName, containerPath);
@@ -531,7 +491,7 @@ public sealed class LocalFolderStorage : IBlobStorage
 
     private static BlobStorageException AlreadyExists(string containerName, string blobName)
     {
-        return new BlobStorageException(BlobStorageErrorKind.AlreadyExists, $"Blob '{blobName}' already exists in container '{containerName}' and overwriting was not allowed. Set BlobUploadOptions.Overwrite to replace it.", containerName, blobName);
+        return new BlobStorageException(BlobStorageErrorKind.AlreadyExists, $"Blob '{blobName}' already exists in container '{containerName}' and overwriting was not allowed. Set BlobStorageUploadOptions.Overwrite to replace it.", containerName, blobName);
     }
 
     private static async Task<(long Length, byte[] Md5)> WriteTemporaryAsync(string temporary, Stream content, CancellationToken cancellationToken)

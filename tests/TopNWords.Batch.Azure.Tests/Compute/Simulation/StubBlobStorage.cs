@@ -19,10 +19,10 @@ internal sealed class StubBlobStorage : IBlobStorage
 
     public Task<bool> ContainerExistsAsync(string containerName, CancellationToken cancellationToken = default) => Task.FromResult(true);
 
-    public Task<BlobUploadResult> UploadAsync(string containerName, string blobName, Stream content, BlobUploadOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<BlobUploadResult> UploadAsync(string containerName, string blobName, Stream content, BlobStorageUploadOptions? options = null, CancellationToken cancellationToken = default)
         => Task.FromResult(BlobUploadResult.Uploaded);
 
-    public Task<BlobUploadResult> UploadFileAsync(string containerName, string blobName, string filePath, BlobUploadOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<BlobUploadResult> UploadFileAsync(string containerName, string blobName, string filePath, BlobStorageUploadOptions? options = null, CancellationToken cancellationToken = default)
         => Task.FromResult(BlobUploadResult.Uploaded);
 
     public async IAsyncEnumerable<BlobItemInfo> ListBlobsAsync(string containerName, string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)

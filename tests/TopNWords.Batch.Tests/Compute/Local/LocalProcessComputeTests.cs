@@ -132,17 +132,17 @@ public class LocalProcessComputeTests
         await CreateReadyPoolAsync("sick", nodeCount: 2, slots: 2);
         await _compute.CreateJobAsync(new JobSpec("job", "sick"));
         await _compute.AddTasksAsync("job", [new TaskSpec("long", "sleep 600")]);
-        var first = await WaitForTaskAsync("job", "long", t => t.State == BatchTaskState.Running);
+        var first = await WaitForTaskAsync("job", "long", t => t.State == ComputeTaskState.Running);
 
         Assert.That(_compute.MarkNodeUnusable("sick", first.NodeId!, "DiskFull", "The node's disk is full."), Is.True);
 
-        var moved = await WaitForTaskAsync("job", "long", t => t.State == BatchTaskState.Running && t.NodeId != first.NodeId);
+        var moved = await WaitForTaskAsync("job", "long", t => t.State == ComputeTaskState.Running && t.NodeId != first.NodeId);
         await _compute.AddTasksAsync("job", [.. Enumerable.Range(0, 4).Select(i => new TaskSpec($"quick-{i}", Sh("exit 0")))]);
         await WaitUntilAsync(async () => (await _compute.GetTaskCountsAsync("job")).Completed == 4);
         var nodes = await _compute.ListNodesAsync("sick");
         var sick = nodes.Single(n => n.Id == first.NodeId);
         var ex = Assert.ThrowsAsync<PoolNotReadyException>(() => _compute.WaitForPoolReadyAsync("sick"));
-        var quick = await ListTasksAsync("job", BatchTaskState.Completed);
+        var quick = await ListTasksAsync("job", ComputeTaskState.Completed);
         Assert.Multiple(() =>
         {
             Assert.That(sick.State, Is.EqualTo(ComputeNodeState.Unusable));
@@ -214,7 +214,7 @@ public class LocalProcessComputeTests
         await CreateReadyPoolAsync("doomed");
         await _compute.CreateJobAsync(new JobSpec("job", "doomed"));
         await _compute.AddTasksAsync("job", [new TaskSpec("sleeper", Sh("echo $$ > shell.pid; sleep 600 & echo $! > child.pid; wait"))]);
-        await WaitForTaskAsync("job", "sleeper", t => t.State == BatchTaskState.Running);
+        await WaitForTaskAsync("job", "sleeper", t => t.State == ComputeTaskState.Running);
         string workingDirectory = Path.Combine(_compute.GetTaskDirectory("job", "sleeper")!, "wd");
         await WaitUntilAsync(() => Task.FromResult(File.Exists(Path.Combine(workingDirectory, "child.pid")) && File.ReadAllText(Path.Combine(workingDirectory, "child.pid")).EndsWith('\n')));
         int shell = ReadPid(Path.Combine(workingDirectory, "shell.pid"));
@@ -267,7 +267,7 @@ public class LocalProcessComputeTests
         Assert.That(ex.Failures.Select(f => f.ErrorCode), Is.All.EqualTo("InvalidPropertyValue"));
         Assert.That(ex.Message, Does.Contain("has space"));
         Assert.That(ex.ResourceId, Is.EqualTo("job"));
-        var valid = await WaitForTaskAsync("job", "valid-task_1", t => t.State == BatchTaskState.Completed);
+        var valid = await WaitForTaskAsync("job", "valid-task_1", t => t.State == ComputeTaskState.Completed);
         Assert.That(valid.Result, Is.EqualTo(TaskExecutionResult.Success));
         Assert.That((await _compute.GetTaskCountsAsync("job")).Total, Is.EqualTo(1));
     }
@@ -493,8 +493,8 @@ public class LocalProcessComputeTests
         var nodeStates = changes.OfType<LocalNodeChange>().Select(c => c.Node.State).Distinct().ToList();
         Assert.That(taskStates, Is.EqualTo(new[]
         {
-            BatchTaskState.Active, BatchTaskState.Preparing, BatchTaskState.Running,
-            BatchTaskState.Preparing, BatchTaskState.Running, BatchTaskState.Completed,
+            ComputeTaskState.Active, ComputeTaskState.Preparing, ComputeTaskState.Running,
+            ComputeTaskState.Preparing, ComputeTaskState.Running, ComputeTaskState.Completed,
         }));
         Assert.That(nodeStates, Is.EqualTo(new[] { ComputeNodeState.Creating, ComputeNodeState.Starting, ComputeNodeState.Idle, ComputeNodeState.Running }));
     }
@@ -508,13 +508,13 @@ public class LocalProcessComputeTests
         await WaitUntilAsync(async () => (await compute.ListNodesAsync("fake-time")).All(n => n.State == ComputeNodeState.Idle));
         await compute.CreateJobAsync(new JobSpec("job", "fake-time"));
         await compute.AddTasksAsync("job", [new TaskSpec("slow", "sleep 600") { Constraints = new TaskConstraints { MaxWallClockTime = TimeSpan.FromHours(1) } }]);
-        await WaitUntilAsync(async () => (await compute.GetTaskAsync("job", "slow"))!.State == BatchTaskState.Running);
+        await WaitUntilAsync(async () => (await compute.GetTaskAsync("job", "slow"))!.State == ComputeTaskState.Running);
 
         time.Advance(TimeSpan.FromMinutes(59));
-        Assert.That((await compute.GetTaskAsync("job", "slow"))!.State, Is.EqualTo(BatchTaskState.Running));
+        Assert.That((await compute.GetTaskAsync("job", "slow"))!.State, Is.EqualTo(ComputeTaskState.Running));
         time.Advance(TimeSpan.FromMinutes(2));
 
-        await WaitUntilAsync(async () => (await compute.GetTaskAsync("job", "slow"))!.State == BatchTaskState.Completed);
+        await WaitUntilAsync(async () => (await compute.GetTaskAsync("job", "slow"))!.State == ComputeTaskState.Completed);
         var info = (await compute.GetTaskAsync("job", "slow"))!;
         Assert.That(info.FailureInfo?.Code, Is.EqualTo("MaxWallClockTimeExceeded"));
         Assert.That(info.EndTime - info.StartTime, Is.EqualTo(TimeSpan.FromMinutes(61)));
@@ -546,11 +546,11 @@ public class LocalProcessComputeTests
         await compute.CreatePoolAsync(new PoolSpec("clock", 1));
         await compute.CreateJobAsync(new JobSpec("job", "clock"));
         await compute.AddTasksAsync("job", [new TaskSpec("early", Sh("exit 0"))]);
-        await WaitUntilAsync(async () => (await compute.GetTaskAsync("job", "early"))!.State == BatchTaskState.Completed);
+        await WaitUntilAsync(async () => (await compute.GetTaskAsync("job", "early"))!.State == ComputeTaskState.Completed);
         time.Advance(TimeSpan.FromMinutes(1));
         var since = time.GetUtcNow();
         await compute.AddTasksAsync("job", [new TaskSpec("late", Sh("exit 0"))]);
-        await WaitUntilAsync(async () => (await compute.GetTaskAsync("job", "late"))!.State == BatchTaskState.Completed);
+        await WaitUntilAsync(async () => (await compute.GetTaskAsync("job", "late"))!.State == ComputeTaskState.Completed);
 
         var listed = new List<string>();
         await foreach (var task in compute.ListTasksAsync("job", new TaskListQuery { StateChangedSince = since }))
@@ -625,7 +625,7 @@ public class LocalProcessComputeTests
 
         await WaitUntilAsync(async () => (await StdoutAsync("job", "talker")) == "early-line\n");
 
-        Assert.That((await _compute.GetTaskAsync("job", "talker"))!.State, Is.EqualTo(BatchTaskState.Running));
+        Assert.That((await _compute.GetTaskAsync("job", "talker"))!.State, Is.EqualTo(ComputeTaskState.Running));
     }
 
     [Test]
@@ -645,19 +645,19 @@ public class LocalProcessComputeTests
         await CreateReadyPoolAsync("transient");
         await _compute.CreateJobAsync(new JobSpec("job", "transient"));
         await _compute.AddTasksAsync("job", [new TaskSpec("survivor", "sleep 600")]);
-        await WaitForTaskAsync("job", "survivor", t => t.State == BatchTaskState.Running);
+        await WaitForTaskAsync("job", "survivor", t => t.State == ComputeTaskState.Running);
 
         Assert.That(await _compute.DeletePoolAsync("transient"), Is.True);
 
         var queued = (await _compute.GetTaskAsync("job", "survivor"))!;
         Assert.Multiple(() =>
         {
-            Assert.That(queued.State, Is.EqualTo(BatchTaskState.Active));
+            Assert.That(queued.State, Is.EqualTo(ComputeTaskState.Active));
             Assert.That(queued.NodeId, Is.Null);
             Assert.That(Directory.Exists(Path.Combine(_compute.RootPath, "pools", "transient")), Is.False);
         });
         await CreateReadyPoolAsync("transient");
-        var rerun = await WaitForTaskAsync("job", "survivor", t => t.State == BatchTaskState.Running);
+        var rerun = await WaitForTaskAsync("job", "survivor", t => t.State == ComputeTaskState.Running);
         Assert.That(rerun.RetryCount, Is.Zero);
     }
 
@@ -722,7 +722,7 @@ public class LocalProcessComputeTests
     private async Task<BatchTaskInfo> RunTaskAsync(string jobId, TaskSpec task)
     {
         await _compute.AddTasksAsync(jobId, [task]);
-        return await WaitForTaskAsync(jobId, task.Id, t => t.State == BatchTaskState.Completed);
+        return await WaitForTaskAsync(jobId, task.Id, t => t.State == ComputeTaskState.Completed);
     }
 
     private async Task<BatchTaskInfo> WaitForTaskAsync(string jobId, string taskId, Func<BatchTaskInfo, bool> condition)
@@ -732,7 +732,7 @@ public class LocalProcessComputeTests
         return info!;
     }
 
-    private async Task<List<BatchTaskInfo>> ListTasksAsync(string jobId, BatchTaskState state)
+    private async Task<List<BatchTaskInfo>> ListTasksAsync(string jobId, ComputeTaskState state)
     {
         var tasks = new List<BatchTaskInfo>();
         await foreach (var task in _compute.ListTasksAsync(jobId, new TaskListQuery { State = state }))

@@ -235,7 +235,7 @@ public class LocalFolderStorageTests
     public async Task UploadAsync_SeveralWritersWithoutOverwriteOnOneBlob_ExactlyOneWins()
     {
         await _storage.CreateContainerIfNotExistsAsync(Container);
-        var noOverwrite = new BlobUploadOptions { Overwrite = false };
+        var noOverwrite = new BlobStorageUploadOptions { Overwrite = false };
 
         for (int round = 0; round < 10; round++)
         {
@@ -353,7 +353,7 @@ public class LocalFolderStorageTests
     public async Task UploadAsync_SkippedBecauseContentMatches_KeepsTheBlobUntouched()
     {
         await _storage.CreateContainerIfNotExistsAsync(Container);
-        var skip = new BlobUploadOptions { SkipIfContentMatches = true };
+        var skip = new BlobStorageUploadOptions { SkipIfContentMatches = true };
         await UploadAsync("app.zip", "application", skip);
         _time.Advance(TimeSpan.FromHours(1));
 
@@ -432,14 +432,6 @@ public class LocalFolderStorageTests
         Assert.That(await ListNamesAsync(), Is.EqualTo(new[] { "task-1/out.txt" }));
     }
 
-    [TestCase("/tmp/a b/c#d", '/', "file:///tmp/a%20b/c%23d?sp=r")]
-    [TestCase(@"C:\data\x y\box", '\\', "file:///C:/data/x%20y/box?sp=r")]
-    [TestCase(@"\\server\share\x%y", '\\', "file://server/share/x%25y?sp=r")]
-    public void FileUrl_PathOfAnyPlatform_EscapesEachSegment(string path, char separator, string expected)
-    {
-        Assert.That(LocalFolderStorage.FileUrl(path, "sp=r", separator).AbsoluteUri, Is.EqualTo(expected));
-    }
-
     [TestCase(".upload.0123456789abcdef0123456789abcdef.partial", true)]
     [TestCase(".out.txt.0123456789abcdef0123456789abcdef.partial", true)]
     [TestCase("..0123456789abcdef0123456789abcdef.partial", true)]
@@ -457,7 +449,7 @@ public class LocalFolderStorageTests
 
     // ---- Helpers ----------------------------------------------------------------------------------
 
-    private Task<BlobUploadResult> UploadAsync(string name, string text, BlobUploadOptions? options = null)
+    private Task<BlobUploadResult> UploadAsync(string name, string text, BlobStorageUploadOptions? options = null)
         => _storage.UploadAsync(Container, name, new MemoryStream(Encoding.UTF8.GetBytes(text)), options);
 
     private async Task<List<string>> ListNamesAsync()

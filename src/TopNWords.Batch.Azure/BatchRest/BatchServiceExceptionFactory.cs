@@ -2,11 +2,13 @@ using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Core;
+using TopNWords.Batch.Compute;
+using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch.Azure.BatchRest;
 
 /// <summary>Turns failed Batch calls into <see cref="BatchServiceException"/> with a message that names the operation and resource and holds no secret.</summary>
-internal static class BatchErrors
+internal static class BatchServiceExceptionFactory
 {
     /// <summary>The error of a response with a non-success status, parsed from the Batch error body.</summary>
     internal static BatchServiceException FromResponse(string operation, string? resource, HttpMessage message)
@@ -15,10 +17,10 @@ internal static class BatchErrors
         string[] secrets = GetKnownSecrets(message.Request);
         (string? code, string? errorMessage, List<KeyValuePair<string, string>> values) = ParseErrorBody(response);
 
-        errorMessage = errorMessage is null ? null : SecretRedactor.Redact(errorMessage, secrets);
+        errorMessage = errorMessage is null ? null : SecretRedaction.RedactText(errorMessage, secrets);
         for (int i = 0; i < values.Count; i++)
         {
-            values[i] = new(values[i].Key, SecretRedactor.Redact(values[i].Value, secrets));
+            values[i] = new(values[i].Key, SecretRedaction.RedactText(values[i].Value, secrets));
         }
 
         string? requestId = response.Headers.TryGetValue("request-id", out string? id) ? id : null;
@@ -61,7 +63,7 @@ internal static class BatchErrors
         }
 
         return new BatchServiceException(
-            SecretRedactor.Redact(text.ToString(), secrets),
+            SecretRedaction.RedactText(text.ToString(), secrets),
             response.Status,
             code,
             errorMessage,
@@ -75,7 +77,7 @@ internal static class BatchErrors
         var text = new StringBuilder();
         AppendSubject(text, operation, resource);
         text.Append("no response from the service (")
-            .Append(exception.GetType().Name).Append(": ").Append(SecretRedactor.Redact(exception.Message))
+            .Append(exception.GetType().Name).Append(": ").Append(SecretRedaction.RedactText(exception.Message))
             .Append("). Check the account endpoint and the network; transient failures were retried as BatchClientOptions.Retry allows.");
         return new BatchServiceException(text.ToString(), 0, null, null, null, null, exception);
     }
@@ -90,7 +92,7 @@ internal static class BatchErrors
         text.Append(response.Status).Append(" with a body that is not the expected JSON");
         if (exception is not null)
         {
-            text.Append(" (").Append(SecretRedactor.Redact(exception.Message)).Append(')');
+            text.Append(" (").Append(SecretRedaction.RedactText(exception.Message)).Append(')');
         }
 
         text.Append('.');
@@ -138,7 +140,7 @@ internal static class BatchErrors
 
     private static string? Hint(int status, string? code) => (status, code) switch
     {
-        (_, "AuthenticationFailed") or (401, _) =>
+        (_, BatchErrorCodes.AuthenticationFailed) or (401, _) =>
             "Check the account name and key (Shared Key) or the identity's access to the account (Microsoft Entra ID), " +
             "and the clock: a Shared Key request must reach the service within 15 minutes of its ocp-date.",
         (403, _) => "The credential is valid but not allowed to do this: check the identity's role on the Batch account.",
