@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch.Storage.Local;
 
@@ -461,11 +462,11 @@ public sealed class LocalFolderStorage : IBlobStorage
                 return BlobUploadResult.Skipped;
             }
 
-            try
+            if (options.Overwrite)
             {
-                File.Move(temporary, blobPath, overwrite: options.Overwrite);
+                File.Move(temporary, blobPath, overwrite: true);
             }
-            catch (IOException) when (!options.Overwrite && File.Exists(blobPath))
+            else if (!NoReplaceMove.TryMove(temporary, blobPath))
             {
                 throw AlreadyExists(containerName, blobName);
             }
