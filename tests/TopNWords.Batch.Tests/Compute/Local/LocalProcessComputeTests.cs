@@ -479,6 +479,65 @@ public class LocalProcessComputeTests
         });
     }
 
+    [TestCase("file")]
+    [TestCase("task folder")]
+    public async Task GetTaskOutputTailAsync_StderrLinkedOutOfTheTaskFolder_ReadsAsMissingAndIsLogged(string replaced)
+    {
+        string outside = CreateOutsideFolder("stderr.txt", "stdout.txt");
+        await CreateReadyPoolAsync("tails");
+        await _compute.CreateJobAsync(new JobSpec("job", "tails"));
+        string script = replaced == "file"
+            ? $"""
+              echo genuine >&2
+              echo inside > kept.txt
+              ln -sf {BatchCommandLine.Quote(Path.Combine(outside, "stderr.txt"))} "$AZ_BATCH_TASK_DIR/stderr.txt"
+              ln -sf "$AZ_BATCH_TASK_WORKING_DIR/kept.txt" "$AZ_BATCH_TASK_DIR/stdout.txt"
+              exit 1
+              """
+            : $"""
+              echo genuine >&2
+              cd /
+              mv "$AZ_BATCH_TASK_DIR" "$AZ_BATCH_TASK_DIR.moved"
+              ln -s {BatchCommandLine.Quote(outside)} "$AZ_BATCH_TASK_DIR"
+              exit 1
+              """;
+
+        var info = await RunTaskAsync("job", new TaskSpec("linker", Sh(script)));
+
+        string? stderr = await _compute.GetTaskOutputTailAsync("job", "linker", TaskOutputStream.StandardError, 4096);
+        string? stdout = await _compute.GetTaskOutputTailAsync("job", "linker", TaskOutputStream.StandardOutput, 4096);
+        var refused = _logs.GetSnapshot().Where(r => r.Id.Name == "OutputTailLinkRefused").Select(r => r.Message).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(info.ExitCode, Is.EqualTo(1));
+            Assert.That(stderr, Is.Null, "a link leading out reads as missing");
+            Assert.That(stdout, replaced == "file" ? Is.EqualTo("inside\n") : Is.Null, "a link that stays inside the task folder is followed");
+            Assert.That(refused, Has.Some.Contains("stderr.txt").And.Contains("task 'linker' of job 'job'"));
+            Assert.That(string.Join("\n", _logs.GetSnapshot().Select(r => r.Message)), Does.Not.Contain("outside-secret"));
+        });
+    }
+
+    [Test]
+    public async Task GetStartTaskOutputTailAsync_StderrLinkedOutOfTheStartupFolder_IsNotShownInPoolNotReadyException()
+    {
+        string outside = CreateOutsideFolder("stderr.txt");
+        string script = $"""echo genuine >&2; ln -sf {BatchCommandLine.Quote(Path.Combine(outside, "stderr.txt"))} "$AZ_BATCH_TASK_DIR/stderr.txt"; exit 1""";
+        await _compute.CreatePoolAsync(new PoolSpec("startlink", 1) { StartTask = new StartTaskSpec(Sh(script)) });
+
+        using var deadline = new CancellationTokenSource(Deadline);
+        var ex = Assert.ThrowsAsync<PoolNotReadyException>(() => _compute.WaitForPoolReadyAsync("startlink", deadline.Token));
+
+        var refused = _logs.GetSnapshot().Where(r => r.Id.Name == "OutputTailLinkRefused").Select(r => r.Message).ToList();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(ex!.Nodes.Single().StartTaskExitCode, Is.EqualTo(1));
+            Assert.That(ex.Nodes.Single().StartTaskStderrTail, Is.Null);
+            Assert.That(ex.Message, Does.Not.Contain("outside-secret"));
+            Assert.That(await _compute.GetStartTaskOutputTailAsync("startlink", "tvm-local-1", TaskOutputStream.StandardError, 4096), Is.Null);
+            Assert.That(refused, Has.Some.Contains("the start task of node 'tvm-local-1' in pool 'startlink'"));
+        });
+    }
+
     [Test]
     public async Task Changed_ReportsTaskAndNodeTransitionsInOrder()
     {
@@ -671,6 +730,18 @@ public class LocalProcessComputeTests
     }
 
     private static string Sh(string script) => "/bin/sh -c " + BatchCommandLine.Quote(script);
+
+    /// <summary>A folder beside the compute's root (outside every node), with files that hold <c>outside-secret</c>.</summary>
+    private string CreateOutsideFolder(params string[] files)
+    {
+        string outside = Directory.CreateDirectory(Path.Combine(_root, "outside")).FullName;
+        foreach (string file in files)
+        {
+            File.WriteAllText(Path.Combine(outside, file), "outside-secret\n");
+        }
+
+        return outside;
+    }
 
     /// <summary>The output of <c>env</c> as name/value pairs (lines without <c>=</c>, from multi-line values, are skipped).</summary>
     private static Dictionary<string, string> ParseEnvironment(string envOutput)
