@@ -30,6 +30,8 @@ internal static class Program
           --working-directory <dir>           where node folders go (default: a temporary folder, deleted on exit)
           --node-startup-delay <seconds>      each node stays 'starting' this long (slow allocation)
           --max-nodes-per-pool <n>            larger pools get n nodes and an AccountCoreQuotaReached resize error (default 32)
+          --pass-env <name>                   tasks and start tasks also receive this variable of the emulator's environment
+                                              (repeatable; by default they get only a Batch node's basic set, never secrets)
           --verbose                           log every request to stderr
         Secrets are never taken on the command line (other users can read it): --key and --bearer-token are gone.
         Faults (also settable at run time: POST /admin/faults):
@@ -144,6 +146,7 @@ internal static class Program
                 case "--key-file": keyFile = value; break;
                 case "--bearer-token-file": bearerTokenFile = value; break;
                 case "--working-directory": options.WorkingDirectory = value; break;
+                case "--pass-env": options.PassThroughEnvironmentVariables.Add(value); break;
                 case "--node-startup-delay": options.NodeStartupDelay = TimeSpan.FromSeconds(Double(name, value)); break;
                 case "--max-nodes-per-pool": options.MaxNodesPerPool = Int(name, value); break;
                 case "--server-busy-rate": faults.ServerBusyRate = Double(name, value); break;
