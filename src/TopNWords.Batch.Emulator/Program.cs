@@ -147,7 +147,7 @@ internal static class Program
                 case "--bearer-token-file": bearerTokenFile = value; break;
                 case "--working-directory": options.WorkingDirectory = value; break;
                 case "--pass-env": options.PassThroughEnvironmentVariables.Add(value); break;
-                case "--node-startup-delay": options.NodeStartupDelay = TimeSpan.FromSeconds(Double(name, value)); break;
+                case "--node-startup-delay": options.NodeStartupDelay = TimeSpan.FromSeconds(Seconds(name, value)); break;
                 case "--max-nodes-per-pool": options.MaxNodesPerPool = Int(name, value); break;
                 case "--server-busy-rate": faults.ServerBusyRate = Double(name, value); break;
                 case "--too-many-requests-rate": faults.TooManyRequestsRate = Double(name, value); break;
@@ -155,7 +155,7 @@ internal static class Program
                 case "--throttle-burst-length": faults.ThrottleBurstLength = Int(name, value); break;
                 case "--retry-after": faults.RetryAfterSeconds = Int(name, value); break;
                 case "--fault-operation": faults.FaultOperations.Add(value); break;
-                case "--request-body-limit": faults.RequestBodyLimitBytes = long.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture); break;
+                case "--request-body-limit": faults.RequestBodyLimitBytes = Long(name, value); break;
                 case "--task-add-server-error-rate": faults.TaskAddServerErrorRate = Double(name, value); break;
                 case "--drop-connection-after-add": faults.DropConnectionAfterAddTaskCollection = Int(name, value); break;
                 case "--start-task-failure-node": faults.StartTaskFailureNodes.Add(value); break;
@@ -169,7 +169,7 @@ internal static class Program
 
                     faults.UnusableNodesAfterTasks[value[..eq]] = Int(name, value[(eq + 1)..]);
                     break;
-                case "--deletion-delay": faults.DeletionDelaySeconds = Double(name, value); break;
+                case "--deletion-delay": faults.DeletionDelaySeconds = Seconds(name, value); break;
                 case "--seed": faults.Seed = Int(name, value); break;
                 default: throw new ArgumentException($"Unknown option '{name}'.");
             }
@@ -245,6 +245,17 @@ internal static class Program
     private static int Int(string name, string value) =>
         int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int result) ? result : throw new ArgumentException($"{name} takes an integer, not '{value}'.");
 
+    private static long Long(string name, string value) =>
+        long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long result) ? result : throw new ArgumentException($"{name} takes an integer, not '{value}'.");
+
     private static double Double(string name, string value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double result) ? result : throw new ArgumentException($"{name} takes a number, not '{value}'.");
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double result) && double.IsFinite(result) ? result : throw new ArgumentException($"{name} takes a number, not '{value}'.");
+
+    /// <summary>A number of seconds that a <see cref="TimeSpan"/> holds (checked here: beyond it <see cref="TimeSpan.FromSeconds(double)"/> throws).</summary>
+    private static double Seconds(string name, string value)
+    {
+        const double MaxSeconds = 1e9; // some 31 years
+        double seconds = Double(name, value);
+        return Math.Abs(seconds) <= MaxSeconds ? seconds : throw new ArgumentException($"{name} takes a number of seconds up to 1000000000, not '{value}'.");
+    }
 }

@@ -187,6 +187,30 @@ public partial class CommandLineTests
         Assert.That(output, Does.Contain("not a valid base64").And.Not.Contain("not base64 at all!"));
     }
 
+    [TestCase("--request-body-limit", "abc")]
+    [TestCase("--request-body-limit", "1.5")]
+    [TestCase("--port", "x")]
+    [TestCase("--max-nodes-per-pool", "99999999999")]
+    [TestCase("--seed", "")]
+    [TestCase("--node-startup-delay", "1e300")]
+    [TestCase("--node-startup-delay", "NaN")]
+    [TestCase("--deletion-delay", "Infinity")]
+    [TestCase("--server-busy-rate", "half")]
+    [TestCase("--unusable-node-after-tasks", "tvm-local-1=x")]
+    public async Task NumericOption_Malformed_ExitsWith2_NamingTheOption(string option, string value)
+    {
+        var (exitCode, stdout, output) = await RunToExitAsync([(KeyVariable, EmulatorHarness.Key)], option, value);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(2), output);
+            Assert.That(output, Does.StartWith($"error: {option} takes "));
+            Assert.That(output, Does.Contain("Usage: topnwords-batch-emulator"));
+            Assert.That(output, Does.Not.Contain("Unhandled exception"));
+            Assert.That(stdout, Is.Empty, "it does not start");
+        });
+    }
+
     [TestCase("AZ_BATCH_NODE_ID", "AZ_BATCH_")]
     [TestCase("NAME=VALUE", "'='")]
     [TestCase(KeyVariable, "secret of the emulator itself")]
