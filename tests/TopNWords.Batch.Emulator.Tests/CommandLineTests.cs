@@ -232,9 +232,10 @@ public partial class CommandLineTests
     [Test]
     public async Task PassEnv_Names_ReachTheStartTask_AndOtherVariablesDoNot()
     {
+        // The nodes live in the test's folder: the emulator is killed, so it could not remove a temporary one.
         using var process = Start(
             [(KeyVariable, EmulatorHarness.Key), ("TOPNWORDS_CLI_PASSED_A", "value-a"), ("TOPNWORDS_CLI_PASSED_B", "value-b"), ("TOPNWORDS_CLI_KEPT", "kept-value")],
-            "--port", "0", "--pass-env", "TOPNWORDS_CLI_PASSED_A", "--pass-env", "TOPNWORDS_CLI_PASSED_B");
+            "--port", "0", "--working-directory", Path.Combine(_folder, "nodes"), "--pass-env", "TOPNWORDS_CLI_PASSED_A", "--pass-env", "TOPNWORDS_CLI_PASSED_B");
         string environment;
         try
         {
