@@ -77,7 +77,7 @@ public sealed class BatchEmulator : IAsyncDisposable
         ILoggerFactory loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         ILogger logger = loggerFactory.CreateLogger("TopNWords.Batch.Emulator");
         var faults = new FaultInjector(options.Faults);
-        var engine = new LocalProcessCompute(new LocalProcessComputeOptions
+        var computeOptions = new LocalProcessComputeOptions
         {
             RootPath = options.WorkingDirectory,
             TimeProvider = options.TimeProvider,
@@ -85,7 +85,13 @@ public sealed class BatchEmulator : IAsyncDisposable
             LoggerFactory = loggerFactory,
             PollInterval = TimeSpan.FromMilliseconds(100),
             NodeFaultInjector = faults.ForNode,
-        });
+        };
+        foreach (string name in options.PassThroughEnvironmentVariables)
+        {
+            computeOptions.PassThroughEnvironmentVariables.Add(name);
+        }
+
+        var engine = new LocalProcessCompute(computeOptions);
         var state = new EmulatorState(engine, faults, options.TimeProvider, logger, options.MaxNodesPerPool);
         var counter = new RequestCounter();
         var authenticator = new SharedKeyAuthenticator(options.AccountName, options.DecodeKey(), options.BearerToken, options.MaxClockSkew, options.TimeProvider);

@@ -1,3 +1,4 @@
+using TopNWords.Batch.Compute.Local;
 
 namespace TopNWords.Batch.Emulator;
 
@@ -78,6 +79,21 @@ public sealed class BatchEmulatorOptions
     /// <value>The default value is 32.</value>
     public int MaxNodesPerPool { get; set; } = 32;
 
+    /// <summary>
+    /// Gets the names of further environment variables of the emulator's process that every task and start task
+    /// receives, on top of the basic set a Batch node gives (see
+    /// <see cref="LocalProcessComputeOptions.PassThroughEnvironmentVariables"/>). Tasks never inherit the
+    /// whole environment, so the emulator's key, or any other secret in its environment, does not reach task code
+    /// unless named here. On the command line: <c>--pass-env NAME</c> (repeatable).
+    /// </summary>
+    /// <remarks>
+    /// Names must be non-empty, without <c>=</c>, not <c>AZ_BATCH_*</c>, and not the variables the command line reads
+    /// the emulator's own secrets from (<see cref="KeyEnvironmentVariable"/>, <see cref="BearerTokenEnvironmentVariable"/>);
+    /// <see cref="Validate"/> throws <see cref="ArgumentException"/> otherwise.
+    /// </remarks>
+    /// <value>The default value is an empty collection: tasks receive the basic set only.</value>
+    public ICollection<string> PassThroughEnvironmentVariables { get; } = new List<string>();
+
     /// <summary>Gets or sets the faults injected from the start.</summary>
     /// <value>The default value is no fault.</value>
     public BatchEmulatorFaults Faults { get; set; } = new();
@@ -107,6 +123,24 @@ public sealed class BatchEmulatorOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxClockSkew, TimeSpan.Zero, nameof(MaxClockSkew));
         _ = DecodeKey();
         Faults.Validate();
+        ValidatePassThroughEnvironmentVariables();
+    }
+
+    /// <summary>Checks the pass-through names by the local compute's own rules (its exception names the property, which has the same name here), and keeps the emulator's secrets in.</summary>
+    private void ValidatePassThroughEnvironmentVariables()
+    {
+        var compute = new LocalProcessComputeOptions();
+        foreach (string name in PassThroughEnvironmentVariables)
+        {
+            if (string.Equals(name, KeyEnvironmentVariable, StringComparison.OrdinalIgnoreCase) || string.Equals(name, BearerTokenEnvironmentVariable, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"PassThroughEnvironmentVariables holds '{name}', which holds a secret of the emulator itself: tasks never receive it.", nameof(PassThroughEnvironmentVariables));
+            }
+
+            compute.PassThroughEnvironmentVariables.Add(name);
+        }
+
+        compute.Validate();
     }
 
     /// <summary>Gets a value indicating whether the emulator runs with the published <see cref="DefaultAccountKey"/>.</summary>

@@ -30,6 +30,8 @@ internal static class Program
           --working-directory <dir>           where node folders go (default: a temporary folder, deleted on exit)
           --node-startup-delay <seconds>      each node stays 'starting' this long (slow allocation)
           --max-nodes-per-pool <n>            larger pools get n nodes and an AccountCoreQuotaReached resize error (default 32)
+          --pass-env <name>                   tasks and start tasks also receive this variable of the emulator's environment
+                                              (repeatable; by default they get only a Batch node's basic set, never secrets)
           --verbose                           log every request to stderr
         Secrets are never taken on the command line (other users can read it): --key and --bearer-token are gone.
         Faults (also settable at run time: POST /admin/faults):
@@ -144,7 +146,8 @@ internal static class Program
                 case "--key-file": keyFile = value; break;
                 case "--bearer-token-file": bearerTokenFile = value; break;
                 case "--working-directory": options.WorkingDirectory = value; break;
-                case "--node-startup-delay": options.NodeStartupDelay = TimeSpan.FromSeconds(Double(name, value)); break;
+                case "--pass-env": options.PassThroughEnvironmentVariables.Add(value); break;
+                case "--node-startup-delay": options.NodeStartupDelay = TimeSpan.FromSeconds(Seconds(name, value)); break;
                 case "--max-nodes-per-pool": options.MaxNodesPerPool = Int(name, value); break;
                 case "--server-busy-rate": faults.ServerBusyRate = Double(name, value); break;
                 case "--too-many-requests-rate": faults.TooManyRequestsRate = Double(name, value); break;
@@ -152,7 +155,7 @@ internal static class Program
                 case "--throttle-burst-length": faults.ThrottleBurstLength = Int(name, value); break;
                 case "--retry-after": faults.RetryAfterSeconds = Int(name, value); break;
                 case "--fault-operation": faults.FaultOperations.Add(value); break;
-                case "--request-body-limit": faults.RequestBodyLimitBytes = long.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture); break;
+                case "--request-body-limit": faults.RequestBodyLimitBytes = Long(name, value); break;
                 case "--task-add-server-error-rate": faults.TaskAddServerErrorRate = Double(name, value); break;
                 case "--drop-connection-after-add": faults.DropConnectionAfterAddTaskCollection = Int(name, value); break;
                 case "--start-task-failure-node": faults.StartTaskFailureNodes.Add(value); break;
@@ -166,7 +169,7 @@ internal static class Program
 
                     faults.UnusableNodesAfterTasks[value[..eq]] = Int(name, value[(eq + 1)..]);
                     break;
-                case "--deletion-delay": faults.DeletionDelaySeconds = Double(name, value); break;
+                case "--deletion-delay": faults.DeletionDelaySeconds = Seconds(name, value); break;
                 case "--seed": faults.Seed = Int(name, value); break;
                 default: throw new ArgumentException($"Unknown option '{name}'.");
             }
@@ -242,6 +245,17 @@ internal static class Program
     private static int Int(string name, string value) =>
         int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int result) ? result : throw new ArgumentException($"{name} takes an integer, not '{value}'.");
 
+    private static long Long(string name, string value) =>
+        long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long result) ? result : throw new ArgumentException($"{name} takes an integer, not '{value}'.");
+
     private static double Double(string name, string value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double result) ? result : throw new ArgumentException($"{name} takes a number, not '{value}'.");
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double result) && double.IsFinite(result) ? result : throw new ArgumentException($"{name} takes a number, not '{value}'.");
+
+    /// <summary>A number of seconds that a <see cref="TimeSpan"/> holds (checked here: beyond it <see cref="TimeSpan.FromSeconds(double)"/> throws).</summary>
+    private static double Seconds(string name, string value)
+    {
+        const double MaxSeconds = 1e9; // some 31 years
+        double seconds = Double(name, value);
+        return Math.Abs(seconds) <= MaxSeconds ? seconds : throw new ArgumentException($"{name} takes a number of seconds up to 1000000000, not '{value}'.");
+    }
 }

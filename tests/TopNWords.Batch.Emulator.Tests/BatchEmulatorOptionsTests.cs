@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using TopNWords.Batch.Azure.BatchRest.Models;
 using TopNWords.Batch.Emulator.Tests.Infrastructure;
 
 namespace TopNWords.Batch.Emulator.Tests;
@@ -45,6 +46,44 @@ public class BatchEmulatorOptionsTests
         var ex = Assert.Throws<ArgumentException>(options.Validate);
 
         Assert.That(ex!.Message, Does.Contain("published well-known development key").And.Contain("--insecure-use-well-known-key"));
+    }
+
+    [TestCase("AZ_BATCH_TASK_ID")]
+    [TestCase("")]
+    [TestCase(BatchEmulatorOptions.KeyEnvironmentVariable)]
+    [TestCase("topnwords_batch_emulator_bearer_token")]
+    public void Validate_InvalidPassThroughEnvironmentVariable_IsRefusedNamingTheProperty(string name)
+    {
+        var options = new BatchEmulatorOptions { AccountKey = EmulatorHarness.Key };
+        options.PassThroughEnvironmentVariables.Add(name);
+
+        var ex = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.That(ex!.ParamName, Is.EqualTo(nameof(BatchEmulatorOptions.PassThroughEnvironmentVariables)));
+    }
+
+    [Test]
+    public async Task PassThroughEnvironmentVariables_NameGiven_ReachesTasksOfTheEmulator()
+    {
+        string name = "TOPNWORDS_EMULATOR_TEST_PASSED_" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
+        Environment.SetEnvironmentVariable(name, "passed-value");
+        try
+        {
+            await using var harness = await EmulatorHarness.StartAsync(o => o.PassThroughEnvironmentVariables.Add(name));
+            string poolId = "env-" + Guid.NewGuid().ToString("N")[..8];
+            await harness.CreatePoolAsync(poolId);
+            await harness.WaitForNodesAsync(poolId, n => n.State == BatchNodeState.Idle, "idle");
+            await harness.CreateJobAsync("env-job", poolId);
+            await harness.Client.AddTaskCollectionAsync("env-job", [new BatchTaskCreateContent { Id = "env", CommandLine = "/usr/bin/env" }]);
+            await harness.WaitForTaskAsync("env-job", "env", t => t.State == BatchTaskState.Completed, "completed");
+            await using var stdout = await harness.Client.GetTaskFileAsync("env-job", "env", "stdout.txt");
+
+            Assert.That(await new StreamReader(stdout.Content).ReadToEndAsync(), Does.Contain(name + "=passed-value\n"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
     }
 
     [Test]

@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using TopNWords.Batch.Azure;
+using TopNWords.Batch.Azure.BatchRest;
+using TopNWords.Batch.Azure.BatchRest.Models;
 using TopNWords.Batch.Emulator.Tests.Infrastructure;
 
 namespace TopNWords.Batch.Emulator.Tests;
@@ -182,6 +185,109 @@ public partial class CommandLineTests
 
         Assert.That(exitCode, Is.EqualTo(2));
         Assert.That(output, Does.Contain("not a valid base64").And.Not.Contain("not base64 at all!"));
+    }
+
+    [TestCase("--request-body-limit", "abc")]
+    [TestCase("--request-body-limit", "1.5")]
+    [TestCase("--port", "x")]
+    [TestCase("--max-nodes-per-pool", "99999999999")]
+    [TestCase("--seed", "")]
+    [TestCase("--node-startup-delay", "1e300")]
+    [TestCase("--node-startup-delay", "NaN")]
+    [TestCase("--deletion-delay", "Infinity")]
+    [TestCase("--server-busy-rate", "half")]
+    [TestCase("--unusable-node-after-tasks", "tvm-local-1=x")]
+    public async Task NumericOption_Malformed_ExitsWith2_NamingTheOption(string option, string value)
+    {
+        var (exitCode, stdout, output) = await RunToExitAsync([(KeyVariable, EmulatorHarness.Key)], option, value);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(2), output);
+            Assert.That(output, Does.StartWith($"error: {option} takes "));
+            Assert.That(output, Does.Contain("Usage: topnwords-batch-emulator"));
+            Assert.That(output, Does.Not.Contain("Unhandled exception"));
+            Assert.That(stdout, Is.Empty, "it does not start");
+        });
+    }
+
+    [TestCase("AZ_BATCH_NODE_ID", "AZ_BATCH_")]
+    [TestCase("NAME=VALUE", "'='")]
+    [TestCase(KeyVariable, "secret of the emulator itself")]
+    [TestCase(BearerTokenVariable, "secret of the emulator itself")]
+    public async Task PassEnv_InvalidName_ExitsWith2_NamingTheOption(string name, string reason)
+    {
+        var (exitCode, stdout, output) = await RunToExitAsync([(KeyVariable, EmulatorHarness.Key)], "--pass-env", name);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(2), output);
+            Assert.That(output, Does.Contain("PassThroughEnvironmentVariables").And.Contain(reason));
+            Assert.That(output, Does.Contain("--pass-env <name>"), "the usage lists the option");
+            Assert.That(output, Does.Not.Contain(EmulatorHarness.Key));
+            Assert.That(stdout, Is.Empty, "it does not start");
+        });
+    }
+
+    [Test]
+    public async Task PassEnv_Names_ReachTheStartTask_AndOtherVariablesDoNot()
+    {
+        // The nodes live in the test's folder: the emulator is killed, so it could not remove a temporary one.
+        using var process = Start(
+            [(KeyVariable, EmulatorHarness.Key), ("TOPNWORDS_CLI_PASSED_A", "value-a"), ("TOPNWORDS_CLI_PASSED_B", "value-b"), ("TOPNWORDS_CLI_KEPT", "kept-value")],
+            "--port", "0", "--working-directory", Path.Combine(_folder, "nodes"), "--pass-env", "TOPNWORDS_CLI_PASSED_A", "--pass-env", "TOPNWORDS_CLI_PASSED_B");
+        string environment;
+        try
+        {
+            Uri baseUri = await ReadListeningLineAsync(process);
+            environment = await RunStartTaskAsync(baseUri, "/usr/bin/env");
+        }
+        finally
+        {
+            await StopAsync(process);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(environment, Does.Contain("\nTOPNWORDS_CLI_PASSED_A=value-a\n").Or.StartWith("TOPNWORDS_CLI_PASSED_A=value-a\n"));
+            Assert.That(environment, Does.Contain("\nTOPNWORDS_CLI_PASSED_B=value-b\n").Or.StartWith("TOPNWORDS_CLI_PASSED_B=value-b\n"));
+            Assert.That(environment, Does.Not.Contain("TOPNWORDS_CLI_KEPT").And.Not.Contain(KeyVariable).And.Not.Contain(EmulatorHarness.Key));
+        });
+    }
+
+    /// <summary>Creates a one-node pool whose start task runs a command line, and returns the start task's stdout.</summary>
+    private static async Task<string> RunStartTaskAsync(Uri baseUri, string commandLine)
+    {
+        var client = new BatchRestClient(baseUri, new BatchSharedKeyCredential(BatchEmulatorOptions.DefaultAccountName, EmulatorHarness.Key), EmulatorHarness.NewClientOptions());
+        await client.CreatePoolAsync(new BatchPoolCreateContent
+        {
+            Id = "cli-pool",
+            VmSize = "STANDARD_D2S_V3",
+            VirtualMachineConfiguration = new BatchVirtualMachineConfiguration
+            {
+                ImageReference = new BatchImageReference { Publisher = "canonical", Offer = "ubuntu-24_04-lts", Sku = "server" },
+                NodeAgentSkuId = "batch.node.ubuntu 24.04",
+            },
+            TargetDedicatedNodes = 1,
+            StartTask = new BatchStartTask { CommandLine = commandLine, WaitForSuccess = true },
+        });
+        string? nodeId = null;
+        await Wait.UntilAsync(
+            async () =>
+            {
+                await foreach (var node in client.ListNodesAsync("cli-pool"))
+                {
+                    if (node.State == BatchNodeState.Idle)
+                    {
+                        nodeId = node.Id;
+                    }
+                }
+
+                return nodeId is not null;
+            },
+            () => "the node of cli-pool is not idle");
+        await using var stdout = await client.GetNodeFileAsync("cli-pool", nodeId!, "startup/stdout.txt");
+        return await new StreamReader(stdout.Content).ReadToEndAsync();
     }
 
     private static async Task AssertServesAsync(Uri baseUri, string account, string? key = null)

@@ -31,6 +31,19 @@ public sealed class LocalBatchWorkflowOptions
     /// <summary>Gets or sets the clock.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// Gets the names of further environment variables of this process that every task and start task receives,
+    /// on top of the basic set (see <see cref="LocalProcessComputeOptions.PassThroughEnvironmentVariables"/>, which
+    /// they are passed to). Tasks never inherit the whole environment, so a connection string, key or token in it
+    /// does not reach task code unless named here.
+    /// </summary>
+    /// <remarks>
+    /// Names must be non-empty, without <c>=</c>, and not <c>AZ_BATCH_*</c>; the constructor of
+    /// <see cref="LocalBatchWorkflow"/> throws <see cref="ArgumentException"/> otherwise and copies the names.
+    /// </remarks>
+    /// <value>The default value is an empty collection: tasks receive the basic set only.</value>
+    public ICollection<string> PassThroughEnvironmentVariables { get; } = new List<string>();
 }
 
 /// <summary>
@@ -45,21 +58,29 @@ public sealed class LocalBatchWorkflow : IBatchWorkflow, IAsyncDisposable
 
     /// <summary>Initializes a new instance of the <see cref="LocalBatchWorkflow"/> class.</summary>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentException">An option of the local compute is invalid, such as a name in <see cref="LocalBatchWorkflowOptions.PassThroughEnvironmentVariables"/> (the exception names it).</exception>
     public LocalBatchWorkflow(LocalBatchWorkflowOptions? options = null)
     {
         options ??= new LocalBatchWorkflowOptions();
+        var computeOptions = new LocalProcessComputeOptions
+        {
+            DeleteRootOnDispose = false,
+            TimeProvider = options.TimeProvider,
+            LoggerFactory = options.LoggerFactory,
+        };
+        foreach (string name in options.PassThroughEnvironmentVariables)
+        {
+            computeOptions.PassThroughEnvironmentVariables.Add(name);
+        }
+
+        computeOptions.Validate(); // before any folder is created
         _deleteRoot = options.RootDirectory is null && !options.KeepFiles;
         RootDirectory = options.RootDirectory is null
             ? Directory.CreateTempSubdirectory("topnwords-").FullName
             : Directory.CreateDirectory(options.RootDirectory).FullName;
         Storage = options.Storage ?? new LocalFolderStorage(Path.Combine(RootDirectory, "storage"), new LocalFolderStorageOptions { TimeProvider = options.TimeProvider });
-        Compute = new LocalProcessCompute(new LocalProcessComputeOptions
-        {
-            RootPath = Path.Combine(RootDirectory, "compute"),
-            DeleteRootOnDispose = false,
-            TimeProvider = options.TimeProvider,
-            LoggerFactory = options.LoggerFactory,
-        });
+        computeOptions.RootPath = Path.Combine(RootDirectory, "compute");
+        Compute = new LocalProcessCompute(computeOptions);
         _workflow = new BatchWorkflow(Storage, Compute, options.Workflow, options.LoggerFactory?.CreateLogger<BatchWorkflow>(), options.TimeProvider);
     }
 

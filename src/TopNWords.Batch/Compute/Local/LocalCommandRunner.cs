@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Microsoft.Extensions.Logging;
+using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch.Compute.Local;
 
@@ -97,12 +98,12 @@ internal sealed class LocalCommandRunner
     /// <param name="run">What to run, where, and the caller's hooks.</param>
     /// <param name="stop">Kills the process; while files are fetched, it throws <see cref="OperationCanceledException"/> instead.</param>
     /// <returns>How the run ended.</returns>
-    /// <exception cref="IOException">The working folder could not be created.</exception>
+    /// <exception cref="IOException">The working folder could not be created, or a folder on its way is a link that leads out of the node's folder.</exception>
     /// <exception cref="UnauthorizedAccessException">The working folder could not be created.</exception>
     public async Task<CommandResult> RunAsync(CommandRun run, CancellationToken stop)
     {
         string workingDirectory = Path.Combine(run.TaskDirectory, WorkingDirectoryName);
-        Directory.CreateDirectory(workingDirectory);
+        PrepareFolders(run.Node.RootDirectory, run.TaskDirectory, workingDirectory);
         var fetchFailure = await _files.FetchResourceFilesAsync(run.Command.ResourceFiles, workingDirectory, run.What, stop).ConfigureAwait(false);
         if (fetchFailure is not null)
         {
@@ -145,6 +146,29 @@ internal sealed class LocalCommandRunner
         {
             return new CommandResult(CommandResultKind.LaunchFailed, null, new TaskFailureInfo(UserError, BatchErrorCodes.CommandLaunchFailed, $"The program '{programName}' of {run.What} could not be started: {ex.Message}"));
         }
+    }
+
+    /// <summary>
+    /// Makes the task's folder and its working folder real folders inside the node's folder before anything is
+    /// written there: a link an earlier attempt left in place of either is removed (never its target) and the folder
+    /// made anew, and a folder on the way that is a link leading out of the node's folder stops the run.
+    /// </summary>
+    private static void PrepareFolders(string nodeDirectory, string taskDirectory, string workingDirectory)
+    {
+        LocalFolders.RemoveLink(taskDirectory);
+        LocalFolders.RemoveLink(workingDirectory);
+        string existing = taskDirectory;
+        while (!Path.Exists(existing) && Path.GetDirectoryName(existing) is { } parent)
+        {
+            existing = parent;
+        }
+
+        if (ConfinedPath.Resolve(nodeDirectory) is { } node && ConfinedPath.ResolveInside(existing, node, out bool outside) is null && outside)
+        {
+            throw new IOException($"The folder '{existing}' is reached through a symbolic link that leads outside the node's folder.");
+        }
+
+        Directory.CreateDirectory(workingDirectory);
     }
 
     private static TaskFailureInfo ProgramNotFound(string program, string what) => new(

@@ -24,6 +24,7 @@ internal static partial class LocalComputeLog
         public const int ResourceFileFailed = 3021;
         public const int OutputUploadFailed = 3022;
         public const int OutputLinkSkipped = 3023;
+        public const int OutputTailLinkRefused = 3024;
         public const int CleanupFailed = 3030;
         public const int BackgroundWorkFailed = 3031;
         public const int ChangeHandlerFailed = 3032;
@@ -80,6 +81,10 @@ internal static partial class LocalComputeLog
     [LoggerMessage(EventId = Events.OutputLinkSkipped, EventName = nameof(Events.OutputLinkSkipped), Level = LogLevel.Warning,
         Message = "Output file '{Path}' of task {TaskId} of job {JobId} (pattern '{Pattern}') was not uploaded: it is a symbolic link whose target lies outside the task folder")]
     public static partial void OutputLinkSkipped(ILogger logger, string jobId, string taskId, string path, string pattern);
+
+    [LoggerMessage(EventId = Events.OutputTailLinkRefused, EventName = nameof(Events.OutputTailLinkRefused), Level = LogLevel.Warning,
+        Message = "The {File} of {What} was not read: it, or a folder on its path, is a symbolic link whose target lies outside {Folder}")]
+    public static partial void OutputTailLinkRefused(ILogger logger, string file, string what, string folder);
 
     [LoggerMessage(EventId = Events.CleanupFailed, EventName = nameof(Events.CleanupFailed), Level = LogLevel.Warning,
         Message = "Could not remove folder {Folder}: {Reason}")]

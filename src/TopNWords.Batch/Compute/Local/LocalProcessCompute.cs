@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using TopNWords.Batch.Internal;
 using TopNWords.Batch.Transfer;
 
 namespace TopNWords.Batch.Compute.Local;
@@ -215,13 +216,15 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>A file that resolves outside the node's startup folder (the start task replaced it with a symbolic link leading out) is read as missing, and logged.</remarks>
     public Task<string?> GetStartTaskOutputTailAsync(string poolId, string nodeId, TaskOutputStream stream, int maxBytes, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(poolId);
         ArgumentException.ThrowIfNullOrEmpty(nodeId);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         string file = _state.GetStartTaskOutputPath(poolId, nodeId, stream);
-        return OutputTail.ReadAsync(file, maxBytes, cancellationToken);
+        string startup = Path.GetDirectoryName(file)!;
+        return ReadConfinedTailAsync(file, startup, Path.GetDirectoryName(startup)!, $"the start task of node '{nodeId}' in pool '{poolId}'", "the node's startup folder", maxBytes, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -332,16 +335,42 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    /// <remarks>The task's files are in the folder of the node it last ran on; a task that never ran has none.</remarks>
+    /// <remarks>
+    /// The task's files are in the folder of the node it last ran on; a task that never ran has none. A file that
+    /// resolves outside the task's folder (the task replaced it with a symbolic link leading out) is read as missing, and logged.
+    /// </remarks>
     public Task<string?> GetTaskOutputTailAsync(string jobId, string taskId, TaskOutputStream stream, int maxBytes, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         ArgumentException.ThrowIfNullOrEmpty(taskId);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
-        string? folder = GetTaskDirectory(jobId, taskId);
-        return folder is null
+        if (_state.GetTaskFolders(jobId, taskId) is not { } folders)
+        {
+            return Task.FromResult<string?>(null);
+        }
+
+        string file = Path.Combine(folders.TaskDirectory, LocalCommandRunner.OutputFileName(stream));
+        return ReadConfinedTailAsync(file, folders.TaskDirectory, folders.NodeDirectory, $"task '{taskId}' of job '{jobId}'", "the task's folder", maxBytes, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads the end of a task's or start task's output file only when it resolves inside its folder, and that
+    /// folder inside the node's: the task can replace the file (its folder is writable to it) with a link to any file
+    /// this process can read. A file reached through a link leading out is logged and read as missing.
+    /// </summary>
+    private Task<string?> ReadConfinedTailAsync(string file, string folder, string nodeDirectory, string what, string folderName, int maxBytes, CancellationToken cancellationToken)
+    {
+        bool outside = false;
+        string? resolvedFolder = ConfinedPath.Resolve(nodeDirectory) is { } node ? ConfinedPath.ResolveInside(folder, node, out outside) : null;
+        string? resolved = resolvedFolder is null ? null : ConfinedPath.ResolveInside(file, resolvedFolder, out outside);
+        if (outside)
+        {
+            LocalComputeLog.OutputTailLinkRefused(_logger, Path.GetFileName(file), what, folderName);
+        }
+
+        return resolved is null || Directory.Exists(resolved)
             ? Task.FromResult<string?>(null)
-            : OutputTail.ReadAsync(Path.Combine(folder, LocalCommandRunner.OutputFileName(stream)), maxBytes, cancellationToken);
+            : OutputTail.ReadAsync(resolved, maxBytes, cancellationToken);
     }
 
     /// <summary>

@@ -9,8 +9,8 @@ namespace TopNWords.Batch.Compute.Local;
 /// <param name="Arguments">The arguments after the program.</param>
 /// <param name="WorkingDirectory">The working directory.</param>
 /// <param name="Environment">The whole environment of the process.</param>
-/// <param name="StdoutPath">The file standard output is streamed to (replaced).</param>
-/// <param name="StderrPath">The file standard error is streamed to (replaced).</param>
+/// <param name="StdoutPath">The file standard output is streamed to (replaced; a link in its place is removed, never written through).</param>
+/// <param name="StderrPath">The file standard error is streamed to (replaced; a link in its place is removed, never written through).</param>
 internal sealed record ProcessLaunch(
     string Program,
     IReadOnlyList<string> Arguments,
@@ -212,8 +212,11 @@ internal sealed class LocalProcessRunner
         }
     }
 
-    private static FileStream OpenOutput(string path) =>
-        new(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.Asynchronous);
+    private static FileStream OpenOutput(string path)
+    {
+        LocalFolders.RemoveLink(path); // a link an earlier attempt left in place of its output file: written through, its target would be replaced
+        return new(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.Asynchronous);
+    }
 
     private static async Task CopyAndCloseAsync(Stream source, FileStream destination, CancellationToken cancellationToken)
     {

@@ -57,10 +57,17 @@ internal sealed class TaskFileStager
             {
                 try
                 {
-                    await _transfer.DownloadAsync(file.HttpUrl, target, stop).ConfigureAwait(false);
-                    if (!OperatingSystem.IsWindows())
+                    if (PrepareDestination(workingDirectory, target) is { } linkProblem)
                     {
-                        File.SetUnixFileMode(target, ResourceFileMode);
+                        failure = new TaskFailureInfo(LocalCommandRunner.UserError, "BlobDownloadMiscError", $"Resource file '{file.FilePath}' of {what} was refused: {linkProblem}.");
+                    }
+                    else
+                    {
+                        await _transfer.DownloadAsync(file.HttpUrl, target, stop).ConfigureAwait(false);
+                        if (!OperatingSystem.IsWindows())
+                        {
+                            File.SetUnixFileMode(target, ResourceFileMode);
+                        }
                     }
                 }
                 catch (UrlTransferException ex)
@@ -199,6 +206,55 @@ internal sealed class TaskFileStager
         if (filePath[^1] is '/' or '\\' || filePath.Contains('\0', StringComparison.Ordinal))
         {
             return "its file path must name a file";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Makes sure that writing a resource file cannot leave the working folder through a link an earlier attempt
+    /// left there (the folder is kept across retries, as on a Batch node): every existing folder on the way must
+    /// resolve inside the working folder, and a link in place of the file itself is removed (never its target), so
+    /// the download creates a plain file.
+    /// </summary>
+    /// <param name="workingDirectory">The working folder (a real folder: see <see cref="LocalCommandRunner"/>).</param>
+    /// <param name="target">The file's full path, lexically inside the working folder.</param>
+    /// <returns>Why the file is refused, or <see langword="null"/> when it can be written.</returns>
+    private static string? PrepareDestination(string workingDirectory, string target)
+    {
+        if (ConfinedPath.Resolve(workingDirectory) is not { } boundary)
+        {
+            return "the working directory is missing";
+        }
+
+        string[] names = Path.GetRelativePath(workingDirectory, target).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        string current = workingDirectory;
+        for (int i = 0; i < names.Length; i++)
+        {
+            current = Path.Join(current, names[i]);
+            if (new FileInfo(current).LinkTarget is null)
+            {
+                if (!Path.Exists(current))
+                {
+                    return null; // the rest of the path is created afresh
+                }
+
+                continue;
+            }
+
+            if (i == names.Length - 1)
+            {
+                LocalFolders.RemoveLink(current);
+                return null;
+            }
+
+            if (ConfinedPath.ResolveInside(current, boundary, out bool outside) is null)
+            {
+                string folder = string.Join('/', names, 0, i + 1);
+                return outside
+                    ? $"its path goes through '{folder}', a symbolic link that leads outside the working directory"
+                    : $"its path goes through '{folder}', a symbolic link whose target does not exist";
+            }
         }
 
         return null;

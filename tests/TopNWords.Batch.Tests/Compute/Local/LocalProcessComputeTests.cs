@@ -7,6 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 using TopNWords.Batch.Compute;
 using TopNWords.Batch.Compute.Local;
 using TopNWords.Batch.Conformance.Testing;
+using TopNWords.Batch.Transfer;
 
 namespace TopNWords.Batch.Tests.Compute.Local;
 
@@ -479,6 +480,178 @@ public class LocalProcessComputeTests
         });
     }
 
+    [TestCase("file")]
+    [TestCase("task folder")]
+    public async Task GetTaskOutputTailAsync_StderrLinkedOutOfTheTaskFolder_ReadsAsMissingAndIsLogged(string replaced)
+    {
+        string outside = CreateOutsideFolder("stderr.txt", "stdout.txt");
+        await CreateReadyPoolAsync("tails");
+        await _compute.CreateJobAsync(new JobSpec("job", "tails"));
+        string script = replaced == "file"
+            ? $"""
+              echo genuine >&2
+              echo inside > kept.txt
+              ln -sf {BatchCommandLine.Quote(Path.Combine(outside, "stderr.txt"))} "$AZ_BATCH_TASK_DIR/stderr.txt"
+              ln -sf "$AZ_BATCH_TASK_WORKING_DIR/kept.txt" "$AZ_BATCH_TASK_DIR/stdout.txt"
+              exit 1
+              """
+            : $"""
+              echo genuine >&2
+              cd /
+              mv "$AZ_BATCH_TASK_DIR" "$AZ_BATCH_TASK_DIR.moved"
+              ln -s {BatchCommandLine.Quote(outside)} "$AZ_BATCH_TASK_DIR"
+              exit 1
+              """;
+
+        var info = await RunTaskAsync("job", new TaskSpec("linker", Sh(script)));
+
+        string? stderr = await _compute.GetTaskOutputTailAsync("job", "linker", TaskOutputStream.StandardError, 4096);
+        string? stdout = await _compute.GetTaskOutputTailAsync("job", "linker", TaskOutputStream.StandardOutput, 4096);
+        var refused = _logs.GetSnapshot().Where(r => r.Id.Name == "OutputTailLinkRefused").Select(r => r.Message).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(info.ExitCode, Is.EqualTo(1));
+            Assert.That(stderr, Is.Null, "a link leading out reads as missing");
+            Assert.That(stdout, replaced == "file" ? Is.EqualTo("inside\n") : Is.Null, "a link that stays inside the task folder is followed");
+            Assert.That(refused, Has.Some.Contains("stderr.txt").And.Contains("task 'linker' of job 'job'"));
+            Assert.That(string.Join("\n", _logs.GetSnapshot().Select(r => r.Message)), Does.Not.Contain("outside-secret"));
+        });
+    }
+
+    [Test]
+    public async Task GetStartTaskOutputTailAsync_StderrLinkedOutOfTheStartupFolder_IsNotShownInPoolNotReadyException()
+    {
+        string outside = CreateOutsideFolder("stderr.txt");
+        string script = $"""echo genuine >&2; ln -sf {BatchCommandLine.Quote(Path.Combine(outside, "stderr.txt"))} "$AZ_BATCH_TASK_DIR/stderr.txt"; exit 1""";
+        await _compute.CreatePoolAsync(new PoolSpec("startlink", 1) { StartTask = new StartTaskSpec(Sh(script)) });
+
+        using var deadline = new CancellationTokenSource(Deadline);
+        var ex = Assert.ThrowsAsync<PoolNotReadyException>(() => _compute.WaitForPoolReadyAsync("startlink", deadline.Token));
+
+        var refused = _logs.GetSnapshot().Where(r => r.Id.Name == "OutputTailLinkRefused").Select(r => r.Message).ToList();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(ex!.Nodes.Single().StartTaskExitCode, Is.EqualTo(1));
+            Assert.That(ex.Nodes.Single().StartTaskStderrTail, Is.Null);
+            Assert.That(ex.Message, Does.Not.Contain("outside-secret"));
+            Assert.That(await _compute.GetStartTaskOutputTailAsync("startlink", "tvm-local-1", TaskOutputStream.StandardError, 4096), Is.Null);
+            Assert.That(refused, Has.Some.Contains("the start task of node 'tvm-local-1' in pool 'startlink'"));
+        });
+    }
+
+    [TestCase("resource file")]
+    [TestCase("stdout")]
+    [TestCase("working folder")]
+    [TestCase("task folder")]
+    public async Task Task_RetriedAfterLeavingALinkOut_WritesNothingOutsideAndSeesTheGenuineResourceFile(string replaced)
+    {
+        string outside = CreateOutsideFolder("input.txt");
+        var before = Snapshot(outside);
+        await _compute.DisposeAsync();
+        _compute = CreateCompute(new LocalProcessComputeOptions { UrlTransfer = new InPlaceUrlTransfer() });
+        await CreateReadyPoolAsync("retry");
+        await _compute.CreateJobAsync(new JobSpec("job", "retry"));
+        string quoted = BatchCommandLine.Quote(outside);
+        string firstAttempt = replaced switch
+        {
+            "resource file" => $"rm input.txt; ln -s {quoted}/input.txt input.txt",
+            "stdout" => $"""ln -sf {quoted}/input.txt "$AZ_BATCH_TASK_DIR/stdout.txt" """,
+            "working folder" => $"cd ..; mv wd wd.old; ln -s {quoted} wd",
+            _ => $"""cd /; mv "$AZ_BATCH_TASK_DIR" "$AZ_BATCH_TASK_DIR.old"; ln -s {quoted} "$AZ_BATCH_TASK_DIR" """,
+        };
+        var task = new TaskSpec("retried", Sh($"""
+            if [ "$AZ_BATCH_TASK_RETRY_COUNT" = 0 ]; then {firstAttempt}; exit 1; fi
+            cat input.txt
+            """)) { Constraints = new TaskConstraints { MaxTaskRetryCount = 1 } };
+        task.ResourceFiles.Add(new ResourceFile(await StageAsync("input.txt", "genuine\n"), "input.txt"));
+
+        var info = await RunTaskAsync("job", task);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(info.Result, Is.EqualTo(TaskExecutionResult.Success), info.FailureInfo?.ToString());
+            Assert.That(info.RetryCount, Is.EqualTo(1));
+            Assert.That(await StdoutAsync("job", "retried"), Is.EqualTo("genuine\n"), "the second attempt sees the genuine resource file");
+            Assert.That(Snapshot(outside), Is.EqualTo(before), "nothing outside was written");
+        });
+    }
+
+    [Test]
+    public async Task Task_RetriedAfterLinkingAResourceFolderOut_FailsNamingTheFileAndWritesNothingOutside()
+    {
+        string outside = CreateOutsideFolder("input.txt");
+        var before = Snapshot(outside);
+        await CreateReadyPoolAsync("retry-folder");
+        await _compute.CreateJobAsync(new JobSpec("job", "retry-folder"));
+        var task = new TaskSpec("retried", Sh($"""
+            if [ "$AZ_BATCH_TASK_RETRY_COUNT" = 0 ]; then rm -r sub; ln -s {BatchCommandLine.Quote(outside)} sub; exit 1; fi
+            cat sub/input.txt
+            """)) { Constraints = new TaskConstraints { MaxTaskRetryCount = 1 } };
+        task.ResourceFiles.Add(new ResourceFile(await StageAsync("input.txt", "genuine\n"), "sub/input.txt"));
+
+        var info = await RunTaskAsync("job", task);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(info.Result, Is.EqualTo(TaskExecutionResult.Failure));
+            Assert.That(info.RetryCount, Is.EqualTo(1));
+            Assert.That(info.FailureInfo?.Code, Is.EqualTo("BlobDownloadMiscError"));
+            Assert.That(info.FailureInfo?.Message, Does.Contain("'sub/input.txt'").And.Contain("symbolic link that leads outside the working directory").And.Not.Contain(_storage.Signature));
+            Assert.That(Snapshot(outside), Is.EqualTo(before), "nothing outside was written");
+        });
+    }
+
+    [Test]
+    public async Task Task_RetriedAfterLinkingAFolderAboveItsOwnOut_FailsWithoutWritingOutside()
+    {
+        string outside = CreateOutsideFolder("input.txt");
+        var before = Snapshot(outside);
+        await CreateReadyPoolAsync("retry-above");
+        await _compute.CreateJobAsync(new JobSpec("job", "retry-above"));
+        var task = new TaskSpec("retried", Sh($"""
+            if [ "$AZ_BATCH_TASK_RETRY_COUNT" = 0 ]; then
+              above=$(dirname "$AZ_BATCH_TASK_DIR"); cd /; mv "$above" "$above.old"; ln -s {BatchCommandLine.Quote(outside)} "$above"; exit 1
+            fi
+            exit 0
+            """)) { Constraints = new TaskConstraints { MaxTaskRetryCount = 1 } };
+        task.ResourceFiles.Add(new ResourceFile(await StageAsync("input.txt", "genuine\n"), "input.txt"));
+
+        var info = await RunTaskAsync("job", task);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(info.Result, Is.EqualTo(TaskExecutionResult.Failure));
+            Assert.That(info.FailureInfo?.Code, Is.EqualTo("NodeFileSystemError"));
+            Assert.That(info.FailureInfo?.Message, Does.Contain("symbolic link that leads outside the node's folder"));
+            Assert.That(Snapshot(outside), Is.EqualTo(before), "nothing outside was written");
+        });
+    }
+
+    [Test]
+    public async Task StartTask_RetriedAfterLinkingAResourceFolderOut_MakesTheNodeUnusableNamingTheFile()
+    {
+        string outside = CreateOutsideFolder("setup.txt");
+        var before = Snapshot(outside);
+        var startTask = new StartTaskSpec(Sh($"""
+            if [ "$AZ_BATCH_TASK_RETRY_COUNT" = 0 ]; then rm -r sub; ln -s {BatchCommandLine.Quote(outside)} sub; exit 1; fi
+            exit 0
+            """)) { MaxTaskRetryCount = 1 };
+        startTask.ResourceFiles.Add(new ResourceFile(await StageAsync("setup.txt", "genuine\n"), "sub/setup.txt"));
+        await _compute.CreatePoolAsync(new PoolSpec("start-retry", 1) { StartTask = startTask });
+
+        using var deadline = new CancellationTokenSource(Deadline);
+        var ex = Assert.ThrowsAsync<PoolNotReadyException>(() => _compute.WaitForPoolReadyAsync("start-retry", deadline.Token));
+
+        var node = ex!.Nodes.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(node.State, Is.EqualTo(ComputeNodeState.Unusable));
+            Assert.That(node.FailureInfo?.Code, Is.EqualTo("BlobDownloadMiscError"));
+            Assert.That(node.Errors.Single(), Does.Contain("'sub/setup.txt'").And.Contain("symbolic link"));
+            Assert.That(Snapshot(outside), Is.EqualTo(before), "nothing outside was written");
+        });
+    }
+
     [Test]
     public async Task Changed_ReportsTaskAndNodeTransitionsInOrder()
     {
@@ -672,6 +845,23 @@ public class LocalProcessComputeTests
 
     private static string Sh(string script) => "/bin/sh -c " + BatchCommandLine.Quote(script);
 
+    /// <summary>Every file under a folder (without following links) with its content.</summary>
+    private static Dictionary<string, string> Snapshot(string folder) =>
+        Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories)
+            .ToDictionary(p => Path.GetRelativePath(folder, p), p => File.Exists(p) ? File.ReadAllText(p) : "<folder>");
+
+    /// <summary>A folder beside the compute's root (outside every node), with files that hold <c>outside-secret</c>.</summary>
+    private string CreateOutsideFolder(params string[] files)
+    {
+        string outside = Directory.CreateDirectory(Path.Combine(_root, "outside")).FullName;
+        foreach (string file in files)
+        {
+            File.WriteAllText(Path.Combine(outside, file), "outside-secret\n");
+        }
+
+        return outside;
+    }
+
     /// <summary>The output of <c>env</c> as name/value pairs (lines without <c>=</c>, from multi-line values, are skipped).</summary>
     private static Dictionary<string, string> ParseEnvironment(string envOutput)
     {
@@ -752,5 +942,23 @@ public class LocalProcessComputeTests
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(content));
         await _storage.UploadAsync("staged", blobName, stream);
         return await _storage.GetBlobReadUrlAsync("staged", blobName, DateTimeOffset.UtcNow.AddHours(1));
+    }
+
+    /// <summary>
+    /// Downloads by writing the destination in place (following a link there), as a simple <see cref="IUrlTransfer"/>
+    /// may: the compute must not count on a transfer that replaces files by renaming.
+    /// </summary>
+    private sealed class InPlaceUrlTransfer : IUrlTransfer
+    {
+        public async Task DownloadAsync(Uri sourceUrl, string destinationPath, CancellationToken cancellationToken = default)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(destinationPath)!);
+            await using var input = File.OpenRead(new Uri(sourceUrl.GetLeftPart(UriPartial.Path)).LocalPath);
+            await using var output = new FileStream(destinationPath, FileMode.Create, FileAccess.Write);
+            await input.CopyToAsync(output, cancellationToken);
+        }
+
+        public Task UploadAsync(Uri containerUrl, string blobName, string sourcePath, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException("These tests upload nothing.");
     }
 }
