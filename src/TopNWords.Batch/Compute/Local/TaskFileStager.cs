@@ -51,7 +51,7 @@ internal sealed class TaskFileStager
             TaskFailureInfo? failure = null;
             if (problem is not null)
             {
-                failure = new TaskFailureInfo(LocalCommandRunner.UserError, "BlobDownloadMiscError", $"Resource file '{file.FilePath}' of {what} was refused: {problem}.");
+                failure = new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.BlobDownloadMiscError, $"Resource file '{file.FilePath}' of {what} was refused: {problem}.");
             }
             else
             {
@@ -59,7 +59,7 @@ internal sealed class TaskFileStager
                 {
                     if (PrepareDestination(workingDirectory, target) is { } linkProblem)
                     {
-                        failure = new TaskFailureInfo(LocalCommandRunner.UserError, "BlobDownloadMiscError", $"Resource file '{file.FilePath}' of {what} was refused: {linkProblem}.");
+                        failure = new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.BlobDownloadMiscError, $"Resource file '{file.FilePath}' of {what} was refused: {linkProblem}.");
                     }
                     else
                     {
@@ -74,19 +74,19 @@ internal sealed class TaskFileStager
                 {
                     string code = ex.Kind switch
                     {
-                        UrlTransferErrorKind.NotFound => "BlobNotFound",
-                        UrlTransferErrorKind.Forbidden => "BlobAccessDenied",
-                        _ => "BlobDownloadMiscError",
+                        UrlTransferErrorKind.NotFound => BatchErrorCodes.BlobNotFound,
+                        UrlTransferErrorKind.Forbidden => BatchErrorCodes.BlobAccessDenied,
+                        _ => BatchErrorCodes.BlobDownloadMiscError,
                     };
                     failure = new TaskFailureInfo(LocalCommandRunner.UserError, code, $"Resource file '{file.FilePath}' of {what} could not be downloaded from {SecretRedaction.Redact(file.HttpUrl)}: {SecretRedaction.RedactText(ex.Message)}");
                 }
                 catch (OperationCanceledException) when (!stop.IsCancellationRequested)
                 {
-                    failure = new TaskFailureInfo(LocalCommandRunner.UserError, "BlobDownloadTimedOut", $"Resource file '{file.FilePath}' of {what} timed out downloading from {SecretRedaction.Redact(file.HttpUrl)}.");
+                    failure = new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.BlobDownloadTimedOut, $"Resource file '{file.FilePath}' of {what} timed out downloading from {SecretRedaction.Redact(file.HttpUrl)}.");
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException)
                 {
-                    failure = new TaskFailureInfo(LocalCommandRunner.UserError, "BlobDownloadMiscError", $"Resource file '{file.FilePath}' of {what} could not be written: {SecretRedaction.RedactText(ex.Message)}");
+                    failure = new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.BlobDownloadMiscError, $"Resource file '{file.FilePath}' of {what} could not be written: {SecretRedaction.RedactText(ex.Message)}");
                 }
             }
 
@@ -137,7 +137,7 @@ internal sealed class TaskFileStager
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                first ??= Report(new TaskFailureInfo(LocalCommandRunner.UserError, "FileUploadMiscError", $"Output file pattern '{output.Pattern.Text}' of task '{definition.Id}' could not be matched: {ex.Message}"));
+                first ??= Report(new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.FileUploadMiscError, $"Output file pattern '{output.Pattern.Text}' of task '{definition.Id}' could not be matched: {ex.Message}"));
                 continue;
             }
 
@@ -157,19 +157,19 @@ internal sealed class TaskFileStager
                 {
                     string code = ex.Kind switch
                     {
-                        UrlTransferErrorKind.Forbidden => "FileUploadAccessDenied",
-                        UrlTransferErrorKind.NotFound => "FileUploadContainerNotFound",
-                        _ => "FileUploadMiscError",
+                        UrlTransferErrorKind.Forbidden => BatchErrorCodes.FileUploadAccessDenied,
+                        UrlTransferErrorKind.NotFound => BatchErrorCodes.FileUploadContainerNotFound,
+                        _ => BatchErrorCodes.FileUploadMiscError,
                     };
                     first ??= Report(new TaskFailureInfo(LocalCommandRunner.UserError, code, UploadMessage(match, blobName, output.ContainerUrl, ex.Message)));
                 }
                 catch (OperationCanceledException) when (!stop.IsCancellationRequested)
                 {
-                    first ??= Report(new TaskFailureInfo(LocalCommandRunner.UserError, "FileUploadMiscError", UploadMessage(match, blobName, output.ContainerUrl, "the upload timed out")));
+                    first ??= Report(new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.FileUploadMiscError, UploadMessage(match, blobName, output.ContainerUrl, "the upload timed out")));
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException)
                 {
-                    first ??= Report(new TaskFailureInfo(LocalCommandRunner.UserError, "FileUploadMiscError", UploadMessage(match, blobName, output.ContainerUrl, ex.Message)));
+                    first ??= Report(new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.FileUploadMiscError, UploadMessage(match, blobName, output.ContainerUrl, ex.Message)));
                 }
             }
         }
