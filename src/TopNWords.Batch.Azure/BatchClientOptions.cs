@@ -8,12 +8,15 @@ namespace TopNWords.Batch.Azure;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Retries follow <see cref="ClientOptions.Retry"/> (<see cref="RetryOptions.MaxRetries"/>,
-/// <see cref="RetryOptions.Delay"/>, <see cref="RetryOptions.MaxDelay"/>, <see cref="RetryOptions.Mode"/>):
-/// 408, 429, 500, 502, 503, 504 and network failures are retried with exponential backoff that honours
-/// <c>Retry-After</c> and <c>retry-after-ms</c>; no other status is retried. The default
-/// <see cref="ClientOptions.RetryPolicy"/> is the client's own policy, which waits through
-/// <see cref="TimeProvider"/>; replacing it replaces the only retry layer.
+/// Retries are configured through <see cref="ClientOptions.Retry"/>, an Azure.Core <see cref="RetryOptions"/>, exactly as
+/// the Blob storage's are through <see cref="Storage.AzureBlobStorageOptions.Retry"/>, with the same defaults: a few quick
+/// tries (<see cref="RetryOptions.MaxRetries"/> 3, <see cref="RetryOptions.Mode"/> exponential from
+/// <see cref="RetryOptions.Delay"/> 0.5 seconds, doubling, with jitter, at most <see cref="RetryOptions.MaxDelay"/> 10 seconds
+/// apart, <see cref="RetryOptions.NetworkTimeout"/> 60 seconds per request). 408, 429, 500, 502, 503, 504 and network
+/// failures are retried, waiting as long as the service asks with <c>Retry-After</c>, <c>retry-after-ms</c> or
+/// <c>x-ms-retry-after-ms</c> when it does; no other status is retried. The workflow's own retries, not these, carry a run
+/// through a long outage. The default <see cref="ClientOptions.RetryPolicy"/> is the client's own policy, which waits
+/// through <see cref="TimeProvider"/>; replacing it replaces the only retry layer.
 /// </para>
 /// <para>
 /// HTTP logging (Azure.Core's event source) never records the <c>Authorization</c> header or SAS
@@ -49,6 +52,7 @@ public class BatchClientOptions : ClientOptions
             _ => throw new NotSupportedException($"The Azure Batch service version {version} is not supported."),
         };
 
+        HttpRetryDefaults.Apply(Retry);
         RetryPolicy = new BatchRetryPolicy(Retry, _timeProvider);
 
         AddMissing(Diagnostics.LoggedHeaderNames, BatchDiagnostics.SafeHeaderNames);
@@ -81,10 +85,17 @@ public class BatchClientOptions : ClientOptions
 
     /// <summary>Checks the options; the constructors of <see cref="BatchRestClient"/> call it.</summary>
     /// <exception cref="ArgumentNullException"><see cref="TimeProvider"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A setting of <see cref="ClientOptions.Retry"/> is out of range: <see cref="RetryOptions.MaxRetries"/> or
+    /// <see cref="RetryOptions.Delay"/> is negative, <see cref="RetryOptions.MaxDelay"/> is less than the delay,
+    /// <see cref="RetryOptions.NetworkTimeout"/> is neither positive nor infinite, or <see cref="RetryOptions.Mode"/> is not
+    /// a <see cref="RetryMode"/>. The exception's <see cref="ArgumentException.ParamName"/> names it, such as <c>Retry.MaxRetries</c>.
+    /// </exception>
     /// <exception cref="NotSupportedException"><see cref="Version"/> is not a known version.</exception>
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        HttpRetryDefaults.Validate(Retry, nameof(BatchClientOptions));
         _ = ApiVersion;
     }
 

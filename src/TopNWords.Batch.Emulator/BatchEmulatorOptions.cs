@@ -106,21 +106,55 @@ public sealed class BatchEmulatorOptions
     /// <value>The default value is <see langword="null"/>: no logging.</value>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    /// <summary>Checks the options.</summary>
-    /// <exception cref="ArgumentException">
-    /// An option is invalid, or no account key is set (or the well-known one is) without
-    /// <see cref="AllowInsecureWellKnownKey"/> (the message never quotes the key).
+    /// <summary>Checks the options; <see cref="BatchEmulator.StartAsync"/> calls it before it starts anything.</summary>
+    /// <exception cref="ArgumentNullException"><see cref="TimeProvider"/> or <see cref="Faults"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <see cref="Port"/> is not 0 to 65535, <see cref="MaxNodesPerPool"/> is less than 1, <see cref="NodeStartupDelay"/> is
+    /// negative, <see cref="MaxClockSkew"/> is not positive, or a value of <see cref="Faults"/> is out of range (see
+    /// <see cref="BatchEmulatorFaults.Validate"/>).
     /// </exception>
+    /// <exception cref="ArgumentException">
+    /// <see cref="AccountName"/> is empty or white space, <see cref="AccountKey"/> is not base64, or no account key is set (or
+    /// the well-known one is) without <see cref="AllowInsecureWellKnownKey"/> (the message never quotes the key).
+    /// </exception>
+    /// <remarks>Each exception's <see cref="ArgumentException.ParamName"/> names the option, and its message says what to set.</remarks>
     public void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(Port, nameof(Port));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(Port, 65535, nameof(Port));
-        ArgumentException.ThrowIfNullOrWhiteSpace(AccountName, nameof(AccountName));
-        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
-        ArgumentNullException.ThrowIfNull(Faults, nameof(Faults));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxNodesPerPool, 1, nameof(MaxNodesPerPool));
-        ArgumentOutOfRangeException.ThrowIfLessThan(NodeStartupDelay, TimeSpan.Zero, nameof(NodeStartupDelay));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxClockSkew, TimeSpan.Zero, nameof(MaxClockSkew));
+        if (Port is < 0 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Port), Port, "BatchEmulatorOptions.Port must be a TCP port from 1 to 65535, or 0 to pick a free one (the default).");
+        }
+
+        if (string.IsNullOrWhiteSpace(AccountName))
+        {
+            throw new ArgumentException($"BatchEmulatorOptions.AccountName is empty: set the Batch account name that clients sign with (the default is '{DefaultAccountName}').", nameof(AccountName));
+        }
+
+        if (TimeProvider is null)
+        {
+            throw new ArgumentNullException(nameof(TimeProvider), "BatchEmulatorOptions.TimeProvider is null: leave it at TimeProvider.System, or set the clock to use (such as a FakeTimeProvider in tests).");
+        }
+
+        if (Faults is null)
+        {
+            throw new ArgumentNullException(nameof(Faults), "BatchEmulatorOptions.Faults is null: leave the default (no fault), or set a BatchEmulatorFaults.");
+        }
+
+        if (MaxNodesPerPool < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxNodesPerPool), MaxNodesPerPool, "BatchEmulatorOptions.MaxNodesPerPool must be at least 1 (the default is 32).");
+        }
+
+        if (NodeStartupDelay < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(NodeStartupDelay), NodeStartupDelay, "BatchEmulatorOptions.NodeStartupDelay must not be negative: set how long nodes stay starting, or TimeSpan.Zero (the default).");
+        }
+
+        if (MaxClockSkew <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxClockSkew), MaxClockSkew, "BatchEmulatorOptions.MaxClockSkew must be positive: set how far a request's ocp-date may be from the emulator's clock (the default is 15 minutes, as the service allows).");
+        }
+
         _ = DecodeKey();
         Faults.Validate();
         ValidatePassThroughEnvironmentVariables();

@@ -33,14 +33,14 @@ public static class WordCounter
     /// <param name="topN">How many of the most frequent words to return; at least 1.</param>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
     /// <returns>The top words and the totals.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="topN"/> is less than 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="topN"/> is less than 1, or an option is invalid (see <see cref="WordCountOptions.Validate"/>).</exception>
     /// <exception cref="InvalidUtf8Exception">The input is not valid UTF-8 and
     /// <see cref="WordCountOptions.InvalidUtf8Handling"/> is <see cref="InvalidUtf8Handling.Throw"/>.</exception>
     public static WordCountResult Count(Stream input, int topN, WordCountOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         ValidateTopN(topN);
-        return ToResult(CountStream(input, options ?? WordCountOptions.Default, sourceName: null), topN);
+        return ToResult(CountStream(input, Validated(options), sourceName: null), topN);
     }
 
     /// <summary>Counts the words of a UTF-8 stream, reading it asynchronously.</summary>
@@ -51,14 +51,14 @@ public static class WordCounter
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the count.</param>
     /// <returns>The top words and the totals.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="topN"/> is less than 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="topN"/> is less than 1, or an option is invalid (see <see cref="WordCountOptions.Validate"/>).</exception>
     /// <exception cref="InvalidUtf8Exception">The input is not valid UTF-8 and
     /// <see cref="WordCountOptions.InvalidUtf8Handling"/> is <see cref="InvalidUtf8Handling.Throw"/>.</exception>
     public static async Task<WordCountResult> CountAsync(Stream input, int topN, WordCountOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
         ValidateTopN(topN);
-        options ??= WordCountOptions.Default;
+        options = Validated(options);
         if (ParallelWordCounter.TryCreate(input, options, sourceName: null, allowSeekingStreams: false, cancellationToken) is { } parallel)
         {
             return ToResult(await Task.Run(parallel.Count, cancellationToken).ConfigureAwait(false), topN);
@@ -77,7 +77,7 @@ public static class WordCounter
     /// <param name="topN">How many of the most frequent words to return; at least 1.</param>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
     /// <returns>The top words and the totals.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="topN"/> is less than 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="topN"/> is less than 1, or an option is invalid (see <see cref="WordCountOptions.Validate"/>).</exception>
     /// <exception cref="InvalidUtf8Exception">The file is not valid UTF-8 (the message names the file and
     /// the byte offset) and <see cref="WordCountOptions.InvalidUtf8Handling"/> is
     /// <see cref="InvalidUtf8Handling.Throw"/>.</exception>
@@ -87,8 +87,9 @@ public static class WordCounter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ValidateTopN(topN);
+        options = Validated(options);
         using var stream = OpenFile(path);
-        return ToResult(CountStream(stream, options ?? WordCountOptions.Default, path), topN);
+        return ToResult(CountStream(stream, options, path), topN);
     }
 
     /// <summary>Counts the words of UTF-8 text held in memory, on the calling thread.</summary>
@@ -97,13 +98,13 @@ public static class WordCounter
     /// <param name="options">Options, or <see langword="null"/> for the defaults. The buffer size and the
     /// degree of parallelism are not used.</param>
     /// <returns>The top words and the totals.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="topN"/> is less than 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="topN"/> is less than 1, or an option is invalid (see <see cref="WordCountOptions.Validate"/>).</exception>
     /// <exception cref="InvalidUtf8Exception">The text is not valid UTF-8 and
     /// <see cref="WordCountOptions.InvalidUtf8Handling"/> is <see cref="InvalidUtf8Handling.Throw"/>.</exception>
     public static WordCountResult Count(ReadOnlySpan<byte> utf8Text, int topN, WordCountOptions? options = null)
     {
         ValidateTopN(topN);
-        options ??= WordCountOptions.Default;
+        options = Validated(options);
         var table = new WordTable();
         var scanner = new Utf8WordScanner(table, options.InvalidUtf8Handling);
         int start = utf8Text.StartsWith(BufferedScanner.Utf8Bom) ? BufferedScanner.Utf8Bom.Length : 0;
@@ -124,6 +125,17 @@ public static class WordCounter
         }
 
         return reader.Table;
+    }
+
+    private static WordCountOptions Validated(WordCountOptions? options)
+    {
+        if (options is null)
+        {
+            return WordCountOptions.Default;
+        }
+
+        options.Validate();
+        return options;
     }
 
     private static WordCountResult ToResult(WordTable table, int topN) => new(table.Top(topN), table.TotalWords, table.Count);

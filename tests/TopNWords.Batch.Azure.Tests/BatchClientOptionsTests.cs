@@ -1,3 +1,5 @@
+using Azure.Core;
+
 namespace TopNWords.Batch.Azure.Tests;
 
 [TestFixture]
@@ -14,6 +16,47 @@ public class BatchClientOptionsTests
             Assert.That(options.ApiVersion, Is.EqualTo("2025-06-01.21.0"));
             Assert.That(options.TimeProvider, Is.SameAs(TimeProvider.System));
         });
+    }
+
+    [Test]
+    public void Retry_Defaults_AFewQuickTries()
+    {
+        var options = new BatchClientOptions();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.Retry.MaxRetries, Is.EqualTo(3));
+            Assert.That(options.Retry.Mode, Is.EqualTo(RetryMode.Exponential));
+            Assert.That(options.Retry.Delay, Is.EqualTo(TimeSpan.FromSeconds(0.5)));
+            Assert.That(options.Retry.MaxDelay, Is.EqualTo(TimeSpan.FromSeconds(10)));
+            Assert.That(options.Retry.NetworkTimeout, Is.EqualTo(TimeSpan.FromSeconds(60)));
+            Assert.DoesNotThrow(options.Validate);
+        });
+    }
+
+    [TestCaseSource(nameof(InvalidRetries))]
+    public void Validate_InvalidRetrySetting_ThrowsNamingIt(Action<RetryOptions> configure, string option)
+    {
+        var options = new BatchClientOptions();
+        configure(options.Retry);
+
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.ParamName, Is.EqualTo(option));
+            Assert.That(ex.Message, Does.Contain("BatchClientOptions." + option));
+        });
+    }
+
+    [Test]
+    public void Validate_NoRetriesAndNoNetworkTimeout_DoesNotThrow()
+    {
+        var options = new BatchClientOptions();
+        options.Retry.MaxRetries = 0;
+        options.Retry.NetworkTimeout = Timeout.InfiniteTimeSpan;
+
+        Assert.DoesNotThrow(options.Validate);
     }
 
     [Test]
@@ -42,5 +85,14 @@ public class BatchClientOptionsTests
             Assert.That(options.Diagnostics.LoggedQueryParameters, Has.None.EqualTo("sig").IgnoreCase);
             Assert.That(options.Diagnostics.IsLoggingContentEnabled, Is.False);
         });
+    }
+
+    private static IEnumerable<TestCaseData> InvalidRetries()
+    {
+        yield return new TestCaseData((Action<RetryOptions>)(r => r.MaxRetries = -1), "Retry.MaxRetries").SetArgDisplayNames("MaxRetries_Negative");
+        yield return new TestCaseData((Action<RetryOptions>)(r => r.Delay = TimeSpan.FromSeconds(-1)), "Retry.Delay").SetArgDisplayNames("Delay_Negative");
+        yield return new TestCaseData((Action<RetryOptions>)(r => r.MaxDelay = TimeSpan.FromSeconds(0.1)), "Retry.MaxDelay").SetArgDisplayNames("MaxDelay_BelowDelay");
+        yield return new TestCaseData((Action<RetryOptions>)(r => r.NetworkTimeout = TimeSpan.FromSeconds(-5)), "Retry.NetworkTimeout").SetArgDisplayNames("NetworkTimeout_Negative");
+        yield return new TestCaseData((Action<RetryOptions>)(r => r.Mode = (RetryMode)42), "Retry.Mode").SetArgDisplayNames("Mode_Undefined");
     }
 }

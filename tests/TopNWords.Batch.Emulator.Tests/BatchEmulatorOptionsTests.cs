@@ -125,4 +125,64 @@ public class BatchEmulatorOptionsTests
         Assert.That(status, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(provider.Collector.GetSnapshot().Any(r => r.Message.Contains("well-known", StringComparison.Ordinal)), Is.False);
     }
+
+    [Test]
+    public void Defaults_SystemClockNoLogging()
+    {
+        var options = new BatchEmulatorOptions();
+
+        Assert.That(options.TimeProvider, Is.SameAs(TimeProvider.System));
+        Assert.That(options.LoggerFactory, Is.Null);
+    }
+
+    [Test]
+    public void Validate_BoundaryValues_AreAccepted()
+    {
+        var options = new BatchEmulatorOptions { AccountKey = EmulatorHarness.Key, Port = 65535, MaxNodesPerPool = 1, NodeStartupDelay = TimeSpan.Zero, MaxClockSkew = TimeSpan.FromTicks(1) };
+
+        Assert.DoesNotThrow(options.Validate);
+    }
+
+    [TestCaseSource(nameof(InvalidOptions))]
+    public void Validate_InvalidOption_ThrowsNamingItAndSayingWhatToSet(Action<BatchEmulatorOptions> configure, string option, string advice)
+    {
+        var options = new BatchEmulatorOptions { AccountKey = EmulatorHarness.Key };
+        configure(options);
+
+        var ex = Assert.Catch<ArgumentException>(options.Validate);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.ParamName, Is.EqualTo(option));
+            Assert.That(ex.Message, Does.Contain(advice));
+        });
+    }
+
+    [Test]
+    public async Task StartAsync_InvalidOption_IsRefusedBeforeAnythingListens()
+    {
+        await using var emulator = new BatchEmulator();
+
+        var ex = Assert.CatchAsync<ArgumentException>(() => emulator.StartAsync(new BatchEmulatorOptions { AccountKey = EmulatorHarness.Key, MaxNodesPerPool = 0 }));
+
+        Assert.That(ex!.ParamName, Is.EqualTo(nameof(BatchEmulatorOptions.MaxNodesPerPool)));
+        Assert.That(() => emulator.BaseUri, Throws.InvalidOperationException);
+    }
+
+    private static IEnumerable<TestCaseData> InvalidOptions()
+    {
+        yield return Case("Port_Negative", o => o.Port = -1, nameof(BatchEmulatorOptions.Port), "or 0 to pick a free one");
+        yield return Case("Port_TooHigh", o => o.Port = 65536, nameof(BatchEmulatorOptions.Port), "from 1 to 65535");
+        yield return Case("AccountName_WhiteSpace", o => o.AccountName = " ", nameof(BatchEmulatorOptions.AccountName), "set the Batch account name");
+        yield return Case("AccountKey_NotBase64", o => o.AccountKey = "not base64!", nameof(BatchEmulatorOptions.AccountKey), "not a valid base64 string");
+        yield return Case("TimeProvider_Null", o => o.TimeProvider = null!, nameof(BatchEmulatorOptions.TimeProvider), "TimeProvider.System");
+        yield return Case("Faults_Null", o => o.Faults = null!, nameof(BatchEmulatorOptions.Faults), "leave the default");
+        yield return Case("MaxNodesPerPool_Zero", o => o.MaxNodesPerPool = 0, nameof(BatchEmulatorOptions.MaxNodesPerPool), "at least 1");
+        yield return Case("NodeStartupDelay_Negative", o => o.NodeStartupDelay = TimeSpan.FromSeconds(-1), nameof(BatchEmulatorOptions.NodeStartupDelay), "must not be negative");
+        yield return Case("MaxClockSkew_Zero", o => o.MaxClockSkew = TimeSpan.Zero, nameof(BatchEmulatorOptions.MaxClockSkew), "must be positive");
+        yield return Case("Faults_RateAboveOne", o => o.Faults.ServerBusyRate = 1.5, nameof(BatchEmulatorFaults.ServerBusyRate), "ServerBusyRate");
+    }
+
+    private static TestCaseData Case(string name, Action<BatchEmulatorOptions> configure, string option, string advice)
+        => new TestCaseData(configure, option, advice).SetArgDisplayNames(name);
 }

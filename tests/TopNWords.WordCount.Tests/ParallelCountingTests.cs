@@ -257,7 +257,12 @@ public class ParallelCountingTests
     [TestCase(int.MinValue)]
     public void MaxDegreeOfParallelism_ZeroOrBelowMinusOne_Throws(int value)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new WordCountOptions { MaxDegreeOfParallelism = value });
+        var options = new WordCountOptions { MaxDegreeOfParallelism = value };
+        using var stream = new MemoryStream("a b"u8.ToArray());
+
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => WordCounter.Count(stream, 3, options));
+
+        Assert.That(ex!.ParamName, Is.EqualTo(nameof(WordCountOptions.MaxDegreeOfParallelism)));
     }
 
     [Test]

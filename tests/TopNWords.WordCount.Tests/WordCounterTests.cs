@@ -274,7 +274,11 @@ public class WordCounterTests
     [Test]
     public void BufferSize_BelowMinimum_Throws()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new WordCountOptions { BufferSize = WordCountOptions.MinimumBufferSize - 1 });
+        var options = new WordCountOptions { BufferSize = WordCountOptions.MinimumBufferSize - 1 };
+
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => CountBytes("a b"u8.ToArray(), 3, options));
+
+        Assert.That(ex!.ParamName, Is.EqualTo(nameof(WordCountOptions.BufferSize)));
     }
 
     [TestCase(new byte[] { 0xFF }, 0)]

@@ -56,7 +56,7 @@ internal static class AzureBlobErrors
             BlobStorageErrorKind.Forbidden =>
                 $"Storage account '{account}' refused to {action} ({statusText}). Check the account name and key (or the connection string), or, with a Microsoft Entra ID credential, that the identity has a 'Storage Blob Data Contributor' role (and 'Storage Blob Delegator' to sign URLs) on the account.",
             BlobStorageErrorKind.Unavailable =>
-                $"Could not {action}: storage account '{account}' at {endpoint} did not answer ({Reason(exception, statusText, secrets)}). Check the endpoint and the network; AzureBlobStorageOptions.MaxRetries and NetworkTimeout bound how long each request is tried.",
+                $"Could not {action}: storage account '{account}' at {endpoint} did not answer ({Reason(exception, statusText, secrets)}). Check the endpoint and the network; AzureBlobStorageOptions.Retry (MaxRetries, NetworkTimeout) bounds how long each request is tried.",
             BlobStorageErrorKind.InvalidName =>
                 $"Could not {action}: storage account '{account}' refused the name of {resource} ({statusText}).",
             _ when code == BlobErrorCode.ContainerBeingDeleted.ToString() =>

@@ -103,7 +103,7 @@ public sealed class AzureBlobStorage : IBlobStorage
             InitialTransferSize = options.TransferBlockSize,
             MaximumTransferSize = options.TransferBlockSize,
         };
-        _logger = options.Logger ?? NullLogger.Instance;
+        _logger = (ILogger?)options.LoggerFactory?.CreateLogger<AzureBlobStorage>() ?? NullLogger.Instance;
         ServiceEndpoint = new Uri(service.Uri.GetLeftPart(UriPartial.Path));
         _endpoint = ServiceEndpoint.AbsoluteUri;
         AccountName = string.IsNullOrEmpty(service.AccountName) ? ServiceEndpoint.Host : service.AccountName;
@@ -422,11 +422,7 @@ public sealed class AzureBlobStorage : IBlobStorage
     internal static BlobClientOptions CreateClientOptions(AzureBlobStorageOptions options)
     {
         var clientOptions = options.ServiceVersion is { } version ? new BlobClientOptions(version) : new BlobClientOptions();
-        clientOptions.Retry.Mode = RetryMode.Exponential;
-        clientOptions.Retry.MaxRetries = options.MaxRetries;
-        clientOptions.Retry.Delay = options.RetryDelay;
-        clientOptions.Retry.MaxDelay = options.MaxRetryDelay;
-        clientOptions.Retry.NetworkTimeout = options.NetworkTimeout;
+        HttpRetryDefaults.CopyTo(options.Retry, clientOptions.Retry);
 
         // Azure.Core already redacts every query parameter but an allowed few (never sig) in its own logs.
         options.ConfigureClientOptions?.Invoke(clientOptions);

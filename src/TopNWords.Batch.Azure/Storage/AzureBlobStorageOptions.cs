@@ -1,3 +1,4 @@
+using Azure.Core;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging;
 
@@ -5,12 +6,18 @@ namespace TopNWords.Batch.Azure.Storage;
 
 /// <summary>Options for <see cref="AzureBlobStorage"/>.</summary>
 /// <remarks>
-/// Retries are Azure.Core's (the client pipeline is the one retry layer): transient HTTP failures (408,
-/// 429, 500, 502, 503, 504) and network errors are retried <see cref="MaxRetries"/> times with exponential
-/// backoff; other failures are not. The defaults fail fast on an unreachable endpoint or a wrong key.
+/// Retries are Azure.Core's (the client pipeline is the one retry layer), configured through <see cref="Retry"/> exactly
+/// as the Batch client's are through <see cref="BatchClientOptions"/>' <see cref="ClientOptions.Retry"/>, with the same
+/// defaults: transient HTTP failures (408, 429, 500, 502, 503, 504) and network errors are retried a few times, quickly,
+/// waiting as long as the service asks with <c>Retry-After</c> when it does; other failures are not retried. The defaults
+/// fail fast on an unreachable endpoint or a wrong key.
 /// </remarks>
 public sealed class AzureBlobStorageOptions
 {
+    private const int MinTransferBlockSize = 64 * 1024;
+    private static readonly TimeSpan MinUserDelegationKeyLifetime = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan MaxUserDelegationKeyLifetime = TimeSpan.FromDays(7);
+
     /// <summary>
     /// Gets or sets the Blob service REST API version the client speaks, or <see langword="null"/> for the
     /// newest one this version of Azure.Storage.Blobs knows. Pin an older one for an emulator that refuses
@@ -19,24 +26,19 @@ public sealed class AzureBlobStorageOptions
     /// <value>The default value is <see langword="null"/> (the newest version).</value>
     public BlobClientOptions.ServiceVersion? ServiceVersion { get; set; }
 
-    /// <summary>Gets or sets how many times a transient failure of one request is retried.</summary>
-    /// <value>The default value is 3.</value>
-    public int MaxRetries { get; set; } = 3;
-
-    /// <summary>Gets or sets the delay before the first retry; it doubles for each later one.</summary>
-    /// <value>The default value is 0.5 seconds.</value>
-    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(0.5);
-
-    /// <summary>Gets or sets the longest delay between two retries.</summary>
-    /// <value>The default value is 10 seconds.</value>
-    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
-
     /// <summary>
-    /// Gets or sets how long one request (or one read of a response body) may wait on the network before it
-    /// is abandoned and, if retries are left, retried.
+    /// Gets the retry settings of every request: an Azure.Core <see cref="RetryOptions"/>, as <see cref="ClientOptions.Retry"/>
+    /// is for the Batch client (<see cref="BatchClientOptions"/>), with the same defaults. They are copied to the
+    /// <see cref="BlobClientOptions"/> when the storage is created.
     /// </summary>
-    /// <value>The default value is 60 seconds.</value>
-    public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    /// <value>
+    /// The default value is a few quick tries: <see cref="RetryOptions.MaxRetries"/> 3; <see cref="RetryOptions.Mode"/>
+    /// <see cref="RetryMode.Exponential"/> from <see cref="RetryOptions.Delay"/> 0.5 seconds, doubling, with jitter, at most
+    /// <see cref="RetryOptions.MaxDelay"/> 10 seconds apart (a longer <c>Retry-After</c> is honoured); and
+    /// <see cref="RetryOptions.NetworkTimeout"/> 60 seconds: how long one request (or one read of a response body) may
+    /// wait on the network before it is abandoned and, if retries are left, retried.
+    /// </value>
+    public RetryOptions Retry { get; } = HttpRetryDefaults.Apply(new BlobClientOptions().Retry);
 
     /// <summary>
     /// Gets or sets how many blocks (or ranges) of one blob are transferred at the same time by uploads and
@@ -73,11 +75,11 @@ public sealed class AzureBlobStorageOptions
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>
-    /// Gets or sets the logger, or <see langword="null"/> for none. Names of accounts, containers and blobs
+    /// Gets or sets the logger factory the storage creates its logger from. Names of accounts, containers and blobs
     /// are logged; keys, connection strings and SAS signatures never are.
     /// </summary>
-    /// <value>The default value is <see langword="null"/>.</value>
-    public ILogger? Logger { get; set; }
+    /// <value>The default value is <see langword="null"/>: no logging.</value>
+    public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>
     /// Gets or sets a callback that adjusts the <see cref="BlobClientOptions"/> after this class has applied
@@ -86,18 +88,40 @@ public sealed class AzureBlobStorageOptions
     /// <value>The default value is <see langword="null"/>.</value>
     public Action<BlobClientOptions>? ConfigureClientOptions { get; set; }
 
-    /// <summary>Throws when a value is out of range.</summary>
-    internal void Validate()
+    /// <summary>Checks the options; the constructors and factory methods of <see cref="AzureBlobStorage"/> call it.</summary>
+    /// <exception cref="ArgumentNullException"><see cref="TimeProvider"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// An option is out of range: a setting of <see cref="Retry"/> (as <see cref="BatchClientOptions.Validate"/> checks it),
+    /// <see cref="MaxParallelism"/> is less than 1, <see cref="TransferBlockSize"/> is less than 64 KiB,
+    /// <see cref="SasClockSkew"/> is negative, or <see cref="UserDelegationKeyLifetime"/> is not between 10 minutes and
+    /// 7 days. The exception's <see cref="ArgumentException.ParamName"/> names the option, such as <c>Retry.MaxRetries</c>.
+    /// </exception>
+    public void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(MaxRetries, nameof(MaxRetries));
-        ArgumentOutOfRangeException.ThrowIfLessThan(RetryDelay, TimeSpan.Zero, nameof(RetryDelay));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRetryDelay, RetryDelay, nameof(MaxRetryDelay));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(NetworkTimeout, TimeSpan.Zero, nameof(NetworkTimeout));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxParallelism, 1, nameof(MaxParallelism));
-        ArgumentOutOfRangeException.ThrowIfLessThan(TransferBlockSize, 64 * 1024, nameof(TransferBlockSize));
-        ArgumentOutOfRangeException.ThrowIfLessThan(SasClockSkew, TimeSpan.Zero, nameof(SasClockSkew));
-        ArgumentOutOfRangeException.ThrowIfLessThan(UserDelegationKeyLifetime, TimeSpan.FromMinutes(10), nameof(UserDelegationKeyLifetime));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(UserDelegationKeyLifetime, TimeSpan.FromDays(7), nameof(UserDelegationKeyLifetime));
-        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        HttpRetryDefaults.Validate(Retry, nameof(AzureBlobStorageOptions));
+        if (MaxParallelism < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxParallelism), MaxParallelism, "AzureBlobStorageOptions.MaxParallelism must be at least 1 (1 transfers one block at a time; the default is 8).");
+        }
+
+        if (TransferBlockSize < MinTransferBlockSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(TransferBlockSize), TransferBlockSize, "AzureBlobStorageOptions.TransferBlockSize must be at least 64 KiB (65536 bytes; the default is 4 MiB).");
+        }
+
+        if (SasClockSkew < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SasClockSkew), SasClockSkew, "AzureBlobStorageOptions.SasClockSkew must not be negative: set how far before now the URLs start (the default is 5 minutes).");
+        }
+
+        if (UserDelegationKeyLifetime < MinUserDelegationKeyLifetime || UserDelegationKeyLifetime > MaxUserDelegationKeyLifetime)
+        {
+            throw new ArgumentOutOfRangeException(nameof(UserDelegationKeyLifetime), UserDelegationKeyLifetime, "AzureBlobStorageOptions.UserDelegationKeyLifetime must be between 10 minutes and 7 days (the service's limit; the default is 6 hours).");
+        }
+
+        if (TimeProvider is null)
+        {
+            throw new ArgumentNullException(nameof(TimeProvider), "AzureBlobStorageOptions.TimeProvider is null: leave it at TimeProvider.System, or set the clock to use (such as a FakeTimeProvider in tests).");
+        }
     }
 }

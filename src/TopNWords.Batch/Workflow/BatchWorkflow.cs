@@ -28,20 +28,25 @@ public sealed class BatchWorkflow : IBatchWorkflow
     /// <summary>Initializes a new instance of the <see cref="BatchWorkflow"/> class.</summary>
     /// <param name="storage">Where the application, inputs and outputs are staged.</param>
     /// <param name="compute">Where tasks run.</param>
-    /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
-    /// <param name="logger">A logger, or <see langword="null"/> for none.</param>
-    /// <param name="timeProvider">The clock for timeouts and polling, or <see langword="null"/> for the system clock.</param>
-    public BatchWorkflow(IBlobStorage storage, IBatchCompute compute, BatchWorkflowOptions? options = null, ILogger<BatchWorkflow>? logger = null, TimeProvider? timeProvider = null)
+    /// <param name="options">Options (among them the clock and the logger factory), or <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="storage"/> or <paramref name="compute"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">An option is invalid (see <see cref="BatchWorkflowOptions.Validate"/>); the exception names it.</exception>
+    public BatchWorkflow(IBlobStorage storage, IBatchCompute compute, BatchWorkflowOptions? options = null)
+        : this(storage, compute, options ?? new BatchWorkflowOptions(), loggerFactory: null, timeProvider: null)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="BatchWorkflow"/> class with a clock and a logger factory that win over the options' own.</summary>
+    internal BatchWorkflow(IBlobStorage storage, IBatchCompute compute, BatchWorkflowOptions options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(compute);
-        options ??= new BatchWorkflowOptions();
         options.Validate();
         _storage = storage;
         _compute = compute;
         _options = options;
-        _logger = logger ?? (ILogger)NullLogger.Instance;
-        _time = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)(loggerFactory ?? options.LoggerFactory)?.CreateLogger<BatchWorkflow>() ?? NullLogger.Instance;
+        _time = timeProvider ?? options.TimeProvider;
     }
 
     /// <inheritdoc />

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace TopNWords.Batch;
 
 /// <summary>Options of <see cref="BatchWorkflow"/> that apply to every run.</summary>
@@ -19,15 +21,49 @@ public sealed class BatchWorkflowOptions
     /// <value>The default value is 20.</value>
     public int StderrTailLines { get; set; } = 20;
 
-    internal void Validate()
+    /// <summary>Gets or sets the clock of the run: stage timeouts, monitoring polls, URL expiry times and run ids.</summary>
+    /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// Gets or sets the logger factory the workflow creates its logger from. Run ids, stages, task ids and
+    /// input names are logged; keys, connection strings and SAS signatures never are.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no logging.</value>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Checks the options; the constructor of <see cref="BatchWorkflow"/> calls it.</summary>
+    /// <exception cref="ArgumentNullException"><see cref="TimeProvider"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <see cref="MonitorPollInterval"/> is not positive, <see cref="MaxParallelTransfers"/> or <see cref="StderrTailLines"/>
+    /// is less than 1, or <see cref="UrlExpiryMargin"/> is negative. The exception's <see cref="ArgumentException.ParamName"/>
+    /// names the option.
+    /// </exception>
+    public void Validate()
     {
         if (MonitorPollInterval <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(MonitorPollInterval), MonitorPollInterval, "The monitor poll interval must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(MonitorPollInterval), MonitorPollInterval, "BatchWorkflowOptions.MonitorPollInterval must be positive: set how often task counts are polled (the default is 5 seconds).");
         }
 
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxParallelTransfers, 1, nameof(MaxParallelTransfers));
-        ArgumentOutOfRangeException.ThrowIfLessThan(StderrTailLines, 1, nameof(StderrTailLines));
-        ArgumentOutOfRangeException.ThrowIfLessThan(UrlExpiryMargin, TimeSpan.Zero, nameof(UrlExpiryMargin));
+        if (MaxParallelTransfers < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxParallelTransfers), MaxParallelTransfers, "BatchWorkflowOptions.MaxParallelTransfers must be at least 1 (1 transfers one file at a time; the default is 8).");
+        }
+
+        if (StderrTailLines < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(StderrTailLines), StderrTailLines, "BatchWorkflowOptions.StderrTailLines must be at least 1 (the default is 20).");
+        }
+
+        if (UrlExpiryMargin < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(UrlExpiryMargin), UrlExpiryMargin, "BatchWorkflowOptions.UrlExpiryMargin must not be negative: set how long the task URLs outlive the run's timeouts (the default is 1 hour).");
+        }
+
+        if (TimeProvider is null)
+        {
+            throw new ArgumentNullException(nameof(TimeProvider), "BatchWorkflowOptions.TimeProvider is null: leave it at TimeProvider.System, or set the clock to use (such as a FakeTimeProvider in tests).");
+        }
     }
 }

@@ -20,15 +20,19 @@ public sealed class LocalBatchWorkflowOptions
     /// <value>The default value is <see langword="null"/>: local folder storage under the root folder.</value>
     public IBlobStorage? Storage { get; set; }
 
-    /// <summary>Gets or sets the options of the workflow engine.</summary>
+    /// <summary>
+    /// Gets or sets the options of the workflow engine. Leave its <see cref="BatchWorkflowOptions.TimeProvider"/> and
+    /// <see cref="BatchWorkflowOptions.LoggerFactory"/> at their defaults: the engine gets <see cref="TimeProvider"/> and
+    /// <see cref="LoggerFactory"/> of these options, as the storage and the compute do.
+    /// </summary>
     /// <value>The default value polls task counts every 250 ms (local calls are cheap).</value>
     public BatchWorkflowOptions Workflow { get; set; } = new() { MonitorPollInterval = TimeSpan.FromMilliseconds(250) };
 
-    /// <summary>Gets or sets the logger factory, or <see langword="null"/> for no logging.</summary>
-    /// <value>The default value is <see langword="null"/>.</value>
+    /// <summary>Gets or sets the logger factory of the engine and the local compute.</summary>
+    /// <value>The default value is <see langword="null"/>: no logging.</value>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    /// <summary>Gets or sets the clock.</summary>
+    /// <summary>Gets or sets the one clock of the engine, the local storage and the local compute.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -44,6 +48,43 @@ public sealed class LocalBatchWorkflowOptions
     /// </remarks>
     /// <value>The default value is an empty collection: tasks receive the basic set only.</value>
     public ICollection<string> PassThroughEnvironmentVariables { get; } = new List<string>();
+
+    /// <summary>Checks the options; the constructor of <see cref="LocalBatchWorkflow"/> calls it, before it creates any folder.</summary>
+    /// <exception cref="ArgumentNullException"><see cref="Workflow"/> or <see cref="TimeProvider"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// <see cref="RootDirectory"/> is empty or white space, or <see cref="Workflow"/> has a clock or a logger factory of its
+    /// own (set them here instead), or an option of <see cref="Workflow"/> is invalid (see <see cref="BatchWorkflowOptions.Validate"/>).
+    /// The exception's <see cref="ArgumentException.ParamName"/> names the option.
+    /// </exception>
+    public void Validate()
+    {
+        if (RootDirectory is not null && string.IsNullOrWhiteSpace(RootDirectory))
+        {
+            throw new ArgumentException("LocalBatchWorkflowOptions.RootDirectory is empty: set a folder path, or leave it null for a new temporary folder.", nameof(RootDirectory));
+        }
+
+        if (TimeProvider is null)
+        {
+            throw new ArgumentNullException(nameof(TimeProvider), "LocalBatchWorkflowOptions.TimeProvider is null: leave it at TimeProvider.System, or set the clock to use (such as a FakeTimeProvider in tests).");
+        }
+
+        if (Workflow is null)
+        {
+            throw new ArgumentNullException(nameof(Workflow), "LocalBatchWorkflowOptions.Workflow is null: leave the default, or set a BatchWorkflowOptions.");
+        }
+
+        if (Workflow.TimeProvider != TimeProvider.System && Workflow.TimeProvider != TimeProvider)
+        {
+            throw new ArgumentException("LocalBatchWorkflowOptions.Workflow.TimeProvider is set to another clock than LocalBatchWorkflowOptions.TimeProvider: set the clock once, on LocalBatchWorkflowOptions.TimeProvider (the engine, the storage and the compute share it).", nameof(Workflow));
+        }
+
+        if (Workflow.LoggerFactory is not null && Workflow.LoggerFactory != LoggerFactory)
+        {
+            throw new ArgumentException("LocalBatchWorkflowOptions.Workflow.LoggerFactory is set to another logger factory than LocalBatchWorkflowOptions.LoggerFactory: set it once, on LocalBatchWorkflowOptions.LoggerFactory (the engine and the compute share it).", nameof(Workflow));
+        }
+
+        Workflow.Validate();
+    }
 }
 
 /// <summary>
@@ -58,10 +99,11 @@ public sealed class LocalBatchWorkflow : IBatchWorkflow, IAsyncDisposable
 
     /// <summary>Initializes a new instance of the <see cref="LocalBatchWorkflow"/> class.</summary>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
-    /// <exception cref="ArgumentException">An option of the local compute is invalid, such as a name in <see cref="LocalBatchWorkflowOptions.PassThroughEnvironmentVariables"/> (the exception names it).</exception>
+    /// <exception cref="ArgumentException">An option is invalid (see <see cref="LocalBatchWorkflowOptions.Validate"/>), such as a name in <see cref="LocalBatchWorkflowOptions.PassThroughEnvironmentVariables"/>; the exception names it.</exception>
     public LocalBatchWorkflow(LocalBatchWorkflowOptions? options = null)
     {
         options ??= new LocalBatchWorkflowOptions();
+        options.Validate();
         var computeOptions = new LocalProcessComputeOptions
         {
             DeleteRootOnDispose = false,
@@ -81,7 +123,7 @@ public sealed class LocalBatchWorkflow : IBatchWorkflow, IAsyncDisposable
         Storage = options.Storage ?? new LocalFolderStorage(Path.Combine(RootDirectory, "storage"), new LocalFolderStorageOptions { TimeProvider = options.TimeProvider });
         computeOptions.RootPath = Path.Combine(RootDirectory, "compute");
         Compute = new LocalProcessCompute(computeOptions);
-        _workflow = new BatchWorkflow(Storage, Compute, options.Workflow, options.LoggerFactory?.CreateLogger<BatchWorkflow>(), options.TimeProvider);
+        _workflow = new BatchWorkflow(Storage, Compute, options.Workflow, options.LoggerFactory, options.TimeProvider);
     }
 
     /// <summary>Gets the folder that holds the local storage and the nodes.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using TopNWords.Batch.Azure.Tests.BatchRest.Fakes;
 using TopNWords.Batch.Azure.Tests.Compute.Simulation;
@@ -86,8 +87,9 @@ public class AzureBatchComputeMonitoringScaleTests
         var service = new SimulatedBatchService(clock, CompletionsPerStep, pollsPerStep, failing: [4242]);
         var harness = new ComputeHarness();
         harness.Transport.Fallback = service.Respond;
-        var workflowLogger = new FakeLogger<BatchWorkflow>();
-        var workflow = new BatchWorkflow(new StubBlobStorage(), harness.Compute, new BatchWorkflowOptions { MonitorPollInterval = PollInterval }, workflowLogger, clock);
+        var workflowLogs = new FakeLogCollector();
+        using var workflowLoggerFactory = new LoggerFactory([new FakeLoggerProvider(workflowLogs)]);
+        var workflow = new BatchWorkflow(new StubBlobStorage(), harness.Compute, new BatchWorkflowOptions { MonitorPollInterval = PollInterval, TimeProvider = clock, LoggerFactory = workflowLoggerFactory });
 
         BatchRunResult result = await workflow.RunAsync(definition);
 
@@ -101,7 +103,7 @@ public class AzureBatchComputeMonitoringScaleTests
             Assert.That(failed[0].StderrTail, Is.EqualTo("error: input is empty."));
             Assert.That(result.CleanupFailures, Is.Empty);
         });
-        ComputeHarness.AssertNoSecret([.. harness.LogMessages, .. workflowLogger.Collector.GetSnapshot().Select(r => r.Message)], "logs of a 10,000-task run");
+        ComputeHarness.AssertNoSecret([.. harness.LogMessages, .. workflowLogs.GetSnapshot().Select(r => r.Message)], "logs of a 10,000-task run");
 
         var requests = harness.Transport.Requests;
         return new Tally(

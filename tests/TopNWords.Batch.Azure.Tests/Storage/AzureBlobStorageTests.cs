@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using TopNWords.Batch.Azure.Storage;
 using TopNWords.Batch.Conformance.Infrastructure;
@@ -136,7 +137,7 @@ public sealed class AzureBlobStorageTests : AzuriteTestBase
         {
             TransferBlockSize = SmallBlock,
             MaxParallelism = 1,
-            MaxRetries = 0,
+            Retry = { MaxRetries = 0 },
             ConfigureClientOptions = o => o.AddPolicy(failure, HttpPipelinePosition.PerRetry),
         });
         string container = await NewContainerAsync(storage);
@@ -242,7 +243,7 @@ public sealed class AzureBlobStorageTests : AzuriteTestBase
     {
         int port = ClosedPort();
         string connectionString = $"DefaultEndpointsProtocol=http;AccountName={AzuriteServer.AccountName};AccountKey={AzuriteServer.AccountKey};BlobEndpoint=http://127.0.0.1:{port}/{AzuriteServer.AccountName};";
-        var storage = AzureBlobStorage.FromConnectionString(connectionString, new AzureBlobStorageOptions { MaxRetries = 1, RetryDelay = TimeSpan.FromMilliseconds(10) });
+        var storage = AzureBlobStorage.FromConnectionString(connectionString, new AzureBlobStorageOptions { Retry = { MaxRetries = 1, Delay = TimeSpan.FromMilliseconds(10) } });
         string file = Path.Combine(Path.GetTempPath(), $"topnwords-{Guid.NewGuid():N}.txt");
         await File.WriteAllTextAsync(file, "x", Token);
         try
@@ -328,8 +329,9 @@ public sealed class AzureBlobStorageTests : AzuriteTestBase
     [Test]
     public async Task Logs_NeverHoldKeysConnectionStringsOrSignatures()
     {
-        var logger = new FakeLogger();
-        var storage = NewStorage(new AzureBlobStorageOptions { Logger = logger, MaxRetries = 0 });
+        var collector = new FakeLogCollector();
+        using var loggerFactory = new LoggerFactory([new FakeLoggerProvider(collector)]);
+        var storage = NewStorage(new AzureBlobStorageOptions { LoggerFactory = loggerFactory, Retry = { MaxRetries = 0 } });
         string container = await NewContainerAsync(storage);
         var skip = new BlobStorageUploadOptions { SkipIfContentMatches = true };
         await storage.UploadAsync(container, "app.zip", new MemoryStream(Bytes("app")), skip, Token);
@@ -352,7 +354,8 @@ public sealed class AzureBlobStorageTests : AzuriteTestBase
         Assert.ThrowsAsync<BlobStorageException>(() => storage.OpenReadAsync(container, "missing.txt", Token));
         await storage.DeleteContainerIfExistsAsync(container, Token);
 
-        var records = logger.Collector.GetSnapshot();
+        var records = collector.GetSnapshot();
+        Assert.That(records.Select(r => r.Category).Distinct(), Is.EqualTo(new[] { typeof(AzureBlobStorage).FullName }), "the storage logs under its own category");
         Assert.That(records.Select(r => r.Id.Id), Is.SupersetOf(new[] { 4100, 4102, 4103, 4104, 4105, 4107, 4101 }), "every kind of event was logged");
         string[] signatures = [.. urls.Select(u => QueryValue(u, "sig")!)];
         Assert.That(signatures, Has.All.Not.Empty);

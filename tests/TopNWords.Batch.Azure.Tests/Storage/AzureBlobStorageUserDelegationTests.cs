@@ -3,6 +3,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Sas;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
@@ -25,14 +26,16 @@ public sealed class AzureBlobStorageUserDelegationTests
     private FakeTimeProvider _time = null!;
     private Mock<BlobServiceClient> _service = null!;
     private List<BlobGetUserDelegationKeyOptions> _keyRequests = null!;
-    private FakeLogger _logger = null!;
+    private FakeLogCollector _logs = null!;
+    private ILoggerFactory _loggerFactory = null!;
 
     [SetUp]
     public void SetUp()
     {
         _time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
         _keyRequests = [];
-        _logger = new FakeLogger();
+        _logs = new FakeLogCollector();
+        _loggerFactory = new LoggerFactory([new FakeLoggerProvider(_logs)]);
         _service = new Mock<BlobServiceClient>(MockBehavior.Strict);
         _service.SetupGet(s => s.Uri).Returns(Endpoint);
         _service.SetupGet(s => s.AccountName).Returns(Account);
@@ -44,6 +47,9 @@ public sealed class AzureBlobStorageUserDelegationTests
                 return Response.FromValue(Key(_keyRequests.Count, options.StartsOn!.Value, options.ExpiresOn), Mock.Of<Response>());
             });
     }
+
+    [TearDown]
+    public void TearDown() => _loggerFactory.Dispose();
 
     [Test]
     public async Task GetBlobReadUrlAsync_UserDelegation_SignsReadOnlyUrlWithTheKey()
@@ -153,7 +159,7 @@ public sealed class AzureBlobStorageUserDelegationTests
 
         var url = await storage.GetBlobReadUrlAsync("inputs", "a.txt", _time.GetUtcNow().AddHours(1));
 
-        var records = _logger.Collector.GetSnapshot();
+        var records = _logs.GetSnapshot();
         Assert.That(records.Select(r => r.Id.Id), Does.Contain(4106), "the key was logged as obtained");
         foreach (var record in records)
         {
@@ -169,7 +175,7 @@ public sealed class AzureBlobStorageUserDelegationTests
     {
         options ??= new AzureBlobStorageOptions();
         options.TimeProvider = _time;
-        options.Logger = _logger;
+        options.LoggerFactory = _loggerFactory;
         return new AzureBlobStorage(_service.Object, AzureBlobStorage.Prepare(options), userDelegation: true, secrets: []);
     }
 

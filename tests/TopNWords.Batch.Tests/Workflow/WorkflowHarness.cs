@@ -27,7 +27,7 @@ internal sealed class WorkflowHarness : IDisposable
 
         SetUpStorage();
         SetUpCompute();
-        Workflow = new BatchWorkflow(Storage.Object, Compute.Object, new BatchWorkflowOptions { MonitorPollInterval = PollInterval }, timeProvider: Clock);
+        Workflow = new BatchWorkflow(Storage.Object, Compute.Object, new BatchWorkflowOptions { MonitorPollInterval = PollInterval, TimeProvider = Clock });
     }
 
     public string Root { get; }

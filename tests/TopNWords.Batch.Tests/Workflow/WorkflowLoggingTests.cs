@@ -11,12 +11,14 @@ public class WorkflowLoggingTests
     {
         using var h = new WorkflowHarness();
         h.FailingInputs.Add("input3.txt");
-        var logger = new FakeLogger<BatchWorkflow>();
-        var workflow = new BatchWorkflow(h.Storage.Object, h.Compute.Object, new BatchWorkflowOptions { MonitorPollInterval = WorkflowHarness.PollInterval }, logger, h.Clock);
+        var collector = new FakeLogCollector();
+        using var loggerFactory = new LoggerFactory([new FakeLoggerProvider(collector)]);
+        var workflow = new BatchWorkflow(h.Storage.Object, h.Compute.Object, new BatchWorkflowOptions { MonitorPollInterval = WorkflowHarness.PollInterval, TimeProvider = h.Clock, LoggerFactory = loggerFactory });
 
         var result = await workflow.RunAsync(h.Definition());
 
-        var records = logger.Collector.GetSnapshot();
+        var records = collector.GetSnapshot();
+        Assert.That(records.Select(r => r.Category).Distinct(), Is.EqualTo(new[] { typeof(BatchWorkflow).FullName }), "the workflow logs under its own category");
         Assert.That(records.Select(r => r.Message), Has.Some.Contains($"Run {result.RunId} starting: 3 input(s)"));
         var failed = records.Single(r => r.Id.Id == 1007);
         Assert.That(failed.Level, Is.EqualTo(LogLevel.Warning));

@@ -49,11 +49,14 @@ public sealed class LocalFolderStorage : IBlobStorage
     /// <summary>Initializes a new instance of the <see cref="LocalFolderStorage"/> class.</summary>
     /// <param name="rootDirectory">The folder that holds the containers; created with the first container when missing.</param>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentException"><paramref name="rootDirectory"/> is empty, or an option is invalid (see <see cref="LocalFolderStorageOptions.Validate"/>).</exception>
     public LocalFolderStorage(string rootDirectory, LocalFolderStorageOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(rootDirectory);
+        options ??= new LocalFolderStorageOptions();
+        options.Validate();
         RootDirectory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootDirectory));
-        _timeProvider = options?.TimeProvider ?? TimeProvider.System;
+        _timeProvider = options.TimeProvider;
     }
 
     /// <summary>Gets the full path of the folder that holds the containers.</summary>

@@ -1,6 +1,7 @@
 namespace TopNWords.Batch.Storage.Local;
 
 /// <summary>Options for <see cref="LocalFolderStorage"/>.</summary>
+/// <remarks>The storage does not log, so these options have no logger factory.</remarks>
 public sealed class LocalFolderStorageOptions
 {
     /// <summary>
@@ -13,4 +14,14 @@ public sealed class LocalFolderStorageOptions
     /// </remarks>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Checks the options; the constructor of <see cref="LocalFolderStorage"/> calls it.</summary>
+    /// <exception cref="ArgumentNullException"><see cref="TimeProvider"/> is <see langword="null"/>; the exception's <see cref="ArgumentException.ParamName"/> names it.</exception>
+    public void Validate()
+    {
+        if (TimeProvider is null)
+        {
+            throw new ArgumentNullException(nameof(TimeProvider), "LocalFolderStorageOptions.TimeProvider is null: leave it at TimeProvider.System, or set the clock to use (such as a FakeTimeProvider in tests).");
+        }
+    }
 }
