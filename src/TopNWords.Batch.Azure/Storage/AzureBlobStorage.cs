@@ -1,7 +1,4 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
-using Azure;
 using Azure.Core;
 using Azure.Storage;
 using Azure.Storage.Blobs;
@@ -38,18 +35,12 @@ namespace TopNWords.Batch.Azure.Storage;
 /// </remarks>
 public sealed class AzureBlobStorage : IBlobStorage
 {
-    private const int BufferSize = 81920;
-
     private readonly BlobServiceClient _service;
-    private readonly SasUrlSigner _signer;
-    private readonly TimeProvider _time;
-    private readonly TimeSpan _clockSkew;
-    private readonly StorageTransferOptions _transferOptions;
-    private readonly int _blockSize;
-    private readonly SasProtocol _protocol;
+    private readonly BlobAccountContext _account;
     private readonly ILogger _logger;
-    private readonly string _endpoint;
-    private readonly string[] _secrets;
+    private readonly BlobUploader _uploader;
+    private readonly BlobDownloader _downloader;
+    private readonly BlobUrlIssuer _urls;
 
     /// <summary>Initializes a new instance of the <see cref="AzureBlobStorage"/> class from a connection string.</summary>
     /// <param name="connectionString">
@@ -94,10 +85,7 @@ public sealed class AzureBlobStorage : IBlobStorage
     {
         ArgumentNullException.ThrowIfNull(service);
         _service = service;
-        _time = options.TimeProvider;
-        _clockSkew = options.SasClockSkew;
-        _blockSize = options.TransferBlockSize;
-        _transferOptions = new StorageTransferOptions
+        var transferOptions = new StorageTransferOptions
         {
             MaximumConcurrency = options.MaxParallelism,
             InitialTransferSize = options.TransferBlockSize,
@@ -105,13 +93,17 @@ public sealed class AzureBlobStorage : IBlobStorage
         };
         _logger = (ILogger?)options.LoggerFactory?.CreateLogger<AzureBlobStorage>() ?? NullLogger.Instance;
         ServiceEndpoint = new Uri(service.Uri.GetLeftPart(UriPartial.Path));
-        _endpoint = ServiceEndpoint.AbsoluteUri;
         AccountName = string.IsNullOrEmpty(service.AccountName) ? ServiceEndpoint.Host : service.AccountName;
-        _protocol = ServiceEndpoint.Scheme == Uri.UriSchemeHttps ? SasProtocol.Https : SasProtocol.HttpsAndHttp;
-        _secrets = [.. secrets.Where(s => !string.IsNullOrEmpty(s))];
-        _signer = userDelegation
-            ? new UserDelegationSasUrlSigner(service, AccountName, _time, options.UserDelegationKeyLifetime, _clockSkew, _logger)
+        var protocol = ServiceEndpoint.Scheme == Uri.UriSchemeHttps ? SasProtocol.Https : SasProtocol.HttpsAndHttp;
+        SasUrlSigner signer = userDelegation
+            ? new UserDelegationSasUrlSigner(service, AccountName, options.TimeProvider, options.UserDelegationKeyLifetime, options.SasClockSkew, _logger)
             : new SharedKeySasUrlSigner(service);
+
+        // One account context, so that every collaborator names the account alike and logs under this class's category.
+        _account = new BlobAccountContext(AccountName, ServiceEndpoint, secrets, _logger);
+        _uploader = new BlobUploader(_account, transferOptions, options.TransferBlockSize);
+        _downloader = new BlobDownloader(_account, transferOptions);
+        _urls = new BlobUrlIssuer(_account, signer, options.TimeProvider, options.SasClockSkew, protocol);
     }
 
     /// <summary>Gets the storage account name.</summary>
@@ -231,26 +223,7 @@ public sealed class AzureBlobStorage : IBlobStorage
         ArgumentNullException.ThrowIfNull(content);
         options ??= new BlobStorageUploadOptions();
         cancellationToken.ThrowIfCancellationRequested();
-
-        if (content.CanSeek)
-        {
-            return await UploadSeekableAsync(blob, containerName, blobName, content, options, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (!options.SkipIfContentMatches)
-        {
-            return await UploadUnseekableAsync(blob, containerName, blobName, content, options, cancellationToken).ConfigureAwait(false);
-        }
-
-        // To compare before sending, the content must be read once before it is sent: spool it to disk.
-        string spool = Path.Combine(Path.GetTempPath(), $"topnwords-upload-{Guid.NewGuid():N}.tmp");
-        var file = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, BufferSize, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
-        await using (file.ConfigureAwait(false))
-        {
-            await content.CopyToAsync(file, BufferSize, cancellationToken).ConfigureAwait(false);
-            file.Position = 0;
-            return await UploadSeekableAsync(blob, containerName, blobName, file, options, cancellationToken).ConfigureAwait(false);
-        }
+        return await _uploader.UploadAsync(blob, containerName, blobName, content, options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -258,11 +231,7 @@ public sealed class AzureBlobStorage : IBlobStorage
     {
         var blob = Blob(containerName, blobName);
         ArgumentException.ThrowIfNullOrEmpty(filePath);
-        var content = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        await using (content.ConfigureAwait(false))
-        {
-            return await UploadSeekableAsync(blob, containerName, blobName, content, options ?? new BlobStorageUploadOptions(), cancellationToken).ConfigureAwait(false);
-        }
+        return await _uploader.UploadFileAsync(blob, containerName, blobName, filePath, options ?? new BlobStorageUploadOptions(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -310,15 +279,7 @@ public sealed class AzureBlobStorage : IBlobStorage
     public async Task<Stream> OpenReadAsync(string containerName, string blobName, CancellationToken cancellationToken = default)
     {
         var blob = Blob(containerName, blobName);
-        try
-        {
-            var response = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            return new BlobReadStream(response.Value.Content, ex => Failure(ex, $"read blob '{blobName}' of container '{containerName}'", containerName, blobName));
-        }
-        catch (Exception ex) when (AzureBlobErrors.IsServiceFailure(ex, cancellationToken))
-        {
-            throw Failure(ex, $"read blob '{blobName}' of container '{containerName}'", containerName, blobName);
-        }
+        return await _downloader.OpenReadAsync(blob, containerName, blobName, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -332,61 +293,7 @@ public sealed class AzureBlobStorage : IBlobStorage
         var blob = Blob(containerName, blobName);
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
         cancellationToken.ThrowIfCancellationRequested();
-        string destination = Path.GetFullPath(destinationPath);
-        if (File.Exists(destination) || Directory.Exists(destination))
-        {
-            throw DestinationExists(containerName, blobName, destination);
-        }
-
-        string folder = Path.GetDirectoryName(destination)!;
-        string temporary = Path.Combine(folder, $".download.{Guid.NewGuid():N}.partial");
-        FileStream output;
-        try
-        {
-            output = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            throw new BlobStorageException(BlobStorageErrorKind.Other, $"Cannot download blob '{blobName}' of container '{containerName}' of storage account '{AccountName}': the folder of '{destination}' does not exist. Create it first.", containerName, blobName);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw LocalFailure(ex, $"Could not create a file in '{folder}' to download blob '{blobName}' of container '{containerName}'", containerName, blobName);
-        }
-
-        try
-        {
-            await using (output.ConfigureAwait(false))
-            {
-                await blob.DownloadToAsync(output, new BlobDownloadToOptions { TransferOptions = _transferOptions }, cancellationToken).ConfigureAwait(false);
-            }
-
-            try
-            {
-                File.Move(temporary, destination, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(destination) || Directory.Exists(destination))
-            {
-                throw DestinationExists(containerName, blobName, destination);
-            }
-
-            BlobStorageLog.Downloaded(_logger, AccountName, containerName, blobName, destination);
-        }
-        catch (Exception ex)
-        {
-            TryDeleteFile(temporary);
-            if (AzureBlobErrors.IsServiceFailure(ex, cancellationToken))
-            {
-                throw Failure(ex, $"download blob '{blobName}' of container '{containerName}'", containerName, blobName);
-            }
-
-            if (ex is IOException or UnauthorizedAccessException)
-            {
-                throw LocalFailure(ex, $"Could not write '{destination}' to download blob '{blobName}' of container '{containerName}'", containerName, blobName);
-            }
-
-            throw;
-        }
+        await _downloader.DownloadToFileAsync(blob, containerName, blobName, destinationPath, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -395,13 +302,7 @@ public sealed class AzureBlobStorage : IBlobStorage
     {
         ValidateNames(containerName, blobName);
         cancellationToken.ThrowIfCancellationRequested();
-        var builder = new BlobSasBuilder(BlobSasPermissions.Read, expiresOn)
-        {
-            BlobContainerName = containerName,
-            BlobName = blobName,
-            Resource = "b",
-        };
-        return await SignAsync(builder, $"blob '{blobName}' of container '{containerName}'", containerName, blobName, cancellationToken).ConfigureAwait(false);
+        return await _urls.GetBlobReadUrlAsync(containerName, blobName, expiresOn, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -410,12 +311,7 @@ public sealed class AzureBlobStorage : IBlobStorage
     {
         ValidateContainerName(containerName);
         cancellationToken.ThrowIfCancellationRequested();
-        var builder = new BlobSasBuilder(BlobContainerSasPermissions.Create | BlobContainerSasPermissions.Write, expiresOn)
-        {
-            BlobContainerName = containerName,
-            Resource = "c",
-        };
-        return await SignAsync(builder, $"container '{containerName}'", containerName, null, cancellationToken).ConfigureAwait(false);
+        return await _urls.GetContainerWriteUrlAsync(containerName, expiresOn, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The client options the storage's settings give.</summary>
@@ -498,57 +394,6 @@ public sealed class AzureBlobStorage : IBlobStorage
         return value;
     }
 
-    private static BlobStorageException DestinationExists(string containerName, string blobName, string destination)
-    {
-        return new BlobStorageException(BlobStorageErrorKind.DestinationExists, $"Blob '{blobName}' of container '{containerName}' was not downloaded: '{destination}' already exists and is never overwritten. Choose another path or delete it first.", containerName, blobName);
-    }
-
-    private static BlobStorageException LocalFailure(Exception ex, string what, string containerName, string blobName)
-    {
-        var kind = ex is UnauthorizedAccessException ? BlobStorageErrorKind.Forbidden : BlobStorageErrorKind.Other;
-        string advice = kind == BlobStorageErrorKind.Forbidden ? " Check the folder's permissions." : string.Empty;
-        return new BlobStorageException(kind, $"{what}: {ex.Message}{advice}", containerName, blobName, ex);
-    }
-
-    private static void TryDeleteFile(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: the original failure is what the caller needs to see.
-        }
-    }
-
-    /// <summary>The MD5 and length of a seekable stream from its position to its end; the position is restored.</summary>
-    private static async Task<(byte[] Md5, long Length)> HashAsync(Stream content, CancellationToken cancellationToken)
-    {
-        long start = content.Position;
-#pragma warning disable CA5351 // MD5 is Azure Blob's Content-MD5: a content fingerprint, not a security control.
-        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-#pragma warning restore CA5351
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        long length = 0;
-        try
-        {
-            int read;
-            while ((read = await content.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                md5.AppendData(buffer, 0, read);
-                length += read;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        content.Position = start;
-        return (md5.GetHashAndReset(), length);
-    }
-
     private static void ValidateContainerName(string containerName)
     {
         ArgumentNullException.ThrowIfNull(containerName);
@@ -575,218 +420,5 @@ public sealed class AzureBlobStorage : IBlobStorage
     }
 
     private BlobStorageException Failure(Exception ex, string action, string? containerName, string? blobName)
-    {
-        var failure = AzureBlobErrors.Map(ex, AccountName, _endpoint, action, containerName, blobName, _secrets);
-        var (_, status, code) = AzureBlobErrors.Classify(ex);
-        BlobStorageLog.OperationFailed(_logger, AccountName, action, failure.Kind, status, code);
-        return failure;
-    }
-
-    private BlobUploadOptions AzureUploadOptions(BlobStorageUploadOptions options, byte[]? md5)
-    {
-        return new BlobUploadOptions
-        {
-            HttpHeaders = new BlobHttpHeaders
-            {
-                ContentType = options.ContentType ?? "application/octet-stream",
-                ContentHash = md5,
-            },
-            Conditions = options.Overwrite ? null : new BlobRequestConditions { IfNoneMatch = ETag.All },
-            TransferOptions = _transferOptions,
-        };
-    }
-
-    private async Task<BlobUploadResult> UploadSeekableAsync(BlobClient blob, string containerName, string blobName, Stream content, BlobStorageUploadOptions options, CancellationToken cancellationToken)
-    {
-        string action = $"upload blob '{blobName}' to container '{containerName}'";
-        var (md5, length) = await HashAsync(content, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (options.SkipIfContentMatches && await HasContentAsync(blob, md5, length, cancellationToken).ConfigureAwait(false))
-            {
-                BlobStorageLog.UploadSkipped(_logger, AccountName, containerName, blobName, length);
-                return BlobUploadResult.Skipped;
-            }
-
-            await blob.UploadAsync(content, AzureUploadOptions(options, md5), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (AzureBlobErrors.IsServiceFailure(ex, cancellationToken))
-        {
-            throw Failure(ex, action, containerName, blobName);
-        }
-
-        BlobStorageLog.Uploaded(_logger, AccountName, containerName, blobName, length);
-        return BlobUploadResult.Uploaded;
-    }
-
-    private async Task<BlobUploadResult> UploadUnseekableAsync(BlobClient blob, string containerName, string blobName, Stream content, BlobStorageUploadOptions options, CancellationToken cancellationToken)
-    {
-        string action = $"upload blob '{blobName}' to container '{containerName}'";
-        using var hashing = new Md5ReadStream(content);
-        try
-        {
-            var info = (await blob.UploadAsync(hashing, AzureUploadOptions(options, md5: null), cancellationToken).ConfigureAwait(false)).Value;
-            byte[] md5 = hashing.GetHash();
-            if (hashing.Length > _blockSize || info.ContentHash is null || !info.ContentHash.AsSpan().SequenceEqual(md5))
-            {
-                // Sent in several blocks: the service knows no MD5 of the whole. Record it, unless someone wrote since.
-                var headers = new BlobHttpHeaders { ContentType = options.ContentType ?? "application/octet-stream", ContentHash = md5 };
-                try
-                {
-                    await blob.SetHttpHeadersAsync(headers, new BlobRequestConditions { IfMatch = info.ETag }, cancellationToken).ConfigureAwait(false);
-                }
-                catch (RequestFailedException ex) when (ex.Status == 412)
-                {
-                    // Replaced meanwhile by another writer, whose content it now is.
-                }
-            }
-        }
-        catch (Exception ex) when (AzureBlobErrors.IsServiceFailure(ex, cancellationToken))
-        {
-            throw Failure(ex, action, containerName, blobName);
-        }
-
-        BlobStorageLog.Uploaded(_logger, AccountName, containerName, blobName, hashing.Length);
-        return BlobUploadResult.Uploaded;
-    }
-
-    /// <summary>Whether the blob exists with exactly this length and MD5.</summary>
-    private static async Task<bool> HasContentAsync(BlobClient blob, byte[] md5, long length, CancellationToken cancellationToken)
-    {
-        BlobProperties properties;
-        try
-        {
-            properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            // No blob (or no container: the upload that follows says which).
-            return false;
-        }
-
-        return properties.ContentLength == length && properties.ContentHash is { } existing && existing.AsSpan().SequenceEqual(md5);
-    }
-
-    private async Task<Uri> SignAsync(BlobSasBuilder builder, string resource, string containerName, string? blobName, CancellationToken cancellationToken)
-    {
-        builder.StartsOn = _time.GetUtcNow() - _clockSkew;
-        builder.Protocol = _protocol;
-        Uri url;
-        try
-        {
-            url = await _signer.SignAsync(builder, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (AzureBlobErrors.IsServiceFailure(ex, cancellationToken))
-        {
-            throw Failure(ex, $"get a user delegation key to sign a URL for {resource}", containerName, blobName);
-        }
-
-        BlobStorageLog.UrlIssued(_logger, AccountName, resource, builder.Permissions, builder.StartsOn, builder.ExpiresOn);
-        return url;
-    }
-
-    /// <summary>Reads through to a stream, computing the MD5 and length of what was read.</summary>
-    private sealed class Md5ReadStream : ForwardReadStream
-    {
-        private readonly Stream _inner;
-#pragma warning disable CA5351 // MD5 is Azure Blob's Content-MD5: a content fingerprint, not a security control.
-        private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-#pragma warning restore CA5351
-        private long _length;
-
-        public Md5ReadStream(Stream inner) => _inner = inner;
-
-        public override long Length => _length;
-
-        public override long Position
-        {
-            get => _length;
-            set => throw new NotSupportedException();
-        }
-
-        public byte[] GetHash() => _md5.GetCurrentHash();
-
-        public override int Read(Span<byte> buffer)
-        {
-            int read = _inner.Read(buffer);
-            Append(buffer[..read]);
-            return read;
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            int read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            Append(buffer.Span[..read]);
-            return read;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _md5.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-
-        private void Append(ReadOnlySpan<byte> data)
-        {
-            _md5.AppendData(data);
-            _length += data.Length;
-        }
-    }
-
-    /// <summary>A blob's content stream whose service and network failures surface as <see cref="BlobStorageException"/>s.</summary>
-    private sealed class BlobReadStream : ForwardReadStream
-    {
-        private readonly Stream _inner;
-        private readonly Func<Exception, BlobStorageException> _failure;
-
-        public BlobReadStream(Stream inner, Func<Exception, BlobStorageException> failure)
-        {
-            _inner = inner;
-            _failure = failure;
-        }
-
-        public override int Read(Span<byte> buffer)
-        {
-            try
-            {
-                return _inner.Read(buffer);
-            }
-            catch (Exception ex) when (AzureBlobErrors.IsServiceFailure(ex, CancellationToken.None) && ex is not OperationCanceledException)
-            {
-                throw _failure(ex);
-            }
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                return await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (AzureBlobErrors.IsServiceFailure(ex, cancellationToken))
-            {
-                throw _failure(ex);
-            }
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await _inner.DisposeAsync().ConfigureAwait(false);
-            await base.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+        => _account.Failure(ex, action, containerName, blobName);
 }

@@ -30,7 +30,7 @@ internal static class TaskCommands
     }
 
     /// <summary>The task of one input.</summary>
-    public static TaskSpec Task(BatchWorkflow.RunState run, TaskOutcome outcome)
+    public static TaskSpec Task(RunState run, TaskOutcome outcome)
     {
         var definition = run.Definition;
         bool appPerTask = definition.Pool.ExistingPoolId is not null;

@@ -432,21 +432,6 @@ public class LocalFolderStorageTests
         Assert.That(await ListNamesAsync(), Is.EqualTo(new[] { "task-1/out.txt" }));
     }
 
-    [TestCase(".upload.0123456789abcdef0123456789abcdef.partial", true)]
-    [TestCase(".out.txt.0123456789abcdef0123456789abcdef.partial", true)]
-    [TestCase("..0123456789abcdef0123456789abcdef.partial", true)]
-    [TestCase("out.txt.0123456789abcdef0123456789abcdef.partial", false)]
-    [TestCase(".out.txt0123456789abcdef0123456789abcdef.partial", false)]
-    [TestCase(".out.0123456789abcdef0123456789abcdeg.partial", false)]
-    [TestCase(".out.0123456789ABCDEF0123456789abcdef.partial", false)]
-    [TestCase(".out.0123456789abcdef0123456789abcdef.partial.txt", false)]
-    [TestCase(".hidden.partial", false)]
-    [TestCase(".env", false)]
-    public void IsTemporaryFileName_RecognisesOnlyUploadTemporaries(string name, bool expected)
-    {
-        Assert.That(LocalFolderStorage.IsTemporaryFileName(name), Is.EqualTo(expected));
-    }
-
     // ---- Helpers ----------------------------------------------------------------------------------
 
     private Task<BlobUploadResult> UploadAsync(string name, string text, BlobStorageUploadOptions? options = null)

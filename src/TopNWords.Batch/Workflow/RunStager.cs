@@ -1,0 +1,73 @@
+using TopNWords.Batch.Storage;
+
+namespace TopNWords.Batch;
+
+/// <summary>
+/// The <see cref="BatchRunStage.Staging"/> stage of a run: creates the run's containers, uploads the application
+/// and the inputs (skipping what storage already holds), and issues the URLs the tasks use: a read URL per
+/// application file and per input, and a write URL for the output container.
+/// </summary>
+internal sealed class RunStager
+{
+    private readonly WorkflowContext _context;
+
+    public RunStager(WorkflowContext context)
+    {
+        _context = context;
+    }
+
+    /// <summary>Stages the run; records its containers and URLs on <paramref name="run"/>.</summary>
+    public async Task StageAsync(RunState run, CancellationToken cancellationToken)
+    {
+        _context.Report(run, BatchRunStage.Staging);
+        var storage = _context.Storage;
+        var names = run.Names;
+        var definition = run.Definition;
+        await _context.RunWithTimeoutAsync(
+            run,
+            nameof(WorkflowTimeouts.Staging),
+            definition.Timeouts.Staging,
+            async ct =>
+            {
+                foreach (string container in new[] { names.ApplicationContainer, names.InputContainer, names.OutputContainer })
+                {
+                    run.Containers.Add(container);
+                    await storage.CreateContainerIfNotExistsAsync(container, ct).ConfigureAwait(false);
+                }
+
+                var uploads = definition.Application.Files.Select(f => (names.ApplicationContainer, f.RelativePath, f.LocalPath))
+                    .Concat(definition.Inputs.Select(i => (names.InputContainer, i.Name, i.FilePath)))
+                    .ToList();
+                int skipped = 0;
+                var uploadOptions = new BlobStorageUploadOptions { SkipIfContentMatches = true };
+                await Parallel.ForEachAsync(
+                    uploads,
+                    new ParallelOptions { MaxDegreeOfParallelism = _context.Options.MaxParallelTransfers, CancellationToken = ct },
+                    async (u, token) =>
+                    {
+                        var outcome = await storage.UploadFileAsync(u.Item1, u.Item2, u.Item3, uploadOptions, token).ConfigureAwait(false);
+                        if (outcome == BlobUploadResult.Skipped)
+                        {
+                            Interlocked.Increment(ref skipped);
+                        }
+                    }).ConfigureAwait(false);
+                WorkflowLog.Staged(_context.Logger, names.RunId, uploads.Count - skipped, skipped);
+
+                var t = definition.Timeouts;
+                var expiresOn = _context.Time.GetUtcNow() + t.PoolReady + t.TasksComplete + t.Download + _context.Options.UrlExpiryMargin;
+                foreach (var file in definition.Application.Files)
+                {
+                    run.ApplicationUrls.Add((file, await storage.GetBlobReadUrlAsync(names.ApplicationContainer, file.RelativePath, expiresOn, ct).ConfigureAwait(false)));
+                }
+
+                foreach (var input in definition.Inputs)
+                {
+                    run.InputUrls[input] = await storage.GetBlobReadUrlAsync(names.InputContainer, input.Name, expiresOn, ct).ConfigureAwait(false);
+                }
+
+                run.OutputContainerUrl = await storage.GetContainerWriteUrlAsync(names.OutputContainer, expiresOn, ct).ConfigureAwait(false);
+            },
+            () => $"while staging {definition.Inputs.Count} input(s) in storage '{storage.DisplayName}'",
+            cancellationToken).ConfigureAwait(false);
+    }
+}

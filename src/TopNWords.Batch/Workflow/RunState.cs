@@ -1,0 +1,53 @@
+using TopNWords.Batch.Compute;
+
+namespace TopNWords.Batch;
+
+/// <summary>
+/// Everything one run knows about itself: the one input every stage of <see cref="BatchWorkflow"/> takes, and
+/// the one it updates (the containers, pool and job it owns, the URLs it issued, each task's outcome).
+/// </summary>
+internal sealed class RunState
+{
+    public RunState(BatchRunDefinition definition, RunNames names, IProgress<BatchRunProgress>? progress, DateTimeOffset startTime)
+    {
+        Definition = definition;
+        Names = names;
+        Progress = progress;
+        StartTime = startTime;
+        PoolId = definition.Pool.ExistingPoolId ?? names.PoolId;
+        Outcomes = [.. definition.Inputs.Select(i => new TaskOutcome(i, RunNames.TaskId(i.Name)))];
+        OutcomesByTaskId = Outcomes.ToDictionary(o => o.TaskId, StringComparer.OrdinalIgnoreCase);
+    }
+
+    public BatchRunDefinition Definition { get; }
+
+    public RunNames Names { get; }
+
+    public IProgress<BatchRunProgress>? Progress { get; }
+
+    public DateTimeOffset StartTime { get; }
+
+    public string PoolId { get; }
+
+    public BatchRunStage Stage { get; set; }
+
+    public TaskCounts Counts { get; set; }
+
+    public IReadOnlyList<TaskOutcome> Outcomes { get; }
+
+    public Dictionary<string, TaskOutcome> OutcomesByTaskId { get; }
+
+    public List<string> Containers { get; } = [];
+
+    public bool OwnsPool { get; set; }
+
+    public bool OwnsJob { get; set; }
+
+    public List<(ApplicationFile File, Uri Url)> ApplicationUrls { get; } = [];
+
+    public Dictionary<BatchInput, Uri> InputUrls { get; } = [];
+
+    public Uri? OutputContainerUrl { get; set; }
+
+    public string DownloadDirectory { get; set; } = string.Empty;
+}

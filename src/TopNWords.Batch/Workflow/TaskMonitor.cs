@@ -1,0 +1,149 @@
+using TopNWords.Batch.Compute;
+using TopNWords.Batch.Internal;
+
+namespace TopNWords.Batch;
+
+/// <summary>
+/// The <see cref="BatchRunStage.AddingTasks"/> and <see cref="BatchRunStage.Monitoring"/> stages of a run: adds one
+/// task per input (ids stable per input, so adding again never duplicates work), then watches the job until every
+/// task has completed, recording each task's outcome (with the tail of its stderr when it failed) as it completes.
+/// </summary>
+internal sealed class TaskMonitor
+{
+    private const int StderrTailBytes = 8192;
+    private static readonly TimeSpan ListingLagMargin = TimeSpan.FromSeconds(10);
+
+    private readonly WorkflowContext _context;
+
+    public TaskMonitor(WorkflowContext context)
+    {
+        _context = context;
+    }
+
+    /// <summary>Adds the run's tasks and monitors them until all have completed, under the <see cref="WorkflowTimeouts.TasksComplete"/> timeout.</summary>
+    public async Task RunTasksAsync(RunState run, CancellationToken cancellationToken)
+    {
+        var definition = run.Definition;
+        await _context.RunWithTimeoutAsync(
+            run,
+            nameof(WorkflowTimeouts.TasksComplete),
+            definition.Timeouts.TasksComplete,
+            async ct =>
+            {
+                _context.Report(run, BatchRunStage.AddingTasks);
+                var specs = run.Outcomes.Select(o => TaskCommands.Task(run, o)).ToList();
+                var added = await _context.Compute.AddTasksAsync(run.Names.JobId, specs, ct).ConfigureAwait(false);
+                WorkflowLog.TasksAdded(_context.Logger, run.Names.RunId, run.Names.JobId, added.Added, added.AlreadyExisted, added.Requests);
+
+                _context.Report(run, BatchRunStage.Monitoring);
+                await MonitorAsync(run, ct).ConfigureAwait(false);
+            },
+            () => $"with {run.Outcomes.Count(o => o.State != ComputeTaskState.Completed)} of {run.Outcomes.Count} task(s) of job '{run.Names.JobId}' not completed ({run.Counts.Active} active, {run.Counts.Running} running)",
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Polls the job's task counts (one cheap call) and, only when more tasks have completed, lists the
+    /// tasks completed since the last listing: the requests grow with completions, not with tasks x polls.
+    /// </summary>
+    private async Task MonitorAsync(RunState run, CancellationToken cancellationToken)
+    {
+        var compute = _context.Compute;
+        int total = run.Outcomes.Count;
+        int collected = 0;
+        DateTimeOffset? since = null;
+        bool fullListing = false;
+        while (true)
+        {
+            var counts = await compute.GetTaskCountsAsync(run.Names.JobId, cancellationToken).ConfigureAwait(false);
+            if (counts != run.Counts)
+            {
+                run.Counts = counts;
+                WorkflowLog.Counts(_context.Logger, run.Names.RunId, counts.Active, counts.Running, counts.Completed, counts.Failed);
+                run.Progress?.Report(new BatchRunProgress(BatchRunStage.Monitoring, counts));
+            }
+
+            if (counts.Completed > collected)
+            {
+                var query = new TaskListQuery { State = ComputeTaskState.Completed, StateChangedSince = fullListing ? null : since };
+                DateTimeOffset? latest = null;
+                await foreach (var task in compute.ListTasksAsync(run.Names.JobId, query, cancellationToken).ConfigureAwait(false))
+                {
+                    if (task.StateTransitionTime is { } t && (latest is null || t > latest))
+                    {
+                        latest = t;
+                    }
+
+                    if (task.State == ComputeTaskState.Completed
+                        && run.OutcomesByTaskId.TryGetValue(task.Id, out var outcome)
+                        && outcome.State != ComputeTaskState.Completed)
+                    {
+                        await CompleteAsync(run, outcome, task, cancellationToken).ConfigureAwait(false);
+                        collected++;
+                    }
+                }
+
+                // The next listing starts a little before the latest completion seen (listings may lag);
+                // tasks already collected are skipped above. When the counts report more completions than a
+                // filtered listing returned, list every completed task next time.
+                if (latest is { } l)
+                {
+                    since = l - ListingLagMargin;
+                }
+
+                fullListing = collected < counts.Completed;
+            }
+
+            if (collected >= total)
+            {
+                return;
+            }
+
+            await Task.Delay(_context.Options.MonitorPollInterval, _context.Time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CompleteAsync(RunState run, TaskOutcome outcome, BatchTaskInfo task, CancellationToken cancellationToken)
+    {
+        outcome.State = ComputeTaskState.Completed;
+        outcome.Result = task.Result ?? (task.ExitCode == 0 && task.FailureInfo is null ? TaskExecutionResult.Success : TaskExecutionResult.Failure);
+        outcome.ExitCode = task.ExitCode;
+        outcome.RetryCount = task.RetryCount;
+        outcome.NodeId = task.NodeId;
+        outcome.StartTime = task.StartTime;
+        outcome.EndTime = task.EndTime;
+        outcome.FailureInfo = task.FailureInfo;
+        if (outcome.Result == TaskExecutionResult.Failure)
+        {
+            outcome.StderrTail = await ReadStderrTailAsync(run, outcome.TaskId, cancellationToken).ConfigureAwait(false);
+            WorkflowLog.TaskFailed(_context.Logger, run.Names.RunId, outcome.TaskId, outcome.Input.Name, outcome.DescribeFailure());
+        }
+        else
+        {
+            WorkflowLog.TaskCompleted(_context.Logger, run.Names.RunId, outcome.TaskId, outcome.Input.Name, outcome.Result.ToString()!, outcome.ExitCode);
+        }
+
+        run.Progress?.Report(new BatchRunProgress(BatchRunStage.Monitoring, run.Counts, outcome));
+    }
+
+    private async Task<string?> ReadStderrTailAsync(RunState run, string taskId, CancellationToken cancellationToken)
+    {
+        string? text;
+        try
+        {
+            text = await _context.Compute.GetTaskOutputTailAsync(run.Names.JobId, taskId, TaskOutputStream.StandardError, StderrTailBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BatchComputeException ex)
+        {
+            return $"(stderr could not be read: {SecretRedaction.RedactText(ex.Message)})";
+        }
+
+        if (text is null)
+        {
+            return null;
+        }
+
+        var lines = text.TrimEnd('\n', '\r').Split('\n');
+        return string.Join('\n', lines.TakeLast(_context.Options.StderrTailLines)).TrimEnd('\r');
+    }
+}
