@@ -95,7 +95,12 @@ public sealed class BatchWorkflow : IBatchWorkflow
         }
 
         var result = new BatchRunResult(run.Names.RunId, run.PoolId, run.Names.JobId, run.Outcomes, run.StartTime, _time.GetUtcNow(), run.DownloadDirectory, cleanupFailures);
-        WorkflowLog.RunFinished(_logger, run.Names.RunId, result.Tasks.Count(t => t.Succeeded), result.Tasks.Count, result.Elapsed);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            int succeededTasks = result.Tasks.Count(t => t.Succeeded);
+            WorkflowLog.RunFinished(_logger, run.Names.RunId, succeededTasks, result.Tasks.Count, result.Elapsed);
+        }
+
         return result;
     }
 
@@ -350,9 +355,10 @@ public sealed class BatchWorkflow : IBatchWorkflow
             outcome.StderrTail = await ReadStderrTailAsync(run, outcome.TaskId, cancellationToken).ConfigureAwait(false);
             WorkflowLog.TaskFailed(_logger, run.Names.RunId, outcome.TaskId, outcome.Input.Name, outcome.DescribeFailure());
         }
-        else
+        else if (_logger.IsEnabled(LogLevel.Information))
         {
-            WorkflowLog.TaskCompleted(_logger, run.Names.RunId, outcome.TaskId, outcome.Input.Name, outcome.Result.ToString()!, outcome.ExitCode);
+            string result = outcome.Result.ToString()!;
+            WorkflowLog.TaskCompleted(_logger, run.Names.RunId, outcome.TaskId, outcome.Input.Name, result, outcome.ExitCode);
         }
 
         run.Progress?.Report(new BatchRunProgress(BatchRunStage.Monitoring, run.Counts, outcome));
@@ -471,7 +477,12 @@ public sealed class BatchWorkflow : IBatchWorkflow
 
         if (policy == CleanupPolicy.Never || (policy == CleanupPolicy.OnSuccess && !succeeded))
         {
-            WorkflowLog.CleanupSkipped(_logger, run.Names.RunId, string.Join(", ", owned), policy);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                string resources = string.Join(", ", owned);
+                WorkflowLog.CleanupSkipped(_logger, run.Names.RunId, resources, policy);
+            }
+
             return [];
         }
 
