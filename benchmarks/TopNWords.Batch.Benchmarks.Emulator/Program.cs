@@ -95,7 +95,7 @@ while (collected < taskCount)
 
     if (collected < taskCount)
     {
-        await Task.Delay(TimeSpan.FromMilliseconds(250));
+        await Task.Delay(TimeSpan.FromMilliseconds(250), TimeProvider.System);
     }
 }
 

@@ -140,7 +140,7 @@ public static class BenchmarkInputs
         var text = new StringBuilder();
         foreach (int t in (int[])[0, 1, 2, 3, 2, 0, 3, 1])
         {
-            text.Append("\"").Append(tokens[t]).Append("\",\n");
+            text.Append('"').Append(tokens[t]).Append("\",\n");
         }
 
         return Encoding.UTF8.GetBytes(text.ToString());

@@ -54,27 +54,30 @@ internal static class HttpRetryDefaults
     {
         if (!Enum.IsDefined(retry.Mode))
         {
-            throw new ArgumentOutOfRangeException("Retry.Mode", retry.Mode, $"{owner}.Retry.Mode is {(int)retry.Mode}, which is not a RetryMode: use RetryMode.Exponential (the default) or RetryMode.Fixed.");
+            throw OutOfRange("Retry.Mode", retry.Mode, $"{owner}.Retry.Mode is {(int)retry.Mode}, which is not a RetryMode: use RetryMode.Exponential (the default) or RetryMode.Fixed.");
         }
 
         if (retry.MaxRetries < 0)
         {
-            throw new ArgumentOutOfRangeException("Retry.MaxRetries", retry.MaxRetries, $"{owner}.Retry.MaxRetries must be 0 (no retry) or more (the default is {MaxRetries}).");
+            throw OutOfRange("Retry.MaxRetries", retry.MaxRetries, $"{owner}.Retry.MaxRetries must be 0 (no retry) or more (the default is {MaxRetries}).");
         }
 
         if (retry.Delay < TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException("Retry.Delay", retry.Delay, $"{owner}.Retry.Delay must not be negative: set the wait before the first retry (the default is {Delay.TotalSeconds:0.#} seconds).");
+            throw OutOfRange("Retry.Delay", retry.Delay, $"{owner}.Retry.Delay must not be negative: set the wait before the first retry (the default is {Delay.TotalSeconds:0.#} seconds).");
         }
 
         if (retry.MaxDelay < retry.Delay)
         {
-            throw new ArgumentOutOfRangeException("Retry.MaxDelay", retry.MaxDelay, $"{owner}.Retry.MaxDelay ({retry.MaxDelay}) is less than Retry.Delay ({retry.Delay}): set it to at least the delay (the default is {MaxDelay.TotalSeconds:0} seconds).");
+            throw OutOfRange("Retry.MaxDelay", retry.MaxDelay, $"{owner}.Retry.MaxDelay ({retry.MaxDelay}) is less than Retry.Delay ({retry.Delay}): set it to at least the delay (the default is {MaxDelay.TotalSeconds:0} seconds).");
         }
 
         if (retry.NetworkTimeout <= TimeSpan.Zero && retry.NetworkTimeout != Timeout.InfiniteTimeSpan)
         {
-            throw new ArgumentOutOfRangeException("Retry.NetworkTimeout", retry.NetworkTimeout, $"{owner}.Retry.NetworkTimeout must be positive, or Timeout.InfiniteTimeSpan for none (the default is {NetworkTimeout.TotalSeconds:0} seconds).");
+            throw OutOfRange("Retry.NetworkTimeout", retry.NetworkTimeout, $"{owner}.Retry.NetworkTimeout must be positive, or Timeout.InfiniteTimeSpan for none (the default is {NetworkTimeout.TotalSeconds:0} seconds).");
         }
     }
+
+    // The options convention names the invalid option (Retry.<setting>) in ParamName; it is not a parameter of Validate.
+    private static ArgumentOutOfRangeException OutOfRange(string option, object value, string message) => new(option, value, message);
 }

@@ -201,7 +201,7 @@ public sealed class BatchEmulator : IAsyncDisposable
 
         if (app is not null)
         {
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5), TimeProvider.System);
             await app.StopAsync(stop.Token).ConfigureAwait(false);
             await app.DisposeAsync().ConfigureAwait(false);
         }

@@ -178,41 +178,42 @@ public sealed class BatchEmulatorOptions
     }
 
     /// <summary>Gets a value indicating whether the emulator runs with the published <see cref="DefaultAccountKey"/>.</summary>
-    internal bool UsesWellKnownKey => AccountKey is null || Decode(AccountKey).AsSpan().SequenceEqual(Decode(DefaultAccountKey));
+    internal bool UsesWellKnownKey => AccountKey is null || Decode(AccountKey, nameof(AccountKey)).AsSpan().SequenceEqual(Decode(DefaultAccountKey, nameof(AccountKey)));
 
     /// <summary>The key the emulator verifies signatures with.</summary>
     internal byte[] DecodeKey()
     {
         if (AccountKey is null)
         {
-            return AllowInsecureWellKnownKey ? Decode(DefaultAccountKey) : throw NoKey(
-                "The emulator has no account key.");
+            return AllowInsecureWellKnownKey ? Decode(DefaultAccountKey, nameof(AccountKey)) : throw NoKey(
+                "The emulator has no account key.", nameof(AccountKey));
         }
 
-        byte[] key = Decode(AccountKey);
-        return AllowInsecureWellKnownKey || !key.AsSpan().SequenceEqual(Decode(DefaultAccountKey)) ? key : throw NoKey(
-            "The emulator's account key is the published well-known development key.");
+        byte[] key = Decode(AccountKey, nameof(AccountKey));
+        return AllowInsecureWellKnownKey || !key.AsSpan().SequenceEqual(Decode(DefaultAccountKey, nameof(AccountKey))) ? key : throw NoKey(
+            "The emulator's account key is the published well-known development key.", nameof(AccountKey));
     }
 
-    private static byte[] Decode(string base64)
+    /// <summary>Decodes a key; <paramref name="paramName"/> is the option an invalid key is reported against.</summary>
+    private static byte[] Decode(string base64, string paramName)
     {
         try
         {
             byte[] key = Convert.FromBase64String(base64);
-            return key.Length > 0 ? key : throw new ArgumentException("The emulator's account key is empty.", nameof(AccountKey));
+            return key.Length > 0 ? key : throw new ArgumentException("The emulator's account key is empty.", paramName);
         }
         catch (FormatException)
         {
-            throw new ArgumentException("The emulator's account key is not a valid base64 string.", nameof(AccountKey));
+            throw new ArgumentException("The emulator's account key is not a valid base64 string.", paramName);
         }
     }
 
-    private static ArgumentException NoKey(string what) => new(
+    private static ArgumentException NoKey(string what, string paramName) => new(
         what + " Give it a key of your own (base64, such as 32 random bytes: openssl rand -base64 32): in process, "
         + $"{nameof(BatchEmulatorOptions)}.{nameof(AccountKey)}; on the command line, the environment variable {KeyEnvironmentVariable}, "
         + "--key-file <path>, or --key-file - to read it from standard input. Or opt in to the well-known key with "
         + $"{nameof(AllowInsecureWellKnownKey)} (--insecure-use-well-known-key): insecure, because the key is published and a "
         + "Shared Key signature does not cover the host, so any web page that rebinds its name to 127.0.0.1 could sign "
         + "requests and create a pool whose start task runs commands as you.",
-        nameof(AccountKey));
+        paramName);
 }

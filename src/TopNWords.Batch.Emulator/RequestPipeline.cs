@@ -43,7 +43,7 @@ internal sealed class RequestPipeline(SharedKeyAuthenticator authenticator, Faul
             }
             catch (BatchRequestException ex)
             {
-                EmulatorLog.AuthenticationFailed(logger, context.Request.Method, context.Request.Path, ex.Values.FirstOrDefault().Value ?? ex.Message);
+                EmulatorLog.AuthenticationFailed(logger, context.Request.Method, context.Request.Path, ex.Values.Count > 0 ? ex.Values[0].Value : ex.Message);
                 throw;
             }
 
@@ -78,7 +78,11 @@ internal sealed class RequestPipeline(SharedKeyAuthenticator authenticator, Faul
                 counter.Count(operation.Name, context.Response.StatusCode, injected);
             }
 
-            EmulatorLog.Request(logger, context.Request.Method, context.Request.Path, operation.Name, context.Response.StatusCode);
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                string path = context.Request.Path;
+                EmulatorLog.Request(logger, context.Request.Method, path, operation.Name, context.Response.StatusCode);
+            }
         }
     }
 

@@ -293,7 +293,7 @@ public partial class CommandLineTests
     private static async Task AssertServesAsync(Uri baseUri, string account, string? key = null)
     {
         using var http = new HttpClient(new SharedKeySigner(account, key ?? EmulatorHarness.Key, TimeProvider.System)) { BaseAddress = baseUri };
-        using var timeout = new CancellationTokenSource(Deadline);
+        using var timeout = new CancellationTokenSource(Deadline, TimeProvider.System);
         using var response = await http.GetAsync(EmulatorHarness.Versioned("/supportedimages"), timeout.Token);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync(timeout.Token));
     }
@@ -303,7 +303,7 @@ public partial class CommandLineTests
         using var http = new HttpClient { BaseAddress = baseUri };
         using var request = new HttpRequestMessage(HttpMethod.Get, EmulatorHarness.Versioned("/supportedimages"));
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        using var timeout = new CancellationTokenSource(Deadline);
+        using var timeout = new CancellationTokenSource(Deadline, TimeProvider.System);
         using var response = await http.SendAsync(request, timeout.Token);
         Assert.That(response.StatusCode, Is.EqualTo(expected));
     }
@@ -324,7 +324,7 @@ public partial class CommandLineTests
 
     private static async Task<Uri> ReadListeningLineAsync(Process process)
     {
-        using var timeout = new CancellationTokenSource(Deadline);
+        using var timeout = new CancellationTokenSource(Deadline, TimeProvider.System);
         string? line = await process.StandardOutput.ReadLineAsync(timeout.Token);
         var match = ListeningLine().Match(line ?? string.Empty);
         Assert.That(match.Success, Is.True, $"first stdout line: '{line}'; stderr: {(process.HasExited ? await process.StandardError.ReadToEndAsync(timeout.Token) : "(running)")}");
@@ -337,7 +337,7 @@ public partial class CommandLineTests
         using var process = Start(environment, arguments);
         try
         {
-            using var timeout = new CancellationTokenSource(Deadline);
+            using var timeout = new CancellationTokenSource(Deadline, TimeProvider.System);
             await process.WaitForExitAsync(timeout.Token);
         }
         finally

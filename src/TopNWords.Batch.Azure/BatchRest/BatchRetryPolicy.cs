@@ -14,7 +14,7 @@ namespace TopNWords.Batch.Azure.BatchRest;
 /// <c>Retry-After</c> (seconds or an HTTP date). No other status is retried.
 /// </summary>
 /// <remarks>
-/// Azure.Core's own <c>RetryPolicy</c> waits with <see cref="Task.Delay(TimeSpan, CancellationToken)"/> on the
+/// Azure.Core's own <c>RetryPolicy</c> waits with <c>Task.Delay(TimeSpan, CancellationToken)</c> on the
 /// system clock, which tests could not control; this policy replaces it, so there is still one retry layer.
 /// The policies after it (signing, logging) run again on every attempt.
 /// </remarks>

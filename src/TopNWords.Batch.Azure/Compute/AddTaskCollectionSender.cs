@@ -134,7 +134,12 @@ internal sealed class AddTaskCollectionSender
     private async Task SendChunkAsync(string jobId, List<PendingTask> chunk, int attempt, AddState state, CancellationToken cancellationToken)
     {
         state.CountRequest();
-        AzureBatchLog.AddTasksRequest(_logger, _account, jobId, chunk.Count, EnvelopeBytes + chunk.Sum(t => t.Size) + chunk.Count - 1);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            int bytes = EnvelopeBytes + chunk.Sum(t => t.Size) + chunk.Count - 1;
+            AzureBatchLog.AddTasksRequest(_logger, _account, jobId, chunk.Count, bytes);
+        }
+
         IReadOnlyList<BatchTaskAddResult> results;
         try
         {

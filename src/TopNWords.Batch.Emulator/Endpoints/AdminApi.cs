@@ -27,7 +27,12 @@ internal sealed class AdminApi(EmulatorState state, FaultInjector faults, Reques
     public void SetFaults(BatchEmulatorFaults value)
     {
         faults.Set(value);
-        EmulatorLog.FaultsChanged(logger, value.ServerBusyRate, value.TooManyRequestsRate, value.ThrottleBurstEvery, value.DropConnectionAfterAddTaskCollection, string.Join(", ", value.StartTaskFailureNodes), string.Join(", ", value.UnusableNodes));
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            string startTaskFailures = string.Join(", ", value.StartTaskFailureNodes);
+            string unusable = string.Join(", ", value.UnusableNodes);
+            EmulatorLog.FaultsChanged(logger, value.ServerBusyRate, value.TooManyRequestsRate, value.ThrottleBurstEvery, value.DropConnectionAfterAddTaskCollection, startTaskFailures, unusable);
+        }
     }
 
     private Task GetFaultsAsync(HttpContext context) => WriteAsync(context, faults.Current, EmulatorJsonContext.Default.BatchEmulatorFaults);

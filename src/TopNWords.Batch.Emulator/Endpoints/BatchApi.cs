@@ -188,7 +188,12 @@ internal sealed class BatchApi(EmulatorState state, Faults.FaultInjector faults,
 
         if (faults.TakeConnectionDrop())
         {
-            EmulatorLog.ConnectionDropped(logger, jobId, outcomes.Count(o => o.Status == BatchTaskAddStatus.Success));
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                int added = outcomes.Count(o => o.Status == BatchTaskAddStatus.Success);
+                EmulatorLog.ConnectionDropped(logger, jobId, added);
+            }
+
             EmulatorRequest.Get(context).MarkDropped();
             context.Abort();
             return;

@@ -115,7 +115,12 @@ public sealed class BatchWorkflow : IBatchWorkflow
         }
 
         var result = new BatchRunResult(run.Names.RunId, run.PoolId, run.Names.JobId, run.Outcomes, run.StartTime, _time.GetUtcNow(), run.DownloadDirectory, cleanupFailures);
-        WorkflowLog.RunFinished(_logger, run.Names.RunId, result.Tasks.Count(t => t.Succeeded), result.Tasks.Count, result.Elapsed);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            int succeededTasks = result.Tasks.Count(t => t.Succeeded);
+            WorkflowLog.RunFinished(_logger, run.Names.RunId, succeededTasks, result.Tasks.Count, result.Elapsed);
+        }
+
         return result;
     }
 

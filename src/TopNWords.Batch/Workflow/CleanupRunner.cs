@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch;
@@ -44,7 +45,12 @@ internal sealed class CleanupRunner
 
         if (policy == CleanupPolicy.Never || (policy == CleanupPolicy.OnSuccess && !succeeded))
         {
-            WorkflowLog.CleanupSkipped(_context.Logger, run.Names.RunId, string.Join(", ", owned), policy);
+            if (_context.Logger.IsEnabled(LogLevel.Information))
+            {
+                string resources = string.Join(", ", owned);
+                WorkflowLog.CleanupSkipped(_context.Logger, run.Names.RunId, resources, policy);
+            }
+
             return [];
         }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using TopNWords.Batch.Compute;
 using TopNWords.Batch.Internal;
 
@@ -118,9 +119,10 @@ internal sealed class TaskMonitor
             outcome.StderrTail = await ReadStderrTailAsync(run, outcome.TaskId, cancellationToken).ConfigureAwait(false);
             WorkflowLog.TaskFailed(_context.Logger, run.Names.RunId, outcome.TaskId, outcome.Input.Name, outcome.DescribeFailure());
         }
-        else
+        else if (_context.Logger.IsEnabled(LogLevel.Information))
         {
-            WorkflowLog.TaskCompleted(_context.Logger, run.Names.RunId, outcome.TaskId, outcome.Input.Name, outcome.Result.ToString()!, outcome.ExitCode);
+            string result = outcome.Result.ToString()!;
+            WorkflowLog.TaskCompleted(_context.Logger, run.Names.RunId, outcome.TaskId, outcome.Input.Name, result, outcome.ExitCode);
         }
 
         run.Progress?.Report(new BatchRunProgress(BatchRunStage.Monitoring, run.Counts, outcome));

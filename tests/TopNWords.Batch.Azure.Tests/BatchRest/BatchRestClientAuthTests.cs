@@ -23,7 +23,7 @@ public class BatchRestClientAuthTests
 
         Task<BatchJobTaskCounts> counts = clients.CreateEntraClient(credential.Object).GetJobTaskCountsAsync("job-1");
         clients.Time.Advance(await clients.Time.NextTimerAsync());
-        await counts.WaitAsync(TimeSpan.FromSeconds(10));
+        await counts.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System);
 
         Assert.That(clients.Transport.Requests, Has.Count.EqualTo(2));
         Assert.Multiple(() =>

@@ -62,7 +62,7 @@ public class BatchRestClientLoopbackTests
             Assert.That(other.Requests, Is.Empty, "requests to the other port");
             Assert.That(ids, Does.Not.Contain("stolen"));
             Assert.That(service.Requests, Has.Count.EqualTo(1), "requests to the service");
-            Assert.That(service.Requests.FirstOrDefault()?.Header("Authorization"), Does.StartWith($"SharedKey {TestClients.Account}:"), "the first request was signed");
+            Assert.That(service.Requests is [var first, ..] ? first.Header("Authorization") : null, Does.StartWith($"SharedKey {TestClients.Account}:"), "the first request was signed");
             Assert.That(caught, Is.TypeOf<BatchServiceException>());
             Assert.That(caught?.Message, Does.StartWith("List tasks of job 'job-1' failed: the service returned a next link"));
             Assert.That(caught?.Message, Does.Not.Contain("skiptoken").And.Not.Contain("c2tpcC10b2tlbg"));

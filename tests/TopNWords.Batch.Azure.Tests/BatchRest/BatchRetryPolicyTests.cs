@@ -38,7 +38,7 @@ public class BatchRetryPolicyTests
         clients.Time.Advance(TimeSpan.FromSeconds(7) - TimeSpan.FromTicks(1));
         Assert.That(clients.Transport.Requests, Has.Count.EqualTo(1), "nothing is resent a tick before the wait ends");
         clients.Time.Advance(TimeSpan.FromTicks(1));
-        await create.WaitAsync(TimeSpan.FromSeconds(10));
+        await create.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System);
 
         IReadOnlyList<RecordedRequest> sent = clients.Transport.Requests;
         Assert.That(sent, Has.Count.EqualTo(2));
@@ -64,7 +64,7 @@ public class BatchRetryPolicyTests
 
         Assert.That(await clients.Time.NextTimerAsync(), Is.EqualTo(TimeSpan.FromSeconds(30)));
         clients.Time.Advance(TimeSpan.FromSeconds(30));
-        await create.WaitAsync(TimeSpan.FromSeconds(10));
+        await create.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System);
         Assert.That(clients.Transport.Requests, Has.Count.EqualTo(2));
     }
 
@@ -78,7 +78,7 @@ public class BatchRetryPolicyTests
 
         Assert.That(await clients.Time.NextTimerAsync(), Is.EqualTo(TimeSpan.FromMilliseconds(1500)));
         clients.Time.Advance(TimeSpan.FromMilliseconds(1500));
-        await create.WaitAsync(TimeSpan.FromSeconds(10));
+        await create.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System);
         Assert.That(clients.Transport.Requests, Has.Count.EqualTo(2));
     }
 
@@ -97,7 +97,7 @@ public class BatchRetryPolicyTests
             clients.Time.Advance(wait);
         }
 
-        BatchPool pool = await get.WaitAsync(TimeSpan.FromSeconds(10));
+        BatchPool pool = await get.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System);
 
         Assert.That(pool.Id, Is.EqualTo("pool-1"));
         Assert.That(clients.Transport.Requests, Has.Count.EqualTo(4));
@@ -146,7 +146,7 @@ public class BatchRetryPolicyTests
         Task delete = clients.Client.DeletePoolAsync("pool-1");
         TimeSpan wait = await clients.Time.NextTimerAsync();
         clients.Time.Advance(wait);
-        await delete.WaitAsync(TimeSpan.FromSeconds(10));
+        await delete.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System);
 
         IReadOnlyList<RecordedRequest> sent = clients.Transport.Requests;
         Assert.That(sent, Has.Count.EqualTo(2));
@@ -166,7 +166,7 @@ public class BatchRetryPolicyTests
 
         Task<IReadOnlyList<BatchTaskAddResult>> add = clients.Client.AddTaskCollectionAsync("job-1", [new BatchTaskCreateContent { Id = "t1", CommandLine = "x" }]);
         clients.Time.Advance(await clients.Time.NextTimerAsync());
-        IReadOnlyList<BatchTaskAddResult> results = await add.WaitAsync(TimeSpan.FromSeconds(10));
+        IReadOnlyList<BatchTaskAddResult> results = await add.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System);
 
         Assert.That(clients.Transport.Requests, Has.Count.EqualTo(2));
         Assert.That(clients.Transport.Requests[1].BodyText, Is.EqualTo(clients.Transport.Requests[0].BodyText));
@@ -209,7 +209,7 @@ public class BatchRetryPolicyTests
         clients.Time.Advance(await clients.Time.NextTimerAsync());
         clients.Time.Advance(await clients.Time.NextTimerAsync());
 
-        var ex = Assert.ThrowsAsync<BatchServiceException>(() => get.WaitAsync(TimeSpan.FromSeconds(10)));
+        var ex = Assert.ThrowsAsync<BatchServiceException>(() => get.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System));
         Assert.Multiple(() =>
         {
             Assert.That(clients.Transport.Requests, Has.Count.EqualTo(3), "one retry layer: 1 + MaxRetries attempts");
@@ -231,7 +231,7 @@ public class BatchRetryPolicyTests
         Task<bool> exists = clients.Client.PoolExistsAsync("pool-1");
         clients.Time.Advance(await clients.Time.NextTimerAsync());
 
-        var ex = Assert.ThrowsAsync<BatchServiceException>(() => exists.WaitAsync(TimeSpan.FromSeconds(10)));
+        var ex = Assert.ThrowsAsync<BatchServiceException>(() => exists.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System));
         Assert.Multiple(() =>
         {
             Assert.That(clients.Transport.Requests, Has.Count.EqualTo(2));
@@ -252,7 +252,7 @@ public class BatchRetryPolicyTests
         await clients.Time.NextTimerAsync();
         await cts.CancelAsync();
 
-        Assert.That(async () => await get.WaitAsync(TimeSpan.FromSeconds(10)), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(async () => await get.WaitAsync(TimeSpan.FromSeconds(10), TimeProvider.System), Throws.InstanceOf<OperationCanceledException>());
         Assert.That(clients.Transport.Requests, Has.Count.EqualTo(1));
     }
 

@@ -33,7 +33,7 @@ public abstract class AzuriteTestBase
     public void SetUpAzuriteTest()
     {
         _containers.Clear();
-        _timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        _timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1), TimeProvider.System);
     }
 
     [TearDown]

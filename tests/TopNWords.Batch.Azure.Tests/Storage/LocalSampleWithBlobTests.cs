@@ -21,7 +21,7 @@ public class LocalSampleWithBlobTests : AzuriteTestBase
     [TearDown]
     public void TearDown() => Directory.Delete(_work, recursive: true);
 
-    private static CancellationToken Deadline() => new CancellationTokenSource(TimeSpan.FromMinutes(5)).Token;
+    private static CancellationToken Deadline() => new CancellationTokenSource(TimeSpan.FromMinutes(5), TimeProvider.System).Token;
 
     [Test]
     public async Task Sample_ConnectionStringFromTheEnvironment_StagesThroughBlobAndCleansUp()

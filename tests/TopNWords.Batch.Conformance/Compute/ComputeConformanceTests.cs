@@ -52,7 +52,7 @@ public abstract class ComputeConformanceTests
             return;
         }
 
-        using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(30), TimeProvider.System);
         foreach (string jobId in _jobs)
         {
             await BestEffortAsync($"delete job {jobId}", () => Compute.DeleteJobAsync(jobId, cleanup.Token));
@@ -81,7 +81,7 @@ public abstract class ComputeConformanceTests
         await Compute.CreatePoolAsync(new PoolSpec(poolId, 2) { TaskSlotsPerNode = 2 });
         _pools.Add(poolId);
 
-        using var deadline = new CancellationTokenSource(Deadline);
+        using var deadline = new CancellationTokenSource(Deadline, TimeProvider.System);
         var ready = await Compute.WaitForPoolReadyAsync(poolId, deadline.Token);
 
         var nodes = await Compute.ListNodesAsync(poolId);
@@ -168,7 +168,7 @@ public abstract class ComputeConformanceTests
         await Compute.CreatePoolAsync(new PoolSpec(poolId, 1) { StartTask = startTask });
         _pools.Add(poolId);
 
-        using var deadline = new CancellationTokenSource(Deadline);
+        using var deadline = new CancellationTokenSource(Deadline, TimeProvider.System);
         PoolNotReadyException? failure = null;
         try
         {
@@ -434,7 +434,7 @@ public abstract class ComputeConformanceTests
     public async Task Task_RunsPastMaxWallClockTime_IsKilledWithTheProcessesItStarted()
     {
         string container = await CreateContainerAsync();
-        var writeUrl = await Storage.GetContainerWriteUrlAsync(container, DateTimeOffset.UtcNow.AddHours(1));
+        var writeUrl = await Storage.GetContainerWriteUrlAsync(container, TimeProvider.System.GetUtcNow().AddHours(1));
         string jobId = await CreateJobAsync(await CreateReadyPoolAsync());
         var task = new TaskSpec("sleeper", Sh("sleep 600 & echo $! > child.pid; wait"))
         {
@@ -468,7 +468,7 @@ public abstract class ComputeConformanceTests
     public async Task OutputFiles_UploadCondition_DecidesWhichTasksUpload(OutputUploadCondition condition, string[] expectedBlobs)
     {
         string container = await CreateContainerAsync();
-        var writeUrl = await Storage.GetContainerWriteUrlAsync(container, DateTimeOffset.UtcNow.AddHours(1));
+        var writeUrl = await Storage.GetContainerWriteUrlAsync(container, TimeProvider.System.GetUtcNow().AddHours(1));
         string jobId = await CreateJobAsync(await CreateReadyPoolAsync(slots: 2));
         var tasks = new[] { ("succeeds", 0), ("fails", 1) }.Select(t =>
         {
@@ -494,7 +494,7 @@ public abstract class ComputeConformanceTests
     public async Task OutputFiles_BlobNames_FollowThePatternAndPath()
     {
         string container = await CreateContainerAsync();
-        var writeUrl = await Storage.GetContainerWriteUrlAsync(container, DateTimeOffset.UtcNow.AddHours(1));
+        var writeUrl = await Storage.GetContainerWriteUrlAsync(container, TimeProvider.System.GetUtcNow().AddHours(1));
         string jobId = await CreateJobAsync(await CreateReadyPoolAsync());
         var task = new TaskSpec("namer", Sh("""
             mkdir -p out/sub .hidden
@@ -661,7 +661,7 @@ public abstract class ComputeConformanceTests
         string poolId = NewId("pool");
         await Compute.CreatePoolAsync(new PoolSpec(poolId, nodeCount) { TaskSlotsPerNode = slots, StartTask = startTask });
         _pools.Add(poolId);
-        using var deadline = new CancellationTokenSource(Deadline);
+        using var deadline = new CancellationTokenSource(Deadline, TimeProvider.System);
         await Compute.WaitForPoolReadyAsync(poolId, deadline.Token);
         return poolId;
     }
@@ -704,7 +704,7 @@ public abstract class ComputeConformanceTests
     /// <summary>Polls a condition until it holds, failing the test with a description after <see cref="Deadline"/>.</summary>
     protected static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<Task<string>> describe)
     {
-        using var deadline = new CancellationTokenSource(Deadline);
+        using var deadline = new CancellationTokenSource(Deadline, TimeProvider.System);
         while (!await condition())
         {
             if (deadline.IsCancellationRequested)
@@ -712,7 +712,7 @@ public abstract class ComputeConformanceTests
                 Assert.Fail($"Gave up after {Deadline.TotalSeconds} s: {await describe()}");
             }
 
-            await Task.Delay(PollInterval);
+            await Task.Delay(PollInterval, TimeProvider.System);
         }
     }
 
@@ -750,7 +750,7 @@ public abstract class ComputeConformanceTests
     {
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(content));
         await Storage.UploadAsync(container, blobName, stream);
-        return await Storage.GetBlobReadUrlAsync(container, blobName, DateTimeOffset.UtcNow.AddHours(1));
+        return await Storage.GetBlobReadUrlAsync(container, blobName, TimeProvider.System.GetUtcNow().AddHours(1));
     }
 
     /// <summary>The names of a container's blobs, in ordinal order.</summary>

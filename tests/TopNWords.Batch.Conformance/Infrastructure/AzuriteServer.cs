@@ -133,8 +133,8 @@ public sealed class AzuriteServer : IAsyncDisposable, IDisposable
         }
 
         string lockPath = Path.Combine(Path.GetTempPath(), $"topnwords-azurite-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(folder)))[..16]}.lock");
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(InstallTimeout);
+        using var installTimer = new CancellationTokenSource(InstallTimeout, TimeProvider.System);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, installTimer.Token);
         using (await AcquireLockAsync(lockPath, timeout.Token).ConfigureAwait(false))
         {
             if (InstalledVersion(folder) == pinned && File.Exists(script))
@@ -170,7 +170,7 @@ public sealed class AzuriteServer : IAsyncDisposable, IDisposable
                 _process.Kill(entireProcessTree: true);
             }
 
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30), TimeProvider.System);
             await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
@@ -270,15 +270,15 @@ public sealed class AzuriteServer : IAsyncDisposable, IDisposable
                 throw new InvalidOperationException($"Azurite did not accept connections on 127.0.0.1:{Port} within {timeout.TotalSeconds:0} seconds. Its output so far:{Environment.NewLine}{Tail(Output, 4000)}");
             }
 
-            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(PollInterval, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
     }
 
     private static async Task<bool> AcceptsConnectionsAsync(int port, CancellationToken cancellationToken)
     {
         using var client = new TcpClient(AddressFamily.InterNetwork);
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        attempt.CancelAfter(TimeSpan.FromSeconds(2));
+        using var attemptTimer = new CancellationTokenSource(TimeSpan.FromSeconds(2), TimeProvider.System);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attemptTimer.Token);
         try
         {
             await client.ConnectAsync(IPAddress.Loopback, port, attempt.Token).ConfigureAwait(false);
@@ -362,7 +362,7 @@ public sealed class AzuriteServer : IAsyncDisposable, IDisposable
             catch (IOException)
             {
                 // Another process is installing: wait for it.
-                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -124,7 +124,7 @@ public abstract class StorageConformanceTests
     public async Task SetUpStorageConformanceAsync()
     {
         _containers.Clear();
-        _timeout = new CancellationTokenSource(TestTimeout);
+        _timeout = new CancellationTokenSource(TestTimeout, TimeProvider.System);
         _workDirectory = Directory.CreateTempSubdirectory("topnwords-conformance-").FullName;
         _storage = await CreateStorageAsync();
         _transfer = CreateUrlTransfer();
@@ -137,7 +137,7 @@ public abstract class StorageConformanceTests
         if (_storage is not null)
         {
             // Cleanup gets its own token: a timed-out test still removes its containers.
-            using var cleanup = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            using var cleanup = new CancellationTokenSource(TimeSpan.FromMinutes(1), TimeProvider.System);
             foreach (string container in _containers)
             {
                 try
@@ -976,7 +976,7 @@ public abstract class StorageConformanceTests
             }
             catch (BlobStorageException) when (attempt < 30)
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), Token);
+                await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System, Token);
             }
         }
     }

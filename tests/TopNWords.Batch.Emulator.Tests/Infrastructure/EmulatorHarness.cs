@@ -188,7 +188,7 @@ internal static class Wait
 
     public static async Task UntilAsync(Func<Task<bool>> condition, Func<string> describe)
     {
-        using var deadline = new CancellationTokenSource(Deadline);
+        using var deadline = new CancellationTokenSource(Deadline, TimeProvider.System);
         while (!await condition())
         {
             if (deadline.IsCancellationRequested)
@@ -196,7 +196,7 @@ internal static class Wait
                 Assert.Fail($"Gave up after {Deadline.TotalSeconds} s: {describe()}");
             }
 
-            await Task.Delay(25);
+            await Task.Delay(TimeSpan.FromMilliseconds(25), TimeProvider.System);
         }
     }
 }

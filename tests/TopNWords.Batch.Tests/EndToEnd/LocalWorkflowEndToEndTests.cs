@@ -20,7 +20,7 @@ public class LocalWorkflowEndToEndTests
 
     private static string TutorialFolder => Path.Combine(TestContext.CurrentContext.TestDirectory, "testdata", "tutorial");
 
-    private static CancellationToken Deadline() => new CancellationTokenSource(TimeSpan.FromMinutes(5)).Token;
+    private static CancellationToken Deadline() => new CancellationTokenSource(TimeSpan.FromMinutes(5), TimeProvider.System).Token;
 
     [Test]
     public async Task RunWordCountAsync_TutorialFiles_GiveTheDesignTopThreeAndLeaveNothingBehind()
@@ -173,7 +173,7 @@ public class LocalWorkflowEndToEndTests
         string[] pidFiles = [Path.Combine(pids, "a.txt"), Path.Combine(pids, "b.txt")];
         while (!pidFiles.All(File.Exists) && !run.IsCompleted)
         {
-            await Task.Delay(50);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System);
         }
 
         Assert.That(run.IsCompleted, Is.False, "both tasks started and still run");

@@ -355,7 +355,7 @@ public class BatchWorkflowTests
             Download = TimeSpan.FromMinutes(14),
         };
         var timeout = (TimeSpan)typeof(WorkflowTimeouts).GetProperty(timeoutName)!.GetValue(timeouts)!;
-        static async Task Hang(CancellationToken ct) => await Task.Delay(Timeout.Infinite, ct);
+        static async Task Hang(CancellationToken ct) => await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, ct);
         switch (timeoutName)
         {
             case nameof(WorkflowTimeouts.Staging):
@@ -408,7 +408,7 @@ public class BatchWorkflowTests
         _h.Compute.Setup(c => c.DeletePoolAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .Returns(async (string _, CancellationToken ct) =>
             {
-                await Task.Delay(Timeout.Infinite, ct);
+                await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, ct);
                 return true;
             });
         var cleanup = TimeSpan.FromMinutes(3);

@@ -23,7 +23,7 @@ public class WorkflowLoggingTests
         var failed = records.Single(r => r.Id.Id == 1007);
         Assert.That(failed.Level, Is.EqualTo(LogLevel.Warning));
         Assert.That(failed.Message, Does.Contain("input3.txt").And.Contain("exit code 1"));
-        Assert.That(records.Last().Message, Does.Contain("2 of 3 task(s) succeeded"));
+        Assert.That(records[^1].Message, Does.Contain("2 of 3 task(s) succeeded"));
         Assert.That(records.Select(r => r.Message), Has.None.Contains("SECRETSIG"));
         Assert.That(records.SelectMany(r => r.StructuredState ?? []).Select(kv => kv.Value), Has.None.Contains("SECRETSIG"));
     }

@@ -130,13 +130,23 @@ internal sealed class LocalCommandRunner
             var outcome = await _processes.RunAsync(launch, run.MaxWallClockTime, onStarted, stop).ConfigureAwait(false);
             if (outcome.Stopped)
             {
-                LocalComputeLog.ProcessKilled(_logger, outcome.ProcessId, run.What, run.DescribeStop());
+                if (_logger.IsEnabled(LogLevel.Information))
+                {
+                    string reason = run.DescribeStop();
+                    LocalComputeLog.ProcessKilled(_logger, outcome.ProcessId, run.What, reason);
+                }
+
                 return new CommandResult(CommandResultKind.Stopped, outcome.ExitCode, null);
             }
 
             if (outcome.TimedOut)
             {
-                LocalComputeLog.ProcessKilled(_logger, outcome.ProcessId, run.What, $"it ran past its maximum wall-clock time of {run.MaxWallClockTime}");
+                if (_logger.IsEnabled(LogLevel.Information))
+                {
+                    string reason = $"it ran past its maximum wall-clock time of {run.MaxWallClockTime}";
+                    LocalComputeLog.ProcessKilled(_logger, outcome.ProcessId, run.What, reason);
+                }
+
                 return new CommandResult(CommandResultKind.TimedOut, outcome.ExitCode, null);
             }
 

@@ -272,7 +272,7 @@ internal sealed class LocalComputeState
     }
 
     /// <summary>Takes a snapshot of a task, as callers see it.</summary>
-    public BatchTaskInfo SnapshotLocked(TaskEntry task) => new()
+    public static BatchTaskInfo SnapshotLocked(TaskEntry task) => new()
     {
         Id = task.Definition.Id,
         State = task.State,

@@ -40,7 +40,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
 
     private readonly TimeProvider _time;
     private readonly TimeSpan _pollInterval;
-    private readonly IDisposable? _ownedTransfer;
+    private readonly UrlTransfer? _ownedTransfer;
     private readonly ILogger _logger;
     private readonly bool _deleteRootOnDispose;
     private readonly LocalProcessRunner _processes;

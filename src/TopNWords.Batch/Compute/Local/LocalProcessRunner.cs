@@ -34,6 +34,9 @@ internal readonly record struct ProcessOutcome(int ProcessId, int ExitCode, bool
 /// </summary>
 internal sealed class LocalProcessRunner
 {
+    /// <summary>Where <c>setsid</c> may be installed.</summary>
+    private static readonly string[] SetsidPaths = ["/usr/bin/setsid", "/bin/setsid"];
+
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _drainTimeout;
     private readonly string? _setsid;
@@ -43,7 +46,7 @@ internal sealed class LocalProcessRunner
         _timeProvider = timeProvider;
         _drainTimeout = drainTimeout;
         _setsid = useProcessGroups && OperatingSystem.IsLinux() && PosixSignals.IsSupported
-            ? new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists)
+            ? Array.Find(SetsidPaths, File.Exists)
             : null;
     }
 

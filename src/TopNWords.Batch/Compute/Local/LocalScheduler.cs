@@ -9,7 +9,7 @@ namespace TopNWords.Batch.Compute.Local;
 /// runs in <see cref="LocalNodeStarter"/> and task runs in <see cref="LocalTaskExecutor"/>, both as tracked
 /// background work that disposal waits for.
 /// </summary>
-internal sealed class LocalScheduler
+internal sealed class LocalScheduler : IAsyncDisposable
 {
     private readonly LocalComputeState _state;
     private readonly string _rootPath;
@@ -486,4 +486,8 @@ internal sealed class LocalScheduler
         _lifetime.Dispose();
         return true;
     }
+
+    /// <summary>Stops everything, as <see cref="ShutdownAsync"/> does.</summary>
+    /// <returns>A task that completes when everything has stopped.</returns>
+    public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
 }

@@ -176,7 +176,7 @@ internal sealed class LocalTaskExecutor
             else if (completion is not null)
             {
                 _state.CompleteTaskLocked(task, completion.ExitCode, completion.Failure);
-                completed = _state.SnapshotLocked(task);
+                completed = LocalComputeState.SnapshotLocked(task);
             }
             else if (task.StopReason == StopReason.NodeLost && job.Status == JobStatus.Active)
             {
@@ -186,7 +186,7 @@ internal sealed class LocalTaskExecutor
             else
             {
                 _state.CompleteTaskLocked(task, stoppedExitCode, new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.TaskEnded, "The task was ended because its job was terminated."));
-                completed = _state.SnapshotLocked(task);
+                completed = LocalComputeState.SnapshotLocked(task);
             }
 
             _scheduler.DispatchLocked(job.PoolId);

@@ -29,7 +29,7 @@ internal sealed class RecordingTimeProvider : FakeTimeProvider
     /// <summary>Waits (in real time, at most 10 s, as a guard against a hang) for the next timer and returns its due time.</summary>
     public async Task<TimeSpan> NextTimerAsync()
     {
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(10), TimeProvider.System);
         return await _timers.Reader.ReadAsync(guard.Token);
     }
 

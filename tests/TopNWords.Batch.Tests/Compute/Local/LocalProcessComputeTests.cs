@@ -165,7 +165,7 @@ public class LocalProcessComputeTests
         });
         await compute.CreatePoolAsync(new PoolSpec("faulty", 2));
 
-        using var deadline = new CancellationTokenSource(Deadline);
+        using var deadline = new CancellationTokenSource(Deadline, TimeProvider.System);
         var ex = Assert.ThrowsAsync<PoolNotReadyException>(() => compute.WaitForPoolReadyAsync("faulty", deadline.Token));
 
         Assert.That(ex!.Nodes.Select(n => (n.NodeId, n.State, n.StartTaskExitCode)), Is.EqualTo(new[] { ("tvm-local-2", ComputeNodeState.StartTaskFailed, (int?)1) }));
@@ -178,7 +178,7 @@ public class LocalProcessComputeTests
         await using var compute = CreateCompute(new LocalProcessComputeOptions { NodeFaultInjector = (_, _) => LocalNodeFault.Unusable });
         await compute.CreatePoolAsync(new PoolSpec("broken", 1) { StartTask = new StartTaskSpec(Sh("touch \"$AZ_BATCH_NODE_SHARED_DIR/ran\"")) });
 
-        using var deadline = new CancellationTokenSource(Deadline);
+        using var deadline = new CancellationTokenSource(Deadline, TimeProvider.System);
         var ex = Assert.ThrowsAsync<PoolNotReadyException>(() => compute.WaitForPoolReadyAsync("broken", deadline.Token));
 
         Assert.That(ex!.Nodes.Single().State, Is.EqualTo(ComputeNodeState.Unusable));
@@ -194,7 +194,7 @@ public class LocalProcessComputeTests
         startTask.ResourceFiles.Add(new ResourceFile(url, "setup.sh"));
         await _compute.CreatePoolAsync(new PoolSpec("nofile", 1) { StartTask = startTask });
 
-        using var deadline = new CancellationTokenSource(Deadline);
+        using var deadline = new CancellationTokenSource(Deadline, TimeProvider.System);
         var ex = Assert.ThrowsAsync<PoolNotReadyException>(() => _compute.WaitForPoolReadyAsync("nofile", deadline.Token));
 
         var node = ex!.Nodes.Single();
@@ -430,7 +430,7 @@ public class LocalProcessComputeTests
         await CreateReadyPoolAsync("links");
         await _compute.CreateJobAsync(new JobSpec("job", "links"));
         await _storage.CreateContainerIfNotExistsAsync("results");
-        var writeUrl = await _storage.GetContainerWriteUrlAsync("results", DateTimeOffset.UtcNow.AddHours(1));
+        var writeUrl = await _storage.GetContainerWriteUrlAsync("results", TimeProvider.System.GetUtcNow().AddHours(1));
         var task = new TaskSpec("linker", Sh($"""
             echo genuine > real_OUTPUT.txt
             ln -s real_OUTPUT.txt alias_OUTPUT.txt
@@ -741,7 +741,7 @@ public class LocalProcessComputeTests
         var startTask = new StartTaskSpec(Sh("""echo run >> "$AZ_BATCH_NODE_SHARED_DIR/runs"; echo "retry=$AZ_BATCH_TASK_RETRY_COUNT" >&2; exit 2""")) { MaxTaskRetryCount = 2 };
         await _compute.CreatePoolAsync(new PoolSpec("retrying", 1) { StartTask = startTask });
 
-        using var deadline = new CancellationTokenSource(Deadline);
+        using var deadline = new CancellationTokenSource(Deadline, TimeProvider.System);
         var ex = Assert.ThrowsAsync<PoolNotReadyException>(() => _compute.WaitForPoolReadyAsync("retrying", deadline.Token));
 
         var node = (await _compute.ListNodesAsync("retrying")).Single();
@@ -882,7 +882,7 @@ public class LocalProcessComputeTests
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
-        using var deadline = new CancellationTokenSource(Deadline);
+        using var deadline = new CancellationTokenSource(Deadline, TimeProvider.System);
         while (!await condition())
         {
             if (deadline.IsCancellationRequested)
@@ -890,7 +890,7 @@ public class LocalProcessComputeTests
                 Assert.Fail($"The condition did not hold within {Deadline.TotalSeconds} s.");
             }
 
-            await Task.Delay(20);
+            await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System);
         }
     }
 
@@ -905,7 +905,7 @@ public class LocalProcessComputeTests
     private async Task CreateReadyPoolAsync(string poolId, int nodeCount = 1, int slots = 1, StartTaskSpec? startTask = null)
     {
         await _compute.CreatePoolAsync(new PoolSpec(poolId, nodeCount) { TaskSlotsPerNode = slots, StartTask = startTask });
-        using var deadline = new CancellationTokenSource(Deadline);
+        using var deadline = new CancellationTokenSource(Deadline, TimeProvider.System);
         await _compute.WaitForPoolReadyAsync(poolId, deadline.Token);
     }
 
@@ -941,7 +941,7 @@ public class LocalProcessComputeTests
         await _storage.CreateContainerIfNotExistsAsync("staged");
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(content));
         await _storage.UploadAsync("staged", blobName, stream);
-        return await _storage.GetBlobReadUrlAsync("staged", blobName, DateTimeOffset.UtcNow.AddHours(1));
+        return await _storage.GetBlobReadUrlAsync("staged", blobName, TimeProvider.System.GetUtcNow().AddHours(1));
     }
 
     /// <summary>

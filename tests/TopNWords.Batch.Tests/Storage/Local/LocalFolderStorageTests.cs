@@ -290,7 +290,7 @@ public class LocalFolderStorageTests
         var download = _storage.DownloadToFileAsync(Container, "big.bin", destination, cts.Token);
         while (!File.Exists(destination) && !download.IsCompleted)
         {
-            await Task.Delay(1);
+            await Task.Delay(TimeSpan.FromMilliseconds(1), TimeProvider.System);
         }
 
         await cts.CancelAsync();
