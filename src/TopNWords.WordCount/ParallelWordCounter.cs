@@ -188,7 +188,7 @@ internal sealed class ParallelWordCounter
             for (; q < bytes.Length; q++)
             {
                 byte b = bytes[q];
-                if (Utf8WordScanner.IsAsciiSeparator(b))
+                if (Utf8TokenRules.IsAsciiSeparator(b))
                 {
                     return offset + q + 1;
                 }
@@ -200,8 +200,8 @@ internal sealed class ParallelWordCounter
                         break; // the sequence may go on past the probe: read again from its lead byte
                     }
 
-                    int sequenceLength = Utf8WordScanner.SequenceLength(bytes, q, out _);
-                    if (sequenceLength > 0 && Utf8WordScanner.IsMultiByteSeparator(bytes, q, sequenceLength))
+                    int sequenceLength = Utf8TokenRules.SequenceLength(bytes, q, out _);
+                    if (sequenceLength > 0 && Utf8TokenRules.IsMultiByteSeparator(bytes, q, sequenceLength))
                     {
                         return offset + q + sequenceLength;
                     }

@@ -36,7 +36,7 @@ internal static class RequestAssert
     {
         Assert.Multiple(() =>
         {
-            Assert.That(request.Header("Content-Type"), Is.EqualTo(BatchRestClient.JsonContentType));
+            Assert.That(request.Header("Content-Type"), Is.EqualTo(BatchRequestFactory.JsonContentType));
             Assert.That(request.ContentLength, Is.EqualTo(request.Body!.Length));
         });
     }

@@ -36,14 +36,14 @@ public class LocalBatchWorkflowTests
             options.PassThroughEnvironmentVariables.Add(passed);
             await using var workflow = new LocalBatchWorkflow(options);
             options.PassThroughEnvironmentVariables.Add(kept); // too late: the workflow copied the names
-            using var deadline = new CancellationTokenSource(Deadline);
+            using var deadline = new CancellationTokenSource(Deadline, TimeProvider.System);
             await workflow.Compute.CreatePoolAsync(new PoolSpec("env", 1), deadline.Token);
             await workflow.Compute.WaitForPoolReadyAsync("env", deadline.Token);
             await workflow.Compute.CreateJobAsync(new JobSpec("job", "env"), deadline.Token);
             await workflow.Compute.AddTasksAsync("job", [new TaskSpec("env", "/usr/bin/env")], deadline.Token);
             while ((await workflow.Compute.GetTaskCountsAsync("job", deadline.Token)).Completed != 1)
             {
-                await Task.Delay(20, deadline.Token);
+                await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, deadline.Token);
             }
 
             string? output = await workflow.Compute.GetTaskOutputTailAsync("job", "env", TaskOutputStream.StandardOutput, 1 << 20, deadline.Token);

@@ -525,7 +525,7 @@ public class LocalProcessComputeTests
         string script = $"""echo genuine >&2; ln -sf {BatchCommandLine.Quote(Path.Combine(outside, "stderr.txt"))} "$AZ_BATCH_TASK_DIR/stderr.txt"; exit 1""";
         await _compute.CreatePoolAsync(new PoolSpec("startlink", 1) { StartTask = new StartTaskSpec(Sh(script)) });
 
-        using var deadline = new CancellationTokenSource(Deadline);
+        using var deadline = new CancellationTokenSource(Deadline, TimeProvider.System);
         var ex = Assert.ThrowsAsync<PoolNotReadyException>(() => _compute.WaitForPoolReadyAsync("startlink", deadline.Token));
 
         var refused = _logs.GetSnapshot().Where(r => r.Id.Name == "OutputTailLinkRefused").Select(r => r.Message).ToList();
@@ -639,7 +639,7 @@ public class LocalProcessComputeTests
         startTask.ResourceFiles.Add(new ResourceFile(await StageAsync("setup.txt", "genuine\n"), "sub/setup.txt"));
         await _compute.CreatePoolAsync(new PoolSpec("start-retry", 1) { StartTask = startTask });
 
-        using var deadline = new CancellationTokenSource(Deadline);
+        using var deadline = new CancellationTokenSource(Deadline, TimeProvider.System);
         var ex = Assert.ThrowsAsync<PoolNotReadyException>(() => _compute.WaitForPoolReadyAsync("start-retry", deadline.Token));
 
         var node = ex!.Nodes.Single();
