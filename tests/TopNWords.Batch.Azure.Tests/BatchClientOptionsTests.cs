@@ -25,11 +25,7 @@ public class BatchClientOptionsTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(options.Retry.MaxRetries, Is.EqualTo(3));
-            Assert.That(options.Retry.Mode, Is.EqualTo(RetryMode.Exponential));
-            Assert.That(options.Retry.Delay, Is.EqualTo(TimeSpan.FromSeconds(0.5)));
-            Assert.That(options.Retry.MaxDelay, Is.EqualTo(TimeSpan.FromSeconds(10)));
-            Assert.That(options.Retry.NetworkTimeout, Is.EqualTo(TimeSpan.FromSeconds(60)));
+            RetryDefaultsAssert.AreTheDefaults(options.Retry);
             Assert.DoesNotThrow(options.Validate);
         });
     }
