@@ -113,34 +113,13 @@ internal sealed partial class EmulatorState
         lock (_gate)
         {
             var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrorResponses.JobNotFound();
-            int active = 0, running = 0, completed = 0, succeeded = 0, failed = 0;
+            var counts = default(TaskCounts);
             foreach (var task in job.Order)
             {
-                switch (task.State)
-                {
-                    case ComputeTaskState.Active:
-                        active++;
-                        break;
-                    case ComputeTaskState.Preparing or ComputeTaskState.Running:
-                        running++;
-                        break;
-                    default:
-                        completed++;
-                        if (task.Info?.Result == TaskExecutionResult.Success)
-                        {
-                            succeeded++;
-                        }
-                        else
-                        {
-                            failed++;
-                        }
-
-                        break;
-                }
+                counts = counts.Add(task.State, task.Info?.Result);
             }
 
             // Every task takes one slot (requiredSlots other than 1 is refused), so slot counts equal task counts.
-            var counts = new TaskCounts(active, running, completed, succeeded, failed);
             var wire = BatchWireMapping.ToWire(counts);
             wire.TaskSlotCounts = BatchWireMapping.ToWire(counts).TaskCounts;
             return wire;

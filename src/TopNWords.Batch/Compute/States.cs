@@ -173,6 +173,22 @@ public readonly record struct TaskCounts(int Active, int Running, int Completed,
 {
     /// <summary>Gets the number of tasks in all states.</summary>
     public int Total => Active + Running + Completed;
+
+    /// <summary>
+    /// The counts with one more task: queued when <see cref="ComputeTaskState.Active"/>, running when preparing or
+    /// running, otherwise completed, and then succeeded only when <paramref name="result"/> is
+    /// <see cref="TaskExecutionResult.Success"/>.
+    /// </summary>
+    /// <param name="state">The task's state.</param>
+    /// <param name="result">The task's result, when it has completed.</param>
+    /// <returns>These counts with the task added.</returns>
+    public TaskCounts Add(ComputeTaskState state, TaskExecutionResult? result) => state switch
+    {
+        ComputeTaskState.Active => this with { Active = Active + 1 },
+        ComputeTaskState.Preparing or ComputeTaskState.Running => this with { Running = Running + 1 },
+        _ when result == TaskExecutionResult.Success => this with { Completed = Completed + 1, Succeeded = Succeeded + 1 },
+        _ => this with { Completed = Completed + 1, Failed = Failed + 1 },
+    };
 }
 
 /// <summary>The outcome of <see cref="IBatchCompute.AddTasksAsync"/>.</summary>

@@ -88,32 +88,13 @@ internal sealed class LocalComputeState
         {
             ThrowIfDisposedLocked();
             var job = GetJobLocked(jobId);
-            int active = 0, running = 0, succeeded = 0, failed = 0;
+            var counts = default(TaskCounts);
             foreach (var task in job.Order)
             {
-                switch (task.State)
-                {
-                    case ComputeTaskState.Active:
-                        active++;
-                        break;
-                    case ComputeTaskState.Preparing or ComputeTaskState.Running:
-                        running++;
-                        break;
-                    default:
-                        if (task.Result == TaskExecutionResult.Success)
-                        {
-                            succeeded++;
-                        }
-                        else
-                        {
-                            failed++;
-                        }
-
-                        break;
-                }
+                counts = counts.Add(task.State, task.Result);
             }
 
-            return new TaskCounts(active, running, succeeded + failed, succeeded, failed);
+            return counts;
         }
     }
 
