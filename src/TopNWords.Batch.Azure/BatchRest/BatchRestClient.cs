@@ -15,7 +15,7 @@ namespace TopNWords.Batch.Azure.BatchRest;
 /// Thread-safe and immutable; share one instance per account. Every method is <see langword="virtual"/> and a
 /// protected parameterless constructor exists, so tests can mock the client with Moq.
 /// </remarks>
-public class BatchRestClient
+public partial class BatchRestClient
 {
     /// <summary>The Microsoft Entra ID scope of the Batch data plane (the double slash is part of it).</summary>
     internal const string EntraScope = "https://batch.core.windows.net//.default";

@@ -8,7 +8,7 @@ using TopNWords.Batch.Emulator.State;
 namespace TopNWords.Batch.Emulator.Endpoints;
 
 /// <summary>The Batch data-plane operations, in the service's wire format.</summary>
-internal sealed class BatchApi(EmulatorState state, Faults.FaultInjector faults, Microsoft.Extensions.Logging.ILogger logger)
+internal sealed partial class BatchApi(EmulatorState state, Faults.FaultInjector faults, Microsoft.Extensions.Logging.ILogger logger)
 {
     private static readonly IReadOnlyList<FilterProperty> TaskFilter =
     [
@@ -59,7 +59,15 @@ internal sealed class BatchApi(EmulatorState state, Faults.FaultInjector faults,
         app.MapGet("/jobs/{jobId}/tasks/{taskId}", (HttpContext c, string jobId, string taskId) => GetTaskAsync(c, jobId, taskId)).WithMetadata(new BatchOperation(BatchOperation.GetTask));
         app.MapGet("/jobs/{jobId}/tasks/{taskId}/files/{**filePath}", (HttpContext c, string jobId, string taskId) => TaskFileAsync(c, jobId, taskId)).WithMetadata(new BatchOperation(BatchOperation.GetTaskFile));
         app.MapMethods("/jobs/{jobId}/tasks/{taskId}/files/{**filePath}", [HttpMethods.Head], (HttpContext c, string jobId, string taskId) => TaskFileAsync(c, jobId, taskId)).WithMetadata(new BatchOperation(BatchOperation.GetTaskFileProperties));
+        MapPoolAndJobOperations(app);
+        MapTaskAndFileOperations(app);
     }
+
+    /// <summary>Pool and job listing, metadata, patch and node counts (<c>BatchApi.PoolsAndJobs.cs</c>).</summary>
+    partial void MapPoolAndJobOperations(WebApplication app);
+
+    /// <summary>Single tasks, task and node file listings, and nodes (<c>BatchApi.TasksAndFiles.cs</c>).</summary>
+    partial void MapTaskAndFileOperations(WebApplication app);
 
     // ------------------------------------------------------------------ images
 
