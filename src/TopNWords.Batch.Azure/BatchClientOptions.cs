@@ -35,9 +35,21 @@ public class BatchClientOptions : ClientOptions
     /// <summary>The versions of the Azure Batch data-plane REST API that this client supports.</summary>
     public enum ServiceVersion
     {
-        /// <summary>The <c>2025-06-01.21.0</c> version of the Azure Batch data-plane REST API.</summary>
 #pragma warning disable CA1707 // Identifiers should not contain underscores: Azure SDK naming for service versions.
-        V2025_06_01_21_0 = 1,
+        /// <summary>The <c>2022-10-01.16.0</c> version of the Azure Batch data-plane REST API.</summary>
+        V2022_10_01_16_0 = 1,
+
+        /// <summary>The <c>2023-05-01.17.0</c> version of the Azure Batch data-plane REST API.</summary>
+        V2023_05_01_17_0 = 2,
+
+        /// <summary>The <c>2024-02-01.19.0</c> version of the Azure Batch data-plane REST API.</summary>
+        V2024_02_01_19_0 = 3,
+
+        /// <summary>The <c>2024-07-01.20.0</c> version of the Azure Batch data-plane REST API.</summary>
+        V2024_07_01_20_0 = 4,
+
+        /// <summary>The <c>2025-06-01.21.0</c> version of the Azure Batch data-plane REST API.</summary>
+        V2025_06_01_21_0 = 5,
 #pragma warning restore CA1707
     }
 
@@ -46,11 +58,9 @@ public class BatchClientOptions : ClientOptions
     /// <exception cref="NotSupportedException"><paramref name="version"/> is not a known version.</exception>
     public BatchClientOptions(ServiceVersion version = LatestVersion)
     {
-        Version = version switch
-        {
-            ServiceVersion.V2025_06_01_21_0 => version,
-            _ => throw new NotSupportedException($"The Azure Batch service version {version} is not supported."),
-        };
+        Version = version is >= ServiceVersion.V2022_10_01_16_0 and <= LatestVersion
+            ? version
+            : throw new NotSupportedException($"The Azure Batch service version {version} is not supported.");
 
         HttpRetryDefaults.Apply(Retry);
         RetryPolicy = new BatchRetryPolicy(Retry, _timeProvider);
@@ -101,6 +111,10 @@ public class BatchClientOptions : ClientOptions
 
     internal string ApiVersion => Version switch
     {
+        ServiceVersion.V2022_10_01_16_0 => "2022-10-01.16.0",
+        ServiceVersion.V2023_05_01_17_0 => "2023-05-01.17.0",
+        ServiceVersion.V2024_02_01_19_0 => "2024-02-01.19.0",
+        ServiceVersion.V2024_07_01_20_0 => "2024-07-01.20.0",
         ServiceVersion.V2025_06_01_21_0 => "2025-06-01.21.0",
         _ => throw new NotSupportedException($"The Azure Batch service version {Version} is not supported."),
     };

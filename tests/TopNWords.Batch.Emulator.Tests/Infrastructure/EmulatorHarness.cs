@@ -67,9 +67,9 @@ internal sealed class EmulatorHarness : IAsyncDisposable
     }
 
     /// <summary>Client options with retries quick enough for tests.</summary>
-    public static BatchClientOptions NewClientOptions(TimeProvider? time = null, int maxRetries = 6)
+    public static BatchClientOptions NewClientOptions(TimeProvider? time = null, int maxRetries = 6, BatchClientOptions.ServiceVersion version = BatchClientOptions.ServiceVersion.V2025_06_01_21_0)
     {
-        var options = new BatchClientOptions();
+        var options = new BatchClientOptions(version);
         if (time is not null)
         {
             options.TimeProvider = time;
@@ -85,8 +85,15 @@ internal sealed class EmulatorHarness : IAsyncDisposable
     public BatchRestClient NewClient(string key, BatchClientOptions? options = null) =>
         new(BaseUri, new BatchSharedKeyCredential(Account, key), options ?? NewClientOptions(Options.TimeProvider));
 
+    /// <summary>A client that calls another service version.</summary>
+    public BatchRestClient NewClient(BatchClientOptions.ServiceVersion version) =>
+        new(BaseUri, new BatchSharedKeyCredential(Account, Key), NewClientOptions(Options.TimeProvider, version: version));
+
     /// <summary>A path with the api-version appended.</summary>
-    public static string Versioned(string path) => path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "api-version=" + ApiVersion;
+    public static string Versioned(string path) => Versioned(path, ApiVersion);
+
+    /// <summary>A path with the given api-version appended.</summary>
+    public static string Versioned(string path, string apiVersion) => path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "api-version=" + apiVersion;
 
     /// <summary>Sends a raw request (signed unless the signer is disabled) and returns the status and the body as JSON (null when empty or not JSON).</summary>
     public async Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> SendAsync(HttpMethod method, string pathAndQuery, string? json = null)
