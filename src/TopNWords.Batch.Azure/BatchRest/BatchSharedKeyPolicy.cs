@@ -16,7 +16,8 @@ namespace TopNWords.Batch.Azure.BatchRest;
 /// Content-Type, Date (empty: <c>ocp-date</c> is sent), If-Modified-Since, If-Match, If-None-Match,
 /// If-Unmodified-Since, Range; every <c>ocp-*</c> header lower-cased and sorted as <c>name:value</c>;
 /// <c>/&lt;account&gt;&lt;path&gt;</c>; then each query parameter with its name lower-cased, sorted, its value
-/// URL-decoded, as <c>name:value</c> (several values of one name comma-joined). Lines are joined with <c>\n</c>.
+/// URL-decoded, as <c>name:value</c> (several values of one name sorted ordinally, then comma-joined, as the
+/// Batch Shared Key documentation says). Lines are joined with <c>\n</c>.
 /// A body-less POST, PUT, PATCH or DELETE is given an empty body, so <c>Content-Length: 0</c> is sent and
 /// <c>0</c> is signed (what is signed is what goes on the wire).
 /// </remarks>
@@ -110,7 +111,7 @@ internal sealed class BatchSharedKeyPolicy : HttpPipelineSynchronousPolicy
         return builder.ToString();
     }
 
-    /// <summary>Query parameters with lower-cased names, sorted ordinally, URL-decoded values, several values comma-joined.</summary>
+    /// <summary>Query parameters with lower-cased names, sorted ordinally, URL-decoded values, several values of one name sorted and comma-joined.</summary>
     internal static IReadOnlyList<KeyValuePair<string, string>> GetCanonicalQuery(string query)
     {
         var values = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
@@ -140,6 +141,7 @@ internal sealed class BatchSharedKeyPolicy : HttpPipelineSynchronousPolicy
         var result = new List<KeyValuePair<string, string>>(values.Count);
         foreach (KeyValuePair<string, List<string>> entry in values)
         {
+            entry.Value.Sort(StringComparer.Ordinal);
             result.Add(new(entry.Key, string.Join(',', entry.Value)));
         }
 

@@ -18,11 +18,13 @@ namespace TopNWords.Batch.Emulator.Auth;
 /// Content-Type, Date (empty when <c>ocp-date</c> is sent), If-Modified-Since, If-Match, If-None-Match,
 /// If-Unmodified-Since, Range; every <c>ocp-*</c> header lower-cased and sorted as <c>name:value</c>;
 /// <c>/account/path</c> (the path as sent, percent-encoded); then each query parameter, name lower-cased, sorted,
-/// value URL-decoded, as <c>name:value</c> (values of one name comma-joined); lines joined with <c>\n</c>.
+/// value URL-decoded, as <c>name:value</c> (several values of one name sorted, then comma-joined); lines joined
+/// with <c>\n</c>.
 /// </para>
 /// <para>
-/// The documented alternatives of official clients are accepted too: a body-less request signed with an empty
-/// Content-Length line or with <c>0</c>, query names signed as sent instead of lower-cased, and the decoded path.
+/// Only the variants a named official client sends are accepted besides: a body-less request signed with an empty
+/// Content-Length line or with <c>0</c>, and query names signed as sent (@azure/batch 10.2.0). A string signed over
+/// the decoded path, or any other variant, is refused: accepting it would hide a client's signing bug.
 /// Failures never quote the key or the signature; the detail shows the string the server signed (no secret).
 /// </para>
 /// </remarks>
@@ -149,7 +151,10 @@ internal sealed class SharedKeyAuthenticator
         }
     }
 
-    /// <summary>The string to sign as documented, then the alternatives official clients produce.</summary>
+    /// <summary>
+    /// The string to sign as documented, then only the variants official clients are known to send (each named):
+    /// the request's own path as sent (percent-encoded, never decoded) is always what is signed.
+    /// </summary>
     private IEnumerable<string> StringsToSign(HttpContext context)
     {
         HttpRequest request = context.Request;
@@ -162,6 +167,9 @@ internal sealed class SharedKeyAuthenticator
             rawPath = "/";
         }
 
+        // A body-less request: Azure.Compute.Batch signs an empty Content-Length line for zero length, while
+        // Microsoft.Azure.Batch (every body-less POST/PUT/PATCH/DELETE) and @azure/batch 10.2.0 (a body-less POST)
+        // sign "0", whether or not "Content-Length: 0" goes on the wire.
         string contentLength = request.Headers["Content-Length"].ToString();
         string[] lengths = contentLength switch
         {
@@ -169,21 +177,18 @@ internal sealed class SharedKeyAuthenticator
             "0" => ["0", string.Empty],
             _ => [contentLength],
         };
-        string[] paths = string.Equals(Uri.UnescapeDataString(rawPath), rawPath, StringComparison.Ordinal)
-            ? [rawPath]
-            : [rawPath, Uri.UnescapeDataString(rawPath)];
-        string lowered = CanonicalQuery(rawQuery, lowerCaseNames: true);
-        string asSent = CanonicalQuery(rawQuery, lowerCaseNames: false);
-        string[] queries = lowered == asSent ? [lowered] : [lowered, asSent];
+
+        // @azure/batch 10.2.0 (BatchSharedKeyCredentials._getCanonicalizedResource) signs query names as sent, not
+        // lower-cased, with the values of a repeated name in the order sent; it sends timeOut (the swagger's name).
+        string canonical = CanonicalQuery(rawQuery, QueryForm.Documented);
+        string javaScript = CanonicalQuery(rawQuery, QueryForm.AzureBatchJavaScript);
+        string[] queries = canonical == javaScript ? [canonical] : [canonical, javaScript];
 
         foreach (string query in queries)
         {
-            foreach (string path in paths)
+            foreach (string length in lengths)
             {
-                foreach (string length in lengths)
-                {
-                    yield return Build(request, length, path, query);
-                }
+                yield return Build(request, length, rawPath, query);
             }
         }
     }
@@ -220,15 +225,18 @@ internal sealed class SharedKeyAuthenticator
         return builder.ToString();
     }
 
-    /// <summary>The query lines (each starting with <c>\n</c>): names sorted ordinally, values URL-decoded and comma-joined.</summary>
-    private static string CanonicalQuery(string rawQuery, bool lowerCaseNames)
+    /// <summary>
+    /// The query lines (each starting with <c>\n</c>), names sorted ordinally. <see cref="QueryForm.Documented"/>:
+    /// names and values URL-decoded, names lower-cased, the values of one name sorted and comma-joined.
+    /// </summary>
+    internal static string CanonicalQuery(string rawQuery, QueryForm form)
     {
         var values = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (string pair in rawQuery.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             int eq = pair.IndexOf('=', StringComparison.Ordinal);
             string name = WebUtility.UrlDecode(eq < 0 ? pair : pair[..eq]);
-            if (lowerCaseNames)
+            if (form == QueryForm.Documented)
             {
                 name = name.ToLowerInvariant();
             }
@@ -246,9 +254,24 @@ internal sealed class SharedKeyAuthenticator
         var builder = new StringBuilder();
         foreach (KeyValuePair<string, List<string>> entry in values)
         {
+            if (form == QueryForm.Documented)
+            {
+                entry.Value.Sort(StringComparer.Ordinal);
+            }
+
             builder.Append('\n').Append(entry.Key).Append(':').Append(string.Join(',', entry.Value));
         }
 
         return builder.ToString();
     }
+}
+
+/// <summary>How the query part of the string to sign is built.</summary>
+internal enum QueryForm
+{
+    /// <summary>The documented rule: names lower-cased, several values of one name sorted, then comma-joined.</summary>
+    Documented,
+
+    /// <summary>What @azure/batch 10.2.0 signs: names as sent, several values in the order sent.</summary>
+    AzureBatchJavaScript,
 }

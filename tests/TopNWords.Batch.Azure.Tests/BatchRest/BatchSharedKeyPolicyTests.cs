@@ -152,14 +152,37 @@ public class BatchSharedKeyPolicyTests
     {
         IReadOnlyList<KeyValuePair<string, string>> query = BatchSharedKeyPolicy.GetCanonicalQuery("?timeOut=30&api-version=2025-06-01.21.0&$filter=state%20eq%20'completed'&B=2&b=1&empty=");
 
+        // "If a query parameter has more than one value, sort all values lexicographically, then include them in a
+        // comma-separated list" (the Batch Shared Key documentation): 2 and 1 are signed as "1,2".
         Assert.That(query, Is.EqualTo(new KeyValuePair<string, string>[]
         {
             new("$filter", "state eq 'completed'"),
             new("api-version", "2025-06-01.21.0"),
-            new("b", "2,1"),
+            new("b", "1,2"),
             new("empty", string.Empty),
             new("timeout", "30"),
         }));
+    }
+
+    [Test]
+    public async Task Sign_RepeatedQueryParameter_SignsItsValuesSortedOrdinally()
+    {
+        var time = new RecordingTimeProvider();
+        var transport = new FakeBatchTransport(time).Enqueue(200);
+        var pipeline = new HttpPipeline(transport, [new BatchSharedKeyPolicy(new BatchSharedKeyCredential(TestClients.Account, TestClients.Key), time)]);
+        using HttpMessage message = pipeline.CreateMessage();
+        message.Request.Method = RequestMethod.Get;
+        message.Request.Uri.Reset(new Uri("https://testaccount.westus.batch.azure.com/pools?api-version=2025-06-01.21.0&tag=zeta&Tag=Alpha&tag=beta"));
+
+        await pipeline.SendAsync(message, CancellationToken.None);
+
+        string expected = "GET\n\n\n\n\n\n\n\n\n\n\n\nocp-date:" + transport.SingleRequest.Header("ocp-date") + "\n/testaccount/pools\napi-version:2025-06-01.21.0\ntag:Alpha,beta,zeta";
+        byte[] mac = HMACSHA256.HashData(Convert.FromBase64String(TestClients.Key), Encoding.UTF8.GetBytes(expected));
+        Assert.Multiple(() =>
+        {
+            Assert.That(BatchSharedKeyPolicy.BuildStringToSign(message.Request, TestClients.Account), Is.EqualTo(expected));
+            Assert.That(transport.SingleRequest.Header("Authorization"), Is.EqualTo("SharedKey testaccount:" + Convert.ToBase64String(mac)));
+        });
     }
 
     [Test]

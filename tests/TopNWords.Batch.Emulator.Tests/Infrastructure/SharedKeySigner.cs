@@ -20,6 +20,9 @@ internal sealed class SharedKeySigner(string account, string base64Key, TimeProv
     /// <summary>Gets or sets how far the <c>ocp-date</c> is moved from the clock.</summary>
     public TimeSpan DateOffset { get; set; }
 
+    /// <summary>Gets or sets a rewrite of the documented string to sign (to sign what a buggy client would), or <see langword="null"/>.</summary>
+    public Func<HttpRequestMessage, string, string>? RewriteStringToSign { get; set; }
+
     public static string StringToSign(HttpRequestMessage request, string account)
     {
         string Header(string name)
@@ -58,7 +61,7 @@ internal sealed class SharedKeySigner(string account, string base64Key, TimeProv
             .OrderBy(g => g.Key, StringComparer.Ordinal);
         foreach (var group in query)
         {
-            sb.Append('\n').Append(group.Key).Append(':').Append(string.Join(",", group.Select(p => p.Length > 1 ? WebUtility.UrlDecode(p[1]) : string.Empty)));
+            sb.Append('\n').Append(group.Key).Append(':').Append(string.Join(",", group.Select(p => p.Length > 1 ? WebUtility.UrlDecode(p[1]) : string.Empty).Order(StringComparer.Ordinal)));
         }
 
         return sb.ToString();
@@ -70,10 +73,13 @@ internal sealed class SharedKeySigner(string account, string base64Key, TimeProv
         {
             request.Headers.Remove("ocp-date");
             request.Headers.Add("ocp-date", (time.GetUtcNow() + DateOffset).ToString("r", CultureInfo.InvariantCulture));
-            string signature = Convert.ToBase64String(HMACSHA256.HashData(Convert.FromBase64String(OverrideKey ?? base64Key), Encoding.UTF8.GetBytes(StringToSign(request, account))));
+            string signature = Convert.ToBase64String(HMACSHA256.HashData(Convert.FromBase64String(OverrideKey ?? base64Key), Encoding.UTF8.GetBytes(Rewrite(request, StringToSign(request, account)))));
             request.Headers.TryAddWithoutValidation("Authorization", $"SharedKey {account}:{signature}");
         }
 
         return base.SendAsync(request, cancellationToken);
     }
+
+    private string Rewrite(HttpRequestMessage request, string stringToSign) =>
+        RewriteStringToSign is { } rewrite ? rewrite(request, stringToSign) : stringToSign;
 }
