@@ -11,9 +11,6 @@ namespace TopNWords.Batch.Emulator;
 /// </summary>
 internal sealed class RequestPipeline(SharedKeyAuthenticator authenticator, FaultInjector faults, RequestCounter counter, TimeProvider time, ILogger logger)
 {
-    /// <summary>The only REST API version served.</summary>
-    public const string ApiVersion = "2025-06-01.21.0";
-
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var operation = context.GetEndpoint()?.Metadata.GetMetadata<BatchOperation>() ?? new BatchOperation(BatchOperation.Unknown);
@@ -49,7 +46,7 @@ internal sealed class RequestPipeline(SharedKeyAuthenticator authenticator, Faul
 
             if (!operation.IsAdmin)
             {
-                CheckApiVersion(context.Request);
+                request.ApiVersion = CheckApiVersion(context.Request);
             }
 
             if (context.GetEndpoint() is null)
@@ -86,16 +83,23 @@ internal sealed class RequestPipeline(SharedKeyAuthenticator authenticator, Faul
         }
     }
 
-    private static void CheckApiVersion(HttpRequest request)
+    /// <summary>The request's api-version when it is one the emulator serves (the service's 400 otherwise).</summary>
+    internal static string CheckApiVersion(HttpRequest request)
     {
-        if (!request.Query.TryGetValue("api-version", out var version) || string.IsNullOrEmpty(version.ToString()))
+        if (!request.Query.TryGetValue("api-version", out var values) || string.IsNullOrEmpty(values.ToString()))
         {
             throw BatchErrorResponses.MissingRequiredQueryParameter("api-version");
         }
 
-        if (!string.Equals(version.ToString(), ApiVersion, StringComparison.Ordinal))
+        string version = values.ToString();
+        if (values.Count != 1 || !ApiVersionShapes.IsServed(version))
         {
-            throw BatchErrorResponses.InvalidQueryParameterValue("api-version", version.ToString(), $"The emulator serves api-version {ApiVersion} only.");
+            throw BatchErrorResponses.InvalidQueryParameterValue(
+                "api-version",
+                version,
+                $"The api-version is not one this emulator serves. Send one of the stable Batch data-plane versions {string.Join(", ", ApiVersionShapes.Served)}.");
         }
+
+        return version;
     }
 }

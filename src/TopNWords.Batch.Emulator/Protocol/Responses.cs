@@ -15,6 +15,12 @@ internal sealed record EmulatorRequest(string RequestId, DateTimeOffset Time, Ba
     /// <summary>Gets a value indicating whether the connection was dropped on purpose (an injected fault).</summary>
     public bool Dropped { get; private set; }
 
+    /// <summary>
+    /// Gets or sets the REST API version the request asked for, once the pipeline has accepted it (one of
+    /// <see cref="ApiVersionShapes.Served"/>); <see langword="null"/> before that and for admin requests.
+    /// </summary>
+    public string? ApiVersion { get; set; }
+
     /// <summary>Records that the connection is dropped on purpose.</summary>
     public void MarkDropped() => Dropped = true;
 
@@ -22,6 +28,10 @@ internal sealed record EmulatorRequest(string RequestId, DateTimeOffset Time, Ba
         context.Items.TryGetValue(Key, out object? value) && value is EmulatorRequest request
             ? request
             : throw new InvalidOperationException("The request did not go through the emulator's pipeline.");
+
+    /// <summary>The request's record, or <see langword="null"/> when it did not go through the pipeline.</summary>
+    public static EmulatorRequest? TryGet(HttpContext context) =>
+        context.Items.TryGetValue(Key, out object? value) ? value as EmulatorRequest : null;
 
     public void Attach(HttpContext context) => context.Items[Key] = this;
 }
@@ -50,9 +60,17 @@ internal static class Responses
         context.Response.Headers.LastModified = HttpDate(lastModified);
     }
 
-    /// <summary>Writes a JSON body (nothing for <c>HEAD</c>).</summary>
+    /// <summary>
+    /// Writes a JSON body (nothing for <c>HEAD</c>) in the shape of the request's api-version
+    /// (<see cref="ApiVersionShapes.ShapeResponse"/>: the body is built in the newest shape and shaped here, once).
+    /// </summary>
     public static async Task WriteJsonAsync(HttpContext context, int status, JsonNode body)
     {
+        if (body is JsonObject obj && EmulatorRequest.TryGet(context) is { ApiVersion: { } version })
+        {
+            ApiVersionShapes.ShapeResponse(obj, version);
+        }
+
         context.Response.StatusCode = status;
         context.Response.ContentType = WireJson.ContentType;
         if (HttpMethods.IsHead(context.Request.Method))

@@ -7,7 +7,10 @@ using TopNWords.Batch.Emulator.Tests.Infrastructure;
 
 namespace TopNWords.Batch.Emulator.Tests.Protocol;
 
-/// <summary>The api-version check and authentication: Shared Key (and its documented alternatives), dates, bearer tokens.</summary>
+/// <summary>
+/// The api-version check (every stable version from 2022-10-01.16.0 to 2025-06-01.21.0) and authentication: Shared Key
+/// (the documented string to sign, and only the variants named clients send), dates, bearer tokens.
+/// </summary>
 [TestFixture]
 public class AuthAndVersionTests
 {
@@ -43,13 +46,108 @@ public class AuthAndVersionTests
         AssertError(status, body, HttpStatusCode.BadRequest, "MissingRequiredQueryParameter", ("QueryParameterName", "api-version"));
     }
 
-    [TestCase("2024-07-01.20.0")]
+    [TestCaseSource(typeof(ApiVersions), nameof(ApiVersions.Served))]
+    public async Task EveryStableApiVersion_IsServed(string version)
+    {
+        var (status, body, _) = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned("/supportedimages", version));
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body?.ToJsonString());
+    }
+
+    // 2024-01-01.18.0: no such version (18.0 is 2023-11-01); 14.0 and 15.0: older than the oldest served; 22.0: not
+    // published; 2025-06-01: the TypeSpec folder name, not an api-version; the rest: not versions at all.
+    [TestCase("2024-01-01.18.0")]
+    [TestCase("2021-06-01.14.0")]
+    [TestCase("2022-01-01.15.0")]
+    [TestCase("2026-01-01.22.0")]
     [TestCase("2025-06-01")]
+    [TestCase("2025-06-01.21.1")]
+    [TestCase("garbage")]
     public async Task OtherApiVersion_Is400InvalidQueryParameterValue(string version)
     {
         var (status, body, _) = await _harness.SendAsync(HttpMethod.Get, "/supportedimages?api-version=" + version);
 
         AssertError(status, body, HttpStatusCode.BadRequest, "InvalidQueryParameterValue", ("QueryParameterName", "api-version"), ("QueryParameterValue", version));
+        Assert.That(body!["values"]!.AsArray().Single(v => v!["key"]!.GetValue<string>() == "Reason")!["value"]!.GetValue<string>(), Does.Contain(ApiVersions.Oldest).And.Contain(ApiVersions.Newest));
+    }
+
+    [Test]
+    public async Task ApiVersionSentTwice_Is400InvalidQueryParameterValue()
+    {
+        var (status, body, _) = await _harness.SendAsync(HttpMethod.Get, $"/supportedimages?api-version={ApiVersions.Oldest}&api-version={ApiVersions.Newest}");
+
+        AssertError(status, body, HttpStatusCode.BadRequest, "InvalidQueryParameterValue", ("QueryParameterName", "api-version"));
+    }
+
+    [Test]
+    public async Task RepeatedQueryParameter_SignedWithItsValuesSorted_IsServed()
+    {
+        // "If a query parameter has more than one value, sort all values lexicographically, then include them in a
+        // comma-separated list." The independent signer sorts; the values are sent out of order.
+        var (status, body, _) = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned("/supportedimages?Tag=zeta&tag=Alpha&tag=beta"));
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body?.ToJsonString());
+    }
+
+    [Test]
+    public async Task RepeatedQueryParameter_SignedWithItsValuesInTheOrderSent_Is403()
+    {
+        _harness.Signer.RewriteStringToSign = (_, documented) => documented.Replace("\ntag:Alpha,beta,zeta", "\ntag:zeta,Alpha,beta", StringComparison.Ordinal);
+        try
+        {
+            var (status, body, _) = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned("/supportedimages?Tag=zeta&tag=Alpha&tag=beta"));
+
+            AssertError(status, body, HttpStatusCode.Forbidden, "AuthenticationFailed");
+            Assert.That(body!["values"]![0]!["value"]!.GetValue<string>(), Does.Contain("\ntag:Alpha,beta,zeta"), "the detail shows the documented string");
+        }
+        finally
+        {
+            _harness.Signer.RewriteStringToSign = null;
+        }
+    }
+
+    [Test]
+    public async Task PathWithEscapedCharacters_SignedAsSent_IsServed_AndSignedDecoded_Is403()
+    {
+        string path = EmulatorHarness.Versioned("/pools/no%20such%20pool");
+        var (asSent, asSentBody, _) = await _harness.SendAsync(HttpMethod.Get, path);
+
+        _harness.Signer.RewriteStringToSign = (_, documented) => documented.Replace("/pools/no%20such%20pool", "/pools/no such pool", StringComparison.Ordinal);
+        try
+        {
+            var (decoded, decodedBody, _) = await _harness.SendAsync(HttpMethod.Get, path);
+
+            AssertError(asSent, asSentBody, HttpStatusCode.NotFound, "PoolNotFound");
+            AssertError(decoded, decodedBody, HttpStatusCode.Forbidden, "AuthenticationFailed");
+        }
+        finally
+        {
+            _harness.Signer.RewriteStringToSign = null;
+        }
+    }
+
+    [Test]
+    public async Task QueryNamesSignedAsSent_AreAcceptedOnlyAsAzureBatchJavaScriptSignsThem()
+    {
+        // @azure/batch 10.2.0 signs query names as sent (timeOut), so that form stays accepted (see the signing vector
+        // list-nodes-mixedcase-query-timeOut); a string mixing its as-sent names with any other deviation is refused.
+        string path = EmulatorHarness.Versioned("/supportedimages?timeOut=30");
+        _harness.Signer.RewriteStringToSign = (_, documented) => documented.Replace("\ntimeout:30", "\ntimeOut:30", StringComparison.Ordinal);
+        try
+        {
+            var (javaScript, javaScriptBody, _) = await _harness.SendAsync(HttpMethod.Get, path);
+            Assert.That(javaScript, Is.EqualTo(HttpStatusCode.OK), javaScriptBody?.ToJsonString());
+
+            // As-sent case but in the lower-cased order: no client signs this. "Zeta" sorts before "api-version" as
+            // sent (as @azure/batch orders it) and after it lower-cased (the documented order).
+            _harness.Signer.RewriteStringToSign = (_, documented) => documented.Replace("\nzeta:1", "\nZeta:1", StringComparison.Ordinal);
+            var (mixed, mixedBody, _) = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned("/supportedimages?Zeta=1"));
+            AssertError(mixed, mixedBody, HttpStatusCode.Forbidden, "AuthenticationFailed");
+        }
+        finally
+        {
+            _harness.Signer.RewriteStringToSign = null;
+        }
     }
 
     [Test]
