@@ -4,7 +4,8 @@ namespace TopNWords.Batch.Emulator.Protocol;
 
 /// <summary>
 /// The REST API versions the emulator serves, and the one step that answers in the shape of the version a request
-/// asked for: members a version does not have are dropped, enum values it does not know are written as its fallback.
+/// asked for: members a version does not have are dropped, enum values it does not know are written as the value that
+/// version shows instead, and per-state counts it has no member for are added to that state's count.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -17,9 +18,10 @@ namespace TopNWords.Batch.Emulator.Protocol;
 /// The table below holds the differences between 2022-10-01.16.0 and 2025-06-01.21.0 in what the emulator serves or
 /// may serve (from the stable swaggers under <c>specification/batch/data-plane/Microsoft.Batch/stable/</c>, their examples
 /// and the service's versioning notes). Unchanged across all of them, so not in the table: the members the emulator
-/// writes today on pools, jobs, tasks, task counts (<c>taskSlotCounts</c> is in every version), node files, errors
-/// (the OData error body) and supported images (<c>batchSupportEndOfLife</c>, <c>verificationType</c> and the
-/// wire name <c>nodeAgentSKUId</c> are in every version). No member was renamed between these versions.
+/// writes today on pools, nodes, jobs, tasks, task counts (<c>taskSlotCounts</c> and <c>requiredSlots</c> are in every
+/// version), node files, errors (the OData error body) and supported images (<c>batchSupportEndOfLife</c>,
+/// <c>verificationType</c> and the wire name <c>nodeAgentSKUId</c> are in every version). No member was renamed
+/// between these versions. Request bodies are not shaped: the emulator reads only members every version has.
 /// </para>
 /// </remarks>
 internal static class ApiVersionShapes
@@ -37,13 +39,18 @@ internal static class ApiVersionShapes
     /// <summary>Gets every stable data-plane version served, oldest first.</summary>
     public static IReadOnlyList<string> Served { get; } = [V2022_10_01, V2023_05_01, V2023_11_01, V2024_02_01, V2024_07_01, V2025_06_01];
 
+    // Sources: the stable swaggers and their examples; the service's versioning page; the changelogs of the SDKs
+    // generated from each swagger (Microsoft.Azure.Batch 16.0.0 = 17.0, 16.1.0 = 18.0, 16.2.0 = 19.0, 16.3.0 = 20.0;
+    // @azure/batch 10.2.0 = 16.0, 11.0.0 = 17.0, 11.1.0 = 18.0 and 19.0); the 2022-10-01.16.0 models as generated into
+    // @azure/batch 10.2.0.
     private static readonly MemberRule[] Members =
     [
         // 2023-05-01.17.0: accelerated networking; automatic upgrade of VM extensions.
         new(WireKind.Pools, "networkConfiguration/enableAcceleratedNetworking", Since: V2023_05_01),
         new(WireKind.Pools, "virtualMachineConfiguration/extensions/enableAutomaticUpgrade", Since: V2023_05_01),
 
-        // 2023-11-01.18.0: resource tags, security profile (trusted launch), service artifact reference, OS disk settings.
+        // 2023-11-01.18.0: resource tags, security profile (trusted launch), service artifact reference, OS disk
+        // settings, the node's scale set VM resource id.
         new(WireKind.Pools, "resourceTags", Since: V2023_11_01),
         new(WireKind.Pools, "virtualMachineConfiguration/securityProfile", Since: V2023_11_01),
         new(WireKind.Pools, "virtualMachineConfiguration/serviceArtifactReference", Since: V2023_11_01),
@@ -51,24 +58,30 @@ internal static class ApiVersionShapes
         new(WireKind.Pools, "virtualMachineConfiguration/osDisk/managedDisk", Since: V2023_11_01),
         new(WireKind.Pools, "virtualMachineConfiguration/osDisk/diskSizeGB", Since: V2023_11_01),
         new(WireKind.Pools, "virtualMachineConfiguration/osDisk/writeAcceleratorEnabled", Since: V2023_11_01),
+        new(WireKind.Nodes, "virtualMachineInfo/scaleSetVmResourceId", Since: V2023_11_01),
 
-        // 2024-02-01.19.0: automatic OS upgrade (upgrade policy; nodes in the upgradingos state, counted per pool).
+        // 2024-02-01.19.0: automatic OS upgrade (the upgrade policy; see the node state and count rules below).
         new(WireKind.Pools, "upgradePolicy", Since: V2024_02_01),
-        new(WireKind.PoolNodeCounts, "dedicated/upgradingOS", Since: V2024_02_01),
-        new(WireKind.PoolNodeCounts, "lowPriority/upgradingOS", Since: V2024_02_01),
 
-        // 2024-07-01.20.0: Cloud Services pools are gone; node deallocate/start; container data isolation.
+        // 2024-07-01.20.0: Cloud Services pools and application licenses are gone; shared and community gallery
+        // images; confidential VM disk security; container data isolation (first in this version's examples).
         new(WireKind.Pools, "cloudServiceConfiguration", Until: V2024_07_01),
-        new(WireKind.PoolNodeCounts, "dedicated/deallocated", Since: V2024_07_01),
-        new(WireKind.PoolNodeCounts, "dedicated/deallocating", Since: V2024_07_01),
-        new(WireKind.PoolNodeCounts, "lowPriority/deallocated", Since: V2024_07_01),
-        new(WireKind.PoolNodeCounts, "lowPriority/deallocating", Since: V2024_07_01),
-        new(WireKind.Nodes, "virtualMachineInfo/scaleSetVmResourceId", Since: V2024_07_01),
+        new(WireKind.Pools, "applicationLicenses", Until: V2024_07_01),
+        new(WireKind.Pools, "virtualMachineConfiguration/imageReference/sharedGalleryImageId", Since: V2024_07_01),
+        new(WireKind.Pools, "virtualMachineConfiguration/imageReference/communityGalleryImageId", Since: V2024_07_01),
+        new(WireKind.Pools, "virtualMachineConfiguration/osDisk/managedDisk/securityProfile", Since: V2024_07_01),
+        new(WireKind.Nodes, "virtualMachineInfo/imageReference/sharedGalleryImageId", Since: V2024_07_01),
+        new(WireKind.Nodes, "virtualMachineInfo/imageReference/communityGalleryImageId", Since: V2024_07_01),
+        new(WireKind.SupportedImages, "imageReference/sharedGalleryImageId", Since: V2024_07_01),
+        new(WireKind.SupportedImages, "imageReference/communityGalleryImageId", Since: V2024_07_01),
         new(WireKind.Tasks, "containerSettings/containerHostBatchBindMounts", Since: V2024_07_01),
         new(WireKind.Jobs, "jobManagerTask/containerSettings/containerHostBatchBindMounts", Since: V2024_07_01),
 
-        // 2025-06-01.21.0: job-level FIFO, IPv6 addresses, IP tags and families, metadata security protocol.
+        // 2025-06-01.21.0: job-level FIFO, customer-managed disk keys, IPv6 addresses, IP tags and families, the
+        // metadata security protocol.
         new(WireKind.Pools, "taskSchedulingPolicy/jobDefaultOrder", Since: V2025_06_01),
+        new(WireKind.Pools, "virtualMachineConfiguration/diskEncryptionConfiguration/customerManagedKey", Since: V2025_06_01),
+        new(WireKind.Pools, "virtualMachineConfiguration/osDisk/managedDisk/diskEncryptionSet", Since: V2025_06_01),
         new(WireKind.Pools, "networkConfiguration/publicIPAddressConfiguration/ipFamilies", Since: V2025_06_01),
         new(WireKind.Pools, "networkConfiguration/publicIPAddressConfiguration/ipTags", Since: V2025_06_01),
         new(WireKind.Pools, "virtualMachineConfiguration/securityProfile/proxyAgentSettings", Since: V2025_06_01),
@@ -77,10 +90,26 @@ internal static class ApiVersionShapes
 
     private static readonly EnumRule[] EnumValues =
     [
-        // A node state an older version cannot name is reported as unknown, a state every version has.
-        new(WireKind.Nodes, "state", "upgradingos", Since: V2024_02_01, Fallback: "unknown"),
+        // "If you're using an old API version to call GetTVM/ListTVM, the node will be in a rebooting state when
+        // upgrading" (Batch documentation, automatic OS upgrade; upgradingos from 2024-02-01.19.0).
+        new(WireKind.Nodes, "state", "upgradingos", Since: V2024_02_01, Fallback: "rebooting"),
+
+        // Node deallocate/start came with 2024-07-01.20.0. What older versions show is undocumented: unknown is a
+        // state every version has and every client handles.
         new(WireKind.Nodes, "state", "deallocated", Since: V2024_07_01, Fallback: "unknown"),
         new(WireKind.Nodes, "state", "deallocating", Since: V2024_07_01, Fallback: "unknown"),
+    ];
+
+    private static readonly CountRule[] Counts =
+    [
+        // The per-state node counts follow the states: a count an older version has no member for is added to the
+        // count of the state it reports instead (so the counts still add up to the total).
+        new(WireKind.PoolNodeCounts, "dedicated", "upgradingOS", Since: V2024_02_01, Into: "rebooting"),
+        new(WireKind.PoolNodeCounts, "lowPriority", "upgradingOS", Since: V2024_02_01, Into: "rebooting"),
+        new(WireKind.PoolNodeCounts, "dedicated", "deallocated", Since: V2024_07_01, Into: "unknown"),
+        new(WireKind.PoolNodeCounts, "lowPriority", "deallocated", Since: V2024_07_01, Into: "unknown"),
+        new(WireKind.PoolNodeCounts, "dedicated", "deallocating", Since: V2024_07_01, Into: "unknown"),
+        new(WireKind.PoolNodeCounts, "lowPriority", "deallocating", Since: V2024_07_01, Into: "unknown"),
     ];
 
     /// <summary>Whether <paramref name="version"/> is a version the emulator serves (exactly as spelled).</summary>
@@ -137,6 +166,15 @@ internal static class ApiVersionShapes
                         owner[name] = r.Fallback;
                     }
                 }, rule);
+            }
+        }
+
+        foreach (CountRule rule in Counts)
+        {
+            if (rule.Kind == kind && string.CompareOrdinal(version, rule.Since) < 0 && resource[rule.Owner] is JsonObject owner && owner[rule.Member] is JsonValue count)
+            {
+                owner[rule.Into] = (owner[rule.Into]?.GetValue<int>() ?? 0) + count.GetValue<int>();
+                owner.Remove(rule.Member);
             }
         }
     }
@@ -197,6 +235,9 @@ internal static class ApiVersionShapes
         public bool IsIn(string version) =>
             (Since is null || string.CompareOrdinal(version, Since) >= 0) && (Until is null || string.CompareOrdinal(version, Until) < 0);
     }
+
+    /// <summary>A count member that exists from <paramref name="Since"/>; before it, it is added to <paramref name="Into"/>.</summary>
+    private sealed record CountRule(string Kind, string Owner, string Member, string Since, string Into);
 
     /// <summary>An enum value that exists from <paramref name="Since"/>; before it, <paramref name="Fallback"/> is written.</summary>
     private sealed record EnumRule(string Kind, string Path, string Value, string Since, string Fallback)

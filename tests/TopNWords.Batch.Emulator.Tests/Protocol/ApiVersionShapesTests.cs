@@ -74,6 +74,9 @@ public class ApiVersionShapesTests
             Assert.That(vm["osDisk"]!.AsObject().ContainsKey("ephemeralOSDiskSettings"), Is.True);
             Assert.That(pool.ContainsKey("upgradePolicy"), Is.EqualTo(v19), "upgradePolicy");
             Assert.That(pool.ContainsKey("cloudServiceConfiguration"), Is.EqualTo(!v20), "cloudServiceConfiguration");
+            Assert.That(pool.ContainsKey("applicationLicenses"), Is.EqualTo(!v20), "applicationLicenses");
+            Assert.That(vm["imageReference"]!.AsObject().ContainsKey("sharedGalleryImageId"), Is.EqualTo(v20), "imageReference.sharedGalleryImageId");
+            Assert.That(vm["imageReference"]!.AsObject().ContainsKey("publisher"), Is.True);
             Assert.That(pool["taskSchedulingPolicy"]!.AsObject().ContainsKey("jobDefaultOrder"), Is.EqualTo(v21), "jobDefaultOrder");
             Assert.That(pool["networkConfiguration"]!["publicIPAddressConfiguration"]!.AsObject().ContainsKey("ipTags"), Is.EqualTo(v21), "ipTags");
             Assert.That(pool["networkConfiguration"]!["publicIPAddressConfiguration"]!.AsObject().ContainsKey("provision"), Is.True);
@@ -82,8 +85,8 @@ public class ApiVersionShapesTests
 
     // ------------------------------------------------------------------ nodes
 
-    [TestCase("2022-10-01.16.0", "upgradingos", "unknown")]
-    [TestCase("2023-11-01.18.0", "upgradingos", "unknown")]
+    [TestCase("2022-10-01.16.0", "upgradingos", "rebooting")]
+    [TestCase("2023-11-01.18.0", "upgradingos", "rebooting")]
     [TestCase("2024-02-01.19.0", "upgradingos", "upgradingos")]
     [TestCase("2023-05-01.17.0", "deallocated", "unknown")]
     [TestCase("2024-02-01.19.0", "deallocating", "unknown")]
@@ -91,7 +94,7 @@ public class ApiVersionShapesTests
     [TestCase("2025-06-01.21.0", "deallocating", "deallocating")]
     [TestCase("2022-10-01.16.0", "idle", "idle")]
     [TestCase("2022-10-01.16.0", "starttaskfailed", "starttaskfailed")]
-    public void NodeState_UnknownToTheVersion_IsWrittenAsUnknown(string version, string state, string expected)
+    public void NodeState_UnknownToTheVersion_IsWrittenAsTheStateItShows(string version, string state, string expected)
     {
         var body = new JsonObject
         {
@@ -127,15 +130,15 @@ public class ApiVersionShapesTests
         {
             Assert.That(node.ContainsKey("runningTaskSlotsCount") && node.ContainsKey("ipAddress"), Is.True);
             Assert.That(node["virtualMachineInfo"]!.AsObject().ContainsKey("imageReference"), Is.True);
-            Assert.That(node["virtualMachineInfo"]!.AsObject().ContainsKey("scaleSetVmResourceId"), Is.EqualTo(AtLeast(version, "2024-07-01.20.0")));
+            Assert.That(node["virtualMachineInfo"]!.AsObject().ContainsKey("scaleSetVmResourceId"), Is.EqualTo(AtLeast(version, "2023-11-01.18.0")));
             Assert.That(node.ContainsKey("ipv6Address"), Is.EqualTo(AtLeast(version, "2025-06-01.21.0")));
         });
     }
 
     [TestCaseSource(nameof(Served))]
-    public void PoolNodeCounts_StateCountsAreThoseOfTheVersion(string version)
+    public void PoolNodeCounts_NewerStatesAreCountedAsTheStateTheVersionShows(string version)
     {
-        JsonObject Counts() => new() { ["idle"] = 1, ["running"] = 0, ["upgradingOS"] = 0, ["deallocated"] = 0, ["deallocating"] = 0, ["total"] = 1 };
+        JsonObject Counts() => new() { ["idle"] = 1, ["rebooting"] = 1, ["unknown"] = 0, ["upgradingOS"] = 2, ["deallocated"] = 3, ["deallocating"] = 4, ["total"] = 11 };
         var body = new JsonObject
         {
             ["odata.metadata"] = Base + "poolnodecounts",
@@ -144,14 +147,19 @@ public class ApiVersionShapesTests
 
         ApiVersionShapes.ShapeResponse(body, version);
 
+        bool v19 = AtLeast(version, "2024-02-01.19.0"), v20 = AtLeast(version, "2024-07-01.20.0");
         foreach (string side in new[] { "dedicated", "lowPriority" })
         {
             var counts = body["value"]![0]![side]!.AsObject();
             Assert.Multiple(() =>
             {
-                Assert.That(counts.ContainsKey("idle") && counts.ContainsKey("total"), Is.True);
-                Assert.That(counts.ContainsKey("upgradingOS"), Is.EqualTo(AtLeast(version, "2024-02-01.19.0")), side + ".upgradingOS");
-                Assert.That(counts.ContainsKey("deallocated") && counts.ContainsKey("deallocating"), Is.EqualTo(AtLeast(version, "2024-07-01.20.0")), side + ".deallocated");
+                Assert.That(counts["idle"]!.GetValue<int>(), Is.EqualTo(1));
+                Assert.That(counts["total"]!.GetValue<int>(), Is.EqualTo(11));
+                Assert.That(counts.ContainsKey("upgradingOS"), Is.EqualTo(v19), side + ".upgradingOS");
+                Assert.That(counts["rebooting"]!.GetValue<int>(), Is.EqualTo(v19 ? 1 : 3), side + ".rebooting");
+                Assert.That(counts.ContainsKey("deallocated") && counts.ContainsKey("deallocating"), Is.EqualTo(v20), side + ".deallocated");
+                Assert.That(counts["unknown"]!.GetValue<int>(), Is.EqualTo(v20 ? 0 : 7), side + ".unknown");
+                Assert.That(counts.Where(c => c.Key != "total").Sum(c => c.Value!.GetValue<int>()), Is.EqualTo(11), side + " adds up");
             });
         }
     }
@@ -230,6 +238,7 @@ public class ApiVersionShapesTests
         ["resourceTags"] = new JsonObject { ["team"] = "words" },
         ["upgradePolicy"] = new JsonObject { ["mode"] = "manual" },
         ["cloudServiceConfiguration"] = new JsonObject { ["osFamily"] = "6" },
+        ["applicationLicenses"] = new JsonArray("maya"),
         ["taskSchedulingPolicy"] = new JsonObject { ["nodeFillType"] = "spread", ["jobDefaultOrder"] = "none" },
         ["networkConfiguration"] = new JsonObject
         {
@@ -238,7 +247,7 @@ public class ApiVersionShapesTests
         },
         ["virtualMachineConfiguration"] = new JsonObject
         {
-            ["imageReference"] = new JsonObject { ["publisher"] = "canonical" },
+            ["imageReference"] = new JsonObject { ["publisher"] = "canonical", ["sharedGalleryImageId"] = "/sharedGalleries/g/images/i" },
             ["nodeAgentSKUId"] = "batch.node.ubuntu 24.04",
             ["extensions"] = new JsonArray(new JsonObject { ["name"] = "ext", ["enableAutomaticUpgrade"] = true }),
             ["securityProfile"] = new JsonObject { ["securityType"] = "trustedLaunch" },
