@@ -160,6 +160,21 @@ public class ApiVersionProtocolTests
         });
     }
 
+    [TestCaseSource(typeof(ApiVersions), nameof(ApiVersions.OldestAndNewest))]
+    public async Task ListPages_KeepTheApiVersionInTheirNextLink(string version)
+    {
+        var page = await GetAsync("/supportedimages?maxresults=1", version);
+        var next = new Uri(page["odata.nextLink"]!.GetValue<string>());
+        var (status, second, _) = await _harness.SendAsync(HttpMethod.Get, next.PathAndQuery);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(next.Query, Does.Contain("api-version=" + version));
+            Assert.That(status, Is.EqualTo(HttpStatusCode.OK), second?.ToJsonString());
+            Assert.That(second!["value"]!.AsArray(), Has.Count.EqualTo(1));
+        });
+    }
+
     [TestCaseSource(typeof(ApiVersions), nameof(ApiVersions.ClientOldestAndNewest))]
     public async Task RestClient_OfTheVersion_ReadsPoolNodesJobTaskAndCounts(BatchClientOptions.ServiceVersion version)
     {
