@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace TopNWords.Batch.Emulator.Protocol;
@@ -178,6 +179,87 @@ internal static class ApiVersionShapes
             }
         }
     }
+
+    /// <summary>
+    /// Refuses a request body that names a member <paramref name="version"/> does not have, as the service does (its
+    /// OData reader rejects a property the version's type does not define). The kind comes from the operation id
+    /// (<c>Pools_*</c> bodies are pools, <c>Jobs_*</c> jobs, <c>Tasks_*</c> tasks, each item of a task collection
+    /// too). A body that is not JSON is left to the operation's own parser.
+    /// </summary>
+    public static void CheckRequest(byte[] body, string operation, string version)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(operation);
+        if (version == Newest || body.Length == 0 || RequestKindOf(operation) is not { } kind)
+        {
+            return;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return;
+        }
+
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return;
+            }
+
+            if (kind == WireKind.Tasks && root.TryGetProperty("value", out JsonElement items) && items.ValueKind == JsonValueKind.Array)
+            {
+                foreach (JsonElement item in items.EnumerateArray())
+                {
+                    CheckMembers(item, kind, version);
+                }
+            }
+            else
+            {
+                CheckMembers(root, kind, version);
+            }
+        }
+    }
+
+    /// <summary>The resource kind of an operation's request body (<c>Pools_CreatePool</c> is a pool), or <see langword="null"/>.</summary>
+    internal static string? RequestKindOf(string operation)
+    {
+        int underscore = operation.IndexOf('_', StringComparison.Ordinal);
+        return underscore < 0 ? null : operation[..underscore] switch
+        {
+            "Pools" => WireKind.Pools,
+            "Jobs" => WireKind.Jobs,
+            "Tasks" => WireKind.Tasks,
+            _ => null,
+        };
+    }
+
+    private static void CheckMembers(JsonElement resource, string kind, string version)
+    {
+        foreach (MemberRule rule in Members)
+        {
+            if (rule.Kind == kind && !rule.IsIn(version) && Contains(resource, rule.Segments, 0))
+            {
+                string when = rule.Since is not null ? $"it exists from api-version {rule.Since}" : $"it was removed in api-version {rule.Until}";
+                throw BatchErrorResponses.InvalidRequestBody(
+                    $"The property '{rule.Path}' does not exist on a {kind[..^1]} in api-version {version} ({when}). Send only the properties that version defines, or send a version that has it.");
+            }
+        }
+    }
+
+    private static bool Contains(JsonElement element, string[] path, int index) => element.ValueKind switch
+    {
+        JsonValueKind.Array => element.EnumerateArray().Any(item => Contains(item, path, index)),
+        JsonValueKind.Object when element.TryGetProperty(path[index], out JsonElement member) =>
+            index == path.Length - 1 || Contains(member, path, index + 1),
+        _ => false,
+    };
 
     /// <summary>The kind of a response body: the last segment of its <c>odata.metadata</c> entity set, e.g. <c>pools</c>.</summary>
     internal static string? KindOf(JsonObject body)

@@ -20,7 +20,10 @@ internal static class RequestBodies
     private const int MaxTaskSlotsPerNode = 256;
     private static readonly TimeSpan MinResizeTimeout = TimeSpan.FromMinutes(5);
 
-    /// <summary>Reads the body, refusing more than <paramref name="limit"/> bytes with <c>413 RequestBodyTooLarge</c>.</summary>
+    /// <summary>
+    /// Reads the body, refusing more than <paramref name="limit"/> bytes with <c>413 RequestBodyTooLarge</c>, and a member
+    /// the request's api-version does not have with <c>400 InvalidRequestBody</c> (<see cref="ApiVersionShapes.CheckRequest"/>).
+    /// </summary>
     public static async Task<byte[]> ReadAsync(HttpContext context, long limit)
     {
         if (context.Request.ContentLength is long declared && declared > limit)
@@ -41,7 +44,13 @@ internal static class RequestBodies
             buffer.Write(chunk, 0, read);
         }
 
-        return buffer.ToArray();
+        byte[] body = buffer.ToArray();
+        if (EmulatorRequest.TryGet(context) is { ApiVersion: { } version } request)
+        {
+            ApiVersionShapes.CheckRequest(body, request.Operation.Name, version);
+        }
+
+        return body;
     }
 
     /// <summary>Parses a JSON body that must be an object.</summary>

@@ -175,6 +175,26 @@ public class ApiVersionProtocolTests
         });
     }
 
+    [TestCaseSource(typeof(ApiVersions), nameof(ApiVersions.OldestAndNewest))]
+    public async Task CreatePool_WithAMemberTheVersionDoesNotHave_IsRefusedOnlyByThatVersion(string version)
+    {
+        string poolId = "tags-" + Guid.NewGuid().ToString("N")[..8];
+        string json = "{\"id\":\"" + poolId + "\",\"vmSize\":\"STANDARD_D2S_V3\",\"virtualMachineConfiguration\":{\"imageReference\":{\"publisher\":\"canonical\",\"offer\":\"ubuntu-24_04-lts\",\"sku\":\"server\"},\"nodeAgentSKUId\":\"batch.node.ubuntu 24.04\"},\"targetDedicatedNodes\":1,\"resourceTags\":{\"team\":\"words\"}}";
+
+        var (status, body, _) = await _harness.SendAsync(HttpMethod.Post, EmulatorHarness.Versioned("/pools", version), json);
+
+        if (version == ApiVersions.Oldest)
+        {
+            AuthAndVersionTests.AssertError(status, body, HttpStatusCode.BadRequest, "InvalidRequestBody");
+            Assert.That(body!["values"]![0]!["value"]!.GetValue<string>(), Does.Contain("resourceTags"));
+        }
+        else
+        {
+            Assert.That(status, Is.EqualTo(HttpStatusCode.Created), body?.ToJsonString());
+            await _harness.Client.DeletePoolAsync(poolId);
+        }
+    }
+
     [TestCaseSource(typeof(ApiVersions), nameof(ApiVersions.ClientOldestAndNewest))]
     public async Task RestClient_OfTheVersion_ReadsPoolNodesJobTaskAndCounts(BatchClientOptions.ServiceVersion version)
     {

@@ -214,6 +214,85 @@ public class ApiVersionShapesTests
         Assert.That(counts.ToJsonString() + images.ToJsonString() + error.ToJsonString(), Is.EqualTo(before));
     }
 
+    // ------------------------------------------------------------------ requests
+
+    [TestCase("2022-10-01.16.0", false)]
+    [TestCase("2023-05-01.17.0", false)]
+    [TestCase("2023-11-01.18.0", true)]
+    [TestCase("2025-06-01.21.0", true)]
+    public void CheckRequest_PoolWithResourceTags_IsRefusedBefore18(string version, bool accepted)
+    {
+        byte[] body = """{"id":"p1","vmSize":"standard_d2s_v3","resourceTags":{"team":"words"}}"""u8.ToArray();
+
+        if (accepted)
+        {
+            Assert.DoesNotThrow(() => ApiVersionShapes.CheckRequest(body, "Pools_CreatePool", version));
+            return;
+        }
+
+        var ex = Assert.Throws<BatchRequestException>(() => ApiVersionShapes.CheckRequest(body, "Pools_CreatePool", version));
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Status, Is.EqualTo(400));
+            Assert.That(ex.Code, Is.EqualTo("InvalidRequestBody"));
+            Assert.That(ex.Values.Single().Value, Does.Contain("'resourceTags'").And.Contain(version).And.Contain("2023-11-01.18.0"));
+        });
+    }
+
+    [TestCase("2024-02-01.19.0", true)]
+    [TestCase("2024-07-01.20.0", false)]
+    public void CheckRequest_CloudServicePool_IsRefusedFrom20(string version, bool accepted)
+    {
+        byte[] body = """{"id":"p1","vmSize":"small","cloudServiceConfiguration":{"osFamily":"6"}}"""u8.ToArray();
+
+        TestDelegate check = () => ApiVersionShapes.CheckRequest(body, "Pools_CreatePool", version);
+
+        if (accepted)
+        {
+            Assert.DoesNotThrow(check);
+        }
+        else
+        {
+            Assert.That(Assert.Throws<BatchRequestException>(check)!.Values.Single().Value, Does.Contain("removed in api-version 2024-07-01.20.0"));
+        }
+    }
+
+    [Test]
+    public void CheckRequest_TaskCollection_ChecksEveryTask_AndNestedArrays()
+    {
+        byte[] body = """{"value":[{"id":"a","commandLine":"x"},{"id":"b","commandLine":"x","containerSettings":{"imageName":"u","containerHostBatchBindMounts":[{"source":"task"}]}}]}"""u8.ToArray();
+        byte[] extensions = """{"id":"p1","virtualMachineConfiguration":{"extensions":[{"name":"e"},{"name":"f","enableAutomaticUpgrade":true}]}}"""u8.ToArray();
+
+        Assert.Multiple(() =>
+        {
+            Assert.Throws<BatchRequestException>(() => ApiVersionShapes.CheckRequest(body, "Tasks_CreateTaskCollection", ApiVersions.Oldest));
+            Assert.DoesNotThrow(() => ApiVersionShapes.CheckRequest(body, "Tasks_CreateTaskCollection", "2024-07-01.20.0"));
+            Assert.Throws<BatchRequestException>(() => ApiVersionShapes.CheckRequest(extensions, "Pools_CreatePool", ApiVersions.Oldest));
+            Assert.DoesNotThrow(() => ApiVersionShapes.CheckRequest(extensions, "Pools_CreatePool", "2023-05-01.17.0"));
+        });
+    }
+
+    [TestCase("Pools_CreatePool", "pools")]
+    [TestCase("Pools_UpdatePool", "pools")]
+    [TestCase("Jobs_CreateJob", "jobs")]
+    [TestCase("Tasks_CreateTaskCollection", "tasks")]
+    [TestCase("Nodes_RebootNode", null)]
+    [TestCase("Admin_Faults", null)]
+    [TestCase("Unknown", null)]
+    public void RequestKindOf_IsTheOperationGroup(string operation, string? kind) =>
+        Assert.That(ApiVersionShapes.RequestKindOf(operation), Is.EqualTo(kind));
+
+    [Test]
+    public void CheckRequest_NotJsonOrNotAnObject_IsLeftToTheParser()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.DoesNotThrow(() => ApiVersionShapes.CheckRequest("{not json"u8.ToArray(), "Pools_CreatePool", ApiVersions.Oldest));
+            Assert.DoesNotThrow(() => ApiVersionShapes.CheckRequest("[1,2]"u8.ToArray(), "Pools_CreatePool", ApiVersions.Oldest));
+            Assert.DoesNotThrow(() => ApiVersionShapes.CheckRequest([], "Pools_CreatePool", ApiVersions.Oldest));
+        });
+    }
+
     [Test]
     public void NoVersion_OrTheNewest_LeavesTheBodyAsBuilt()
     {
