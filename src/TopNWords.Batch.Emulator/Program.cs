@@ -15,7 +15,7 @@ internal static class Program
     private const string Usage = """
         Usage: topnwords-batch-emulator [options]
 
-        A loopback Azure Batch data-plane emulator (api-version 2025-06-01.21.0) on 127.0.0.1.
+        A loopback Azure Batch data-plane emulator (api-versions 2022-10-01.16.0 to 2025-06-01.21.0) on 127.0.0.1.
         Once listening it prints exactly one line on stdout: listening on http://127.0.0.1:<port>
         It answers only requests addressed to 127.0.0.1:<port> or localhost:<port>.
 
