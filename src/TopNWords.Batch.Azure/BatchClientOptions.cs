@@ -42,14 +42,17 @@ public class BatchClientOptions : ClientOptions
         /// <summary>The <c>2023-05-01.17.0</c> version of the Azure Batch data-plane REST API.</summary>
         V2023_05_01_17_0 = 2,
 
+        /// <summary>The <c>2023-11-01.18.0</c> version of the Azure Batch data-plane REST API.</summary>
+        V2023_11_01_18_0 = 3,
+
         /// <summary>The <c>2024-02-01.19.0</c> version of the Azure Batch data-plane REST API.</summary>
-        V2024_02_01_19_0 = 3,
+        V2024_02_01_19_0 = 4,
 
         /// <summary>The <c>2024-07-01.20.0</c> version of the Azure Batch data-plane REST API.</summary>
-        V2024_07_01_20_0 = 4,
+        V2024_07_01_20_0 = 5,
 
         /// <summary>The <c>2025-06-01.21.0</c> version of the Azure Batch data-plane REST API.</summary>
-        V2025_06_01_21_0 = 5,
+        V2025_06_01_21_0 = 6,
 #pragma warning restore CA1707
     }
 
@@ -113,6 +116,7 @@ public class BatchClientOptions : ClientOptions
     {
         ServiceVersion.V2022_10_01_16_0 => "2022-10-01.16.0",
         ServiceVersion.V2023_05_01_17_0 => "2023-05-01.17.0",
+        ServiceVersion.V2023_11_01_18_0 => "2023-11-01.18.0",
         ServiceVersion.V2024_02_01_19_0 => "2024-02-01.19.0",
         ServiceVersion.V2024_07_01_20_0 => "2024-07-01.20.0",
         ServiceVersion.V2025_06_01_21_0 => "2025-06-01.21.0",

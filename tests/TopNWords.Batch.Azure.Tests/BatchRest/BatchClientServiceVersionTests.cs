@@ -9,6 +9,7 @@ public class BatchClientServiceVersionTests
 {
     [TestCase(BatchClientOptions.ServiceVersion.V2022_10_01_16_0, "2022-10-01.16.0")]
     [TestCase(BatchClientOptions.ServiceVersion.V2023_05_01_17_0, "2023-05-01.17.0")]
+    [TestCase(BatchClientOptions.ServiceVersion.V2023_11_01_18_0, "2023-11-01.18.0")]
     [TestCase(BatchClientOptions.ServiceVersion.V2024_02_01_19_0, "2024-02-01.19.0")]
     [TestCase(BatchClientOptions.ServiceVersion.V2024_07_01_20_0, "2024-07-01.20.0")]
     [TestCase(BatchClientOptions.ServiceVersion.V2025_06_01_21_0, "2025-06-01.21.0")]
@@ -33,6 +34,6 @@ public class BatchClientServiceVersionTests
     [Test]
     public void EveryServiceVersion_HasATestCase()
     {
-        Assert.That(Enum.GetValues<BatchClientOptions.ServiceVersion>(), Has.Length.EqualTo(5));
+        Assert.That(Enum.GetValues<BatchClientOptions.ServiceVersion>(), Has.Length.EqualTo(6));
     }
 }
