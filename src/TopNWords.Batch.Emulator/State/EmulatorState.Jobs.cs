@@ -152,7 +152,7 @@ internal sealed partial class EmulatorState
                 }
                 else if (job.Tasks.ContainsKey(item.Spec.Id))
                 {
-                    outcomes[i] = new TaskAddOutcome(item.Id, BatchTaskAddStatus.ClientError, null, null, new BatchRequestException(409, BatchErrorCodes.TaskExists, "The specified task already exists."));
+                    outcomes[i] = new TaskAddOutcome(item.Id, BatchTaskAddStatus.ClientError, null, null, BatchErrorResponses.TaskExists());
                 }
                 else if (_faults.TaskAddServerError())
                 {
