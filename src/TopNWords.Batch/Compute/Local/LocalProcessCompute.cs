@@ -29,8 +29,8 @@ namespace TopNWords.Batch.Compute.Local;
 /// <para>
 /// Hosts that build on the engine, such as a Batch emulator, get extension points beyond
 /// <see cref="IBatchCompute"/>: the <see cref="Changed"/> event, <see cref="MarkNodeUnusable"/>,
-/// <see cref="GetNodeDirectory"/>, <see cref="GetTaskDirectory"/> and
-/// <see cref="LocalProcessComputeOptions.NodeFaultInjector"/>.
+/// <see cref="GetNodeDirectory"/>, <see cref="GetTaskDirectory"/>, <see cref="TerminateTaskAsync"/>,
+/// <see cref="DeleteTaskAsync"/> and <see cref="LocalProcessComputeOptions.NodeFaultInjector"/>.
 /// </para>
 /// </remarks>
 public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
