@@ -136,6 +136,33 @@ public class TaskOperationTests
         });
     }
 
+    [TestCaseSource(typeof(ApiVersions), nameof(ApiVersions.ClientOldestAndNewest))]
+    public async Task TerminateAndDelete_Client_QueuedTasks_NeverRun(BatchClientOptions.ServiceVersion version)
+    {
+        var client = _harness.NewClient(version);
+        string poolId = "one-slot-" + Guid.NewGuid().ToString("N")[..8];
+        string jobId = "job-" + Guid.NewGuid().ToString("N")[..10];
+        await _harness.CreatePoolAsync(poolId, nodes: 1, slots: 1);
+        await _harness.CreateJobAsync(jobId, poolId);
+        await client.AddTaskCollectionAsync(jobId, [new BatchTaskCreateContent { Id = "busy", CommandLine = "/bin/sh -c 'sleep 300'" }, NewTask("queued-1"), NewTask("queued-2")]);
+        await _harness.WaitForTaskAsync(jobId, "busy", t => t.State == BatchTaskState.Running, "running");
+
+        await client.TerminateTaskAsync(jobId, "queued-1");
+        await client.DeleteTaskAsync(jobId, "queued-2");
+        var terminated = await client.GetTaskAsync(jobId, "queued-1");
+        var counts = await client.GetJobTaskCountsAsync(jobId);
+        await client.DeletePoolAsync(poolId);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(terminated.State, Is.EqualTo(BatchTaskState.Completed));
+            Assert.That(terminated.ExecutionInfo!.FailureInfo!.Code, Is.EqualTo("TaskEnded"));
+            Assert.That(terminated.ExecutionInfo.ExitCode, Is.Null, "it never ran");
+            Assert.That(terminated.NodeInfo, Is.Null);
+            Assert.That((counts.TaskCounts!.Running, counts.TaskCounts.Completed, counts.TaskCounts.Failed, counts.TaskCounts.Active), Is.EqualTo((1, 1, 1, 0)));
+        });
+    }
+
     // ------------------------------------------------------------------ raw signed requests
 
     [TestCaseSource(typeof(ApiVersions), nameof(ApiVersions.OldestAndNewest))]
