@@ -12,12 +12,13 @@ internal sealed partial class EmulatorState
 
     /// <summary>
     /// Adds one task, as one task of an add-task-collection request is added: <c>TaskExists</c> (409) for an id the
-    /// job has, the job's state errors, and the engine's refusal as <c>InvalidPropertyValue</c>.
+    /// job has, the job's state errors, and the engine's refusal as <c>InvalidPropertyValue</c>. The per-task
+    /// <c>servererror</c> fault of add-task-collection does not apply.
     /// </summary>
     /// <returns>The new task's entity tag and time.</returns>
     public (string ETag, DateTimeOffset LastModified) AddTask(string jobId, TaskAddItem item)
     {
-        var outcome = AddTasks(jobId, [item])[0];
+        var outcome = AddTasks(jobId, [item], serverErrorFaults: false)[0];
         return outcome is { Status: BatchTaskAddStatus.Success, ETag: { } eTag, LastModified: { } lastModified }
             ? (eTag, lastModified)
             : throw outcome.Error ?? new BatchRequestException(500, BatchErrorCodes.InternalError, "Server encountered an internal error. Please try again after some time.");

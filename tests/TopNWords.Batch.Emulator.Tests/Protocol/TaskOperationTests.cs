@@ -163,6 +163,25 @@ public class TaskOperationTests
         });
     }
 
+    [Test]
+    public async Task CreateTask_TheAddTaskCollectionServerErrorFault_DoesNotApply()
+    {
+        string jobId = await NewJobAsync();
+        _harness.Emulator.SetFaults(new BatchEmulatorFaults { TaskAddServerErrorRate = 1 });
+        try
+        {
+            await _harness.Client.CreateTaskAsync(jobId, NewTask("single"));
+            var collection = await _harness.Client.AddTaskCollectionAsync(jobId, [NewTask("in-collection")]);
+
+            Assert.That(collection.Single().Status, Is.EqualTo(BatchTaskAddStatus.ServerError), "the fault is on");
+            Assert.That((await _harness.Client.GetTaskAsync(jobId, "single")).Id, Is.EqualTo("single"));
+        }
+        finally
+        {
+            _harness.Emulator.SetFaults(new BatchEmulatorFaults());
+        }
+    }
+
     // ------------------------------------------------------------------ raw signed requests
 
     [TestCaseSource(typeof(ApiVersions), nameof(ApiVersions.OldestAndNewest))]
