@@ -18,6 +18,7 @@ internal static partial class EmulatorLog
         public const int HostRefused = 6008;
         public const int InsecureWellKnownKey = 6009;
         public const int FileLinkRefused = 6010;
+        public const int FileListLinkRefused = 6020;
     }
 
     [LoggerMessage(EventId = Events.Listening, EventName = nameof(Events.Listening), Level = LogLevel.Information,
@@ -63,4 +64,8 @@ internal static partial class EmulatorLog
     [LoggerMessage(EventId = Events.FileLinkRefused, EventName = nameof(Events.FileLinkRefused), Level = LogLevel.Warning,
         Message = "Refused {Method} of file '{Path}': a symbolic link on its path leads outside the node's folder; answered 404")]
     public static partial void FileLinkRefused(ILogger logger, string method, string path);
+
+    [LoggerMessage(EventId = Events.FileListLinkRefused, EventName = nameof(Events.FileListLinkRefused), Level = LogLevel.Warning,
+        Message = "Left '{Path}' out of a file list of {Folder}: it is a symbolic link that leads outside that folder")]
+    public static partial void FileListLinkRefused(ILogger logger, string folder, string path);
 }

@@ -121,18 +121,7 @@ internal sealed partial class BatchApi(EmulatorState state, Faults.FaultInjector
     {
         var query = ListQuery.Parse(context.Request, NodeFilter, NodeMembers);
         var nodes = state.ListNodes(poolId, Responses.BaseUrl(context));
-        var items = nodes.Select(n =>
-        {
-            var obj = WireJson.ToObject(n.Node, WireJson.Context.BatchNode);
-            obj["schedulingState"] = "enabled";
-            obj["affinityId"] = n.AffinityId;
-            obj["nodeAgentInfo"] = new JsonObject
-            {
-                ["version"] = "1.12.0.0",
-                ["lastUpdateTime"] = obj["allocationTime"]?.DeepClone(),
-            };
-            return (n.Sequence, obj);
-        });
+        var items = nodes.Select(n => (n.Sequence, NodeObject(n.Node, n.AffinityId)));
         return WriteListAsync(context, "nodes", items, query);
     }
 

@@ -9,7 +9,7 @@ namespace TopNWords.Batch.Emulator.Endpoints;
 /// <summary>
 /// Serves files of a node or a task folder: <c>GET</c> streams the bytes, <c>HEAD</c> answers the properties, as
 /// the service does (<c>ocp-creation-time</c>, <c>ocp-batch-file-isdirectory</c>, <c>ocp-batch-file-url</c>,
-/// <c>ocp-batch-file-mode</c>, <c>Last-Modified</c>, <c>Content-Length</c>). A byte range comes as
+/// <c>ocp-batch-file-mode</c>, <c>ETag</c>, <c>Last-Modified</c>, <c>Content-Length</c>). A byte range comes as
 /// <c>ocp-range: bytes=a-b</c> (answered 200, as the service's API documents) or as HTTP <c>Range</c> (answered 206);
 /// both set <c>Content-Range</c>. Paths never leave the folder, not even through symbolic links: a path whose
 /// links (the file itself or any folder on the way) resolve outside the node's folder is answered <c>404</c> as a
@@ -77,7 +77,7 @@ internal static class FileServing
         if (Directory.Exists(resolved))
         {
             var directory = new DirectoryInfo(resolved);
-            SetProperties(response, directory.CreationTimeUtc, directory.LastWriteTimeUtc, fileUrl, isDirectory: true, "0040755");
+            SetProperties(response, directory.CreationTimeUtc, directory.LastWriteTimeUtc, 0, fileUrl, isDirectory: true, "0040755");
             if (HttpMethods.IsHead(context.Request.Method))
             {
                 response.StatusCode = StatusCodes.Status200OK;
@@ -95,7 +95,7 @@ internal static class FileServing
         }
 
         long length = file.Length;
-        SetProperties(response, file.CreationTimeUtc, file.LastWriteTimeUtc, fileUrl, isDirectory: false, "0100644");
+        SetProperties(response, file.CreationTimeUtc, file.LastWriteTimeUtc, length, fileUrl, isDirectory: false, "0100644");
         response.ContentType = "application/octet-stream";
 
         string? ocpRange = context.Request.Headers["ocp-range"].ToString();
@@ -196,10 +196,11 @@ internal static class FileServing
         return (start, end - start + 1);
     }
 
-    private static void SetProperties(HttpResponse response, DateTime created, DateTime modified, string fileUrl, bool isDirectory, string mode)
+    private static void SetProperties(HttpResponse response, DateTime created, DateTime modified, long length, string fileUrl, bool isDirectory, string mode)
     {
         response.Headers["ocp-creation-time"] = Responses.HttpDate(new DateTimeOffset(created, TimeSpan.Zero));
         response.Headers.LastModified = Responses.HttpDate(new DateTimeOffset(modified, TimeSpan.Zero));
+        response.Headers.ETag = Responses.ETag(new DateTimeOffset(modified, TimeSpan.Zero), length); // changes when the file is written
         response.Headers["ocp-batch-file-isdirectory"] = isDirectory ? "true" : "false";
         response.Headers["ocp-batch-file-url"] = fileUrl;
         response.Headers["ocp-batch-file-mode"] = mode;

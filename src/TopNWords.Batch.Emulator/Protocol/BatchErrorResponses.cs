@@ -22,6 +22,10 @@ internal static class BatchErrorResponses
 
     public static BatchRequestException JobExists() => new(409, BatchErrorCodes.JobExists, "The specified job already exists.");
 
+    public static BatchRequestException TaskExists() => new(409, BatchErrorCodes.TaskExists, "The specified task already exists.");
+
+    public static BatchRequestException TaskCompleted() => new(409, BatchErrorCodes.TaskCompleted, "The specified task is already completed.");
+
     public static BatchRequestException PoolBeingDeleted() =>
         new(409, BatchErrorCodes.PoolBeingDeleted, "The specified pool has been marked for deletion and is being reclaimed.");
 

@@ -23,6 +23,12 @@ internal sealed record BatchOperation(string Name, bool IsAdmin = false)
     public const string GetTask = "Tasks_GetTask";
     public const string GetTaskFile = "Tasks_GetTaskFile";
     public const string GetTaskFileProperties = "Tasks_GetTaskFileProperties";
+    public const string CreateTask = "Tasks_CreateTask";
+    public const string DeleteTask = "Tasks_DeleteTask";
+    public const string TerminateTask = "Tasks_TerminateTask";
+    public const string ListTaskFiles = "Tasks_ListTaskFiles";
+    public const string ListNodeFiles = "Nodes_ListNodeFiles";
+    public const string GetNode = "Nodes_GetNode";
 
     /// <summary>The name requests that match no endpoint are counted under.</summary>
     public const string Unknown = "Unknown";

@@ -14,8 +14,9 @@ internal sealed class ListQuery
     public const int MaxMaxResults = 1000;
     private const string TokenPrefix = "after:";
 
-    private ListQuery(int maxResults, long after, ODataFilter? filter, IReadOnlyCollection<string>? select, string? filterText, string? selectText)
+    private ListQuery(int maxResults, long after, ODataFilter? filter, IReadOnlyCollection<string>? select, string? filterText, string? selectText, IReadOnlyList<KeyValuePair<string, string?>>? carried = null)
     {
+        Carried = carried ?? [];
         MaxResults = maxResults;
         After = after;
         Filter = filter;
@@ -40,30 +41,32 @@ internal sealed class ListQuery
 
     private string? SelectText { get; }
 
+    /// <summary>Gets further parameters of the first request that every next link repeats (such as <c>recursive</c>).</summary>
+    private IReadOnlyList<KeyValuePair<string, string?>> Carried { get; }
+
     /// <summary>Reads and checks the list parameters of a request.</summary>
     /// <exception cref="BatchRequestException">400 <c>InvalidQueryParameterValue</c>.</exception>
     public static ListQuery Parse(HttpRequest request, IReadOnlyList<FilterProperty> filterable, IReadOnlyCollection<string> members)
     {
-        int maxResults = DefaultMaxResults;
-        if (request.Query.TryGetValue("maxresults", out var max))
-        {
-            if (!int.TryParse(max.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out maxResults) || maxResults is < 1 or > MaxMaxResults)
-            {
-                throw BatchErrorResponses.InvalidQueryParameterValue("maxresults", max.ToString(), $"maxresults must be an integer from 1 to {MaxMaxResults}.");
-            }
-        }
-
-        long after = 0;
-        if (request.Query.TryGetValue("$skiptoken", out var token))
-        {
-            after = ParseToken(token.ToString());
-        }
-
+        var (maxResults, after) = ParsePage(request);
         string? filterText = request.Query.TryGetValue("$filter", out var f) && !string.IsNullOrWhiteSpace(f.ToString()) ? f.ToString() : null;
         ODataFilter? filter = filterText is null ? null : ODataFilter.Parse(filterText, filterable);
 
         string? selectText = request.Query.TryGetValue("$select", out var s) && !string.IsNullOrWhiteSpace(s.ToString()) ? s.ToString() : null;
         return new ListQuery(maxResults, after, filter, selectText is null ? null : ParseSelect(selectText, members), filterText, selectText);
+    }
+
+    /// <summary>
+    /// Reads the paging parameters of a list whose <c>$filter</c> the caller reads itself (it is kept, as sent, for
+    /// the next links, as are the <paramref name="carried"/> parameters).
+    /// </summary>
+    /// <exception cref="BatchRequestException">400 <c>InvalidQueryParameterValue</c>.</exception>
+    public static ListQuery ParsePaging(HttpRequest request, params string[] carried)
+    {
+        var (maxResults, after) = ParsePage(request);
+        string? filterText = request.Query.TryGetValue("$filter", out var f) && !string.IsNullOrWhiteSpace(f.ToString()) ? f.ToString() : null;
+        var kept = carried.Where(name => request.Query.ContainsKey(name)).Select(name => new KeyValuePair<string, string?>(name, request.Query[name].ToString())).ToList();
+        return new ListQuery(maxResults, after, null, null, filterText, null, kept);
     }
 
     /// <summary>Reads a <c>$select</c> of a single-entity GET.</summary>
@@ -88,8 +91,29 @@ internal sealed class ListQuery
             query.Add(new("$select", SelectText));
         }
 
+        query.AddRange(Carried);
         query.Add(new("$skiptoken", Base64UrlTextEncoder.Encode(Encoding.UTF8.GetBytes(TokenPrefix + lastSequence.ToString(CultureInfo.InvariantCulture)))));
         return QueryHelpers.AddQueryString(Responses.BaseUrl(context) + context.Request.PathBase + context.Request.Path, query);
+    }
+
+    private static (int MaxResults, long After) ParsePage(HttpRequest request)
+    {
+        int maxResults = DefaultMaxResults;
+        if (request.Query.TryGetValue("maxresults", out var max))
+        {
+            if (!int.TryParse(max.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out maxResults) || maxResults is < 1 or > MaxMaxResults)
+            {
+                throw BatchErrorResponses.InvalidQueryParameterValue("maxresults", max.ToString(), $"maxresults must be an integer from 1 to {MaxMaxResults}.");
+            }
+        }
+
+        long after = 0;
+        if (request.Query.TryGetValue("$skiptoken", out var token))
+        {
+            after = ParseToken(token.ToString());
+        }
+
+        return (maxResults, after);
     }
 
     private static long ParseToken(string token)

@@ -233,6 +233,17 @@ internal static class RequestBodies
         return items;
     }
 
+    /// <summary>
+    /// Reads the body of an add-task request: one task, checked as each task of an add-task-collection request is
+    /// (the same errors; here they are the request's own 400).
+    /// </summary>
+    /// <exception cref="BatchRequestException">The task is refused.</exception>
+    public static TaskAddItem ParseSingleTask(JsonElement root)
+    {
+        var item = ParseTask(root);
+        return item.Error is { } error ? throw error : item;
+    }
+
     private static TaskAddItem ParseTask(JsonElement element)
     {
         string? id = Find(element, "id") is { ValueKind: JsonValueKind.String } idElement ? idElement.GetString() : null;

@@ -130,7 +130,10 @@ internal sealed partial class EmulatorState
     /// Adds tasks: refused ones answer <c>clienterror</c>, an id that exists answers <c>TaskExists</c>, the others are
     /// queued on the job's pool. Results are in the request's order.
     /// </summary>
-    public IReadOnlyList<TaskAddOutcome> AddTasks(string jobId, IReadOnlyList<TaskAddItem> items)
+    /// <param name="jobId">The job.</param>
+    /// <param name="items">The tasks.</param>
+    /// <param name="serverErrorFaults">Whether the per-task <c>servererror</c> fault of add-task-collection applies (not to add task).</param>
+    public IReadOnlyList<TaskAddOutcome> AddTasks(string jobId, IReadOnlyList<TaskAddItem> items, bool serverErrorFaults = true)
     {
         var outcomes = new TaskAddOutcome[items.Count];
         var specs = new List<TaskSpec>();
@@ -152,9 +155,9 @@ internal sealed partial class EmulatorState
                 }
                 else if (job.Tasks.ContainsKey(item.Spec.Id))
                 {
-                    outcomes[i] = new TaskAddOutcome(item.Id, BatchTaskAddStatus.ClientError, null, null, new BatchRequestException(409, BatchErrorCodes.TaskExists, "The specified task already exists."));
+                    outcomes[i] = new TaskAddOutcome(item.Id, BatchTaskAddStatus.ClientError, null, null, BatchErrorResponses.TaskExists());
                 }
-                else if (_faults.TaskAddServerError())
+                else if (serverErrorFaults && _faults.TaskAddServerError())
                 {
                     outcomes[i] = new TaskAddOutcome(item.Id, BatchTaskAddStatus.ServerError, null, null, new BatchRequestException(500, BatchErrorCodes.InternalError, "Server encountered an internal error. Please try again after some time."));
                 }

@@ -8,9 +8,10 @@ namespace TopNWords.Batch.Emulator.State;
 /// <content>Pools and nodes.</content>
 internal sealed partial class EmulatorState
 {
+    /// <summary>Who a task or start task without a user identity runs as: the service's non-admin auto user unique to the task.</summary>
     private static readonly BatchUserIdentity DefaultIdentity = new()
     {
-        AutoUser = new BatchAutoUserSpecification { Scope = BatchAutoUserScope.Pool, ElevationLevel = BatchElevationLevel.NonAdmin },
+        AutoUser = new BatchAutoUserSpecification { Scope = BatchAutoUserScope.Task, ElevationLevel = BatchElevationLevel.NonAdmin },
     };
 
     /// <summary>Creates a pool; its nodes are allocated and start in the background.</summary>

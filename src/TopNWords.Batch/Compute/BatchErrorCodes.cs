@@ -52,6 +52,9 @@ public static class BatchErrorCodes
     /// <summary>The job is completed (terminated) and accepts no change such as new tasks (409).</summary>
     public const string JobCompleted = "JobCompleted";
 
+    /// <summary>The task is completed already, so it cannot be terminated (409).</summary>
+    public const string TaskCompleted = "TaskCompleted";
+
     // ---- Requests: malformed or refused -----------------------------------------------------
 
     /// <summary>A property of the request body has a value the service refuses, such as an invalid id (400).</summary>

@@ -22,6 +22,8 @@ namespace TopNWords.Batch.Azure.BatchRest.Serialization;
 [JsonSerializable(typeof(BatchPool))]
 [JsonSerializable(typeof(BatchPage<BatchSupportedImage>))]
 [JsonSerializable(typeof(BatchPage<BatchNode>))]
+[JsonSerializable(typeof(BatchNode))]
+[JsonSerializable(typeof(BatchPage<BatchNodeFile>))]
 [JsonSerializable(typeof(BatchPage<BatchTask>))]
 [JsonSerializable(typeof(BatchJobCreateContent))]
 [JsonSerializable(typeof(BatchJob))]

@@ -22,6 +22,12 @@ internal enum StopReason
 
     /// <summary>Its job is being deleted: the task disappears.</summary>
     JobDeleted,
+
+    /// <summary>The task itself was terminated: it completes as failed (<c>TaskEnded</c>).</summary>
+    TaskTerminated,
+
+    /// <summary>The task itself was deleted: it disappears.</summary>
+    TaskDeleted,
 }
 
 /// <summary>A pool: its nodes, their start task and its lifetime. Read and written under the state's lock.</summary>

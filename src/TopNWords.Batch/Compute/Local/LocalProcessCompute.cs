@@ -29,8 +29,8 @@ namespace TopNWords.Batch.Compute.Local;
 /// <para>
 /// Hosts that build on the engine, such as a Batch emulator, get extension points beyond
 /// <see cref="IBatchCompute"/>: the <see cref="Changed"/> event, <see cref="MarkNodeUnusable"/>,
-/// <see cref="GetNodeDirectory"/>, <see cref="GetTaskDirectory"/> and
-/// <see cref="LocalProcessComputeOptions.NodeFaultInjector"/>.
+/// <see cref="GetNodeDirectory"/>, <see cref="GetTaskDirectory"/>, <see cref="TerminateTaskAsync"/>,
+/// <see cref="DeleteTaskAsync"/> and <see cref="LocalProcessComputeOptions.NodeFaultInjector"/>.
 /// </para>
 /// </remarks>
 public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
@@ -46,6 +46,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     private readonly LocalProcessRunner _processes;
     private readonly LocalComputeState _state;
     private readonly LocalScheduler _scheduler;
+    private readonly LocalTaskControl _taskControl;
 
     /// <summary>Initializes a new instance of the <see cref="LocalProcessCompute"/> class with default options.</summary>
     public LocalProcessCompute()
@@ -93,6 +94,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
         var commands = new LocalCommandRunner(_processes, files, new LocalTaskEnvironment(options.PassThroughEnvironmentVariables), _logger);
         _state = new LocalComputeState(DisplayName, _time, _logger);
         _scheduler = new LocalScheduler(_state, RootPath, commands, files, options.NodeStartupDelay, options.NodeFaultInjector, _logger);
+        _taskControl = new LocalTaskControl(_scheduler, _state, _logger);
     }
 
     /// <summary>
@@ -332,6 +334,39 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(taskId);
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(_state.GetTask(jobId, taskId));
+    }
+
+    /// <summary>
+    /// Terminates one task, as Batch's terminate task does: a queued task completes at once, a running one is
+    /// killed (with the processes it started) and then completes; either way as failed, with failure code
+    /// <c>TaskEnded</c> (and the killed process's exit code, if it ran).
+    /// </summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="taskId">The task (compared case-insensitively).</param>
+    /// <param name="cancellationToken">Cancels the wait, not the termination.</param>
+    /// <returns><see langword="true"/> once the task has completed; <see langword="false"/> when it had completed already (nothing changes).</returns>
+    /// <exception cref="BatchComputeException"><c>JobNotFound</c>, <c>TaskNotFound</c>, or <c>JobBeingDeleted</c>.</exception>
+    public Task<bool> TerminateTaskAsync(string jobId, string taskId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(jobId);
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        return _taskControl.TerminateAsync(jobId, taskId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes one task, as Batch's delete task does: it leaves its job at once (its id is free again once this
+    /// completes); a running task is killed; its folder on the node is removed.
+    /// </summary>
+    /// <param name="jobId">The job.</param>
+    /// <param name="taskId">The task (compared case-insensitively).</param>
+    /// <param name="cancellationToken">Cancels the wait, not the deletion.</param>
+    /// <returns>A task that completes when the task's processes have exited and its folder is gone.</returns>
+    /// <exception cref="BatchComputeException"><c>JobNotFound</c>, <c>TaskNotFound</c>, or <c>JobBeingDeleted</c>.</exception>
+    public Task DeleteTaskAsync(string jobId, string taskId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(jobId);
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        return _taskControl.DeleteAsync(jobId, taskId, cancellationToken);
     }
 
     /// <inheritdoc />

@@ -98,6 +98,8 @@ internal sealed class LocalTaskExecutor
                 {
                     StopReason.JobTerminated => "its job was terminated",
                     StopReason.JobDeleted => "its job was deleted",
+                    StopReason.TaskTerminated => "it was terminated",
+                    StopReason.TaskDeleted => "it was deleted",
                     StopReason.NodeLost => "its node left the pool",
                     _ => "the compute was disposed",
                 };
@@ -169,9 +171,9 @@ internal sealed class LocalTaskExecutor
             }
 
             var job = task.Job;
-            if (_state.IsDisposed || job.Status == JobStatus.Deleting)
+            if (_state.IsDisposed || job.Status == JobStatus.Deleting || task.StopReason == StopReason.TaskDeleted)
             {
-                // the task goes away with the job (or the compute)
+                // the task goes away (alone, or with the job or the compute)
             }
             else if (completion is not null)
             {
@@ -185,7 +187,7 @@ internal sealed class LocalTaskExecutor
             }
             else
             {
-                _state.CompleteTaskLocked(task, stoppedExitCode, new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.TaskEnded, "The task was ended because its job was terminated."));
+                _state.CompleteTaskLocked(task, stoppedExitCode, task.StopReason == StopReason.TaskTerminated ? LocalTaskControl.TerminatedFailure : new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.TaskEnded, "The task was ended because its job was terminated."));
                 completed = LocalComputeState.SnapshotLocked(task);
             }
 
