@@ -23,6 +23,11 @@ internal sealed record BatchOperation(string Name, bool IsAdmin = false)
     public const string GetTask = "Tasks_GetTask";
     public const string GetTaskFile = "Tasks_GetTaskFile";
     public const string GetTaskFileProperties = "Tasks_GetTaskFileProperties";
+    public const string ListPools = "Pools_ListPools";
+    public const string UpdatePool = "Pools_UpdatePool";
+    public const string ListPoolNodeCounts = "Pools_ListPoolNodeCounts";
+    public const string ListJobs = "Jobs_ListJobs";
+    public const string UpdateJob = "Jobs_UpdateJob";
 
     /// <summary>The name requests that match no endpoint are counted under.</summary>
     public const string Unknown = "Unknown";

@@ -14,8 +14,9 @@ internal sealed class ListQuery
     public const int MaxMaxResults = 1000;
     private const string TokenPrefix = "after:";
 
-    private ListQuery(int maxResults, long after, ODataFilter? filter, IReadOnlyCollection<string>? select, string? filterText, string? selectText)
+    private ListQuery(int maxResults, long after, ODataFilter? filter, IReadOnlyCollection<string>? select, string? filterText, string? selectText, string? expandText)
     {
+        ExpandText = expandText;
         MaxResults = maxResults;
         After = after;
         Filter = filter;
@@ -40,16 +41,22 @@ internal sealed class ListQuery
 
     private string? SelectText { get; }
 
+    private string? ExpandText { get; }
+
     /// <summary>Reads and checks the list parameters of a request.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="filterable">The properties <c>$filter</c> may use.</param>
+    /// <param name="members">The members <c>$select</c> may name.</param>
+    /// <param name="maxMaxResults">The largest <c>maxresults</c> of the operation (and its default): 1000 for most lists.</param>
     /// <exception cref="BatchRequestException">400 <c>InvalidQueryParameterValue</c>.</exception>
-    public static ListQuery Parse(HttpRequest request, IReadOnlyList<FilterProperty> filterable, IReadOnlyCollection<string> members)
+    public static ListQuery Parse(HttpRequest request, IReadOnlyList<FilterProperty> filterable, IReadOnlyCollection<string> members, int maxMaxResults = MaxMaxResults)
     {
-        int maxResults = DefaultMaxResults;
+        int maxResults = Math.Min(DefaultMaxResults, maxMaxResults);
         if (request.Query.TryGetValue("maxresults", out var max))
         {
-            if (!int.TryParse(max.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out maxResults) || maxResults is < 1 or > MaxMaxResults)
+            if (!int.TryParse(max.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out maxResults) || maxResults < 1 || maxResults > maxMaxResults)
             {
-                throw BatchErrorResponses.InvalidQueryParameterValue("maxresults", max.ToString(), $"maxresults must be an integer from 1 to {MaxMaxResults}.");
+                throw BatchErrorResponses.InvalidQueryParameterValue("maxresults", max.ToString(), $"maxresults must be an integer from 1 to {maxMaxResults}.");
             }
         }
 
@@ -63,12 +70,39 @@ internal sealed class ListQuery
         ODataFilter? filter = filterText is null ? null : ODataFilter.Parse(filterText, filterable);
 
         string? selectText = request.Query.TryGetValue("$select", out var s) && !string.IsNullOrWhiteSpace(s.ToString()) ? s.ToString() : null;
-        return new ListQuery(maxResults, after, filter, selectText is null ? null : ParseSelect(selectText, members), filterText, selectText);
+        string? expandText = request.Query.TryGetValue("$expand", out var e) && !string.IsNullOrWhiteSpace(e.ToString()) ? e.ToString() : null;
+        return new ListQuery(maxResults, after, filter, selectText is null ? null : ParseSelect(selectText, members), filterText, selectText, expandText);
     }
 
     /// <summary>Reads a <c>$select</c> of a single-entity GET.</summary>
     public static IReadOnlyCollection<string>? ParseSelect(HttpRequest request, IReadOnlyCollection<string> members) =>
         request.Query.TryGetValue("$select", out var s) && !string.IsNullOrWhiteSpace(s.ToString()) ? ParseSelect(s.ToString(), members) : null;
+
+    /// <summary>
+    /// Reads a <c>$expand</c>: each comma-separated part must be one of <paramref name="allowed"/> (case-insensitive);
+    /// anything else is <c>InvalidQueryParameterValue</c>. Empty when the request has none.
+    /// </summary>
+    public static IReadOnlyCollection<string> ParseExpand(HttpRequest request, IReadOnlyCollection<string> allowed)
+    {
+        if (!request.Query.TryGetValue("$expand", out var e) || string.IsNullOrWhiteSpace(e.ToString()))
+        {
+            return [];
+        }
+
+        string text = e.ToString();
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            string name = allowed.FirstOrDefault(a => string.Equals(a, part, StringComparison.OrdinalIgnoreCase))
+                ?? throw BatchErrorResponses.InvalidQueryParameterValue(
+                    "$expand",
+                    text,
+                    allowed.Count == 0 ? "This resource has nothing to expand." : $"'{part}' cannot be expanded here (it can: {string.Join(", ", allowed)}).");
+            names.Add(name);
+        }
+
+        return names;
+    }
 
     /// <summary>The <c>odata.nextLink</c> of a page whose last item has <paramref name="lastSequence"/>.</summary>
     public string NextLink(HttpContext context, long lastSequence)
@@ -86,6 +120,11 @@ internal sealed class ListQuery
         if (SelectText is not null)
         {
             query.Add(new("$select", SelectText));
+        }
+
+        if (ExpandText is not null)
+        {
+            query.Add(new("$expand", ExpandText));
         }
 
         query.Add(new("$skiptoken", Base64UrlTextEncoder.Encode(Encoding.UTF8.GetBytes(TokenPrefix + lastSequence.ToString(CultureInfo.InvariantCulture)))));
