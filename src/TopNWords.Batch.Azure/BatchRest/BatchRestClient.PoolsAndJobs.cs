@@ -85,7 +85,7 @@ public partial class BatchRestClient
     /// apart; cheaper than listing nodes.
     /// </summary>
     /// <param name="filter">An OData <c>$filter</c> on the pool id, such as <c>poolId eq 'topn-pool'</c>.</param>
-    /// <param name="maxResults">The most pools per page (the service allows up to 10).</param>
+    /// <param name="maxResults">The most pools per page (the service allows up to 1000).</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The node counts of each pool, fetched page by page.</returns>
     public virtual AsyncPageable<BatchPoolNodeCounts> ListPoolNodeCountsAsync(string? filter = null, int? maxResults = null, CancellationToken cancellationToken = default)

@@ -11,9 +11,6 @@ namespace TopNWords.Batch.Emulator.Endpoints;
 /// </content>
 internal sealed partial class BatchApi
 {
-    /// <summary>The largest <c>maxresults</c> of list pool node counts (the service's limit).</summary>
-    private const int MaxNodeCountsPerPage = 10;
-
     private static readonly string[] Expandable = ["stats", "metadata"];
 
     /// <summary>What list pools filters on (the service's documented properties, less autoscale's).</summary>
@@ -101,7 +98,7 @@ internal sealed partial class BatchApi
 
     private Task ListPoolNodeCountsAsync(HttpContext context)
     {
-        var query = ListQuery.Parse(context.Request, NodeCountsFilter, NodeCountsMembers, MaxNodeCountsPerPage);
+        var query = ListQuery.Parse(context.Request, NodeCountsFilter, NodeCountsMembers);
         var items = state.ListPoolNodeCounts().Select(c => (c.Sequence, WireJson.ToObject(c.Counts, WireJson.Context.BatchPoolNodeCounts)));
         return WriteListAsync(context, "poolnodecounts", items, query);
     }

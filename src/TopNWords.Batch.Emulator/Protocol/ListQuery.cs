@@ -44,19 +44,15 @@ internal sealed class ListQuery
     private string? ExpandText { get; }
 
     /// <summary>Reads and checks the list parameters of a request.</summary>
-    /// <param name="request">The request.</param>
-    /// <param name="filterable">The properties <c>$filter</c> may use.</param>
-    /// <param name="members">The members <c>$select</c> may name.</param>
-    /// <param name="maxMaxResults">The largest <c>maxresults</c> of the operation (and its default): 1000 for most lists.</param>
     /// <exception cref="BatchRequestException">400 <c>InvalidQueryParameterValue</c>.</exception>
-    public static ListQuery Parse(HttpRequest request, IReadOnlyList<FilterProperty> filterable, IReadOnlyCollection<string> members, int maxMaxResults = MaxMaxResults)
+    public static ListQuery Parse(HttpRequest request, IReadOnlyList<FilterProperty> filterable, IReadOnlyCollection<string> members)
     {
-        int maxResults = Math.Min(DefaultMaxResults, maxMaxResults);
+        int maxResults = DefaultMaxResults;
         if (request.Query.TryGetValue("maxresults", out var max))
         {
-            if (!int.TryParse(max.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out maxResults) || maxResults < 1 || maxResults > maxMaxResults)
+            if (!int.TryParse(max.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out maxResults) || maxResults is < 1 or > MaxMaxResults)
             {
-                throw BatchErrorResponses.InvalidQueryParameterValue("maxresults", max.ToString(), $"maxresults must be an integer from 1 to {maxMaxResults}.");
+                throw BatchErrorResponses.InvalidQueryParameterValue("maxresults", max.ToString(), $"maxresults must be an integer from 1 to {MaxMaxResults}.");
             }
         }
 

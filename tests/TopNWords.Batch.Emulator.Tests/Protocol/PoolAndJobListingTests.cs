@@ -411,7 +411,7 @@ public class PoolAndJobListingTests
     public async Task ListPoolNodeCounts_Raw_HasTheServiceShapeAndLimits(string apiVersion)
     {
         var (status, body, _) = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned($"/nodecounts?$filter=poolId eq '{_poolId}'", apiVersion));
-        var tooMany = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned("/nodecounts?maxresults=11", apiVersion));
+        var tooMany = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned("/nodecounts?maxresults=1001", apiVersion));
         var notEq = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned($"/nodecounts?$filter=poolId ne '{_poolId}'", apiVersion));
         var otherProperty = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned("/nodecounts?$filter=state eq 'idle'", apiVersion));
 
