@@ -31,6 +31,15 @@ internal sealed partial class EmulatorState
         }
     }
 
+    /// <summary>The task tallies of one job (for <c>$expand=stats</c> of get job).</summary>
+    public JobTaskTally GetJobTally(string jobId)
+    {
+        lock (_gate)
+        {
+            return Tally(_jobs.GetValueOrDefault(jobId) ?? throw BatchErrorResponses.JobNotFound());
+        }
+    }
+
     /// <summary>
     /// Updates a pool: what <paramref name="update"/> sets replaces the pool's (metadata whole), the rest stays.
     /// The start task is what the pool reports from now on; nodes already in the pool keep the one they ran, as

@@ -155,6 +155,29 @@ public class PoolAndJobListingTests
         }
     }
 
+    [TestCaseSource(typeof(ApiVersions), nameof(ApiVersions.OldestAndNewest))]
+    public async Task GetPoolAndJob_Raw_ExpandStatsAndRefuseOtherExpansions(string apiVersion)
+    {
+        string jobId = Prefix("gs");
+        await _harness.CreateJobAsync(jobId, _poolId);
+
+        var (poolStatus, pool, _) = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned($"/pools/{_poolId}?$expand=stats&$select=id,stats", apiVersion));
+        var (jobStatus, job, _) = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned($"/jobs/{jobId}?$expand=stats,metadata", apiVersion));
+        var badPool = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned($"/pools/{_poolId}?$expand=nodes", apiVersion));
+        var badJob = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned($"/jobs/{jobId}?$expand=tasks", apiVersion));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(poolStatus, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(Members(pool!), Is.EquivalentTo(new[] { "odata.metadata", "id", "stats" }));
+            Assert.That(pool!["stats"]!["lastUpdateTime"]!.GetValue<string>(), Does.EndWith("Z"));
+            Assert.That(jobStatus, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(job!["stats"]!["numSucceededTasks"]!.GetValue<int>(), Is.Zero);
+            AssertError(badPool, HttpStatusCode.BadRequest, "InvalidQueryParameterValue", ("QueryParameterName", "$expand"));
+            AssertError(badJob, HttpStatusCode.BadRequest, "InvalidQueryParameterValue", ("QueryParameterName", "$expand"));
+        });
+    }
+
     // ------------------------------------------------------------------ list jobs
 
     [TestCaseSource(typeof(ApiVersions), nameof(ApiVersions.ClientOldestAndNewest))]
