@@ -39,7 +39,6 @@ internal sealed partial class BatchApi
         new("executionInfo/startTime", FilterKind.DateTime),
         new("executionInfo/endTime", FilterKind.DateTime),
         new("executionInfo/poolId", FilterKind.Text, StartsWith: true),
-        new("priority", FilterKind.Number),
     ];
 
     /// <summary>What list pool node counts filters on: the pool id, with <c>eq</c> only.</summary>

@@ -203,7 +203,7 @@ public class PoolAndJobListingTests
         }
 
         var jobs = pages.SelectMany(p => p.Values).ToList();
-        var selected = await ToListAsync(client.ListJobsAsync(filter: $"startswith(id, '{prefix}') and priority ge 10", select: "id,metadata"));
+        var selected = await ToListAsync(client.ListJobsAsync(filter: $"startswith(id, '{prefix}-1') or id eq '{prefix}-2'", select: "id,metadata"));
         BatchJob single = await client.GetJobAsync($"{prefix}-2");
         Assert.Multiple(() =>
         {
@@ -229,6 +229,7 @@ public class PoolAndJobListingTests
         var (status, first, _) = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned($"/jobs?$filter=startswith(id,'{prefix}')&$expand=stats&maxresults=1", apiVersion));
         var (_, second, _) = await _harness.SendAsync(HttpMethod.Get, first!["odata.nextLink"]!.GetValue<string>());
         var (badStatus, bad, _) = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned("/jobs?$filter=id eq", apiVersion));
+        var (priorityStatus, priority, _) = await _harness.SendAsync(HttpMethod.Get, EmulatorHarness.Versioned("/jobs?$filter=priority ge 10", apiVersion));
 
         Assert.Multiple(() =>
         {
@@ -241,6 +242,7 @@ public class PoolAndJobListingTests
             Assert.That(second["value"]![0]!["stats"]!["numSucceededTasks"]!.GetValue<int>(), Is.Zero);
             Assert.That(second["odata.nextLink"], Is.Null);
             Assert.That((badStatus, bad?["code"]?.GetValue<string>()), Is.EqualTo((HttpStatusCode.BadRequest, "InvalidQueryParameterValue")));
+            Assert.That((priorityStatus, priority?["code"]?.GetValue<string>()), Is.EqualTo((HttpStatusCode.BadRequest, "InvalidQueryParameterValue")), "list jobs does not filter on priority");
         });
     }
 
