@@ -47,7 +47,7 @@ internal sealed class PoolRecord(string id, BatchPoolCreateContent content, int 
     public BatchStartTask? StartTask { get; set; } = content.StartTask;
 
     /// <summary>Gets or sets the pool's metadata (create, then replaced whole by update pool).</summary>
-    public IList<BatchNameValuePair>? Metadata { get; set; } = content.Metadata;
+    public IList<BatchNameValuePair>? Metadata { get; set; } = content.Metadata is { Count: > 0 } metadata ? [.. metadata] : null;
 }
 
 /// <summary>A compute node, mirrored from the engine's change events.</summary>
@@ -123,7 +123,7 @@ internal sealed class JobRecord(string id, BatchJobCreateContent content, string
     public bool AllowTaskPreemption { get; set; }
 
     /// <summary>Gets or sets the job's metadata (create, then replaced whole by update job).</summary>
-    public IList<BatchNameValuePair>? Metadata { get; set; } = content.Metadata;
+    public IList<BatchNameValuePair>? Metadata { get; set; } = content.Metadata is { Count: > 0 } metadata ? [.. metadata] : null;
 }
 
 /// <summary>A task, mirrored from the engine's change events.</summary>

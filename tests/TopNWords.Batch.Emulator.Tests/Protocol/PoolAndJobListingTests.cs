@@ -391,10 +391,14 @@ public class PoolAndJobListingTests
         var onAll = await _harness.SendAsync(HttpMethod.Patch, path, """{"onAllTasksComplete":"sometimes"}""");
         var unknown = await _harness.SendAsync(HttpMethod.Patch, path, """{"networkConfiguration":{}}""");
         var missing = await _harness.SendAsync(HttpMethod.Patch, EmulatorHarness.Versioned($"/jobs/{jobId}-missing", apiVersion), """{"priority":1}""");
+        var stale = await SendWithIfMatchAsync(path, "\"0x1\"", """{"priority":2}""");
+        var star = await SendWithIfMatchAsync(path, "*", """{"priority":3}""");
 
         Assert.Multiple(() =>
         {
             Assert.That(ok.Status, Is.EqualTo(HttpStatusCode.OK));
+            AssertError(stale, HttpStatusCode.PreconditionFailed, "ConditionNotMet");
+            Assert.That(star.Status, Is.EqualTo(HttpStatusCode.OK), "If-Match: * matches any job");
             Assert.That(ETagOf(ok.Response), Does.StartWith("0x"));
             Assert.That(job!["priority"]!.GetValue<int>(), Is.EqualTo(100));
             Assert.That(job["metadata"]![0]!["name"]!.GetValue<string>(), Is.EqualTo("k"));
