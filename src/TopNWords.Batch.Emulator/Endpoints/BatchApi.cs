@@ -95,10 +95,17 @@ internal sealed partial class BatchApi(EmulatorState state, Faults.FaultInjector
     private Task GetPoolAsync(HttpContext context, string poolId)
     {
         string baseUrl = Responses.BaseUrl(context);
-        var select = ListQuery.ParseSelect(context.Request, PoolMembers);
+        var select = ListQuery.ParseSelect(context.Request, ListedPoolMembers);
+        bool stats = ListQuery.ParseExpand(context.Request, Expandable).Contains("stats");
         var (pool, eTag, lastModified) = state.GetPool(poolId, baseUrl);
         Responses.SetEntityHeaders(context, eTag, lastModified);
-        var body = WireJson.WithMetadata(WireJson.Metadata(baseUrl, "pools/@Element"), WireJson.ToObject(pool, WireJson.Context.BatchPool), select);
+        var obj = WireJson.ToObject(pool, WireJson.Context.BatchPool);
+        if (stats)
+        {
+            obj["stats"] = PoolStats(pool.Url!, pool.CreationTime!.Value, EmulatorRequest.Get(context).Time);
+        }
+
+        var body = WireJson.WithMetadata(WireJson.Metadata(baseUrl, "pools/@Element"), obj, select);
         return Responses.WriteJsonAsync(context, StatusCodes.Status200OK, body);
     }
 
@@ -146,10 +153,17 @@ internal sealed partial class BatchApi(EmulatorState state, Faults.FaultInjector
     private Task GetJobAsync(HttpContext context, string jobId)
     {
         string baseUrl = Responses.BaseUrl(context);
-        var select = ListQuery.ParseSelect(context.Request, JobMembers);
+        var select = ListQuery.ParseSelect(context.Request, ListedJobMembers);
+        bool stats = ListQuery.ParseExpand(context.Request, Expandable).Contains("stats");
         var (job, eTag, lastModified) = state.GetJob(jobId, baseUrl);
         Responses.SetEntityHeaders(context, eTag, lastModified);
-        var body = WireJson.WithMetadata(WireJson.Metadata(baseUrl, "jobs/@Element"), WireJson.ToObject(job, WireJson.Context.BatchJob), select);
+        var obj = WireJson.ToObject(job, WireJson.Context.BatchJob);
+        if (stats)
+        {
+            obj["stats"] = JobStats(job.Url!, job.CreationTime!.Value, EmulatorRequest.Get(context).Time, state.GetJobTally(jobId));
+        }
+
+        var body = WireJson.WithMetadata(WireJson.Metadata(baseUrl, "jobs/@Element"), obj, select);
         return Responses.WriteJsonAsync(context, StatusCodes.Status200OK, body);
     }
 

@@ -65,6 +65,9 @@ internal static class BatchErrorResponses
     public static BatchRequestException MisdirectedRequest(string reason) =>
         new(421, BatchErrorCodes.MisdirectedRequest, "The request was addressed to a host this server does not answer for.", ("HeaderName", "Host"), ("Reason", reason));
 
+    public static BatchRequestException ConditionNotMet() =>
+        new(412, BatchErrorCodes.ConditionNotMet, "The condition specified using HTTP conditional header(s) is not met.");
+
     public static BatchRequestException ServerBusy() =>
         new(503, BatchErrorCodes.ServerBusy, "The server is currently unable to receive requests. Please retry your request.");
 

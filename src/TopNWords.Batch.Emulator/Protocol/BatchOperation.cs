@@ -29,6 +29,11 @@ internal sealed record BatchOperation(string Name, bool IsAdmin = false)
     public const string ListTaskFiles = "Tasks_ListTaskFiles";
     public const string ListNodeFiles = "Nodes_ListNodeFiles";
     public const string GetNode = "Nodes_GetNode";
+    public const string ListPools = "Pools_ListPools";
+    public const string UpdatePool = "Pools_UpdatePool";
+    public const string ListPoolNodeCounts = "Pools_ListPoolNodeCounts";
+    public const string ListJobs = "Jobs_ListJobs";
+    public const string UpdateJob = "Jobs_UpdateJob";
 
     /// <summary>The name requests that match no endpoint are counted under.</summary>
     public const string Unknown = "Unknown";

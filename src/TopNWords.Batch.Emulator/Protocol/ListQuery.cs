@@ -41,7 +41,7 @@ internal sealed class ListQuery
 
     private string? SelectText { get; }
 
-    /// <summary>Gets further parameters of the first request that every next link repeats (such as <c>recursive</c>).</summary>
+    /// <summary>Gets further parameters of the first request that every next link repeats (such as <c>recursive</c> or <c>$expand</c>).</summary>
     private IReadOnlyList<KeyValuePair<string, string?>> Carried { get; }
 
     /// <summary>Reads and checks the list parameters of a request.</summary>
@@ -53,7 +53,8 @@ internal sealed class ListQuery
         ODataFilter? filter = filterText is null ? null : ODataFilter.Parse(filterText, filterable);
 
         string? selectText = request.Query.TryGetValue("$select", out var s) && !string.IsNullOrWhiteSpace(s.ToString()) ? s.ToString() : null;
-        return new ListQuery(maxResults, after, filter, selectText is null ? null : ParseSelect(selectText, members), filterText, selectText);
+        List<KeyValuePair<string, string?>> carried = request.Query.TryGetValue("$expand", out var e) && !string.IsNullOrWhiteSpace(e.ToString()) ? [new("$expand", e.ToString())] : [];
+        return new ListQuery(maxResults, after, filter, selectText is null ? null : ParseSelect(selectText, members), filterText, selectText, carried);
     }
 
     /// <summary>
@@ -72,6 +73,32 @@ internal sealed class ListQuery
     /// <summary>Reads a <c>$select</c> of a single-entity GET.</summary>
     public static IReadOnlyCollection<string>? ParseSelect(HttpRequest request, IReadOnlyCollection<string> members) =>
         request.Query.TryGetValue("$select", out var s) && !string.IsNullOrWhiteSpace(s.ToString()) ? ParseSelect(s.ToString(), members) : null;
+
+    /// <summary>
+    /// Reads a <c>$expand</c>: each comma-separated part must be one of <paramref name="allowed"/> (case-insensitive);
+    /// anything else is <c>InvalidQueryParameterValue</c>. Empty when the request has none.
+    /// </summary>
+    public static IReadOnlyCollection<string> ParseExpand(HttpRequest request, IReadOnlyCollection<string> allowed)
+    {
+        if (!request.Query.TryGetValue("$expand", out var e) || string.IsNullOrWhiteSpace(e.ToString()))
+        {
+            return [];
+        }
+
+        string text = e.ToString();
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            string name = allowed.FirstOrDefault(a => string.Equals(a, part, StringComparison.OrdinalIgnoreCase))
+                ?? throw BatchErrorResponses.InvalidQueryParameterValue(
+                    "$expand",
+                    text,
+                    allowed.Count == 0 ? "This resource has nothing to expand." : $"'{part}' cannot be expanded here (it can: {string.Join(", ", allowed)}).");
+            names.Add(name);
+        }
+
+        return names;
+    }
 
     /// <summary>The <c>odata.nextLink</c> of a page whose last item has <paramref name="lastSequence"/>.</summary>
     public string NextLink(HttpContext context, long lastSequence)

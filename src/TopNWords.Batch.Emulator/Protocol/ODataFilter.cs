@@ -18,15 +18,24 @@ internal enum FilterKind
 
     /// <summary>An integer.</summary>
     Number,
+
+    /// <summary>A boolean: the literal is <c>true</c> or <c>false</c>.</summary>
+    Boolean,
 }
 
 /// <summary>A filterable property: its path in the entity (<c>state</c>, <c>executionInfo/result</c>) and kind.</summary>
-internal sealed record FilterProperty(string Path, FilterKind Kind, IReadOnlyCollection<string>? Values = null);
+/// <param name="Path">The property's path.</param>
+/// <param name="Kind">How its literal is read and compared.</param>
+/// <param name="Values">The allowed values of an enum.</param>
+/// <param name="StartsWith">Whether <c>startswith(path, 'prefix')</c> may test it (text only).</param>
+/// <param name="EqualityOnly">Whether only <c>eq</c> compares it (for example <c>poolId</c> of list pool node counts).</param>
+internal sealed record FilterProperty(string Path, FilterKind Kind, IReadOnlyCollection<string>? Values = null, bool StartsWith = false, bool EqualityOnly = false);
 
 /// <summary>
 /// The OData <c>$filter</c> subset the Batch service takes for lists: <c>property op literal</c> comparisons
 /// (<c>eq ne gt ge lt le</c>) on the properties the entity allows, joined with <c>and</c> / <c>or</c> (and has
-/// precedence) and grouped with parentheses. Literals: <c>'text'</c> (<c>''</c> is a quote),
+/// precedence) and grouped with parentheses, and <c>startswith(property, 'prefix')</c> on the text properties that
+/// allow it. Literals: <c>'text'</c> (<c>''</c> is a quote),
 /// <c>datetime'2025-07-01T12:00:00Z'</c>, integers, <c>true</c>/<c>false</c>. Anything else is refused with
 /// <c>InvalidQueryParameterValue</c>, as the service refuses filters it does not support.
 /// </summary>
@@ -75,6 +84,7 @@ internal sealed class ODataFilter
                     ? time.CompareTo((DateTimeOffset)Literal)
                     : null,
                 FilterKind.Number => scalar.GetValueKind() == JsonValueKind.Number ? scalar.GetValue<long>().CompareTo((long)Literal) : null,
+                FilterKind.Boolean => scalar.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? scalar.GetValue<bool>().CompareTo((bool)Literal) : null,
                 _ => scalar.TryGetValue(out string? s) ? string.Compare(s, (string)Literal, StringComparison.OrdinalIgnoreCase) : null,
             };
             if (order is not int c)
@@ -91,6 +101,21 @@ internal sealed class ODataFilter
                 "lt" => c < 0,
                 _ => c <= 0,
             };
+        }
+    }
+
+    /// <summary><c>startswith(property, 'prefix')</c>, case-insensitive as text comparisons are.</summary>
+    private sealed record StartsWith(FilterProperty Property, string Prefix) : Node
+    {
+        public override bool Evaluate(JsonObject entity)
+        {
+            JsonNode? value = entity;
+            foreach (string part in Property.Path.Split('/'))
+            {
+                value = value is JsonObject obj ? obj[part] : null;
+            }
+
+            return value is JsonValue scalar && scalar.TryGetValue(out string? text) && text.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase);
         }
     }
 
@@ -162,22 +187,76 @@ internal sealed class ODataFilter
             }
 
             string name = ReadIdentifier() ?? throw Fail(_pos < text.Length ? $"expected a property name at '{text[_pos..]}'" : "the filter ends where a comparison should be");
-            var property = properties.FirstOrDefault(p => string.Equals(p.Path, name, StringComparison.OrdinalIgnoreCase))
-                ?? throw Fail($"filtering on '{name}' is not supported (supported: {string.Join(", ", properties.Select(p => p.Path))})");
+            if (string.Equals(name, "startswith", StringComparison.OrdinalIgnoreCase) && _pos < text.Length && text[_pos] == '(')
+            {
+                return ParseStartsWith();
+            }
+
+            var property = FindProperty(name);
             string op = (ReadIdentifier() ?? string.Empty).ToLowerInvariant();
             if (!Operators.Contains(op))
             {
                 throw Fail($"'{name}' must be followed by one of {string.Join(", ", Operators)}");
             }
 
+            if (property.EqualityOnly && op != "eq")
+            {
+                throw Fail($"'{name}' compares only with eq");
+            }
+
             return new Comparison(property, op, ReadLiteral(property));
         }
+
+        /// <summary>The rest of <c>startswith(property, 'prefix')</c>, after the function's name.</summary>
+        private StartsWith ParseStartsWith()
+        {
+            _pos++; // (
+            string name = ReadIdentifier() ?? throw Fail("startswith takes a property name and a quoted prefix: startswith(id, 'prefix')");
+            var property = FindProperty(name);
+            if (!property.StartsWith)
+            {
+                var allowed = properties.Where(p => p.StartsWith).Select(p => p.Path).ToList();
+                throw Fail($"startswith cannot test '{name}'" + (allowed.Count > 0 ? $" (it can test: {string.Join(", ", allowed)})" : " (this list supports no startswith)"));
+            }
+
+            SkipSpace();
+            if (_pos >= text.Length || text[_pos] != ',')
+            {
+                throw Fail("startswith takes a property name and a quoted prefix: startswith(id, 'prefix')");
+            }
+
+            _pos++;
+            SkipSpace();
+            string prefix = ReadQuoted();
+            SkipSpace();
+            if (_pos >= text.Length || text[_pos] != ')')
+            {
+                throw Fail("a 'startswith(' is not closed");
+            }
+
+            _pos++;
+            return new StartsWith(property, prefix);
+        }
+
+        private FilterProperty FindProperty(string name) =>
+            properties.FirstOrDefault(p => string.Equals(p.Path, name, StringComparison.OrdinalIgnoreCase))
+                ?? throw Fail($"filtering on '{name}' is not supported (supported: {string.Join(", ", properties.Select(p => p.Path))})");
 
         private object ReadLiteral(FilterProperty property)
         {
             SkipSpace();
             switch (property.Kind)
             {
+                case FilterKind.Boolean:
+                {
+                    if (TryKeyword("true", allowClose: true))
+                    {
+                        return true;
+                    }
+
+                    return TryKeyword("false", allowClose: true) ? false : throw Fail($"'{property.Path}' compares with true or false");
+                }
+
                 case FilterKind.DateTime:
                 {
                     if (!TryKeyword("datetime", allowQuote: true))
@@ -262,7 +341,7 @@ internal sealed class ODataFilter
             return _pos > start ? text[start.._pos] : null;
         }
 
-        private bool TryKeyword(string keyword, bool allowQuote = false)
+        private bool TryKeyword(string keyword, bool allowQuote = false, bool allowClose = false)
         {
             SkipSpace();
             if (string.Compare(text, _pos, keyword, 0, keyword.Length, StringComparison.OrdinalIgnoreCase) != 0)
@@ -271,7 +350,7 @@ internal sealed class ODataFilter
             }
 
             int end = _pos + keyword.Length;
-            bool boundary = end >= text.Length || char.IsWhiteSpace(text[end]) || text[end] == '(' || (allowQuote && text[end] == '\'');
+            bool boundary = end >= text.Length || char.IsWhiteSpace(text[end]) || text[end] == '(' || (allowQuote && text[end] == '\'') || (allowClose && text[end] == ')');
             if (!boundary)
             {
                 return false;

@@ -14,7 +14,7 @@ namespace TopNWords.Batch.Emulator.Protocol;
 /// <c>InvalidPropertyValue</c> (each with the property's name). Features the emulator does not run (autoscale,
 /// multi-instance tasks, container resource files) are refused as <c>InvalidPropertyValue</c> naming them.
 /// </summary>
-internal static class RequestBodies
+internal static partial class RequestBodies
 {
     public const int MaxTasksPerCollection = 100;
     private const int MaxTaskSlotsPerNode = 256;
@@ -94,6 +94,7 @@ internal static class RequestBodies
             throw BatchErrorResponses.InvalidPropertyValue("virtualMachineConfiguration.imageReference.virtualMachineImageId", null, "Azure Compute Gallery images are not emulated; use a Marketplace image from the supported images.");
         }
 
+        CheckMetadata(root);
         var content = Deserialize(root, WireJson.ReadContext.BatchPoolCreateContent);
         var vm = content.VirtualMachineConfiguration!;
         if (SupportedImages.Find(vm.ImageReference!, vm.NodeAgentSkuId!) is null)
@@ -173,6 +174,7 @@ internal static class RequestBodies
         }
 
         RequireString(poolInfo, "poolId", "poolInfo.poolId");
+        CheckMetadata(root);
         var content = Deserialize(root, WireJson.ReadContext.BatchJobCreateContent);
         if (content.Priority is int priority && priority is < -1000 or > 1000)
         {

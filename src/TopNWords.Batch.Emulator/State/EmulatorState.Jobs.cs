@@ -292,9 +292,9 @@ internal sealed partial class EmulatorState
         State = job.State,
         StateTransitionTime = job.StateTransitionTime,
         PreviousState = job.PreviousState,
-        Priority = job.Content.Priority ?? 0,
+        Priority = job.Priority,
         PoolInfo = new BatchPoolInfo { PoolId = job.PoolId },
-        OnAllTasksComplete = job.Content.OnAllTasksComplete ?? BatchOnAllTasksComplete.NoAction,
+        OnAllTasksComplete = job.OnAllTasksComplete,
         UsesTaskDependencies = job.Content.UsesTaskDependencies ?? false,
         ExecutionInfo = new BatchJobExecutionInfo
         {
@@ -303,6 +303,10 @@ internal sealed partial class EmulatorState
             PoolId = job.PoolId,
             TerminateReason = job.TerminateReason,
         },
+        MaxParallelTasks = -1,
+        AllowTaskPreemption = job.AllowTaskPreemption,
+        Constraints = new BatchJobConstraints { MaxWallClockTime = Unlimited, MaxTaskRetryCount = 0 },
+        Metadata = job.Metadata,
     };
 
     /// <summary>The task as the service reports it: the mapping of the engine's latest view, and what only the emulator knows.</summary>

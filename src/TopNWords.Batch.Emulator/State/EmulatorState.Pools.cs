@@ -163,7 +163,7 @@ internal sealed partial class EmulatorState
         return new BatchPool
         {
             Id = pool.Id,
-            DisplayName = content.DisplayName,
+            DisplayName = pool.DisplayName,
             Url = $"{baseUrl}/pools/{pool.Id}",
             ETag = pool.ETag,
             LastModified = pool.LastModified,
@@ -192,10 +192,10 @@ internal sealed partial class EmulatorState
             TargetLowPriorityNodes = pool.TargetLowPriority,
             EnableAutoScale = false,
             EnableInterNodeCommunication = content.EnableInterNodeCommunication ?? false,
-            StartTask = WireStartTask(content.StartTask),
+            StartTask = WireStartTask(pool.StartTask),
             TaskSlotsPerNode = content.TaskSlotsPerNode ?? 1,
             TaskSchedulingPolicy = content.TaskSchedulingPolicy ?? new BatchTaskSchedulingPolicy { NodeFillType = BatchNodeFillType.Spread },
-            Metadata = content.Metadata,
+            Metadata = pool.Metadata,
         };
     }
 

@@ -295,7 +295,7 @@ internal sealed partial class EmulatorState : IAsyncDisposable
                 }
             }
 
-            if (job.Content.OnAllTasksComplete == BatchOnAllTasksComplete.TerminateJob && job.State == BatchJobState.Active
+            if (job.OnAllTasksComplete == BatchOnAllTasksComplete.TerminateJob && job.State == BatchJobState.Active
                 && job.Order.All(t => t.State == ComputeTaskState.Completed))
             {
                 terminate = job.Id;

@@ -39,6 +39,15 @@ internal sealed class PoolRecord(string id, BatchPoolCreateContent content, int 
 
     /// <summary>Gets the nodes in the order they appeared.</summary>
     public List<NodeRecord> Nodes { get; } = [];
+
+    /// <summary>Gets or sets the display name (create, then update pool).</summary>
+    public string? DisplayName { get; set; } = content.DisplayName;
+
+    /// <summary>Gets or sets the start task the pool reports (update pool replaces it; nodes already in the pool keep the one they ran).</summary>
+    public BatchStartTask? StartTask { get; set; } = content.StartTask;
+
+    /// <summary>Gets or sets the pool's metadata (create, then replaced whole by update pool).</summary>
+    public IList<BatchNameValuePair>? Metadata { get; set; } = content.Metadata is { Count: > 0 } metadata ? [.. metadata] : null;
 }
 
 /// <summary>A compute node, mirrored from the engine's change events.</summary>
@@ -103,6 +112,18 @@ internal sealed class JobRecord(string id, BatchJobCreateContent content, string
 
     /// <summary>Gets the tasks in the order they were added.</summary>
     public List<TaskRecord> Order { get; } = [];
+
+    /// <summary>Gets or sets the priority (create, then update job).</summary>
+    public int Priority { get; set; } = content.Priority ?? 0;
+
+    /// <summary>Gets or sets what happens when every task is complete (create, then update job: only from noaction to terminatejob).</summary>
+    public BatchOnAllTasksComplete OnAllTasksComplete { get; set; } = content.OnAllTasksComplete ?? BatchOnAllTasksComplete.NoAction;
+
+    /// <summary>Gets or sets whether the job's tasks may be preempted (reported only: the emulator preempts nothing).</summary>
+    public bool AllowTaskPreemption { get; set; }
+
+    /// <summary>Gets or sets the job's metadata (create, then replaced whole by update job).</summary>
+    public IList<BatchNameValuePair>? Metadata { get; set; } = content.Metadata is { Count: > 0 } metadata ? [.. metadata] : null;
 }
 
 /// <summary>A task, mirrored from the engine's change events.</summary>

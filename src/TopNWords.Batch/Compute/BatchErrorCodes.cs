@@ -84,6 +84,9 @@ public static class BatchErrorCodes
     /// <summary>The request could not be authenticated: wrong key or signature, expired token, skewed clock (403).</summary>
     public const string AuthenticationFailed = "AuthenticationFailed";
 
+    /// <summary>An <c>If-Match</c> (or other conditional) header does not match the resource's entity tag (412): it changed meanwhile.</summary>
+    public const string ConditionNotMet = "ConditionNotMet";
+
     /// <summary>The request was sent to a host name the server does not answer for (421; the emulator's loopback host check).</summary>
     public const string MisdirectedRequest = "MisdirectedRequest";
 

@@ -20,6 +20,9 @@ public sealed class BatchJobCreateContent
 
     /// <summary>Gets or sets a value indicating whether tasks may depend on each other.</summary>
     public bool? UsesTaskDependencies { get; set; }
+
+    /// <summary>Gets or sets name/value pairs the service keeps with the job (for the user's own use).</summary>
+    public IList<BatchNameValuePair>? Metadata { get; set; }
 }
 
 /// <summary>A job, as get job returns it.</summary>
@@ -66,6 +69,59 @@ public sealed class BatchJob
 
     /// <summary>Gets or sets how the job ran.</summary>
     public BatchJobExecutionInfo? ExecutionInfo { get; set; }
+
+    /// <summary>Gets or sets the most tasks of the job that run at once (-1: no limit).</summary>
+    public int? MaxParallelTasks { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether tasks of the job may be preempted by tasks of higher-priority jobs.</summary>
+    public bool? AllowTaskPreemption { get; set; }
+
+    /// <summary>Gets or sets the job's execution constraints.</summary>
+    public BatchJobConstraints? Constraints { get; set; }
+
+    /// <summary>Gets or sets name/value pairs the service keeps with the job.</summary>
+    public IList<BatchNameValuePair>? Metadata { get; set; }
+}
+
+/// <summary>
+/// The body of update job (<c>PATCH /jobs/{jobId}</c>): only the properties that are set change; the others keep
+/// their values. A list that is set (even empty) replaces the job's list.
+/// </summary>
+public sealed class BatchJobUpdateContent
+{
+    /// <summary>Gets or sets the priority, from -1000 to 1000.</summary>
+    public int? Priority { get; set; }
+
+    /// <summary>Gets or sets the most tasks of the job that run at once: -1 (no limit) or more than 0.</summary>
+    public int? MaxParallelTasks { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether tasks of the job may be preempted by tasks of higher-priority jobs.</summary>
+    public bool? AllowTaskPreemption { get; set; }
+
+    /// <summary>
+    /// Gets or sets what the service does when every task is complete. <see cref="BatchOnAllTasksComplete.TerminateJob"/>
+    /// cannot be turned back to <see cref="BatchOnAllTasksComplete.NoAction"/> (the service answers <c>InvalidPropertyValue</c>).
+    /// </summary>
+    public BatchOnAllTasksComplete? OnAllTasksComplete { get; set; }
+
+    /// <summary>Gets or sets the job's execution constraints; replaces the job's constraints when set.</summary>
+    public BatchJobConstraints? Constraints { get; set; }
+
+    /// <summary>Gets or sets the pool the job runs on (the service allows a change only while the job is disabled).</summary>
+    public BatchPoolInfo? PoolInfo { get; set; }
+
+    /// <summary>Gets or sets the job's metadata: replaces all of it when set; an empty list removes it.</summary>
+    public IList<BatchNameValuePair>? Metadata { get; set; }
+}
+
+/// <summary>The execution constraints of a job.</summary>
+public sealed class BatchJobConstraints
+{
+    /// <summary>Gets or sets how long the job may run, from its creation, before the service terminates it.</summary>
+    public TimeSpan? MaxWallClockTime { get; set; }
+
+    /// <summary>Gets or sets how many times each task may be retried (-1: without limit).</summary>
+    public int? MaxTaskRetryCount { get; set; }
 }
 
 /// <summary>The pool a job runs on.</summary>

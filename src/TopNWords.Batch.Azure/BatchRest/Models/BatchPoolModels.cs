@@ -119,6 +119,107 @@ public sealed class BatchPool
     public IList<BatchNameValuePair>? Metadata { get; set; }
 }
 
+/// <summary>
+/// The body of update pool (<c>PATCH /pools/{poolId}</c>): only the properties that are set change; the others keep
+/// their values. A list that is set (even empty) replaces the pool's list. The service changes <see cref="VmSize"/>,
+/// <see cref="VirtualMachineConfiguration"/>, <see cref="TaskSlotsPerNode"/>, <see cref="TaskSchedulingPolicy"/> and
+/// <see cref="EnableInterNodeCommunication"/> only while the pool has no nodes.
+/// </summary>
+public sealed class BatchPoolUpdateContent
+{
+    /// <summary>Gets or sets a display name.</summary>
+    public string? DisplayName { get; set; }
+
+    /// <summary>Gets or sets the nodes' VM size (only while the pool has no nodes).</summary>
+    public string? VmSize { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the nodes can talk to each other directly (only while the pool has no nodes).</summary>
+    public bool? EnableInterNodeCommunication { get; set; }
+
+    /// <summary>Gets or sets the start task: nodes that join (or reboot or are reimaged) after the update run it.</summary>
+    public BatchStartTask? StartTask { get; set; }
+
+    /// <summary>Gets or sets the pool's metadata: replaces all of it when set; an empty list removes it.</summary>
+    public IList<BatchNameValuePair>? Metadata { get; set; }
+
+    /// <summary>Gets or sets the nodes' image and node agent (only while the pool has no nodes).</summary>
+    public BatchVirtualMachineConfiguration? VirtualMachineConfiguration { get; set; }
+
+    /// <summary>Gets or sets how many tasks run at once on a node (only while the pool has no nodes).</summary>
+    public int? TaskSlotsPerNode { get; set; }
+
+    /// <summary>Gets or sets how tasks are spread over the nodes (only while the pool has no nodes).</summary>
+    public BatchTaskSchedulingPolicy? TaskSchedulingPolicy { get; set; }
+}
+
+/// <summary>The numbers of a pool's nodes by state (<c>GET /nodecounts</c>), dedicated and Spot/low-priority apart.</summary>
+public sealed class BatchPoolNodeCounts
+{
+    /// <summary>Gets or sets the pool id.</summary>
+    public string? PoolId { get; set; }
+
+    /// <summary>Gets or sets the numbers of dedicated nodes per state.</summary>
+    public BatchNodeCounts? Dedicated { get; set; }
+
+    /// <summary>Gets or sets the numbers of Spot/low-priority nodes per state.</summary>
+    public BatchNodeCounts? LowPriority { get; set; }
+}
+
+/// <summary>Numbers of nodes per state.</summary>
+public sealed class BatchNodeCounts
+{
+    /// <summary>Gets or sets the number of nodes being created.</summary>
+    public int Creating { get; set; }
+
+    /// <summary>Gets or sets the number of idle nodes.</summary>
+    public int Idle { get; set; }
+
+    /// <summary>Gets or sets the number of offline nodes.</summary>
+    public int Offline { get; set; }
+
+    /// <summary>Gets or sets the number of preempted nodes.</summary>
+    public int Preempted { get; set; }
+
+    /// <summary>Gets or sets the number of rebooting nodes.</summary>
+    public int Rebooting { get; set; }
+
+    /// <summary>Gets or sets the number of reimaging nodes.</summary>
+    public int Reimaging { get; set; }
+
+    /// <summary>Gets or sets the number of nodes running tasks.</summary>
+    public int Running { get; set; }
+
+    /// <summary>Gets or sets the number of starting nodes.</summary>
+    public int Starting { get; set; }
+
+    /// <summary>Gets or sets the number of nodes whose start task failed.</summary>
+    public int StartTaskFailed { get; set; }
+
+    /// <summary>Gets or sets the number of nodes leaving the pool.</summary>
+    public int LeavingPool { get; set; }
+
+    /// <summary>Gets or sets the number of nodes in an unknown state.</summary>
+    public int Unknown { get; set; }
+
+    /// <summary>Gets or sets the number of unusable nodes.</summary>
+    public int Unusable { get; set; }
+
+    /// <summary>Gets or sets the number of nodes waiting for their start task.</summary>
+    public int WaitingForStartTask { get; set; }
+
+    /// <summary>Gets or sets the number of deallocated nodes.</summary>
+    public int Deallocated { get; set; }
+
+    /// <summary>Gets or sets the number of nodes being deallocated.</summary>
+    public int Deallocating { get; set; }
+
+    /// <summary>Gets or sets the number of nodes whose OS is being upgraded (<c>upgradingOS</c>).</summary>
+    public int UpgradingOS { get; set; }
+
+    /// <summary>Gets or sets the number of nodes in all states.</summary>
+    public int Total { get; set; }
+}
+
 /// <summary>An error of a pool resize.</summary>
 public sealed class BatchResizeError
 {

@@ -32,6 +32,11 @@ namespace TopNWords.Batch.Azure.BatchRest.Serialization;
 [JsonSerializable(typeof(BatchTaskGroup))]
 [JsonSerializable(typeof(BatchTaskAddCollectionResult))]
 [JsonSerializable(typeof(BatchTask))]
+[JsonSerializable(typeof(BatchPage<BatchPool>))]
+[JsonSerializable(typeof(BatchPage<BatchJob>))]
+[JsonSerializable(typeof(BatchPage<BatchPoolNodeCounts>))]
+[JsonSerializable(typeof(BatchPoolUpdateContent))]
+[JsonSerializable(typeof(BatchJobUpdateContent))]
 public sealed partial class BatchJsonContext : JsonSerializerContext
 {
 }
