@@ -44,7 +44,7 @@ async function check(name, body) {
     failed++;
     const detail = err && err.code ? ` [${err.statusCode} ${err.code}]` : "";
     const serviceMessage = err && err.body && err.body.message && err.body.message.value;
-    const message = serviceMessage || (err && typeof err.message === "string" ? err.message : String(err));
+    const message = serviceMessage || (err && typeof err.message === "string" && err.message ? err.message : `HTTP ${err && err.statusCode}`);
     console.log(`FAIL ${name}: ${message.split("\n")[0]}${detail}`);
     return false;
   }
