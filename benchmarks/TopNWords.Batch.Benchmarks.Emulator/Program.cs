@@ -35,7 +35,7 @@ var storage = AzureBlobStorage.FromConnectionString(azurite.ConnectionString);
 Console.WriteLine($"Azurite {azurite.BlobEndpoint}, emulator {endpoint}; {Environment.ProcessorCount} cores");
 
 // 1. The tutorial.
-string tutorial = Path.Combine(AzuriteServer.FindRepositoryRoot(), "testdata", "tutorial");
+string tutorial = Path.Combine(PinnedNodePackage.FindRepositoryRoot(), "testdata", "tutorial");
 string download = Directory.CreateTempSubdirectory("topnwords-emulator-bench-").FullName;
 try
 {
