@@ -101,25 +101,12 @@ internal static partial class RequestBodies
 
         if (Find(root, "poolInfo") is { } poolInfo)
         {
-            if (Find(poolInfo, "autoPoolSpecification") is not null)
-            {
-                throw BatchErrorResponses.InvalidPropertyValue("poolInfo.autoPoolSpecification", null, "Auto pools are not emulated; name an existing pool in poolInfo.poolId.");
-            }
-
-            RequireString(poolInfo, "poolId", "poolInfo.poolId");
+            CheckPoolInfo(poolInfo);
         }
 
         CheckMetadata(root);
         var content = Deserialize(root, WireJson.ReadContext.BatchJobUpdateContent);
-        if (content.Priority is int priority && priority is < -1000 or > 1000)
-        {
-            throw BatchErrorResponses.InvalidPropertyValue("priority", priority.ToString(CultureInfo.InvariantCulture), "The priority must be from -1000 to 1000.");
-        }
-
-        if (Find(root, "onAllTasksComplete") is { } onAll && content.OnAllTasksComplete is null or BatchOnAllTasksComplete.Unknown)
-        {
-            throw BatchErrorResponses.InvalidPropertyValue("onAllTasksComplete", onAll.ToString(), "Use noaction or terminatejob.");
-        }
+        CheckJobSettings(root, content.Priority, content.OnAllTasksComplete);
 
         if (content.MaxParallelTasks is int parallel && parallel != -1)
         {

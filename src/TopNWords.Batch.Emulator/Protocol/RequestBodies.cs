@@ -162,29 +162,40 @@ internal static partial class RequestBodies
         return (content, new PoolSpecTemplate(dedicated, lowPriority, spec.TaskSlotsPerNode, spec.StartTask));
     }
 
-    /// <summary>Checks a create-job body.</summary>
-    public static BatchJobCreateContent ParseJob(JsonElement root)
+    /// <summary>Checks the <c>poolInfo</c> of a job: an existing pool's id (auto pools are not emulated).</summary>
+    private static void CheckPoolInfo(JsonElement poolInfo)
     {
-        string id = RequireString(root, "id", "id");
-        CheckId("id", id);
-        var poolInfo = Find(root, "poolInfo") ?? throw BatchErrorResponses.MissingRequiredProperty("poolInfo");
         if (Find(poolInfo, "autoPoolSpecification") is not null)
         {
             throw BatchErrorResponses.InvalidPropertyValue("poolInfo.autoPoolSpecification", null, "Auto pools are not emulated; create the pool first and name it in poolInfo.poolId.");
         }
 
         RequireString(poolInfo, "poolId", "poolInfo.poolId");
-        CheckMetadata(root);
-        var content = Deserialize(root, WireJson.ReadContext.BatchJobCreateContent);
-        if (content.Priority is int priority && priority is < -1000 or > 1000)
+    }
+
+    /// <summary>Checks the priority (-1000 to 1000) and <c>onAllTasksComplete</c> of a job body, when present.</summary>
+    private static void CheckJobSettings(JsonElement root, int? priority, BatchOnAllTasksComplete? onAllTasksComplete)
+    {
+        if (priority is < -1000 or > 1000)
         {
-            throw BatchErrorResponses.InvalidPropertyValue("priority", priority.ToString(System.Globalization.CultureInfo.InvariantCulture), "The priority must be from -1000 to 1000.");
+            throw BatchErrorResponses.InvalidPropertyValue("priority", priority.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "The priority must be from -1000 to 1000.");
         }
 
-        if (Find(root, "onAllTasksComplete") is not null && content.OnAllTasksComplete is null or BatchOnAllTasksComplete.Unknown)
+        if (Find(root, "onAllTasksComplete") is { } sent && onAllTasksComplete is null or BatchOnAllTasksComplete.Unknown)
         {
-            throw BatchErrorResponses.InvalidPropertyValue("onAllTasksComplete", Find(root, "onAllTasksComplete")!.Value.ToString(), "Use noaction or terminatejob.");
+            throw BatchErrorResponses.InvalidPropertyValue("onAllTasksComplete", sent.ToString(), "Use noaction or terminatejob.");
         }
+    }
+
+    /// <summary>Checks a create-job body.</summary>
+    public static BatchJobCreateContent ParseJob(JsonElement root)
+    {
+        string id = RequireString(root, "id", "id");
+        CheckId("id", id);
+        CheckPoolInfo(Find(root, "poolInfo") ?? throw BatchErrorResponses.MissingRequiredProperty("poolInfo"));
+        CheckMetadata(root);
+        var content = Deserialize(root, WireJson.ReadContext.BatchJobCreateContent);
+        CheckJobSettings(root, content.Priority, content.OnAllTasksComplete);
 
         if (content.UsesTaskDependencies == true)
         {
