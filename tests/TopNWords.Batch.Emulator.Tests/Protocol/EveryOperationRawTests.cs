@@ -224,6 +224,35 @@ public class EveryOperationRawTests
         await AssertEverySucceededAsync(harness);
     }
 
+    [TestCaseSource(typeof(ApiVersions), nameof(ApiVersions.OldestAndNewest))]
+    public async Task Raw_TerminateJobAndTask_AnswerDataServiceIdETagAndLastModified(string apiVersion)
+    {
+        // The service answers both terminates with the entity's URL (DataServiceId), its ETag and Last-Modified.
+        await using var harness = await EmulatorHarness.StartAsync();
+        string id = Guid.NewGuid().ToString("N")[..8];
+        string poolId = "terminate-pool-" + id;
+        string jobId = "terminate-job-" + id;
+        await harness.CreatePoolAsync(poolId);
+        await harness.CreateJobAsync(jobId, poolId);
+        await harness.Client.CreateTaskAsync(jobId, new Azure.BatchRest.Models.BatchTaskCreateContent { Id = "sleeper", CommandLine = "/bin/sh -c 'sleep 300'" });
+
+        var terminateTask = await harness.SendAsync(HttpMethod.Post, EmulatorHarness.Versioned($"/jobs/{jobId}/tasks/sleeper/terminate", apiVersion));
+        var task = await harness.Client.GetTaskAsync(jobId, "sleeper");
+        var terminateJob = await harness.SendAsync(HttpMethod.Post, EmulatorHarness.Versioned($"/jobs/{jobId}/terminate", apiVersion), "{}");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(terminateTask.Status, Is.EqualTo(HttpStatusCode.NoContent), "Tasks_TerminateTask");
+            Assert.That(HeaderOf(terminateTask.Response, "DataServiceId"), Does.EndWith($"/jobs/{jobId}/tasks/sleeper"), "Tasks_TerminateTask: DataServiceId");
+            Assert.That(HeaderOf(terminateTask.Response, "ETag"), Is.EqualTo(task.ETag), "Tasks_TerminateTask: the terminated task's ETag");
+            Assert.That(terminateTask.Response.Content.Headers.LastModified, Is.Not.Null, "Tasks_TerminateTask: Last-Modified");
+            Assert.That(terminateJob.Status, Is.EqualTo(HttpStatusCode.Accepted), "Jobs_TerminateJob");
+            Assert.That(HeaderOf(terminateJob.Response, "DataServiceId"), Does.EndWith($"/jobs/{jobId}"), "Jobs_TerminateJob: DataServiceId");
+            Assert.That(HeaderOf(terminateJob.Response, "ETag"), Does.StartWith("0x"), "Jobs_TerminateJob: ETag");
+            Assert.That(terminateJob.Response.Content.Headers.LastModified, Is.Not.Null, "Jobs_TerminateJob: Last-Modified");
+        });
+    }
+
     /// <summary>Asserts, from the emulator's request counts, that every covered operation answered at least one request without an error.</summary>
     internal static async Task AssertEverySucceededAsync(EmulatorHarness harness)
     {
