@@ -26,11 +26,16 @@ public class EveryOperationClientTests
     }
 
     [Test]
-    public void OperationMethods_AreAllPublicAsyncMethodsOfTheClient()
+    public void OperationMethods_AreFound_AndVirtual_SoTheScenarioSeesEveryCall()
     {
-        var methods = OperationMethods().Select(m => m.Name).Distinct().ToList();
+        // The scenario fails for any operation method it did not call; it can only see calls to virtual methods.
+        var methods = OperationMethods().ToList();
 
-        Assert.That(methods, Has.Count.GreaterThanOrEqualTo(29), "BatchRestClient's public operation methods: " + string.Join(", ", methods));
+        Assert.Multiple(() =>
+        {
+            Assert.That(methods.Select(m => m.Name).Distinct().Count(), Is.GreaterThanOrEqualTo(29), "BatchRestClient's public operation methods: " + string.Join(", ", methods.Select(m => m.Name)));
+            Assert.That(methods.Where(m => !m.IsVirtual || m.IsFinal).Select(m => m.Name), Is.Empty, "operation methods the call-through proxy cannot record (make them virtual)");
+        });
     }
 
     [TestCaseSource(typeof(ApiVersions), nameof(ApiVersions.ClientOldestAndNewest))]
