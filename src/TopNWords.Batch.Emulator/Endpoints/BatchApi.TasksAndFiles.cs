@@ -49,6 +49,8 @@ internal sealed partial class BatchApi
     private async Task TerminateTaskAsync(HttpContext context, string jobId, string taskId)
     {
         await state.TerminateTaskAsync(jobId, taskId, context.RequestAborted).ConfigureAwait(false);
+        var (task, _) = state.GetTask(jobId, taskId, Responses.BaseUrl(context));
+        SetDataServiceHeaders(context, $"jobs/{jobId}/tasks/{taskId}", task.ETag!, task.LastModified!.Value);
         await Responses.WriteEmptyAsync(context, StatusCodes.Status204NoContent).ConfigureAwait(false);
     }
 

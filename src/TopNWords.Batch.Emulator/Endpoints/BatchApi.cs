@@ -178,6 +178,8 @@ internal sealed partial class BatchApi(EmulatorState state, Faults.FaultInjector
         byte[] bytes = await RequestBodies.ReadAsync(context, faults.RequestBodyLimit).ConfigureAwait(false);
         string? reason = RequestBodies.ParseTerminateReason(bytes);
         state.TerminateJob(jobId, reason);
+        var (_, eTag, lastModified) = state.GetJob(jobId, Responses.BaseUrl(context));
+        SetDataServiceHeaders(context, $"jobs/{jobId}", eTag, lastModified);
         await Responses.WriteEmptyAsync(context, StatusCodes.Status202Accepted).ConfigureAwait(false);
     }
 
@@ -278,6 +280,13 @@ internal sealed partial class BatchApi(EmulatorState state, Faults.FaultInjector
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /// <summary>The headers the service answers an action on an entity with (terminate): its URL as <c>DataServiceId</c>, its tag and time.</summary>
+    private static void SetDataServiceHeaders(HttpContext context, string relative, string eTag, DateTimeOffset lastModified)
+    {
+        context.Response.Headers["DataServiceId"] = $"{Responses.BaseUrl(context)}/{relative}";
+        Responses.SetEntityHeaders(context, eTag, lastModified);
+    }
 
     private static Task CreatedAsync(HttpContext context, string relative, string eTag, DateTimeOffset lastModified)
     {
