@@ -56,7 +56,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
         _time = timeProvider ?? options.TimeProvider;
 
         // One context, so that every stage logs under this class's category and waits on this clock.
-        _context = new WorkflowContext(storage, compute, options, _logger, _time);
+        _context = new WorkflowContext(storage, compute, options, _logger, _time, options.Resilience ?? WorkflowResilience.Create(_time, _logger));
         _stager = new RunStager(_context);
         _provisioner = new PoolProvisioner(_context);
         _tasks = new TaskMonitor(_context);
