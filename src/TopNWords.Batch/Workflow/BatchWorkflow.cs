@@ -15,7 +15,9 @@ namespace TopNWords.Batch;
 /// It walks a run through its stages, each done by a collaborator that takes the run's state: staging
 /// (<see cref="RunStager"/>), pool and job (<see cref="PoolProvisioner"/>), tasks (<see cref="TaskMonitor"/>),
 /// outputs (<see cref="OutputDownloader"/>), and cleanup (<see cref="CleanupRunner"/>), which runs whatever
-/// happened before it.
+/// happened before it. Every storage and compute call goes through one resilience pipeline
+/// (<see cref="BatchWorkflowOptions.Resilience"/>, by default <see cref="WorkflowResilience.CreateDefaultPipeline"/>), under
+/// the current stage's timeout: transient failures are retried until that timeout runs out, other failures end the run.
 /// </remarks>
 public sealed class BatchWorkflow : IBatchWorkflow
 {
