@@ -71,4 +71,11 @@ public class BatchServiceException : Exception
 
     /// <summary>Gets the service's <c>request-id</c> response header, to quote when asking Azure support.</summary>
     public string? RequestId { get; }
+
+    /// <summary>
+    /// Gets how long the service asked the caller to wait before trying again (its <c>retry-after-ms</c>,
+    /// <c>x-ms-retry-after-ms</c> or <c>Retry-After</c> response header), when the response had one.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no hint.</value>
+    public TimeSpan? RetryAfter { get; init; }
 }

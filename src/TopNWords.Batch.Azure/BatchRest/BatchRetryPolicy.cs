@@ -79,6 +79,24 @@ internal sealed class BatchRetryPolicy : HttpPipelinePolicy
         return null;
     }
 
+    /// <summary>
+    /// The server's requested delay, if the response carries one; an HTTP-date <c>Retry-After</c> is measured from the
+    /// response's own <c>Date</c> header (the server's clock), and ignored without one.
+    /// </summary>
+    internal static TimeSpan? GetServerDelay(Response response)
+    {
+        if (response.Headers.Date is { } date)
+        {
+            return GetServerDelay(response, date);
+        }
+
+        bool isDate = response.Headers.TryGetValue("Retry-After", out string? retryAfter)
+            && !string.IsNullOrWhiteSpace(retryAfter)
+            && !int.TryParse(retryAfter.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out _);
+        TimeSpan? delay = GetServerDelay(response, DateTimeOffset.MinValue);
+        return isDate && delay is not null && !HasMillisecondsHeader(response) ? null : delay;
+    }
+
     /// <summary>The backoff before retry number <paramref name="retryNumber"/> (1 for the first retry), without a server hint.</summary>
     internal TimeSpan GetBackoff(int retryNumber)
     {
@@ -149,6 +167,9 @@ internal sealed class BatchRetryPolicy : HttpPipelinePolicy
             message.CancellationToken.ThrowIfCancellationRequested();
         }
     }
+
+    private static bool HasMillisecondsHeader(Response response) =>
+        TryGetMilliseconds(response, "retry-after-ms", out _) || TryGetMilliseconds(response, "x-ms-retry-after-ms", out _);
 
     private static bool TryGetMilliseconds(Response response, string header, out TimeSpan delay)
     {

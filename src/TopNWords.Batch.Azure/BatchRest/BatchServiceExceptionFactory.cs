@@ -68,7 +68,10 @@ internal static class BatchServiceExceptionFactory
             code,
             errorMessage,
             values,
-            requestId);
+            requestId)
+        {
+            RetryAfter = BatchRetryPolicy.GetServerDelay(response),
+        };
     }
 
     /// <summary>The error of a call that got no response after the retries (network failure or timeout).</summary>

@@ -62,7 +62,10 @@ internal static class AzureBatchErrors
             _ => $"Could not {action} {subject} on Azure Batch account '{account}'.",
         };
 
-        return new BatchComputeException(kind, $"{advice} Service: {exception.Message}", resourceId, exception.ErrorCode, exception);
+        return new BatchComputeException(kind, $"{advice} Service: {exception.Message}", resourceId, exception.ErrorCode, exception)
+        {
+            RetryAfter = kind == BatchComputeErrorKind.Unavailable ? exception.RetryAfter : null,
+        };
     }
 
     /// <summary>Logs a failed operation (ids, status and code only) and returns its compute failure (see <see cref="Map"/>).</summary>

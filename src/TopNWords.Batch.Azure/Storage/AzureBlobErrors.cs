@@ -63,7 +63,55 @@ internal static class AzureBlobErrors
                 $"Could not {action}: container '{containerName}' of storage account '{account}' is still being deleted. Try again in a minute, or use another container name.",
             _ => $"Could not {action} in storage account '{account}' ({statusText}).",
         };
-        return new BlobStorageException(kind, message, containerName, blobName);
+        return new BlobStorageException(kind, message, containerName, blobName)
+        {
+            RetryAfter = kind == BlobStorageErrorKind.Unavailable ? RetryAfterOf(exception) : null,
+        };
+    }
+
+    /// <summary>
+    /// The wait the service asked for in the response of a failure (<c>x-ms-retry-after-ms</c>, <c>retry-after-ms</c>, or
+    /// <c>Retry-After</c> in seconds or as an HTTP date measured from the response's <c>Date</c>), if there is one.
+    /// </summary>
+    internal static TimeSpan? RetryAfterOf(Exception exception)
+    {
+        var response = exception switch
+        {
+            RequestFailedException rfe => rfe.GetRawResponse(),
+            AggregateException { InnerExceptions.Count: > 0 } aggregate when aggregate.InnerExceptions[^1] is RequestFailedException last => last.GetRawResponse(),
+            _ => null,
+        };
+        if (response is null)
+        {
+            return null;
+        }
+
+        foreach (string header in new[] { "x-ms-retry-after-ms", "retry-after-ms" })
+        {
+            if (response.Headers.TryGetValue(header, out string? value)
+                && double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double milliseconds)
+                && milliseconds >= 0)
+            {
+                return TimeSpan.FromMilliseconds(milliseconds);
+            }
+        }
+
+        if (response.Headers.TryGetValue("Retry-After", out string? retryAfter) && !string.IsNullOrWhiteSpace(retryAfter))
+        {
+            retryAfter = retryAfter.Trim();
+            if (int.TryParse(retryAfter, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int seconds))
+            {
+                return TimeSpan.FromSeconds(seconds);
+            }
+
+            if (response.Headers.Date is { } now
+                && DateTimeOffset.TryParse(retryAfter, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+            {
+                return at > now ? at - now : TimeSpan.Zero;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The kind, HTTP status (0 without a response) and service error code of a failure.</summary>

@@ -76,6 +76,14 @@ public class BatchComputeException : Exception
 
     /// <summary>Gets the service's error code (e.g. <c>PoolExists</c>), if any.</summary>
     public string? ErrorCode { get; }
+
+    /// <summary>
+    /// Gets or sets how long the service asked the caller to wait before trying again (its <c>Retry-After</c>,
+    /// <c>retry-after-ms</c> or <c>x-ms-retry-after-ms</c> header), when the failure is transient and the response said so.
+    /// The workflow's default resilience pipeline waits exactly this long before its next attempt.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the service gave no hint.</value>
+    public TimeSpan? RetryAfter { get; init; }
 }
 
 /// <summary>Diagnostics of one node that kept a pool from becoming ready.</summary>

@@ -73,4 +73,12 @@ public class BlobStorageException : Exception
 
     /// <summary>Gets the blob involved, if any.</summary>
     public string? BlobName { get; }
+
+    /// <summary>
+    /// Gets or sets how long the service asked the caller to wait before trying again (its <c>Retry-After</c> or
+    /// <c>x-ms-retry-after-ms</c> header), when the failure is transient and the response said so. The workflow's
+    /// default resilience pipeline waits exactly this long before its next attempt.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the store gave no hint.</value>
+    public TimeSpan? RetryAfter { get; init; }
 }

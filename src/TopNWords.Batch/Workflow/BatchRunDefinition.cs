@@ -161,7 +161,11 @@ public sealed class WorkflowTimeouts
     /// <value>The default value is 30 minutes.</value>
     public TimeSpan Staging { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>Gets or sets the limit for the pool to have all nodes ready (start tasks included).</summary>
+    /// <summary>
+    /// Gets or sets the limit for creating the pool (or looking up the caller's) and for it to have all nodes ready
+    /// (start tasks included); creating the job has a limit of the same length. Transient failures of these calls are
+    /// retried until it runs out.
+    /// </summary>
     /// <value>The default value is 30 minutes.</value>
     public TimeSpan PoolReady { get; set; } = TimeSpan.FromMinutes(30);
 

@@ -15,7 +15,9 @@ namespace TopNWords.Batch;
 /// It walks a run through its stages, each done by a collaborator that takes the run's state: staging
 /// (<see cref="RunStager"/>), pool and job (<see cref="PoolProvisioner"/>), tasks (<see cref="TaskMonitor"/>),
 /// outputs (<see cref="OutputDownloader"/>), and cleanup (<see cref="CleanupRunner"/>), which runs whatever
-/// happened before it.
+/// happened before it. Every storage and compute call goes through one resilience pipeline
+/// (<see cref="BatchWorkflowOptions.Resilience"/>, by default <see cref="WorkflowResilience.CreateDefaultPipeline"/>), under
+/// the current stage's timeout: transient failures are retried until that timeout runs out, other failures end the run.
 /// </remarks>
 public sealed class BatchWorkflow : IBatchWorkflow
 {
@@ -56,7 +58,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
         _time = timeProvider ?? options.TimeProvider;
 
         // One context, so that every stage logs under this class's category and waits on this clock.
-        _context = new WorkflowContext(storage, compute, options, _logger, _time);
+        _context = new WorkflowContext(storage, compute, options, _logger, _time, options.Resilience ?? WorkflowResilience.Create(_time, _logger));
         _stager = new RunStager(_context);
         _provisioner = new PoolProvisioner(_context);
         _tasks = new TaskMonitor(_context);

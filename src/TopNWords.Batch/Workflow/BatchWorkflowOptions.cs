@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace TopNWords.Batch;
 
@@ -31,6 +32,20 @@ public sealed class BatchWorkflowOptions
     /// </summary>
     /// <value>The default value is <see langword="null"/>: no logging.</value>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// Gets or sets the resilience pipeline that every storage and compute call of a run goes through. The workflow runs
+    /// each call under the current stage's timeout (see <see cref="WorkflowTimeouts"/>): its cancellation token ends the
+    /// pipeline's retries when the timeout runs out. The operation is the <see cref="ResilienceContext.OperationKey"/> (for
+    /// example "create pool 'p'"), and the run id is the <see cref="WorkflowResilience.RunIdKey"/> property. Use
+    /// <see cref="ResiliencePipeline.Empty"/> for no retries at this layer.
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: <see cref="WorkflowResilience.CreateDefaultPipeline"/> on the workflow's
+    /// clock and logger (transient failures retried with exponential backoff and jitter, honouring <c>Retry-After</c>, until
+    /// the stage's timeout; other failures fail at once).
+    /// </value>
+    public ResiliencePipeline? Resilience { get; set; }
 
     /// <summary>Checks the options; the constructor of <see cref="BatchWorkflow"/> calls it.</summary>
     /// <exception cref="ArgumentNullException"><see cref="TimeProvider"/> is <see langword="null"/>.</exception>

@@ -79,7 +79,7 @@ internal sealed class CleanupRunner
     {
         try
         {
-            await delete(cancellationToken).ConfigureAwait(false);
+            await _context.CallAsync(run, $"delete {resource}", delete, cancellationToken).ConfigureAwait(false);
             WorkflowLog.Deleted(_context.Logger, run.Names.RunId, resource);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -43,7 +43,9 @@ internal sealed class OutputDownloader
         var files = new List<string>();
         try
         {
-            await foreach (var blob in _context.Storage.ListBlobsAsync(run.Names.OutputContainer, prefix, cancellationToken).ConfigureAwait(false))
+            // Listed whole, so that a listing that fails part-way is retried from its start.
+            var blobs = await _context.CallAsync(run, $"list the outputs of task '{outcome.TaskId}' in container '{run.Names.OutputContainer}'", ct => ToListAsync(_context.Storage.ListBlobsAsync(run.Names.OutputContainer, prefix, ct), ct), cancellationToken).ConfigureAwait(false);
+            foreach (var blob in blobs)
             {
                 string relative = OutputPaths.SafeRelativePath(blob.Name[prefix.Length..]);
                 string destination = Path.GetFullPath(Path.Combine(run.DownloadDirectory, relative));
@@ -61,7 +63,7 @@ internal sealed class OutputDownloader
                 }
 
                 Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                await _context.Storage.DownloadToFileAsync(run.Names.OutputContainer, blob.Name, destination, cancellationToken).ConfigureAwait(false);
+                await _context.CallAsync(run, $"download blob '{blob.Name}' of container '{run.Names.OutputContainer}'", ct => _context.Storage.DownloadToFileAsync(run.Names.OutputContainer, blob.Name, destination, ct), cancellationToken).ConfigureAwait(false);
                 files.Add(destination);
             }
 
@@ -86,5 +88,16 @@ internal sealed class OutputDownloader
         {
             WorkflowLog.OutputMissing(_context.Logger, run.Names.RunId, outcome.TaskId, outcome.OutputError);
         }
+    }
+
+    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items, CancellationToken cancellationToken)
+    {
+        var list = new List<T>();
+        await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(item);
+        }
+
+        return list;
     }
 }

@@ -18,64 +18,92 @@ internal sealed class PoolProvisioner
         _context = context;
     }
 
-    /// <summary>Creates the run's pool (or checks that the caller's exists) and waits until it is ready.</summary>
+    /// <summary>
+    /// Creates the run's pool (or checks that the caller's exists) and waits until it is ready, all under the
+    /// <see cref="WorkflowTimeouts.PoolReady"/> timeout (which also bounds the retries of these calls).
+    /// </summary>
     public async Task PreparePoolAsync(RunState run, CancellationToken cancellationToken)
     {
         var compute = _context.Compute;
         _context.Report(run, BatchRunStage.CreatingPool);
         var pool = run.Definition.Pool;
-        if (pool.ExistingPoolId is not null)
-        {
-            if (await compute.GetPoolAsync(pool.ExistingPoolId, cancellationToken).ConfigureAwait(false) is null)
-            {
-                throw new BatchWorkflowException(
-                    BatchRunStage.CreatingPool,
-                    run.Names.RunId,
-                    $"Pool '{pool.ExistingPoolId}' (PoolDefinition.ExistingPoolId) does not exist on '{compute.DisplayName}'. Create it first, or leave ExistingPoolId empty so that the run creates its own pool.");
-            }
-        }
-        else
-        {
-            var spec = new PoolSpec(run.PoolId, pool.NodeCount)
-            {
-                TaskSlotsPerNode = pool.TaskSlotsPerNode,
-                VirtualMachineSize = pool.VirtualMachineSize,
-                StartTask = TaskCommands.StartTask(run.Definition.Application, run.ApplicationUrls),
-            };
-            run.OwnsPool = true; // named after the run: ours even if a crashed earlier attempt created it
-            try
-            {
-                await compute.CreatePoolAsync(spec, cancellationToken).ConfigureAwait(false);
-            }
-            catch (BatchComputeException ex) when (ex.Kind == BatchComputeErrorKind.AlreadyExists && run.Definition.RunId is not null)
-            {
-                // Re-attaching to a run: its pool is already there.
-            }
-        }
-
-        _context.Report(run, BatchRunStage.WaitingForPool);
         await _context.RunWithTimeoutAsync(
             run,
             nameof(WorkflowTimeouts.PoolReady),
             run.Definition.Timeouts.PoolReady,
-            ct => compute.WaitForPoolReadyAsync(run.PoolId, ct),
-            () => $"waiting for pool '{run.PoolId}' to have {(pool.ExistingPoolId is null ? pool.NodeCount.ToString(CultureInfo.InvariantCulture) : "all its")} node(s) ready",
+            async ct =>
+            {
+                if (pool.ExistingPoolId is not null)
+                {
+                    var existing = await _context.CallAsync(run, $"get pool '{pool.ExistingPoolId}'", t => compute.GetPoolAsync(pool.ExistingPoolId, t), ct).ConfigureAwait(false);
+                    if (existing is null)
+                    {
+                        throw new BatchWorkflowException(
+                            BatchRunStage.CreatingPool,
+                            run.Names.RunId,
+                            $"Pool '{pool.ExistingPoolId}' (PoolDefinition.ExistingPoolId) does not exist on '{compute.DisplayName}'. Create it first, or leave ExistingPoolId empty so that the run creates its own pool.");
+                    }
+                }
+                else
+                {
+                    var spec = new PoolSpec(run.PoolId, pool.NodeCount)
+                    {
+                        TaskSlotsPerNode = pool.TaskSlotsPerNode,
+                        VirtualMachineSize = pool.VirtualMachineSize,
+                        StartTask = TaskCommands.StartTask(run.Definition.Application, run.ApplicationUrls),
+                    };
+                    run.OwnsPool = true; // named after the run: ours even if a crashed earlier attempt created it
+                    await CreateOnceAsync(run, $"create pool '{run.PoolId}'", t => compute.CreatePoolAsync(spec, t), ct).ConfigureAwait(false);
+                }
+
+                _context.Report(run, BatchRunStage.WaitingForPool);
+                await _context.CallAsync(run, $"wait for pool '{run.PoolId}'", t => compute.WaitForPoolReadyAsync(run.PoolId, t), ct).ConfigureAwait(false);
+            },
+            () => run.Stage == BatchRunStage.CreatingPool
+                ? (pool.ExistingPoolId is null ? $"creating pool '{run.PoolId}'" : $"looking up pool '{pool.ExistingPoolId}'")
+                : $"waiting for pool '{run.PoolId}' to have {(pool.ExistingPoolId is null ? pool.NodeCount.ToString(CultureInfo.InvariantCulture) : "all its")} node(s) ready",
             cancellationToken).ConfigureAwait(false);
         WorkflowLog.PoolReady(_context.Logger, run.Names.RunId, run.PoolId);
     }
 
-    /// <summary>Creates the run's job on its pool.</summary>
+    /// <summary>Creates the run's job on its pool, under the <see cref="WorkflowTimeouts.PoolReady"/> timeout.</summary>
     public async Task CreateJobAsync(RunState run, CancellationToken cancellationToken)
     {
         _context.Report(run, BatchRunStage.CreatingJob);
         run.OwnsJob = true;
-        try
-        {
-            await _context.Compute.CreateJobAsync(new JobSpec(run.Names.JobId, run.PoolId), cancellationToken).ConfigureAwait(false);
-        }
-        catch (BatchComputeException ex) when (ex.Kind == BatchComputeErrorKind.AlreadyExists && run.Definition.RunId is not null)
-        {
-            // Re-attaching to a run: its job is already there, and its tasks keep their ids.
-        }
+        await _context.RunWithTimeoutAsync(
+            run,
+            nameof(WorkflowTimeouts.PoolReady),
+            run.Definition.Timeouts.PoolReady,
+            ct => CreateOnceAsync(run, $"create job '{run.Names.JobId}'", t => _context.Compute.CreateJobAsync(new JobSpec(run.Names.JobId, run.PoolId), t), ct),
+            () => $"creating job '{run.Names.JobId}' on pool '{run.PoolId}'",
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Creates a pool or job named after the run, through the resilience pipeline. <c>AlreadyExists</c> means it is ours
+    /// when the run was named by the caller (re-attaching to the run: its pool or job is already there, and its tasks keep
+    /// their ids), and when an earlier attempt of this call failed transiently: that attempt may have reached the service
+    /// before its answer was lost, so the resent create finds what it made.
+    /// </summary>
+    private async Task CreateOnceAsync(RunState run, string operation, Func<CancellationToken, Task> create, CancellationToken cancellationToken)
+    {
+        int attempts = 0;
+        await _context.CallAsync(
+            run,
+            operation,
+            async ct =>
+            {
+                attempts++;
+                try
+                {
+                    await create(ct).ConfigureAwait(false);
+                }
+                catch (BatchComputeException ex) when (ex.Kind == BatchComputeErrorKind.AlreadyExists && (run.Definition.RunId is not null || attempts > 1))
+                {
+                    // Ours: see above.
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 }

@@ -32,7 +32,7 @@ internal sealed class RunStager
                 foreach (string container in new[] { names.ApplicationContainer, names.InputContainer, names.OutputContainer })
                 {
                     run.Containers.Add(container);
-                    await storage.CreateContainerIfNotExistsAsync(container, ct).ConfigureAwait(false);
+                    await _context.CallAsync(run, $"create container '{container}'", token => storage.CreateContainerIfNotExistsAsync(container, token), ct).ConfigureAwait(false);
                 }
 
                 var uploads = definition.Application.Files.Select(f => (names.ApplicationContainer, f.RelativePath, f.LocalPath))
@@ -45,7 +45,7 @@ internal sealed class RunStager
                     new ParallelOptions { MaxDegreeOfParallelism = _context.Options.MaxParallelTransfers, CancellationToken = ct },
                     async (u, token) =>
                     {
-                        var outcome = await storage.UploadFileAsync(u.Item1, u.Item2, u.Item3, uploadOptions, token).ConfigureAwait(false);
+                        var outcome = await _context.CallAsync(run, $"upload blob '{u.Item2}' to container '{u.Item1}'", t => storage.UploadFileAsync(u.Item1, u.Item2, u.Item3, uploadOptions, t), token).ConfigureAwait(false);
                         if (outcome == BlobUploadResult.Skipped)
                         {
                             Interlocked.Increment(ref skipped);
@@ -57,15 +57,15 @@ internal sealed class RunStager
                 var expiresOn = _context.Time.GetUtcNow() + t.PoolReady + t.TasksComplete + t.Download + _context.Options.UrlExpiryMargin;
                 foreach (var file in definition.Application.Files)
                 {
-                    run.ApplicationUrls.Add((file, await storage.GetBlobReadUrlAsync(names.ApplicationContainer, file.RelativePath, expiresOn, ct).ConfigureAwait(false)));
+                    run.ApplicationUrls.Add((file, await _context.CallAsync(run, $"issue a read URL for blob '{file.RelativePath}'", t => storage.GetBlobReadUrlAsync(names.ApplicationContainer, file.RelativePath, expiresOn, t), ct).ConfigureAwait(false)));
                 }
 
                 foreach (var input in definition.Inputs)
                 {
-                    run.InputUrls[input] = await storage.GetBlobReadUrlAsync(names.InputContainer, input.Name, expiresOn, ct).ConfigureAwait(false);
+                    run.InputUrls[input] = await _context.CallAsync(run, $"issue a read URL for blob '{input.Name}'", t => storage.GetBlobReadUrlAsync(names.InputContainer, input.Name, expiresOn, t), ct).ConfigureAwait(false);
                 }
 
-                run.OutputContainerUrl = await storage.GetContainerWriteUrlAsync(names.OutputContainer, expiresOn, ct).ConfigureAwait(false);
+                run.OutputContainerUrl = await _context.CallAsync(run, $"issue a write URL for container '{names.OutputContainer}'", t => storage.GetContainerWriteUrlAsync(names.OutputContainer, expiresOn, t), ct).ConfigureAwait(false);
             },
             () => $"while staging {definition.Inputs.Count} input(s) in storage '{storage.DisplayName}'",
             cancellationToken).ConfigureAwait(false);

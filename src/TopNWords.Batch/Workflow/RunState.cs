@@ -50,4 +50,7 @@ internal sealed class RunState
     public Uri? OutputContainerUrl { get; set; }
 
     public string DownloadDirectory { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the last transient failure a call of the current stage retried (redacted), for the message of a timeout.</summary>
+    public string? LastTransientFailure { get; set; }
 }

@@ -33,7 +33,8 @@ internal sealed class TaskMonitor
             {
                 _context.Report(run, BatchRunStage.AddingTasks);
                 var specs = run.Outcomes.Select(o => TaskCommands.Task(run, o)).ToList();
-                var added = await _context.Compute.AddTasksAsync(run.Names.JobId, specs, ct).ConfigureAwait(false);
+                // Safe to resend after a dropped connection: a task that was added answers TaskExists and counts as added.
+                var added = await _context.CallAsync(run, $"add {specs.Count} task(s) to job '{run.Names.JobId}'", t => _context.Compute.AddTasksAsync(run.Names.JobId, specs, t), ct).ConfigureAwait(false);
                 WorkflowLog.TasksAdded(_context.Logger, run.Names.RunId, run.Names.JobId, added.Added, added.AlreadyExisted, added.Requests);
 
                 _context.Report(run, BatchRunStage.Monitoring);
@@ -56,7 +57,7 @@ internal sealed class TaskMonitor
         bool fullListing = false;
         while (true)
         {
-            var counts = await compute.GetTaskCountsAsync(run.Names.JobId, cancellationToken).ConfigureAwait(false);
+            var counts = await _context.CallAsync(run, $"get the task counts of job '{run.Names.JobId}'", ct => compute.GetTaskCountsAsync(run.Names.JobId, ct), cancellationToken).ConfigureAwait(false);
             if (counts != run.Counts)
             {
                 run.Counts = counts;
@@ -68,7 +69,9 @@ internal sealed class TaskMonitor
             {
                 var query = new TaskListQuery { State = ComputeTaskState.Completed, StateChangedSince = fullListing ? null : since };
                 DateTimeOffset? latest = null;
-                await foreach (var task in compute.ListTasksAsync(run.Names.JobId, query, cancellationToken).ConfigureAwait(false))
+                // Listed whole, so that a listing that fails part-way is retried from its start.
+                var listed = await _context.CallAsync(run, $"list the completed tasks of job '{run.Names.JobId}'", ct => ToListAsync(compute.ListTasksAsync(run.Names.JobId, query, ct), ct), cancellationToken).ConfigureAwait(false);
+                foreach (var task in listed)
                 {
                     if (task.StateTransitionTime is { } t && (latest is null || t > latest))
                     {
@@ -133,7 +136,7 @@ internal sealed class TaskMonitor
         string? text;
         try
         {
-            text = await _context.Compute.GetTaskOutputTailAsync(run.Names.JobId, taskId, TaskOutputStream.StandardError, StderrTailBytes, cancellationToken).ConfigureAwait(false);
+            text = await _context.CallAsync(run, $"read the stderr of task '{taskId}'", ct => _context.Compute.GetTaskOutputTailAsync(run.Names.JobId, taskId, TaskOutputStream.StandardError, StderrTailBytes, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (BatchComputeException ex)
         {
@@ -147,5 +150,16 @@ internal sealed class TaskMonitor
 
         var lines = text.TrimEnd('\n', '\r').Split('\n');
         return string.Join('\n', lines.TakeLast(_context.Options.StderrTailLines)).TrimEnd('\r');
+    }
+
+    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items, CancellationToken cancellationToken)
+    {
+        var list = new List<T>();
+        await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(item);
+        }
+
+        return list;
     }
 }

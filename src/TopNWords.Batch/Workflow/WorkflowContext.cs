@@ -1,18 +1,22 @@
 using Microsoft.Extensions.Logging;
+using Polly;
 using TopNWords.Batch.Compute;
+using TopNWords.Batch.Internal;
 using TopNWords.Batch.Storage;
 
 namespace TopNWords.Batch;
 
 /// <summary>
 /// What every stage of <see cref="BatchWorkflow"/> works with: the backends, the options, the clock and the
-/// workflow's one logger (so that every stage logs under the <see cref="BatchWorkflow"/> category); and the two
-/// things every stage does: enter a stage, and wait under a named timeout.
+/// workflow's one logger (so that every stage logs under the <see cref="BatchWorkflow"/> category), the resilience
+/// pipeline; and the three things every stage does: enter a stage, wait under a named timeout, and call storage or
+/// compute through the pipeline (<see cref="CallAsync{T}"/>), under that timeout's token.
 /// </summary>
 internal sealed class WorkflowContext
 {
-    public WorkflowContext(IBlobStorage storage, IBatchCompute compute, BatchWorkflowOptions options, ILogger logger, TimeProvider time)
+    public WorkflowContext(IBlobStorage storage, IBatchCompute compute, BatchWorkflowOptions options, ILogger logger, TimeProvider time, ResiliencePipeline resilience)
     {
+        Resilience = resilience;
         Storage = storage;
         Compute = compute;
         Options = options;
@@ -30,6 +34,9 @@ internal sealed class WorkflowContext
 
     public TimeProvider Time { get; }
 
+    /// <summary>Gets the pipeline every storage and compute call goes through.</summary>
+    public ResiliencePipeline Resilience { get; }
+
     /// <summary>Enters <paramref name="stage"/>: records it on the run, logs it and reports it with the run's counts.</summary>
     public void Report(RunState run, BatchRunStage stage)
     {
@@ -43,19 +50,81 @@ internal sealed class WorkflowContext
     {
         using var timeoutCts = new CancellationTokenSource(timeout, Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
+        run.LastTransientFailure = null;
         try
         {
             await action(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            string retried = run.LastTransientFailure is { } last ? $" The last transient failure, retried until then, was: {last}" : string.Empty;
             throw new BatchTimeoutException(
                 run.Stage,
                 run.Names.RunId,
                 timeoutName,
                 timeout,
-                $"Run '{run.Names.RunId}': the {timeoutName} timeout ({timeout}) ran out {describeWait()}. Raise WorkflowTimeouts.{timeoutName} or check the resources named here.",
+                $"Run '{run.Names.RunId}': the {timeoutName} timeout ({timeout}) ran out {describeWait()}. Raise WorkflowTimeouts.{timeoutName} or check the resources named here.{retried}",
                 ex);
         }
     }
+
+    /// <summary>
+    /// Calls storage or compute through the resilience pipeline. <paramref name="cancellationToken"/> is the stage's
+    /// deadline (the token of <see cref="RunWithTimeoutAsync"/>): when it is cancelled the retries stop and the call throws
+    /// <see cref="OperationCanceledException"/>, even if the pipeline returned the last transient failure instead.
+    /// </summary>
+    /// <param name="run">The run (its id goes into the pipeline's context; a retried failure is recorded on it).</param>
+    /// <param name="operation">What is being done, naming the resource, e.g. "create pool 'p'" (the pipeline's operation key).</param>
+    /// <param name="call">The call; it gets the token of each attempt.</param>
+    /// <param name="cancellationToken">The stage's deadline.</param>
+    public async Task<T> CallAsync<T>(RunState run, string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Nothing to retry once the deadline has passed: the backend gets the cancelled token and decides, as before.
+            return await call(cancellationToken).ConfigureAwait(false);
+        }
+
+        var context = ResilienceContextPool.Shared.Get(operation, continueOnCapturedContext: false, cancellationToken);
+        context.Properties.Set(WorkflowResilience.RunIdKey, run.Names.RunId);
+        try
+        {
+            return await Resilience.ExecuteAsync(
+                static async (ctx, state) =>
+                {
+                    try
+                    {
+                        return await state.call(ctx.CancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (WorkflowResilience.IsTransient(ex, ctx.CancellationToken))
+                    {
+                        state.run.LastTransientFailure = $"{state.operation}: {SecretRedaction.RedactText(ex.Message)}";
+                        throw;
+                    }
+                },
+                context,
+                (run, operation, call)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException && WorkflowResilience.IsTransient(ex, CancellationToken.None))
+        {
+            // The pipeline gave up because the deadline passed: a timeout (or the caller's cancellation), not this failure.
+            throw new OperationCanceledException($"{operation} was retried until the stage's time ran out; the last failure is the inner exception.", ex, cancellationToken);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>Calls storage or compute through the resilience pipeline (see <see cref="CallAsync{T}"/>).</summary>
+    public Task CallAsync(RunState run, string operation, Func<CancellationToken, Task> call, CancellationToken cancellationToken)
+        => CallAsync(
+            run,
+            operation,
+            async ct =>
+            {
+                await call(ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
 }

@@ -52,4 +52,7 @@ internal static partial class WorkflowLog
 
     [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "Run {RunId}: application {Application} starts with 'dotnet', but the compute runs tasks on remote nodes, which may not have the .NET runtime; stage a self-contained build instead (AzureTaskApplications.SelfContainedTaskRunner)")]
     public static partial void FrameworkDependentOnRemoteNodes(ILogger logger, string runId, string application);
+
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "Run {RunId}: {Operation} failed transiently ({ErrorKind}); attempt {Attempt} is retried in {Delay}")]
+    public static partial void Retrying(ILogger logger, string runId, string operation, int attempt, TimeSpan delay, string errorKind);
 }

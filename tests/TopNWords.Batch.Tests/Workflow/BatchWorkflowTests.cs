@@ -70,8 +70,8 @@ public class BatchWorkflowTests
     [TestCase(FailingStep.ListTasks, BatchRunStage.Monitoring, true, true)]
     public void RunAsync_FailureAtAStep_CleansUpWhatTheRunCreatedAndNamesTheStage(FailingStep step, BatchRunStage stage, bool poolDeleted, bool jobDeleted)
     {
-        var boom = new BatchComputeException(BatchComputeErrorKind.Unavailable, $"{step} exploded", "res-1");
-        var storageBoom = new BlobStorageException(BlobStorageErrorKind.Unavailable, $"{step} exploded", "c");
+        var boom = new BatchComputeException(BatchComputeErrorKind.Other, $"{step} exploded", "res-1");
+        var storageBoom = new BlobStorageException(BlobStorageErrorKind.Other, $"{step} exploded", "c");
         switch (step)
         {
             case FailingStep.CreateContainer:
@@ -123,7 +123,7 @@ public class BatchWorkflowTests
         _h.Compute.Setup(c => c.AddTasksAsync(It.IsAny<string>(), It.IsAny<IReadOnlyList<TaskSpec>>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new BatchComputeException(BatchComputeErrorKind.InvalidRequest, "first error"));
         _h.Compute.Setup(c => c.DeletePoolAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ThrowsAsync(new BatchComputeException(BatchComputeErrorKind.Unavailable, "pool delete failed"));
+            .ThrowsAsync(new BatchComputeException(BatchComputeErrorKind.Other, "pool delete failed"));
 
         var ex = Assert.ThrowsAsync<BatchWorkflowException>(() => _h.Workflow.RunAsync(_h.Definition()));
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 using TopNWords.Batch.Compute;
@@ -14,7 +15,7 @@ internal sealed class WorkflowHarness : IDisposable
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(7);
 
-    public WorkflowHarness(int inputCount = 3)
+    public WorkflowHarness(int inputCount = 3, Action<BatchWorkflowOptions>? configure = null)
     {
         Root = Directory.CreateTempSubdirectory("topnwords-workflow-").FullName;
         Directory.CreateDirectory(Path.Combine(Root, "in"));
@@ -27,7 +28,9 @@ internal sealed class WorkflowHarness : IDisposable
 
         SetUpStorage();
         SetUpCompute();
-        Workflow = new BatchWorkflow(Storage.Object, Compute.Object, new BatchWorkflowOptions { MonitorPollInterval = PollInterval, TimeProvider = Clock });
+        var options = new BatchWorkflowOptions { MonitorPollInterval = PollInterval, TimeProvider = Clock };
+        configure?.Invoke(options);
+        Workflow = new BatchWorkflow(Storage.Object, Compute.Object, options);
     }
 
     public string Root { get; }
@@ -171,6 +174,7 @@ internal sealed class WorkflowHarness : IDisposable
 internal sealed class ManualClock : FakeTimeProvider
 {
     private readonly ConcurrentDictionary<TimeSpan, SemaphoreSlim> _timers = new();
+    private readonly Channel<TimeSpan> _created = Channel.CreateUnbounded<TimeSpan>();
 
     public ManualClock()
         : base(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero))
@@ -181,7 +185,45 @@ internal sealed class ManualClock : FakeTimeProvider
     {
         var timer = base.CreateTimer(callback, state, dueTime, period);
         _timers.GetOrAdd(dueTime, _ => new SemaphoreSlim(0)).Release();
+        _created.Writer.TryWrite(dueTime);
         return timer;
+    }
+
+    /// <summary>Gets the due times of every timer the code under test started, in order.</summary>
+    public List<TimeSpan> StartedTimers { get; } = [];
+
+    /// <summary>
+    /// Advances time by each timer the code under test starts whose due time is at most <paramref name="maxStep"/>
+    /// (retry delays, polls; not the stage timeouts, which fire when enough time has passed), until <paramref name="until"/> completes.
+    /// </summary>
+    public async Task PumpTimersAsync(Task until, TimeSpan maxStep)
+    {
+        using var stop = new CancellationTokenSource();
+        while (true)
+        {
+            var next = _created.Reader.ReadAsync(stop.Token).AsTask().WaitAsync(TimeSpan.FromSeconds(30), TimeProvider.System);
+            if (await Task.WhenAny(until, next) == until)
+            {
+                await stop.CancelAsync();
+                return;
+            }
+
+            if (next.IsFaulted)
+            {
+                Assert.Fail("The code under test neither finished nor started a timer.");
+            }
+
+            var due = await next;
+            lock (StartedTimers)
+            {
+                StartedTimers.Add(due);
+            }
+
+            if (due > TimeSpan.Zero && due <= maxStep)
+            {
+                Advance(due);
+            }
+        }
     }
 
     /// <summary>Waits (bounded in real time, as a safety net) until a timer with <paramref name="dueTime"/> was created.</summary>
