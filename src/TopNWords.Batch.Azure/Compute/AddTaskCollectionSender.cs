@@ -96,7 +96,10 @@ internal sealed class AddTaskCollectionSender
         AzureBatchLog.AddTasksDone(_logger, _account, jobId, state.Added, state.Existing, state.Failures.Count, state.Requests);
         if (!state.Failures.IsEmpty)
         {
-            throw new AddTasksException(jobId, [.. state.Failures.OrderBy(f => f.Index).Select(f => f.Failure)]);
+            // Tasks refused only with server errors, as often as allowed, may be added by trying again later: the failure is
+            // transient (a resend is safe, an added task answers TaskExists). Any other refusal needs a fix first.
+            var kind = state.Failures.All(f => f.Transient) ? BatchComputeErrorKind.Unavailable : BatchComputeErrorKind.InvalidRequest;
+            throw new AddTasksException(jobId, [.. state.Failures.OrderBy(f => f.Index).Select(f => f.Failure)], kind);
         }
 
         return new AddTasksResult(state.Added, state.Existing, state.Requests);
@@ -214,7 +217,7 @@ internal sealed class AddTaskCollectionSender
             foreach (PendingTask task in resend)
             {
                 (string code, string message) = task.LastError ?? ("ServerError", "The service failed to add the task.");
-                state.Fail(task, code, $"{message} (refused {attempt} time(s); try again later)");
+                state.Fail(task, code, $"{message} (refused {attempt} time(s); try again later)", transient: true);
             }
 
             return;
@@ -251,7 +254,7 @@ internal sealed class AddTaskCollectionSender
 
         public int Requests => Volatile.Read(ref _requests);
 
-        public ConcurrentBag<(int Index, TaskAddFailure Failure)> Failures { get; } = [];
+        public ConcurrentBag<(int Index, TaskAddFailure Failure, bool Transient)> Failures { get; } = [];
 
         public void CountAdded() => Interlocked.Increment(ref _added);
 
@@ -259,6 +262,6 @@ internal sealed class AddTaskCollectionSender
 
         public void CountRequest() => Interlocked.Increment(ref _requests);
 
-        public void Fail(PendingTask task, string code, string message) => Failures.Add((task.Index, new TaskAddFailure(task.Id, code, message)));
+        public void Fail(PendingTask task, string code, string message, bool transient = false) => Failures.Add((task.Index, new TaskAddFailure(task.Id, code, message), transient));
     }
 }

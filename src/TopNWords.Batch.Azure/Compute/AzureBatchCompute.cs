@@ -294,8 +294,10 @@ public sealed class AzureBatchCompute : IBatchCompute
     /// <para>
     /// When the service still answers <c>RequestBodyTooLarge</c> (413, or 400 with that code), the request's tasks
     /// are sent again in two halves, down to single tasks. Tasks whose result is <c>servererror</c> (or that have no
-    /// result) are sent again, only they, up to <see cref="AzureBatchComputeOptions.MaxTaskAddAttempts"/> times in all.
-    /// <c>TaskExists</c> counts as already existing (success). Any other per-task client error is collected and,
+    /// result) are sent again, only they, up to <see cref="AzureBatchComputeOptions.MaxTaskAddAttempts"/> times in all;
+    /// tasks still refused then are thrown as an <see cref="AddTasksException"/> of kind
+    /// <see cref="BatchComputeErrorKind.Unavailable"/> (transient: adding them again later is safe) when no task got another
+    /// error. <c>TaskExists</c> counts as already existing (success). Any other per-task client error is collected and,
     /// once every other task was sent, thrown as <see cref="AddTasksException"/> naming each task with the service's
     /// code and message. A failure of a whole request that is not transient (401, 403, 404, 409, other 400s) is
     /// never resent and fails the call as a <see cref="BatchComputeException"/>; transient ones (408, 429, 5xx,

@@ -170,7 +170,20 @@ public class AddTasksException : BatchComputeException
     /// <param name="jobId">The job id.</param>
     /// <param name="failures">The refused tasks.</param>
     public AddTasksException(string jobId, IReadOnlyList<TaskAddFailure> failures)
-        : base(BatchComputeErrorKind.InvalidRequest, BuildMessage(jobId, failures), jobId, failures.Count > 0 ? failures[0].ErrorCode : null)
+        : this(jobId, failures, BatchComputeErrorKind.InvalidRequest)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="AddTasksException"/> class.</summary>
+    /// <param name="jobId">The job id.</param>
+    /// <param name="failures">The refused tasks.</param>
+    /// <param name="kind">
+    /// <see cref="BatchComputeErrorKind.Unavailable"/> when the service only answered server errors (the tasks were sent
+    /// as often as allowed; sending them again later may add them), otherwise the kind of the refusal (usually
+    /// <see cref="BatchComputeErrorKind.InvalidRequest"/>).
+    /// </param>
+    public AddTasksException(string jobId, IReadOnlyList<TaskAddFailure> failures, BatchComputeErrorKind kind)
+        : base(kind, BuildMessage(jobId, failures, kind), jobId, failures.Count > 0 ? failures[0].ErrorCode : null)
     {
         Failures = failures;
     }
@@ -178,10 +191,13 @@ public class AddTasksException : BatchComputeException
     /// <summary>Gets the refused tasks.</summary>
     public IReadOnlyList<TaskAddFailure> Failures { get; } = [];
 
-    private static string BuildMessage(string jobId, IReadOnlyList<TaskAddFailure> failures)
+    private static string BuildMessage(string jobId, IReadOnlyList<TaskAddFailure> failures, BatchComputeErrorKind kind)
     {
         var first = failures.Take(3).Select(f => $"task '{f.TaskId}': {f.ErrorCode}: {f.Message}");
         string more = failures.Count > 3 ? $" (and {failures.Count - 3} more)" : string.Empty;
-        return $"{failures.Count} task(s) could not be added to job '{jobId}': {string.Join("; ", first)}{more}. Fix the task definitions and run again; tasks already added are kept.";
+        string advice = kind == BatchComputeErrorKind.Unavailable
+            ? "The service kept answering server errors: add them again later (a task already added answers TaskExists); tasks already added are kept."
+            : "Fix the task definitions and run again; tasks already added are kept.";
+        return $"{failures.Count} task(s) could not be added to job '{jobId}': {string.Join("; ", first)}{more}. {advice}";
     }
 }

@@ -260,6 +260,43 @@ public class AzureBatchComputeAddTasksTests
     }
 
     [Test]
+    public void AddTasksAsync_PersistentServerError_IsTransient_SoTheWorkflowCanAddTheTasksAgainLater()
+    {
+        var harness = new ComputeHarness(configure: o => o.MaxTaskAddAttempts = 2);
+        harness.Transport.Fallback = r => ComputeHarness.AddResults(r, id => id == "t2" ? ("servererror", "InternalError", "Server encountered an internal error.") : null);
+
+        var ex = Assert.ThrowsAsync<AddTasksException>(() => harness.Compute.AddTasksAsync("job-1", [new TaskSpec("t1", "x"), new TaskSpec("t2", "x")]));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Kind, Is.EqualTo(BatchComputeErrorKind.Unavailable));
+            Assert.That(WorkflowResilience.IsTransient(ex, CancellationToken.None), Is.True, "the workflow's pipeline retries it");
+            Assert.That(ex.Message, Does.Contain("task 't2'").And.Contain("job-1").And.Contain("again later").And.Not.Contain("Fix the task definitions"));
+        });
+    }
+
+    [Test]
+    public void AddTasksAsync_PersistentServerErrorAndAClientError_IsNotTransient()
+    {
+        var harness = new ComputeHarness(configure: o => o.MaxTaskAddAttempts = 2);
+        harness.Transport.Fallback = r => ComputeHarness.AddResults(r, id => id switch
+        {
+            "t2" => ("servererror", "InternalError", "Server encountered an internal error."),
+            "t3" => ("clienterror", "InvalidPropertyValue", "The value provided for one of the properties in the request body is invalid."),
+            _ => null,
+        });
+
+        var ex = Assert.ThrowsAsync<AddTasksException>(() => harness.Compute.AddTasksAsync("job-1", [new TaskSpec("t1", "x"), new TaskSpec("t2", "x"), new TaskSpec("t3", "x")]));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Kind, Is.EqualTo(BatchComputeErrorKind.InvalidRequest));
+            Assert.That(ex.Failures.Select(f => f.TaskId), Is.EqualTo(new[] { "t2", "t3" }));
+            Assert.That(ex.Message, Does.Contain("Fix the task definitions"));
+        });
+    }
+
+    [Test]
     public void AddTasksAsync_OtherClientError_FailsWithTheTaskIdAndServiceMessageAfterSendingTheRest()
     {
         var harness = new ComputeHarness();

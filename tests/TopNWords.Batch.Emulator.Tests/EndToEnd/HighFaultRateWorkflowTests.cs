@@ -155,6 +155,51 @@ public class HighFaultRateWorkflowTests
     }
 
     [Test]
+    public async Task HighTaskAddServerErrorRate_TasksRefusedAsOftenAsTheComputeAllows_AreAddedAgainByTheWorkflow()
+    {
+        // 60% of the tasks of an add answered servererror and 2 sends per task: a task is refused on both sends with a
+        // chance of 36%, so some of the 20 are, and the compute's AddTasksException must be transient for the run to go on.
+        await using var emulator = await OfflineAzure.StartEmulatorAsync(new BatchEmulatorFaults { TaskAddServerErrorRate = 0.6, Seed = 7 });
+        var workflowLogs = new FakeLogCollector();
+        using var workflowLoggers = new LoggerFactory([new FakeLoggerProvider(workflowLogs)]);
+        using var computeLoggers = new LoggerFactory();
+        var workflow = new BatchWorkflow(OfflineAzure.Storage(), Compute(emulator, computeLoggers, maxTaskAddAttempts: 2), new BatchWorkflowOptions
+        {
+            MonitorPollInterval = TimeSpan.FromMilliseconds(100),
+            LoggerFactory = workflowLoggers,
+            Resilience = WorkflowResilience.CreateDefaultPipeline(new QuickDelays(), workflowLoggers),
+        });
+
+        var result = await workflow.RunWordCountAsync(Enumerable.Range(0, InputCount).Select(InputPath), 3, d =>
+        {
+            d.DownloadDirectory = _download;
+            d.Cleanup = CleanupPolicy.Never;
+        });
+
+        var client = new BatchRestClient(emulator.BaseUri, new BatchSharedKeyCredential(emulator.AccountName, EmulatorHarness.Key), EmulatorHarness.NewClientOptions());
+        emulator.SetFaults(new BatchEmulatorFaults());
+        var taskIds = new List<string>();
+        await foreach (var task in client.ListTasksAsync(result.JobId))
+        {
+            taskIds.Add(task.Id!);
+        }
+
+        var addRetries = workflowLogs.GetSnapshot().Where(r => r.Id.Id == WorkflowRetryingEventId && r.GetStructuredStateValue("Operation")!.StartsWith("add ", StringComparison.Ordinal)).ToList();
+        await TestContext.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"add-task-collection: {emulator.GetRequestCounts()["Tasks_CreateTaskCollection"]} request(s); workflow retries of the add: {addRetries.Count}"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Succeeded, Is.True, Describe(result));
+            Assert.That(result.Tasks.ToDictionary(t => t.Input.Name, TopWords), Is.EquivalentTo(Enumerable.Range(0, InputCount).ToDictionary(InputName, ExpectedTopWords)));
+            Assert.That(taskIds, Has.Count.EqualTo(InputCount).And.Unique, "exactly one task per input");
+            Assert.That(addRetries, Is.Not.Empty, "the workflow added the refused tasks again");
+            Assert.That(addRetries.Select(r => r.GetStructuredStateValue("ErrorKind")), Is.All.StartsWith(nameof(BatchComputeErrorKind.Unavailable)));
+        });
+
+        await client.DeleteJobAsync(result.JobId);
+        await client.DeletePoolAsync(result.PoolId);
+    }
+
+    [Test]
     public async Task HighFaultRates_WithoutTheWorkflowsPipeline_TheRunFailsUnavailable()
     {
         await using var emulator = await OfflineAzure.StartEmulatorAsync(HighRates);
@@ -199,9 +244,10 @@ public class HighFaultRateWorkflowTests
 
     private static string ExpectedTopWords(int i) => $"{TopWordsOfInput[i]} 9, common 7, shared 5";
 
-    private static AzureBatchCompute Compute(BatchEmulator emulator, ILoggerFactory loggers) =>
+    private static AzureBatchCompute Compute(BatchEmulator emulator, ILoggerFactory loggers, int maxTaskAddAttempts = 4) =>
         new(emulator.BaseUri, new BatchSharedKeyCredential(emulator.AccountName, EmulatorHarness.Key), new AzureBatchComputeOptions
         {
+            MaxTaskAddAttempts = maxTaskAddAttempts,
             ClientOptions = EmulatorHarness.NewClientOptions(maxRetries: HttpRetries),
             PoolPollInterval = TimeSpan.FromMilliseconds(100),
             LoggerFactory = loggers,
