@@ -114,6 +114,40 @@ public class LocalWorkflowEndToEndTests
     }
 
     [Test]
+    public async Task RunWordCountAsync_SameFileNameInTwoSubfolders_AreTwoInputsWithDistinctOutputs()
+    {
+        string inputs = Directory.CreateDirectory(Path.Combine(_work, "inputs")).FullName;
+        Directory.CreateDirectory(Path.Combine(inputs, "a"));
+        Directory.CreateDirectory(Path.Combine(inputs, "b", "c"));
+        await File.WriteAllTextAsync(Path.Combine(inputs, "a", "x.txt"), "apple apple pear");
+        await File.WriteAllTextAsync(Path.Combine(inputs, "b", "c", "x.txt"), "plum plum plum fig");
+        await File.WriteAllTextAsync(Path.Combine(inputs, "x.txt"), "kiwi");
+        string root = Path.Combine(_work, "root");
+        string output = Path.Combine(_work, "out");
+
+        BatchRunResult result;
+        await using (var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = root }))
+        {
+            result = await workflow.RunWordCountAsync([inputs], 1, d => d.DownloadDirectory = output, cancellationToken: Deadline());
+        }
+
+        Assert.That(result.Succeeded, Is.True, string.Join("\n", result.Tasks.Select(t => t.DescribeFailure() + "\n" + t.StderrTail)));
+        Assert.That(result.Tasks.Select(t => t.Input.Name), Is.EqualTo(new[] { "a/x.txt", "b/c/x.txt", "x.txt" }));
+        Assert.That(result.Tasks.Select(t => t.TaskId).Distinct().Count(), Is.EqualTo(3));
+        Assert.That(result.Tasks.Select(t => t.TopWords!.Words[0]), Is.EqualTo(new[] { new TopWord("apple", 2), new TopWord("plum", 3), new TopWord("kiwi", 1) }));
+        Assert.That(File.ReadAllText(Path.Combine(output, "a", "x_OUTPUT.txt")), Does.Contain("apple"));
+        Assert.That(File.ReadAllText(Path.Combine(output, "b", "c", "x_OUTPUT.txt")), Does.Contain("plum"));
+        Assert.That(File.ReadAllText(Path.Combine(output, "x_OUTPUT.txt")), Does.Contain("kiwi"));
+        Assert.That(result.Tasks.Select(t => t.OutputFiles.Single()), Is.EqualTo(new[]
+        {
+            Path.Combine(output, "a", "x_OUTPUT.txt"),
+            Path.Combine(output, "b", "c", "x_OUTPUT.txt"),
+            Path.Combine(output, "x_OUTPUT.txt"),
+        }));
+        Assert.That(Directory.GetDirectories(Path.Combine(root, "storage")), Is.Empty, "the run's containers are deleted");
+    }
+
+    [Test]
     public async Task RunWordCountAsync_InvalidUtf8Input_FailsThatTaskWithExitCodeAndStderrWhileOthersSucceed()
     {
         string inputs = Directory.CreateDirectory(Path.Combine(_work, "inputs")).FullName;
