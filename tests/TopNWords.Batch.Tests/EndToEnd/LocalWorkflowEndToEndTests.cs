@@ -256,6 +256,35 @@ public class LocalWorkflowEndToEndTests
         Assert.That(stderr, Does.Contain("usage:"));
     }
 
+    [Test]
+    public async Task Sample_EmptyFolder_ExitsTwoWithTheLibrarysMessageAndNoStackTrace()
+    {
+        string empty = Directory.CreateDirectory(Path.Combine(_work, "empty")).FullName;
+        File.WriteAllText(Path.Combine(empty, ".hidden"), "skipped");
+
+        var (code, stdout, stderr) = await RunSampleAsync(empty, "--nodes", "1");
+
+        Assert.That(code, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("error: The run definition is invalid; nothing was created").And.Contain("The run has no inputs"));
+        Assert.That(stderr, Does.Not.Contain("(Parameter '"));
+        Assert.That(stdout + stderr, Does.Not.Contain("   at ").And.Not.Contain("Unhandled exception"));
+    }
+
+    [Test]
+    public async Task Sample_TwoInputsWithOneName_ExitsTwoNamingBothFilesWithoutAStackTrace()
+    {
+        string one = Directory.CreateDirectory(Path.Combine(_work, "one")).FullName;
+        string two = Directory.CreateDirectory(Path.Combine(_work, "two")).FullName;
+        File.WriteAllText(Path.Combine(one, "x.txt"), "a");
+        File.WriteAllText(Path.Combine(two, "x.txt"), "b");
+
+        var (code, stdout, stderr) = await RunSampleAsync(one, two, "--nodes", "1");
+
+        Assert.That(code, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain(Path.Combine(one, "x.txt")).And.Contain(Path.Combine(two, "x.txt")).And.Contain("'x.txt'"));
+        Assert.That(stdout + stderr, Does.Not.Contain("   at ").And.Not.Contain("Unhandled exception"));
+    }
+
     /// <summary>Stands for an account key: it must never be printed.</summary>
     private const string SecretKey = "c2VjcmV0LWtleS1uZXZlci1wcmludGVkLWFueXdoZXJl";
 
