@@ -25,7 +25,7 @@ internal static class SampleRun
     /// <summary>
     /// Runs the definition, prints each input's top words (or its failure and stderr tail) and one summary
     /// line, and returns the exit code: 0 when every task succeeded, 1 when one failed or the run did,
-    /// 130 when cancelled.
+    /// 2 when the library refused the run's definition (its message is printed, never a stack trace), 130 when cancelled.
     /// </summary>
     /// <param name="workflow">The workflow.</param>
     /// <param name="definition">The run.</param>
@@ -43,6 +43,11 @@ internal static class SampleRun
         {
             Console.Error.WriteLine("Cancelled.");
             return 130;
+        }
+        catch (ArgumentException ex)
+        {
+            // The run was refused before it began (no inputs, two inputs with one name...): nothing was created.
+            return ArgumentError(ex);
         }
         catch (BatchWorkflowException ex)
         {
@@ -82,6 +87,24 @@ internal static class SampleRun
             CultureInfo.InvariantCulture,
             $"{result.Tasks.Count} tasks, {failed} failed, wall time {stopwatch.Elapsed.TotalSeconds:F1} s (outputs in {result.DownloadDirectory}{kept})"));
         return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Prints an <see cref="ArgumentException"/> from the library as <c>error: &lt;message&gt;</c> (without the
+    /// <c>(Parameter '…')</c> suffix .NET appends, and never with a stack trace) and returns exit code 2.
+    /// </summary>
+    /// <param name="exception">The exception: the library's messages name the input or setting and say what to do.</param>
+    public static int ArgumentError(ArgumentException exception)
+    {
+        string message = exception.Message;
+        string suffix = $" (Parameter '{exception.ParamName}')";
+        if (exception.ParamName is not null && message.EndsWith(suffix, StringComparison.Ordinal))
+        {
+            message = message[..^suffix.Length];
+        }
+
+        Console.Error.WriteLine($"error: {message}");
+        return 2;
     }
 
     private static void PrintCleanupFailures(IEnumerable<string> failures)

@@ -53,6 +53,10 @@ catch (Exception ex) when (ex is IOException or InvalidOperationException)
     Console.Error.WriteLine($"error: {ex.Message}");
     return 2;
 }
+catch (ArgumentException ex)
+{
+    return SampleRun.ArgumentError(ex);
+}
 
 IBlobStorage storage;
 try
@@ -66,13 +70,24 @@ catch (ArgumentException ex)
     return 2;
 }
 
-var computeOptions = new AzureBatchComputeOptions();
-var endpoint = new Uri(settings.BatchUrl!);
-AzureBatchCompute compute = settings.BatchKey is { } key
-    ? new AzureBatchCompute(endpoint, new BatchSharedKeyCredential(settings.BatchAccount!, key), computeOptions)
-    : new AzureBatchCompute(endpoint, new DefaultAzureCredential(), computeOptions);
+AzureBatchCompute compute;
+BatchRunDefinition definition;
+BatchWorkflow workflow;
+try
+{
+    var computeOptions = new AzureBatchComputeOptions();
+    var endpoint = new Uri(settings.BatchUrl!);
+    compute = settings.BatchKey is { } key
+        ? new AzureBatchCompute(endpoint, new BatchSharedKeyCredential(settings.BatchAccount!, key), computeOptions)
+        : new AzureBatchCompute(endpoint, new DefaultAzureCredential(), computeOptions);
+    definition = WordCountJob.CreateDefinition(arguments.Inputs, arguments.NumWords, taskRunner);
+    workflow = new BatchWorkflow(storage, compute);
+}
+catch (ArgumentException ex)
+{
+    return SampleRun.ArgumentError(ex);
+}
 
-var definition = WordCountJob.CreateDefinition(arguments.Inputs, arguments.NumWords, taskRunner);
 definition.Pool.NodeCount = settings.PoolNodes;
 definition.Pool.VirtualMachineSize = settings.PoolVmSize;
 definition.Cleanup = arguments.Keep ? CleanupPolicy.Never : CleanupPolicy.Always;
@@ -80,7 +95,7 @@ definition.Cleanup = arguments.Keep ? CleanupPolicy.Never : CleanupPolicy.Always
 using var cancel = SampleRun.CancelOnCtrlC("Cancelling: the job is stopped and the run's pool, job and containers deleted…");
 
 Console.Error.WriteLine($"Running {definition.Inputs.Count} task(s) on Azure Batch '{compute.DisplayName}' with storage '{storage.DisplayName}'{(settings.BatchKey is null ? " (Microsoft Entra ID)" : " (Shared Key)")}.");
-var workflow = new BatchWorkflow(storage, compute);
+// An ArgumentException from the run (an empty folder, two inputs with one name) becomes its message and exit code 2.
 return await SampleRun.RunAndReportAsync(
     workflow,
     definition,

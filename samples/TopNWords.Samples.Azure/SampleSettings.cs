@@ -11,10 +11,12 @@ internal sealed class SampleSettings
 {
     public const string Help = """
         Set these environment variables (or the same settings in appsettings.json, section "TopNWords"):
-          TOPNWORDS_BATCH_URL                  (BatchUrl)                    the Batch account endpoint, e.g. https://myaccount.westeurope.batch.azure.com
+          TOPNWORDS_BATCH_URL                  (BatchUrl)                    the Batch account endpoint, e.g. https://myaccount.westeurope.batch.azure.com;
+                                                                             http only on a loopback address (the emulator, e.g. http://127.0.0.1:PORT)
           TOPNWORDS_BATCH_KEY                  (BatchKey)                    the account's access key; leave unset to sign in with DefaultAzureCredential
                                                                              (az login, managed identity, ...), which needs a Batch role on the account
           TOPNWORDS_BATCH_ACCOUNT              (BatchAccount)                the account name, for the key; by default the endpoint's first label
+                                                                             (required with a loopback endpoint, which needs the key too over http)
           TOPNWORDS_STORAGE_CONNECTION_STRING  (StorageConnectionString)     the storage account's connection string
           TOPNWORDS_POOL_VM_SIZE               (PoolVmSize)                  optional; default STANDARD_D2S_V3
           TOPNWORDS_POOL_NODES                 (PoolNodes)                   optional; default 2
@@ -44,13 +46,21 @@ internal sealed class SampleSettings
     /// <summary>What is missing or wrong; empty when the sample can run.</summary>
     public List<string> Problems { get; } = [];
 
-    public static SampleSettings Load()
+    /// <summary>Reads the settings from the environment and <c>appsettings.json</c> (in the current folder, else next to the sample).</summary>
+    public static SampleSettings Load() => Load(
+        Environment.GetEnvironmentVariable,
+        [Path.Combine(Environment.CurrentDirectory, "appsettings.json"), Path.Combine(AppContext.BaseDirectory, "appsettings.json")]);
+
+    /// <summary>Reads the settings from <paramref name="getEnvironmentVariable"/>, else from the first existing settings file.</summary>
+    /// <param name="getEnvironmentVariable">Returns an environment variable's value, or <see langword="null"/>.</param>
+    /// <param name="appSettingsFiles">The <c>appsettings.json</c> files to look for, in order.</param>
+    internal static SampleSettings Load(Func<string, string?> getEnvironmentVariable, IEnumerable<string> appSettingsFiles)
     {
         var settings = new SampleSettings();
-        Dictionary<string, string> file = ReadAppSettings(settings.Problems);
+        Dictionary<string, string> file = ReadAppSettings(appSettingsFiles, settings.Problems);
         string? Get(string variable, string key)
         {
-            string? value = Environment.GetEnvironmentVariable(variable);
+            string? value = getEnvironmentVariable(variable);
             if (string.IsNullOrWhiteSpace(value))
             {
                 value = file.GetValueOrDefault(key);
@@ -70,9 +80,23 @@ internal sealed class SampleSettings
         {
             settings.Problems.Add("TOPNWORDS_BATCH_URL is not set.");
         }
-        else if (!Uri.TryCreate(settings.BatchUrl, UriKind.Absolute, out Uri? url) || url.Scheme != Uri.UriSchemeHttps)
+        else if (!Uri.TryCreate(settings.BatchUrl, UriKind.Absolute, out Uri? url)
+            || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
         {
-            settings.Problems.Add($"TOPNWORDS_BATCH_URL '{settings.BatchUrl}' is not an https URL such as https://myaccount.westeurope.batch.azure.com.");
+            settings.Problems.Add($"TOPNWORDS_BATCH_URL '{settings.BatchUrl}' is not an https URL such as https://myaccount.westeurope.batch.azure.com (http is accepted only on a loopback address, 127.0.0.1, ::1 or localhost, for the emulator).");
+        }
+        else if (url.IsLoopback)
+        {
+            // The emulator: its host (127.0.0.1, localhost) says nothing about the account's name.
+            if (settings.BatchAccount is null)
+            {
+                settings.Problems.Add($"TOPNWORDS_BATCH_ACCOUNT is not set: with the loopback endpoint '{settings.BatchUrl}' (the emulator) the account name cannot be taken from the host; set it to the emulator's account name (its --account).");
+            }
+
+            if (url.Scheme == Uri.UriSchemeHttp && settings.BatchKey is null)
+            {
+                settings.Problems.Add($"TOPNWORDS_BATCH_KEY is not set: Microsoft Entra ID sign-in needs https, so the http endpoint '{settings.BatchUrl}' (the emulator) needs the account key; set it to the emulator's key.");
+            }
         }
         else
         {
@@ -99,11 +123,10 @@ internal sealed class SampleSettings
         return settings;
     }
 
-    private static Dictionary<string, string> ReadAppSettings(List<string> problems)
+    private static Dictionary<string, string> ReadAppSettings(IEnumerable<string> candidates, List<string> problems)
     {
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        string? path = new[] { Path.Combine(Environment.CurrentDirectory, "appsettings.json"), Path.Combine(AppContext.BaseDirectory, "appsettings.json") }
-            .FirstOrDefault(File.Exists);
+        string? path = candidates.FirstOrDefault(File.Exists);
         if (path is null)
         {
             return values;

@@ -34,7 +34,16 @@ if (!SampleSecrets.TryRead(commandLine.Text(ConnectionStringFileOption), Connect
     return 2;
 }
 
-var definition = WordCountJob.CreateDefinition(commandLine.Inputs, commandLine.NumWords);
+BatchRunDefinition definition;
+try
+{
+    definition = WordCountJob.CreateDefinition(commandLine.Inputs, commandLine.NumWords);
+}
+catch (ArgumentException ex)
+{
+    return SampleRun.ArgumentError(ex);
+}
+
 definition.Pool.NodeCount = commandLine.Number("--nodes");
 definition.Pool.TaskSlotsPerNode = commandLine.Number("--slots");
 definition.Cleanup = commandLine.Keep ? CleanupPolicy.Never : CleanupPolicy.Always;
@@ -58,9 +67,22 @@ if (connectionString is not null)
     Console.Error.WriteLine($"Staging through Azure Blob storage account '{blob.DisplayName}'.");
 }
 
-await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { KeepFiles = commandLine.Keep, Storage = blob });
-return await SampleRun.RunAndReportAsync(
-    workflow,
-    definition,
-    commandLine.Keep ? _ => $"run files kept in {workflow.RootDirectory}" : null,
-    cancel.Token);
+LocalBatchWorkflow workflow;
+try
+{
+    workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { KeepFiles = commandLine.Keep, Storage = blob });
+}
+catch (ArgumentException ex)
+{
+    return SampleRun.ArgumentError(ex);
+}
+
+await using (workflow)
+{
+    // An ArgumentException from the run (an empty folder, two inputs with one name) becomes its message and exit code 2.
+    return await SampleRun.RunAndReportAsync(
+        workflow,
+        definition,
+        commandLine.Keep ? _ => $"run files kept in {workflow.RootDirectory}" : null,
+        cancel.Token);
+}

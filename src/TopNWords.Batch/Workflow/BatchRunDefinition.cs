@@ -6,7 +6,8 @@ public sealed class BatchRunDefinition
     /// <summary>The placeholder in <see cref="TaskArguments"/> replaced by the input file's path in the task's working directory.</summary>
     public const string InputPlaceholder = "{input}";
 
-    /// <summary>The placeholder in <see cref="TaskArguments"/> replaced by the input's file name.</summary>
+    /// <summary>The placeholder in <see cref="TaskArguments"/> replaced by the input's name (<see cref="BatchInput.Name"/>: for a file
+    /// found under a folder, its <c>/</c>-separated path relative to that folder).</summary>
     public const string InputNamePlaceholder = "{inputName}";
 
     /// <summary>Initializes a new instance of the <see cref="BatchRunDefinition"/> class.</summary>
@@ -80,7 +81,8 @@ public sealed class BatchInput
 {
     /// <summary>Initializes a new instance of the <see cref="BatchInput"/> class.</summary>
     /// <param name="filePath">The local file.</param>
-    /// <param name="name">Its name in storage and in the task's working directory; by default the file name.</param>
+    /// <param name="name">Its name in storage and in the task's working directory, where a <c>/</c> in it makes
+    /// subfolders; by default the file name.</param>
     public BatchInput(string filePath, string? name = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(filePath);
@@ -95,8 +97,12 @@ public sealed class BatchInput
     public string Name { get; }
 
     /// <summary>
-    /// Expands paths into inputs: a file is one input; a folder gives its files (not its subfolders), in
-    /// ordinal name order. Hidden files (starting with <c>.</c>) in folders are skipped.
+    /// Expands paths into inputs. A file is one input, named by its file name. A folder is read recursively: each
+    /// file under it is one input, named by its path relative to that folder with <c>/</c> between the parts on every
+    /// operating system (so <c>a/x.txt</c> and <c>b/x.txt</c> are two inputs), in ordinal order of those names.
+    /// Under a folder, hidden files and hidden folders (names starting with <c>.</c>) are skipped, a symbolic link to a
+    /// file is read as a file (named by the link's own path), and a symbolic link to a folder is not followed (so a
+    /// link can never make a cycle); a folder given directly may itself be a link.
     /// </summary>
     /// <param name="filesOrFolders">Files and folders.</param>
     /// <returns>The inputs.</returns>
@@ -113,10 +119,7 @@ public sealed class BatchInput
             }
             else if (Directory.Exists(path))
             {
-                inputs.AddRange(Directory.EnumerateFiles(path)
-                    .Where(f => !Path.GetFileName(f).StartsWith('.'))
-                    .Order(StringComparer.Ordinal)
-                    .Select(f => new BatchInput(f)));
+                inputs.AddRange(FromFolder(path));
             }
             else
             {
@@ -125,6 +128,44 @@ public sealed class BatchInput
         }
 
         return inputs;
+    }
+
+    /// <summary>The files under a folder, recursively, named by their '/'-separated paths relative to it.</summary>
+    private static List<BatchInput> FromFolder(string folder)
+    {
+        var found = new List<BatchInput>();
+        var pending = new Stack<(string Path, string Name)>();
+        pending.Push((folder, string.Empty));
+        while (pending.Count > 0)
+        {
+            var (current, prefix) = pending.Pop();
+            foreach (var entry in new DirectoryInfo(current).EnumerateFileSystemInfos())
+            {
+                if (entry.Name.StartsWith('.'))
+                {
+                    continue;
+                }
+
+                string name = prefix + entry.Name;
+                string entryPath = Path.Join(current, entry.Name);
+                if (Directory.Exists(entryPath))
+                {
+                    // A link to a folder is not followed: it could lead back up the tree.
+                    if (entry.LinkTarget is null)
+                    {
+                        pending.Push((entryPath, name + "/"));
+                    }
+                }
+                else
+                {
+                    // A file, a link to a file, or a link whose target is missing (which the run then refuses, naming it).
+                    found.Add(new BatchInput(entryPath, name));
+                }
+            }
+        }
+
+        found.Sort((x, y) => string.CompareOrdinal(x.Name, y.Name));
+        return found;
     }
 
     /// <inheritdoc />

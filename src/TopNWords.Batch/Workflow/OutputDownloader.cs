@@ -6,8 +6,8 @@ namespace TopNWords.Batch;
 
 /// <summary>
 /// The <see cref="BatchRunStage.Downloading"/> stage of a run: downloads every successful task's output files
-/// into the run's download folder (names sanitised: nothing lands outside it, and no two tasks write the same
-/// file) and, when asked, parses each task's top-words output. A task's missing or unreadable output is recorded
+/// into the run's download folder (in the input's own subfolder, for an input found in a subfolder; names sanitised:
+/// nothing lands outside it, and no two tasks write the same file) and, when asked, parses each task's top-words output. A task's missing or unreadable output is recorded
 /// on its outcome, not thrown.
 /// </summary>
 internal sealed class OutputDownloader
@@ -47,7 +47,7 @@ internal sealed class OutputDownloader
             var blobs = await _context.CallAsync(run, $"list the outputs of task '{outcome.TaskId}' in container '{run.Names.OutputContainer}'", ct => ToListAsync(_context.Storage.ListBlobsAsync(run.Names.OutputContainer, prefix, ct), ct), cancellationToken).ConfigureAwait(false);
             foreach (var blob in blobs)
             {
-                string relative = OutputPaths.SafeRelativePath(blob.Name[prefix.Length..]);
+                string relative = OutputPaths.ForInput(outcome.Input.Name, blob.Name[prefix.Length..]);
                 string destination = Path.GetFullPath(Path.Combine(run.DownloadDirectory, relative));
                 if (!OutputPaths.IsUnder(destination, run.DownloadDirectory))
                 {

@@ -31,6 +31,19 @@ internal static class OutputPaths
         return Path.Combine([.. segments]);
     }
 
+    /// <summary>
+    /// Where, relative to the download folder, an output of an input's task goes: in the input's own subfolder
+    /// (<c>a/</c> for the input <c>a/x.txt</c>), so that inputs with the same file name in different folders never
+    /// clash; sanitised as <see cref="SafeRelativePath"/>.
+    /// </summary>
+    /// <param name="inputName">The input's name (<see cref="BatchInput.Name"/>).</param>
+    /// <param name="outputName">The output's blob name relative to its task's prefix.</param>
+    public static string ForInput(string inputName, string outputName)
+    {
+        int slash = inputName.LastIndexOf('/');
+        return SafeRelativePath(slash < 0 ? outputName : string.Concat(inputName.AsSpan(0, slash + 1), outputName));
+    }
+
     /// <summary>Whether <paramref name="fullPath"/> is strictly inside <paramref name="folder"/>.</summary>
     public static bool IsUnder(string fullPath, string folder)
     {

@@ -94,6 +94,18 @@ internal static class RunDefinitionValidator
                 problems.Add($"Inputs '{byName[input.Name].FilePath}' and '{input.FilePath}' would both be stored as '{input.Name}'. Rename one, or give each a distinct name (new BatchInput(path, name)).");
             }
         }
+
+        // A name cannot be both a file and a folder (in storage on this machine, on the node, in the download folder).
+        foreach (var (name, input) in byName)
+        {
+            for (int slash = name.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = name.IndexOf('/', slash + 1))
+            {
+                if (byName.TryGetValue(name[..slash], out var file))
+                {
+                    problems.Add($"Input '{file.FilePath}' is stored as '{file.Name}' and input '{input.FilePath}' as '{input.Name}': one name cannot be both a file and a folder. Rename one, or give it another name (new BatchInput(path, name)).");
+                }
+            }
+        }
     }
 
     private static void ValidateApplication(TaskApplication application, List<string> problems)

@@ -114,6 +114,40 @@ public class LocalWorkflowEndToEndTests
     }
 
     [Test]
+    public async Task RunWordCountAsync_SameFileNameInTwoSubfolders_AreTwoInputsWithDistinctOutputs()
+    {
+        string inputs = Directory.CreateDirectory(Path.Combine(_work, "inputs")).FullName;
+        Directory.CreateDirectory(Path.Combine(inputs, "a"));
+        Directory.CreateDirectory(Path.Combine(inputs, "b", "c"));
+        await File.WriteAllTextAsync(Path.Combine(inputs, "a", "x.txt"), "apple apple pear");
+        await File.WriteAllTextAsync(Path.Combine(inputs, "b", "c", "x.txt"), "plum plum plum fig");
+        await File.WriteAllTextAsync(Path.Combine(inputs, "x.txt"), "kiwi");
+        string root = Path.Combine(_work, "root");
+        string output = Path.Combine(_work, "out");
+
+        BatchRunResult result;
+        await using (var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = root }))
+        {
+            result = await workflow.RunWordCountAsync([inputs], 1, d => d.DownloadDirectory = output, cancellationToken: Deadline());
+        }
+
+        Assert.That(result.Succeeded, Is.True, string.Join("\n", result.Tasks.Select(t => t.DescribeFailure() + "\n" + t.StderrTail)));
+        Assert.That(result.Tasks.Select(t => t.Input.Name), Is.EqualTo(new[] { "a/x.txt", "b/c/x.txt", "x.txt" }));
+        Assert.That(result.Tasks.Select(t => t.TaskId).Distinct().Count(), Is.EqualTo(3));
+        Assert.That(result.Tasks.Select(t => t.TopWords!.Words[0]), Is.EqualTo(new[] { new TopWord("apple", 2), new TopWord("plum", 3), new TopWord("kiwi", 1) }));
+        Assert.That(File.ReadAllText(Path.Combine(output, "a", "x_OUTPUT.txt")), Does.Contain("apple"));
+        Assert.That(File.ReadAllText(Path.Combine(output, "b", "c", "x_OUTPUT.txt")), Does.Contain("plum"));
+        Assert.That(File.ReadAllText(Path.Combine(output, "x_OUTPUT.txt")), Does.Contain("kiwi"));
+        Assert.That(result.Tasks.Select(t => t.OutputFiles.Single()), Is.EqualTo(new[]
+        {
+            Path.Combine(output, "a", "x_OUTPUT.txt"),
+            Path.Combine(output, "b", "c", "x_OUTPUT.txt"),
+            Path.Combine(output, "x_OUTPUT.txt"),
+        }));
+        Assert.That(Directory.GetDirectories(Path.Combine(root, "storage")), Is.Empty, "the run's containers are deleted");
+    }
+
+    [Test]
     public async Task RunWordCountAsync_InvalidUtf8Input_FailsThatTaskWithExitCodeAndStderrWhileOthersSucceed()
     {
         string inputs = Directory.CreateDirectory(Path.Combine(_work, "inputs")).FullName;
@@ -220,6 +254,35 @@ public class LocalWorkflowEndToEndTests
 
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stderr, Does.Contain("usage:"));
+    }
+
+    [Test]
+    public async Task Sample_EmptyFolder_ExitsTwoWithTheLibrarysMessageAndNoStackTrace()
+    {
+        string empty = Directory.CreateDirectory(Path.Combine(_work, "empty")).FullName;
+        File.WriteAllText(Path.Combine(empty, ".hidden"), "skipped");
+
+        var (code, stdout, stderr) = await RunSampleAsync(empty, "--nodes", "1");
+
+        Assert.That(code, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("error: The run definition is invalid; nothing was created").And.Contain("The run has no inputs"));
+        Assert.That(stderr, Does.Not.Contain("(Parameter '"));
+        Assert.That(stdout + stderr, Does.Not.Contain("   at ").And.Not.Contain("Unhandled exception"));
+    }
+
+    [Test]
+    public async Task Sample_TwoInputsWithOneName_ExitsTwoNamingBothFilesWithoutAStackTrace()
+    {
+        string one = Directory.CreateDirectory(Path.Combine(_work, "one")).FullName;
+        string two = Directory.CreateDirectory(Path.Combine(_work, "two")).FullName;
+        File.WriteAllText(Path.Combine(one, "x.txt"), "a");
+        File.WriteAllText(Path.Combine(two, "x.txt"), "b");
+
+        var (code, stdout, stderr) = await RunSampleAsync(one, two, "--nodes", "1");
+
+        Assert.That(code, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain(Path.Combine(one, "x.txt")).And.Contain(Path.Combine(two, "x.txt")).And.Contain("'x.txt'"));
+        Assert.That(stdout + stderr, Does.Not.Contain("   at ").And.Not.Contain("Unhandled exception"));
     }
 
     /// <summary>Stands for an account key: it must never be printed.</summary>

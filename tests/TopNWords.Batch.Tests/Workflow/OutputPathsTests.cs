@@ -12,6 +12,16 @@ public class OutputPathsTests
         Assert.That(OutputPaths.SafeRelativePath(blob), Is.EqualTo(expected.Replace('/', Path.DirectorySeparatorChar)));
     }
 
+    [TestCase("x.txt", "x_OUTPUT.txt", "x_OUTPUT.txt")]
+    [TestCase("a/x.txt", "x_OUTPUT.txt", "a/x_OUTPUT.txt")]
+    [TestCase("a/b/x.txt", "x_OUTPUT.txt", "a/b/x_OUTPUT.txt")]
+    [TestCase("a/x.txt", "../../y", "a/_/_/y")]
+    [TestCase("a:b/x.txt", "x_OUTPUT.txt", "a_b/x_OUTPUT.txt")]
+    public void ForInput_PutsTheOutputInTheInputsSubfolder(string input, string output, string expected)
+    {
+        Assert.That(OutputPaths.ForInput(input, output), Is.EqualTo(expected.Replace('/', Path.DirectorySeparatorChar)));
+    }
+
     [Test]
     public void IsUnder_SiblingWithTheSamePrefix_IsNotUnder()
     {

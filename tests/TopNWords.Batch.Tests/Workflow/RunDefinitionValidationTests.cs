@@ -159,4 +159,64 @@ public class RunDefinitionValidationTests
         Assert.That(definition.Inputs.Select(i => i.Name), Is.EqualTo(new[] { "input1.txt", "input2.txt", "input3.txt" }));
         Assert.That(definition.TaskArguments, Is.EqualTo(new[] { "--filepath", "{input}", "--numwords", "3" }));
     }
+
+    [Test]
+    public void FromPaths_Folder_IsReadRecursivelyNamingEachFileByItsRelativePathInOrdinalOrder()
+    {
+        string folder = Path.Combine(_h.Root, "tree");
+        foreach (string file in new[] { "b/x.txt", "a/x.txt", "a/deep/er/z.txt", "top.txt", "B.txt", ".hidden", "a/.hidden.txt", ".git/config", "a/.cache/y.txt" })
+        {
+            string path = Path.Combine(folder, file.Replace('/', Path.DirectorySeparatorChar));
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, file);
+        }
+
+        var inputs = BatchInput.FromPaths([folder, Path.Combine(folder, "a", "x.txt")]);
+
+        Assert.That(inputs.Select(i => i.Name), Is.EqualTo(new[] { "B.txt", "a/deep/er/z.txt", "a/x.txt", "b/x.txt", "top.txt", "x.txt" }));
+        Assert.That(inputs[1].FilePath, Is.EqualTo(Path.Combine(folder, "a", "deep", "er", "z.txt")));
+        Assert.That(inputs.Select(i => File.ReadAllText(i.FilePath)).Take(5), Is.EqualTo(inputs.Select(i => i.Name).Take(5)));
+    }
+
+    [Test]
+    [Platform(Exclude = "Win")]
+    public void FromPaths_SymbolicLinks_FileLinksAreReadFolderLinksAreNotFollowed()
+    {
+        string folder = Path.Combine(_h.Root, "links");
+        Directory.CreateDirectory(Path.Combine(folder, "sub"));
+        File.WriteAllText(Path.Combine(folder, "sub", "real.txt"), "x");
+        File.CreateSymbolicLink(Path.Combine(folder, "link.txt"), Path.Combine(folder, "sub", "real.txt"));
+        Directory.CreateSymbolicLink(Path.Combine(folder, "sub", "loop"), folder);
+        Directory.CreateSymbolicLink(Path.Combine(folder, "alias"), Path.Combine(folder, "sub"));
+
+        var inputs = BatchInput.FromPaths([folder]);
+
+        Assert.That(inputs.Select(i => i.Name), Is.EqualTo(new[] { "link.txt", "sub/real.txt" }));
+    }
+
+    [Test]
+    public void RunAsync_SameRelativePathUnderTwoFolders_IsRefusedNamingBothFiles()
+    {
+        string one = Path.Combine(_h.Root, "one", "a", "x.txt");
+        string two = Path.Combine(_h.Root, "two", "a", "x.txt");
+        foreach (string path in new[] { one, two })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, "x");
+        }
+
+        string message = Refused(WithInputs([.. BatchInput.FromPaths([Path.Combine(_h.Root, "one"), Path.Combine(_h.Root, "two")])]));
+
+        Assert.That(message, Does.Contain(one).And.Contain(two).And.Contain("'a/x.txt'"));
+    }
+
+    [Test]
+    public void RunAsync_NameThatIsAlsoAnotherInputsFolder_IsRefusedNamingBoth()
+    {
+        string file = Path.Combine(_h.Root, "in", "input1.txt");
+
+        string message = Refused(WithInputs(new BatchInput(file, "a"), new BatchInput(file, "a/x.txt")));
+
+        Assert.That(message, Does.Contain("'a'").And.Contain("'a/x.txt'").And.Contain("both a file and a folder"));
+    }
 }

@@ -56,4 +56,14 @@ public class TaskCommandsTests
         Assert.That(BatchIdRules.IsValid(a), Is.True);
         Assert.That(BatchIdRules.IsValid(RunNames.TaskId(new string('é', 500))), Is.True);
     }
+
+    [Test]
+    public void TaskId_SameFileNameInDifferentFolders_GiveDistinctValidIds()
+    {
+        string[] ids = [RunNames.TaskId("a/x.txt"), RunNames.TaskId("b/x.txt"), RunNames.TaskId("a_x.txt"), RunNames.TaskId("A/x.txt")];
+
+        Assert.That(ids.Distinct(StringComparer.OrdinalIgnoreCase).Count(), Is.EqualTo(4));
+        Assert.That(ids.Select(BatchIdRules.IsValid), Has.All.True);
+        Assert.That(ids[0], Does.StartWith("task-a_x_txt-"));
+    }
 }
