@@ -62,7 +62,7 @@ public class HighFaultRateWorkflowTests
     [SetUp]
     public async Task SetUpAsync()
     {
-        _containersBefore = await ContainerNamesAsync();
+        _containersBefore = await OfflineAzure.ContainerNamesAsync();
         _download = Directory.CreateTempSubdirectory("topnwords-emulator-highfaults-out-").FullName;
         _inputs = Directory.CreateTempSubdirectory("topnwords-emulator-highfaults-in-").FullName;
         for (int i = 0; i < InputCount; i++)
@@ -77,7 +77,7 @@ public class HighFaultRateWorkflowTests
         Directory.Delete(_download, recursive: true);
         Directory.Delete(_inputs, recursive: true);
         var service = new BlobServiceClient(AzuriteSetUp.Server.ConnectionString);
-        foreach (string container in (await ContainerNamesAsync()).Except(_containersBefore))
+        foreach (string container in (await OfflineAzure.ContainerNamesAsync()).Except(_containersBefore))
         {
             await service.DeleteBlobContainerAsync(container);
         }
@@ -134,8 +134,8 @@ public class HighFaultRateWorkflowTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(result.Succeeded, Is.True, Describe(result));
-            Assert.That(result.Tasks.ToDictionary(t => t.Input.Name, TopWords), Is.EquivalentTo(Enumerable.Range(0, InputCount).ToDictionary(InputName, ExpectedTopWords)));
+            Assert.That(result.Succeeded, Is.True, OfflineAzure.Describe(result));
+            Assert.That(result.Tasks.ToDictionary(t => t.Input.Name, OfflineAzure.TopWords), Is.EquivalentTo(Enumerable.Range(0, InputCount).ToDictionary(InputName, ExpectedTopWords)));
             Assert.That(taskIds, Has.Count.EqualTo(InputCount).And.Unique, "exactly one task per input");
             Assert.That(taskIds, Is.EquivalentTo(result.Tasks.Select(t => t.TaskId)));
 
@@ -188,8 +188,8 @@ public class HighFaultRateWorkflowTests
         await TestContext.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"add-task-collection: {emulator.GetRequestCounts()["Tasks_CreateTaskCollection"]} request(s); workflow retries of the add: {addRetries.Count}"));
         Assert.Multiple(() =>
         {
-            Assert.That(result.Succeeded, Is.True, Describe(result));
-            Assert.That(result.Tasks.ToDictionary(t => t.Input.Name, TopWords), Is.EquivalentTo(Enumerable.Range(0, InputCount).ToDictionary(InputName, ExpectedTopWords)));
+            Assert.That(result.Succeeded, Is.True, OfflineAzure.Describe(result));
+            Assert.That(result.Tasks.ToDictionary(t => t.Input.Name, OfflineAzure.TopWords), Is.EquivalentTo(Enumerable.Range(0, InputCount).ToDictionary(InputName, ExpectedTopWords)));
             Assert.That(taskIds, Has.Count.EqualTo(InputCount).And.Unique, "exactly one task per input");
             Assert.That(addRetries, Is.Not.Empty, "the workflow added the refused tasks again");
             Assert.That(addRetries.Select(r => r.GetStructuredStateValue("ErrorKind")), Is.All.StartsWith(nameof(BatchComputeErrorKind.Unavailable)));
@@ -255,22 +255,6 @@ public class HighFaultRateWorkflowTests
 
     private string InputPath(int i) => Path.Combine(_inputs, InputName(i));
 
-    private static string TopWords(TaskOutcome task) =>
-        task.TopWords is null ? "(none)" : string.Join(", ", task.TopWords.Words.Select(w => string.Create(CultureInfo.InvariantCulture, $"{w.Word} {w.Count}")));
-
-    private static string Describe(BatchRunResult result) =>
-        string.Join("\n", result.FailedTasks.Select(t => t.DescribeFailure() + "\n" + t.StderrTail + "\n" + t.OutputError));
-
-    private static async Task<List<string>> ContainerNamesAsync()
-    {
-        var names = new List<string>();
-        await foreach (var container in new BlobServiceClient(AzuriteSetUp.Server.ConnectionString).GetBlobContainersAsync())
-        {
-            names.Add(container.Name);
-        }
-
-        return names;
-    }
 
     /// <summary>
     /// The system clock with every timer a hundred times shorter: the workflow's default pipeline on it waits milliseconds

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Azure.Storage.Blobs;
 using TopNWords.Batch.Azure;
 using TopNWords.Batch.Azure.Compute;
 using TopNWords.Batch.Azure.Storage;
@@ -30,5 +32,25 @@ internal static class OfflineAzure
             Faults = faults ?? new BatchEmulatorFaults(),
         });
         return emulator;
+    }
+
+    /// <summary>A task's top words as one line, such as <c>the 10, of 8</c> (or <c>(none)</c>).</summary>
+    public static string TopWords(TaskOutcome task) =>
+        task.TopWords is null ? "(none)" : string.Join(", ", task.TopWords.Words.Select(w => string.Create(CultureInfo.InvariantCulture, $"{w.Word} {w.Count}")));
+
+    /// <summary>The failures of a run's tasks, with their stderr tails and output errors, for assertion messages.</summary>
+    public static string Describe(BatchRunResult result) =>
+        string.Join("\n", result.FailedTasks.Select(t => t.DescribeFailure() + "\n" + t.StderrTail + "\n" + t.OutputError));
+
+    /// <summary>The names of the containers on the assembly's Azurite.</summary>
+    public static async Task<List<string>> ContainerNamesAsync()
+    {
+        var names = new List<string>();
+        await foreach (var container in new BlobServiceClient(AzuriteSetUp.Server.ConnectionString).GetBlobContainersAsync())
+        {
+            names.Add(container.Name);
+        }
+
+        return names;
     }
 }

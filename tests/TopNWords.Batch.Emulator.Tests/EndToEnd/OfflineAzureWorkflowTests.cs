@@ -1,4 +1,3 @@
-using System.Globalization;
 using Azure.Storage.Blobs;
 using TopNWords.Batch.Azure.BatchRest;
 using TopNWords.Batch.Emulator.Tests.Infrastructure;
@@ -22,7 +21,7 @@ public class OfflineAzureWorkflowTests
     public async Task Tutorial_GivesTheTopThree_AndRemovesEverythingItCreated()
     {
         await using var emulator = await OfflineAzure.StartEmulatorAsync();
-        var containersBefore = await ContainerNamesAsync();
+        var containersBefore = await OfflineAzure.ContainerNamesAsync();
         string download = Directory.CreateTempSubdirectory("topnwords-emulator-e2e-").FullName;
         try
         {
@@ -30,13 +29,13 @@ public class OfflineAzureWorkflowTests
 
             var result = await workflow.RunWordCountAsync([TutorialFolder], 3, d => d.DownloadDirectory = download);
 
-            Assert.That(result.Succeeded, Is.True, Describe(result));
-            Assert.That(result.Tasks.Select(TopWords), Is.EqualTo(TutorialTopThree));
+            Assert.That(result.Succeeded, Is.True, OfflineAzure.Describe(result));
+            Assert.That(result.Tasks.Select(OfflineAzure.TopWords), Is.EqualTo(TutorialTopThree));
             Assert.That(result.Tasks.Select(t => t.NodeId), Is.All.StartWith("tvm-local-"));
             await Wait.UntilAsync(
                 () => Task.FromResult(emulator.GetResources() is { Pools.Count: 0, Jobs.Count: 0 }),
                 () => $"the emulator still has pools [{string.Join(", ", emulator.GetResources().Pools)}] and jobs [{string.Join(", ", emulator.GetResources().Jobs)}]");
-            Assert.That(await ContainerNamesAsync(), Is.EquivalentTo(containersBefore), "the run's containers are deleted from Azurite");
+            Assert.That(await OfflineAzure.ContainerNamesAsync(), Is.EquivalentTo(containersBefore), "the run's containers are deleted from Azurite");
         }
         finally
         {
@@ -56,7 +55,7 @@ public class OfflineAzureWorkflowTests
             DropConnectionAfterAddTaskCollection = 1,
             Seed = 42,
         });
-        var containersBefore = await ContainerNamesAsync();
+        var containersBefore = await OfflineAzure.ContainerNamesAsync();
         string download = Directory.CreateTempSubdirectory("topnwords-emulator-faults-").FullName;
         try
         {
@@ -78,8 +77,8 @@ public class OfflineAzureWorkflowTests
             var counts = emulator.GetRequestCounts();
             Assert.Multiple(() =>
             {
-                Assert.That(result.Succeeded, Is.True, Describe(result));
-                Assert.That(result.Tasks.Select(TopWords), Is.EqualTo(TutorialTopThree));
+                Assert.That(result.Succeeded, Is.True, OfflineAzure.Describe(result));
+                Assert.That(result.Tasks.Select(OfflineAzure.TopWords), Is.EqualTo(TutorialTopThree));
                 Assert.That(taskIds, Has.Count.EqualTo(3).And.Unique, "exactly one task per input");
                 Assert.That(counts.InjectedFaults, Is.GreaterThan(1), "503s and 429s were injected");
                 Assert.That(counts.Operations["Tasks_CreateTaskCollection"].InjectedFaults, Is.GreaterThanOrEqualTo(1), "the add's connection was dropped");
@@ -93,7 +92,7 @@ public class OfflineAzureWorkflowTests
         {
             Directory.Delete(download, recursive: true);
             var service = new BlobServiceClient(AzuriteSetUp.Server.ConnectionString);
-            foreach (string container in (await ContainerNamesAsync()).Except(containersBefore))
+            foreach (string container in (await OfflineAzure.ContainerNamesAsync()).Except(containersBefore))
             {
                 await service.DeleteBlobContainerAsync(container);
             }
@@ -128,7 +127,7 @@ public class OfflineAzureWorkflowTests
     {
         await using var emulator = await OfflineAzure.StartEmulatorAsync();
         string wrongKey = Convert.ToBase64String("a-wrong-batch-key-for-the-tests!"u8.ToArray());
-        var containersBefore = await ContainerNamesAsync();
+        var containersBefore = await OfflineAzure.ContainerNamesAsync();
         var workflow = new BatchWorkflow(OfflineAzure.Storage(), OfflineAzure.Compute(emulator, wrongKey), FastPolling);
 
         var ex = Assert.ThrowsAsync<BatchWorkflowException>(() => workflow.RunWordCountAsync([TutorialFolder], 3));
@@ -139,25 +138,9 @@ public class OfflineAzureWorkflowTests
             Assert.That(ex.Message, Does.Contain("403").And.Contain("AuthenticationFailed"));
             Assert.That(ex.Message, Does.Contain("key"), "it says to check the key");
             Assert.That(everything, Does.Not.Contain(wrongKey).And.Not.Contain(EmulatorHarness.Key));
-            Assert.That(await ContainerNamesAsync(), Is.EquivalentTo(containersBefore), "the staged containers are cleaned up");
+            Assert.That(await OfflineAzure.ContainerNamesAsync(), Is.EquivalentTo(containersBefore), "the staged containers are cleaned up");
             Assert.That(emulator.GetResources().Pools, Is.Empty);
         });
     }
 
-    private static string TopWords(TaskOutcome task) =>
-        task.TopWords is null ? "(none)" : string.Join(", ", task.TopWords.Words.Select(w => string.Create(CultureInfo.InvariantCulture, $"{w.Word} {w.Count}")));
-
-    private static string Describe(BatchRunResult result) =>
-        string.Join("\n", result.FailedTasks.Select(t => t.DescribeFailure() + "\n" + t.StderrTail + "\n" + t.OutputError));
-
-    private static async Task<List<string>> ContainerNamesAsync()
-    {
-        var names = new List<string>();
-        await foreach (var container in new BlobServiceClient(AzuriteSetUp.Server.ConnectionString).GetBlobContainersAsync())
-        {
-            names.Add(container.Name);
-        }
-
-        return names;
-    }
 }
