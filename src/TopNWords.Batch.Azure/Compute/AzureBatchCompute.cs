@@ -284,6 +284,18 @@ public sealed class AzureBatchCompute : IBatchCompute
     }
 
     /// <inheritdoc />
+    public IAsyncEnumerable<PoolSummary> ListPoolsAsync(CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("Listing pools is not implemented yet.");
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<JobSummary> ListJobsAsync(CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("Listing jobs is not implemented yet.");
+
+    /// <inheritdoc />
+    public Task<ComputePreflightResult> PreflightPoolAsync(PoolSpec pool, CancellationToken cancellationToken = default)
+        => Task.FromResult(ComputePreflightResult.Nothing);
+
+    /// <inheritdoc />
     /// <remarks>
     /// <para>
     /// Tasks go in add-task-collection requests of at most 100 tasks and at most 1,000,000 bytes of JSON (a new

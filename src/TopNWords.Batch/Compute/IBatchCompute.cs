@@ -62,6 +62,30 @@ public interface IBatchCompute
     /// <returns>The text (invalid UTF-8 replaced), or <see langword="null"/> when the file does not exist.</returns>
     Task<string?> GetStartTaskOutputTailAsync(string poolId, string nodeId, TaskOutputStream stream, int maxBytes, CancellationToken cancellationToken = default);
 
+    /// <summary>Lists every pool of the account (or of the local compute), with its metadata and creation time.</summary>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The pools, in the backend's order.</returns>
+    /// <exception cref="BatchComputeException">The backend refused or failed.</exception>
+    IAsyncEnumerable<PoolSummary> ListPoolsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Lists every job of the account (or of the local compute), with its metadata and creation time.</summary>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The jobs, in the backend's order.</returns>
+    /// <exception cref="BatchComputeException">The backend refused or failed.</exception>
+    IAsyncEnumerable<JobSummary> ListJobsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Checks, before anything is created, that a pool like <paramref name="pool"/> can be made: on Azure Batch, that its
+    /// virtual machine size and image exist for the account and that its dedicated cores fit the account's quota. A backend
+    /// that has nothing to check completes at once.
+    /// </summary>
+    /// <param name="pool">The pool the run would create.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>What was checked (for the log), and what could not be checked and why.</returns>
+    /// <exception cref="BatchComputeException">The pool cannot be made: <see cref="BatchComputeErrorKind.QuotaExceeded"/> naming the quota and the
+    /// numbers, or <see cref="BatchComputeErrorKind.InvalidRequest"/> naming the VM size or image that does not exist.</exception>
+    Task<ComputePreflightResult> PreflightPoolAsync(PoolSpec pool, CancellationToken cancellationToken = default);
+
     /// <summary>Creates a job on a pool.</summary>
     /// <param name="job">The job.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>

@@ -31,6 +31,12 @@ public sealed class PoolSpec
     /// <summary>Gets or sets the virtual machine size (Azure Batch; ignored by local compute).</summary>
     /// <value>The default value is <see langword="null"/>: the backend's default.</value>
     public string? VirtualMachineSize { get; set; }
+
+    /// <summary>
+    /// Gets name-value pairs stored with the pool and returned by <see cref="IBatchCompute.ListPoolsAsync"/> (Azure Batch
+    /// pool metadata). The workflow marks the pools it creates here, so that a sweep recognises them.
+    /// </summary>
+    public IDictionary<string, string> Metadata { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 }
 
 /// <summary>The task each node runs when it joins a pool, before any other task.</summary>
@@ -86,6 +92,12 @@ public sealed class JobSpec
 
     /// <summary>Gets the pool id.</summary>
     public string PoolId { get; }
+
+    /// <summary>
+    /// Gets name-value pairs stored with the job and returned by <see cref="IBatchCompute.ListJobsAsync"/> (Azure Batch
+    /// job metadata). The workflow marks the jobs it creates here, so that a sweep recognises them.
+    /// </summary>
+    public IDictionary<string, string> Metadata { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 }
 
 /// <summary>A task: one command line, its inputs, its outputs and its limits.</summary>

@@ -196,3 +196,27 @@ public readonly record struct TaskCounts(int Active, int Running, int Completed,
 /// <param name="AlreadyExisted">Tasks that existed already (counted as success).</param>
 /// <param name="Requests">How many requests the backend sent (for diagnostics).</param>
 public sealed record AddTasksResult(int Added, int AlreadyExisted, int Requests);
+
+/// <summary>A pool as <see cref="IBatchCompute.ListPoolsAsync"/> lists it: enough to recognise who made it and when.</summary>
+/// <param name="Id">The pool id.</param>
+/// <param name="Metadata">Its metadata (<see cref="PoolSpec.Metadata"/>); empty when it has none.</param>
+/// <param name="CreationTime">When it was created, when the backend knows.</param>
+public sealed record PoolSummary(string Id, IReadOnlyDictionary<string, string> Metadata, DateTimeOffset? CreationTime);
+
+/// <summary>A job as <see cref="IBatchCompute.ListJobsAsync"/> lists it: enough to recognise who made it and when.</summary>
+/// <param name="Id">The job id.</param>
+/// <param name="PoolId">The pool it runs on.</param>
+/// <param name="Metadata">Its metadata (<see cref="JobSpec.Metadata"/>); empty when it has none.</param>
+/// <param name="CreationTime">When it was created, when the backend knows.</param>
+/// <param name="IsCompleted">Whether it has ended (terminated or completed), so that no task of it runs any more.</param>
+public sealed record JobSummary(string Id, string PoolId, IReadOnlyDictionary<string, string> Metadata, DateTimeOffset? CreationTime, bool IsCompleted);
+
+/// <summary>What <see cref="IBatchCompute.PreflightPoolAsync"/> checked.</summary>
+/// <param name="Checked">One line per check that passed, e.g. "VM size 'standard_d2s_v3' is available (2 vCPUs)".</param>
+/// <param name="Skipped">One line per check that could not be made, and why (e.g. no management endpoint configured).</param>
+/// <param name="CoresPerNode">The vCPUs of one node, when known (for the cost hint).</param>
+public sealed record ComputePreflightResult(IReadOnlyList<string> Checked, IReadOnlyList<string> Skipped, int? CoresPerNode = null)
+{
+    /// <summary>Gets a result with nothing to check.</summary>
+    public static ComputePreflightResult Nothing { get; } = new([], []);
+}

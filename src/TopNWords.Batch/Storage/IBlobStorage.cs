@@ -18,6 +18,14 @@ public interface IBlobStorage
     /// <summary>Gets a display name for messages and logs (an account name or a folder), never a secret.</summary>
     string DisplayName { get; }
 
+    /// <summary>
+    /// Gets the longest lifetime a URL of <see cref="GetBlobReadUrlAsync"/> or <see cref="GetContainerWriteUrlAsync"/> may
+    /// have (a user delegation SAS of Azure Storage lives at most 7 days), or <see langword="null"/> when there is no limit.
+    /// The workflow's preflight refuses a run whose total timeout a URL could not cover.
+    /// </summary>
+    /// <value>The default implementation returns <see langword="null"/>.</value>
+    TimeSpan? MaxUrlLifetime => null;
+
     /// <summary>Creates a container if it does not exist.</summary>
     /// <param name="containerName">The container; see <see cref="StorageNames.ValidateContainerName"/>.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>

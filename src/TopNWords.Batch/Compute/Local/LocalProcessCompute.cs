@@ -267,6 +267,18 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public IAsyncEnumerable<PoolSummary> ListPoolsAsync(CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("Listing pools is not implemented yet.");
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<JobSummary> ListJobsAsync(CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("Listing jobs is not implemented yet.");
+
+    /// <inheritdoc />
+    public Task<ComputePreflightResult> PreflightPoolAsync(PoolSpec pool, CancellationToken cancellationToken = default)
+        => Task.FromResult(ComputePreflightResult.Nothing);
+
+    /// <inheritdoc />
     /// <remarks>
     /// Task ids are compared case-insensitively, as Batch does. Valid tasks are added even when others are
     /// refused; the refused ones are then reported by an <see cref="AddTasksException"/> with Batch's error code
