@@ -283,6 +283,20 @@ public sealed class AzureBlobStorage : IBlobStorage
     }
 
     /// <inheritdoc />
+    public async Task<bool> DeleteBlobIfExistsAsync(string containerName, string blobName, CancellationToken cancellationToken = default)
+    {
+        var blob = Blob(containerName, blobName);
+        try
+        {
+            return (await blob.DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (Exception ex) when (AzureBlobErrors.IsServiceFailure(ex, cancellationToken))
+        {
+            throw Failure(ex, $"delete blob '{blobName}' of container '{containerName}'", containerName, blobName);
+        }
+    }
+
+    /// <inheritdoc />
     /// <remarks>
     /// The blob is written to a hidden temporary file beside the destination (<c>.download.&lt;guid&gt;.partial</c>),
     /// in ranges fetched <see cref="AzureBlobStorageOptions.MaxParallelism"/> at a time, then renamed into

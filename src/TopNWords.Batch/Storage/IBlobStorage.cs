@@ -77,6 +77,14 @@ public interface IBlobStorage
     /// <returns>A stream the caller disposes.</returns>
     Task<Stream> OpenReadAsync(string containerName, string blobName, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes one blob when it exists.</summary>
+    /// <param name="containerName">The container.</param>
+    /// <param name="blobName">The blob.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns><see langword="true"/> when the blob existed and was deleted; <see langword="false"/> when there was no such blob or container.</returns>
+    /// <exception cref="BlobStorageException">The name is invalid, or the service refused or failed.</exception>
+    Task<bool> DeleteBlobIfExistsAsync(string containerName, string blobName, CancellationToken cancellationToken = default);
+
     /// <summary>Downloads a blob to a local file, streaming. An existing file is never overwritten.</summary>
     /// <param name="containerName">The container.</param>
     /// <param name="blobName">The blob.</param>

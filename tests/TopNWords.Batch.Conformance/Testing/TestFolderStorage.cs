@@ -117,6 +117,24 @@ public sealed class TestFolderStorage : IBlobStorage
         Task.FromResult<Stream>(File.OpenRead(BlobPath(containerName, blobName, mustExist: true)));
 
     /// <inheritdoc />
+    public Task<bool> DeleteBlobIfExistsAsync(string containerName, string blobName, CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(ContainerPath(containerName)))
+        {
+            return Task.FromResult(false);
+        }
+
+        string path = BlobPath(containerName, blobName, mustExist: false);
+        if (!File.Exists(path))
+        {
+            return Task.FromResult(false);
+        }
+
+        File.Delete(path);
+        return Task.FromResult(true);
+    }
+
+    /// <inheritdoc />
     public async Task DownloadToFileAsync(string containerName, string blobName, string destinationPath, CancellationToken cancellationToken = default)
     {
         string path = BlobPath(containerName, blobName, mustExist: true);

@@ -190,6 +190,31 @@ public sealed class LocalFolderStorage : IBlobStorage
     }
 
     /// <inheritdoc />
+    public Task<bool> DeleteBlobIfExistsAsync(string containerName, string blobName, CancellationToken cancellationToken = default)
+    {
+        return Run(
+            () =>
+            {
+                var (containerPath, blobPath) = _paths.ResolveBlob(containerName, blobName);
+                if (!Directory.Exists(containerPath) || !File.Exists(blobPath))
+                {
+                    return false;
+                }
+
+                try
+                {
+                    File.Delete(blobPath);
+                    return true;
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    return false;
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async Task DownloadToFileAsync(string containerName, string blobName, string destinationPath, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);

@@ -31,6 +31,8 @@ internal sealed class StubBlobStorage : IBlobStorage
         yield break;
     }
 
+    public Task<bool> DeleteBlobIfExistsAsync(string containerName, string blobName, CancellationToken cancellationToken = default) => Task.FromResult(false);
+
     public Task<Stream> OpenReadAsync(string containerName, string blobName, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public Task DownloadToFileAsync(string containerName, string blobName, string destinationPath, CancellationToken cancellationToken = default) => throw new NotSupportedException();
