@@ -1,3 +1,4 @@
+using Azure;
 using System.Runtime.CompilerServices;
 using Azure.Core;
 using Azure.Storage;
@@ -280,6 +281,41 @@ public sealed class AzureBlobStorage : IBlobStorage
     {
         var blob = Blob(containerName, blobName);
         return await _downloader.OpenReadAsync(blob, containerName, blobName, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<string> ListContainersAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var pages = _service.GetBlobContainersAsync(prefix: prefix, cancellationToken: cancellationToken).AsPages().GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                Page<BlobContainerItem> page;
+                try
+                {
+                    if (!await pages.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    page = pages.Current;
+                }
+                catch (Exception ex) when (AzureBlobErrors.IsServiceFailure(ex, cancellationToken))
+                {
+                    throw Failure(ex, $"list the containers of account '{AccountName}'", string.Empty, null);
+                }
+
+                foreach (var item in page.Values)
+                {
+                    yield return item.Name;
+                }
+            }
+        }
+        finally
+        {
+            await pages.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />

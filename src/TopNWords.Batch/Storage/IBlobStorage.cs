@@ -77,6 +77,13 @@ public interface IBlobStorage
     /// <returns>A stream the caller disposes.</returns>
     Task<Stream> OpenReadAsync(string containerName, string blobName, CancellationToken cancellationToken = default);
 
+    /// <summary>Lists the names of the containers whose names start with <paramref name="prefix"/>, in name order.</summary>
+    /// <param name="prefix">The prefix, or <see langword="null"/> for every container.</param>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The container names.</returns>
+    /// <exception cref="BlobStorageException">The service refused or failed.</exception>
+    IAsyncEnumerable<string> ListContainersAsync(string? prefix = null, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes one blob when it exists.</summary>
     /// <param name="containerName">The container.</param>
     /// <param name="blobName">The blob.</param>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,6 +25,9 @@ public sealed class BatchWorkflow : IBatchWorkflow
     /// <summary>The folder, in each task's working directory, that holds the task's input.</summary>
     public const string InputFolder = "input";
 
+    /// <summary>How long the preflight of a new run may take, retries included.</summary>
+    private static readonly TimeSpan PreflightTimeout = TimeSpan.FromMinutes(5);
+
     private readonly IBlobStorage _storage;
     private readonly IBatchCompute _compute;
     private readonly ILogger _logger;
@@ -34,6 +38,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
     private readonly TaskMonitor _tasks;
     private readonly OutputDownloader _outputs;
     private readonly CleanupRunner _cleanup;
+    private readonly RunStore _store;
 
     /// <summary>Initializes a new instance of the <see cref="BatchWorkflow"/> class.</summary>
     /// <param name="storage">Where the application, inputs and outputs are staged.</param>
@@ -64,16 +69,140 @@ public sealed class BatchWorkflow : IBatchWorkflow
         _tasks = new TaskMonitor(_context);
         _outputs = new OutputDownloader(_context);
         _cleanup = new CleanupRunner(_context);
+        _store = new RunStore(_context);
     }
 
     /// <inheritdoc />
     public async Task<BatchRunResult> RunAsync(BatchRunDefinition definition, IProgress<BatchRunProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        var (run, _, record) = await OpenForSubmitAsync(definition, progress, cancellationToken).ConfigureAwait(false);
+        if (record is { State: not BatchRunState.Running })
+        {
+            return Recorded(run, record);
+        }
+
+        return (await DriveAsync(run, record, monitor: true, tokenCancelsRun: true, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <inheritdoc />
+    public async Task<BatchRunStatus> SubmitAsync(BatchRunDefinition definition, IProgress<BatchRunProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var (run, manifest, record) = await OpenForSubmitAsync(definition, progress, cancellationToken).ConfigureAwait(false);
+        if (record is not { State: not BatchRunState.Running })
+        {
+            await DriveAsync(run, record, monitor: false, tokenCancelsRun: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await StatusAsync(manifest, withTasks: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<BatchRunResult> AttachAsync(string runId, IProgress<BatchRunProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var manifest = await RequireManifestAsync(runId, cancellationToken).ConfigureAwait(false);
+        var record = await _store.ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
+        var run = ResumedRun(manifest, progress);
+        if (record is { State: not BatchRunState.Running })
+        {
+            return Recorded(run, record);
+        }
+
+        return (await DriveAsync(run, record, monitor: true, tokenCancelsRun: false, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <inheritdoc />
+    public async Task<BatchRunStatus> GetStatusAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var manifest = await RequireManifestAsync(runId, cancellationToken).ConfigureAwait(false);
+        return await StatusAsync(manifest, withTasks: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<BatchRunStatus> CancelAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var manifest = await RequireManifestAsync(runId, cancellationToken).ConfigureAwait(false);
+        var record = await _store.ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (record is { State: not BatchRunState.Running })
+        {
+            return await StatusAsync(manifest, withTasks: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        var now = _time.GetUtcNow();
+        await _store.RequestCancelAsync(runId, new RunCancelRequest(now, RunStore.Me(now).ToString()), cancellationToken).ConfigureAwait(false);
+        if (RunStore.IsLive(record?.Holder, now))
+        {
+            // The attached process sees the request at its next heartbeat, then terminates and cleans up.
+            var deadline = now + manifest.Timeouts.Cleanup + (_context.Options.HeartbeatInterval * 2);
+            var pause = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, _context.Options.HeartbeatInterval.Ticks));
+            while (_time.GetUtcNow() < deadline)
+            {
+                await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
+                record = await _store.ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
+                if (record is null)
+                {
+                    // The attached process ended the run and its cleanup deleted everything, the record included.
+                    return ToStatus(manifest, new RunRecord { State = BatchRunState.Cancelled, FinishedAt = _time.GetUtcNow(), UpdatedAt = _time.GetUtcNow() });
+                }
+
+                if (record is { State: not BatchRunState.Running } || !RunStore.IsLive(record.Holder, _time.GetUtcNow()))
+                {
+                    break;
+                }
+            }
+
+            if (record is { State: not BatchRunState.Running } || RunStore.IsLive(record?.Holder, _time.GetUtcNow()))
+            {
+                return await StatusAsync(manifest, withTasks: false, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // Nobody drives the run: this process ends it.
+        var run = ResumedRun(manifest, progress: null);
+        await using (var attachment = await RunAttachment.AcquireAsync(_context, _store, run, record, cancellationToken).ConfigureAwait(false))
+        {
+            WorkflowLog.CancelRequested(_logger, runId, RunStore.Me(now).ToString(), run.Names.JobId);
+            run.Containers.AddRange(manifest.Containers);
+            await TerminateJobAsync(run).ConfigureAwait(false);
+            var cleanupFailures = await _cleanup.CleanupAsync(run, succeeded: false).ConfigureAwait(false);
+            await FinishRecordAsync(attachment, run, BatchRunState.Cancelled, $"cancelled by {RunStore.Me(now)}", cleanupFailures, succeeded: false).ConfigureAwait(false);
+        }
+
+        return await StatusAsync(manifest, withTasks: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<BatchRunStatus>> ListRunsAsync(CancellationToken cancellationToken = default)
+    {
+        var runs = new List<BatchRunStatus>();
+        foreach (string runId in await _store.ListRunIdsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await _store.ReadManifestAsync(runId, cancellationToken).ConfigureAwait(false) is { } manifest)
+            {
+                var record = await _store.ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
+                runs.Add(ToStatus(manifest, record));
+            }
+        }
+
+        return [.. runs.OrderBy(r => r.CreatedAt)];
+    }
+
+    /// <inheritdoc />
+    public async Task<BatchSweepResult> SweepAsync(TimeSpan olderThan, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(olderThan, TimeSpan.Zero);
+        var sweeper = new RunSweeper(_context, _store, _cleanup);
+        return await sweeper.SweepAsync(_time.GetUtcNow() - olderThan, olderThan, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Validates a definition and finds or writes its manifest: a new run (after preflight), or the run of that id to resume.</summary>
+    private async Task<(RunState Run, RunManifest Manifest, RunRecord? Record)> OpenForSubmitAsync(BatchRunDefinition definition, IProgress<BatchRunProgress>? progress, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(definition);
         RunDefinitionValidator.Validate(definition, _storage, _compute);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var run = new RunState(definition, new RunNames(definition.RunId ?? RunNames.NewRunId(_time)), progress, _time.GetUtcNow());
+        var now = _time.GetUtcNow();
+        var run = new RunState(definition, new RunNames(definition.RunId ?? RunNames.NewRunId(_time)), progress, now);
         run.DownloadDirectory = Path.GetFullPath(definition.DownloadDirectory ?? Path.Combine("topnwords-output", run.Names.RunId));
         WorkflowLog.RunStarting(_logger, run.Names.RunId, definition.Inputs.Count, _storage.DisplayName, _compute.DisplayName);
         if (_compute.Capabilities.HasFlag(ComputeCapabilities.RemoteNodes) && definition.Application.EntryPoint is ["dotnet", ..])
@@ -81,64 +210,391 @@ public sealed class BatchWorkflow : IBatchWorkflow
             WorkflowLog.FrameworkDependentOnRemoteNodes(_logger, run.Names.RunId, definition.Application.Name);
         }
 
-        ExceptionDispatchInfo? failure = null;
+        var manifest = await RunManifest.CreateAsync(run, now, cancellationToken).ConfigureAwait(false);
+        RunManifest? existing;
         try
         {
-            await _stager.StageAsync(run, cancellationToken).ConfigureAwait(false);
-            await _provisioner.PreparePoolAsync(run, cancellationToken).ConfigureAwait(false);
-            await _provisioner.CreateJobAsync(run, cancellationToken).ConfigureAwait(false);
-            await _tasks.RunTasksAsync(run, cancellationToken).ConfigureAwait(false);
-            await _outputs.DownloadOutputsAsync(run, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
-        {
-            WorkflowLog.RunCancelled(_logger, run.Names.RunId, run.Stage);
-            failure = ExceptionDispatchInfo.Capture(ex);
-        }
-        catch (Exception ex) when (ex is not ArgumentException)
-        {
-            var wrapped = ex as BatchWorkflowException ?? new BatchWorkflowException(run.Stage, run.Names.RunId, DescribeFailure(run, ex), ex);
-            WorkflowLog.RunFailed(_logger, run.Names.RunId, run.Stage, SecretRedaction.RedactText(wrapped.Message));
-            failure = ExceptionDispatchInfo.Capture(wrapped);
-        }
-
-        bool succeeded = failure is null && run.Outcomes.All(o => o.Succeeded);
-        var cleanupFailures = await _cleanup.CleanupAsync(run, succeeded).ConfigureAwait(false);
-        _context.Report(run, BatchRunStage.Completed);
-
-        if (failure is not null)
-        {
-            if (failure.SourceException is BatchWorkflowException workflowException)
+            existing = definition.RunId is null ? null : await _store.ReadManifestAsync(run.Names.RunId, cancellationToken).ConfigureAwait(false);
+            if (existing is null)
             {
-                workflowException.CleanupFailures = cleanupFailures;
+                await PreflightAsync(run, cancellationToken).ConfigureAwait(false);
+                existing = await _store.CreateManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
+                if (existing is null)
+                {
+                    return (run, manifest, null);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not ArgumentException and not OperationCanceledException and not BatchWorkflowException)
+        {
+            // Nothing was created but (perhaps) the record container: a failure of the run's record is a failure of staging.
+            var wrapped = new BatchWorkflowException(BatchRunStage.Staging, run.Names.RunId, $"Run '{run.Names.RunId}' failed while writing its record (container '{RunStore.ContainerOf(run.Names.RunId)}') in storage '{_storage.DisplayName}': {SecretRedaction.RedactText(ex.Message)}", ex);
+            WorkflowLog.RunFailed(_logger, run.Names.RunId, BatchRunStage.Staging, wrapped.Message);
+            throw wrapped;
+        }
+
+        if (existing.FindDifference(manifest) is { } difference)
+        {
+            throw new ArgumentException(
+                $"Run id '{run.Names.RunId}' belongs to another run, submitted {existing.CreatedAt:u}: {difference}. Use a new run id (or none, for a generated one), or attach to that run by its id.",
+                nameof(definition));
+        }
+
+        run.IsResumed = true;
+        run.OwnsPool = existing.OwnsPool;
+        run.OwnsJob = true;
+        var record = await _store.ReadRecordAsync(run.Names.RunId, cancellationToken).ConfigureAwait(false);
+        return (run, existing, record);
+    }
+
+    /// <summary>
+    /// Drives a run from wherever its record says it is: stages (or only issues URLs again), makes sure of its pool and job,
+    /// adds its tasks unless they are all added, and (unless <paramref name="monitor"/> is false: a submit) monitors them,
+    /// downloads the outputs and cleans up. This process is attached to the run meanwhile (<see cref="RunAttachment"/>).
+    /// </summary>
+    private async Task<BatchRunResult?> DriveAsync(RunState run, RunRecord? record, bool monitor, bool tokenCancelsRun, CancellationToken cancellationToken)
+    {
+        var attachment = await RunAttachment.AcquireAsync(_context, _store, run, record, cancellationToken).ConfigureAwait(false);
+        await using (attachment.ConfigureAwait(false))
+        {
+            record = attachment.Record;
+            if (run.IsResumed)
+            {
+                WorkflowLog.Resuming(_logger, run.Names.RunId, record.Stage, run.StartTime, record.Staged, record.TasksAdded);
             }
 
-            failure.Throw();
-        }
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attachment.CancelRequested);
+            var token = linked.Token;
+            ExceptionDispatchInfo? failure = null;
+            bool cancelled = false;
+            try
+            {
+                await _stager.StageAsync(run, record.Staged, token).ConfigureAwait(false);
+                if (!record.Staged)
+                {
+                    record.Staged = true;
+                    await attachment.SaveAsync(token).ConfigureAwait(false);
+                }
 
-        var result = new BatchRunResult(run.Names.RunId, run.PoolId, run.Names.JobId, run.Outcomes, run.StartTime, _time.GetUtcNow(), run.DownloadDirectory, cleanupFailures);
-        if (_logger.IsEnabled(LogLevel.Information))
-        {
-            int succeededTasks = result.Tasks.Count(t => t.Succeeded);
-            WorkflowLog.RunFinished(_logger, run.Names.RunId, succeededTasks, result.Tasks.Count, result.Elapsed);
-        }
+                await _provisioner.PreparePoolAsync(run, token).ConfigureAwait(false);
+                await _provisioner.CreateJobAsync(run, token).ConfigureAwait(false);
+                await _tasks.RunTasksAsync(
+                    run,
+                    addTasks: !record.TasksAdded,
+                    async ct =>
+                    {
+                        record.TasksAdded = true;
+                        await attachment.SaveAsync(ct).ConfigureAwait(false);
+                    },
+                    monitor,
+                    token).ConfigureAwait(false);
+                if (!monitor)
+                {
+                    WorkflowLog.Submitted(_logger, run.Names.RunId, run.Outcomes.Count, run.Names.JobId);
+                    return null;
+                }
 
-        return result;
+                await _outputs.DownloadOutputsAsync(run, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !tokenCancelsRun && !attachment.CancelRequested.IsCancellationRequested)
+            {
+                // Detached: the run goes on without this process.
+                WorkflowLog.Detached(_logger, run.Names.RunId, run.Stage);
+                throw;
+            }
+            catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested || attachment.CancelRequested.IsCancellationRequested)
+            {
+                WorkflowLog.RunCancelled(_logger, run.Names.RunId, run.Stage);
+                cancelled = true;
+                failure = cancellationToken.IsCancellationRequested
+                    ? ExceptionDispatchInfo.Capture(ex)
+                    : ExceptionDispatchInfo.Capture(new BatchWorkflowException(run.Stage, run.Names.RunId, $"Run '{run.Names.RunId}' was cancelled by {attachment.CancelRequestedBy ?? "another process"} while {Describe(run)}.", ex));
+            }
+            catch (Exception ex) when (ex is not ArgumentException)
+            {
+                var wrapped = ex as BatchWorkflowException ?? new BatchWorkflowException(run.Stage, run.Names.RunId, DescribeFailure(run, ex), ex);
+                WorkflowLog.RunFailed(_logger, run.Names.RunId, run.Stage, SecretRedaction.RedactText(wrapped.Message));
+                failure = ExceptionDispatchInfo.Capture(wrapped);
+            }
+
+            if (cancelled)
+            {
+                await TerminateJobAsync(run).ConfigureAwait(false);
+            }
+
+            bool succeeded = failure is null && run.Outcomes.All(o => o.Succeeded);
+            var cleanupFailures = await _cleanup.CleanupAsync(run, succeeded).ConfigureAwait(false);
+            _context.Report(run, BatchRunStage.Completed);
+            var state = cancelled ? BatchRunState.Cancelled : succeeded ? BatchRunState.Succeeded : BatchRunState.Failed;
+            await FinishRecordAsync(attachment, run, state, failure is null ? null : SecretRedaction.RedactText(failure.SourceException.Message), cleanupFailures, succeeded).ConfigureAwait(false);
+
+            if (failure is not null)
+            {
+                if (failure.SourceException is BatchWorkflowException workflowException)
+                {
+                    workflowException.CleanupFailures = cleanupFailures;
+                }
+
+                failure.Throw();
+            }
+
+            var result = new BatchRunResult(run.Names.RunId, run.PoolId, run.Names.JobId, run.Outcomes, run.StartTime, _time.GetUtcNow(), run.DownloadDirectory, cleanupFailures);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                int succeededTasks = result.Tasks.Count(t => t.Succeeded);
+                WorkflowLog.RunFinished(_logger, run.Names.RunId, succeededTasks, result.Tasks.Count, result.Elapsed);
+            }
+
+            return result;
+        }
     }
+
+    /// <summary>
+    /// Records how the run ended (bounded by the Cleanup timeout; a failure to write is logged, not thrown); or, when its cleanup
+    /// deleted everything the run made, deletes its record too, so that a cleaned-up run leaves nothing behind.
+    /// </summary>
+    private async Task FinishRecordAsync(RunAttachment attachment, RunState run, BatchRunState state, string? failure, IReadOnlyList<string> cleanupFailures, bool succeeded)
+    {
+        var policy = run.Definition.Cleanup;
+        bool deletedAll = cleanupFailures.Count == 0 && (policy == CleanupPolicy.Always || (policy == CleanupPolicy.OnSuccess && succeeded));
+        if (deletedAll)
+        {
+            using var deleteTimeout = new CancellationTokenSource(run.Definition.Timeouts.Cleanup, _time);
+            if (await attachment.DeleteRecordAsync(deleteTimeout.Token).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+
+        var record = attachment.Record;
+        record.State = state;
+        record.Failure = failure;
+        record.FinishedAt = _time.GetUtcNow();
+        record.CleanupFailures = [.. cleanupFailures];
+        record.Outcomes = [.. run.Outcomes.Select(RecordedOutcome.From)];
+        using var cts = new CancellationTokenSource(run.Definition.Timeouts.Cleanup, _time);
+        try
+        {
+            await attachment.SaveAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            WorkflowLog.HeartbeatFailed(_logger, run.Names.RunId, SecretRedaction.RedactText(ex.Message));
+        }
+    }
+
+    /// <summary>Terminates the run's job so that no task of it runs any more (bounded by the Cleanup timeout; a failure is logged).</summary>
+    private async Task TerminateJobAsync(RunState run)
+    {
+        if (!run.OwnsJob)
+        {
+            return;
+        }
+
+        using var cts = new CancellationTokenSource(run.Definition.Timeouts.Cleanup, _time);
+        try
+        {
+            await _context.CallAsync(run, $"terminate job '{run.Names.JobId}'", ct => _compute.TerminateJobAsync(run.Names.JobId, ct), cts.Token).ConfigureAwait(false);
+        }
+        catch (BatchComputeException ex) when (ex.Kind is BatchComputeErrorKind.NotFound or BatchComputeErrorKind.Conflict)
+        {
+            // never created, or already ending
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            WorkflowLog.CleanupFailed(_logger, run.Names.RunId, $"job '{run.Names.JobId}' (terminate)", SecretRedaction.RedactText(ex.Message));
+        }
+    }
+
+    /// <summary>
+    /// Checks before anything is created: the URLs the tasks get can live as long as the run may take, and the compute can
+    /// make the pool (VM size, image, quota, on Azure Batch); logs what was checked and the pool's node-hours as a cost hint.
+    /// </summary>
+    private async Task PreflightAsync(RunState run, CancellationToken cancellationToken)
+    {
+        var definition = run.Definition;
+        var t = definition.Timeouts;
+        var urlLifetime = t.PoolReady + t.TasksComplete + t.Download + _context.Options.UrlExpiryMargin;
+        if (_storage.MaxUrlLifetime is { } max)
+        {
+            if (urlLifetime > max)
+            {
+                throw new ArgumentException(
+                    $"Run '{run.Names.RunId}': the tasks' URLs must stay valid for {urlLifetime} (WorkflowTimeouts.PoolReady + TasksComplete + Download + BatchWorkflowOptions.UrlExpiryMargin), but storage '{_storage.DisplayName}' issues URLs that live at most {max}. Shorten those timeouts, or give the storage an account key (its SAS have no such limit).");
+            }
+
+            string fits = $"URL lifetime {urlLifetime} is within storage '{_storage.DisplayName}''s limit of {max}";
+            WorkflowLog.PreflightChecked(_logger, run.Names.RunId, fits);
+        }
+
+        if (definition.Pool.ExistingPoolId is not null)
+        {
+            return;
+        }
+
+        var spec = PoolProvisioner.PoolSpecOf(run);
+        ComputePreflightResult checks;
+        try
+        {
+            // Bounded in real time (the checks are a few quick reads), so that a throttled preflight cannot hang a submit.
+            using var timeout = new CancellationTokenSource(PreflightTimeout, TimeProvider.System);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            checks = await _context.CallAsync(run, $"preflight pool '{run.PoolId}'", ct => _compute.PreflightPoolAsync(spec, ct), linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not ArgumentException)
+        {
+            throw new BatchWorkflowException(BatchRunStage.CreatingPool, run.Names.RunId, $"Run '{run.Names.RunId}' was refused by the preflight of pool '{run.PoolId}', before anything was created: {SecretRedaction.RedactText(ex.Message)}", ex);
+        }
+
+        foreach (string line in checks.Checked)
+        {
+            WorkflowLog.PreflightChecked(_logger, run.Names.RunId, line);
+        }
+
+        foreach (string line in checks.Skipped)
+        {
+            WorkflowLog.PreflightSkipped(_logger, run.Names.RunId, line);
+        }
+
+        double hours = (t.PoolReady + t.TasksComplete).TotalHours;
+        double nodeHours = spec.NodeCount * hours;
+        string cores = checks.CoresPerNode is { } perNode ? string.Create(CultureInfo.InvariantCulture, $" = {nodeHours * perNode:F1} core-hours") : string.Empty;
+        WorkflowLog.CostHint(_logger, run.Names.RunId, run.PoolId, spec.NodeCount, spec.VirtualMachineSize ?? "default size", hours, nodeHours, cores);
+    }
+
+    private async Task<RunManifest> RequireManifestAsync(string runId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        if (RunNames.ValidateRunId(runId) is { } error)
+        {
+            throw new ArgumentException(error, nameof(runId));
+        }
+
+        return await _store.ReadManifestAsync(runId, cancellationToken).ConfigureAwait(false)
+            ?? throw new BatchRunNotFoundException(runId, _storage.DisplayName);
+    }
+
+    /// <summary>The state of a run that another process started, rebuilt from its manifest.</summary>
+    private RunState ResumedRun(RunManifest manifest, IProgress<BatchRunProgress>? progress)
+    {
+        var run = new RunState(manifest.ToDefinition(), new RunNames(manifest.RunId), progress, _time.GetUtcNow())
+        {
+            DownloadDirectory = manifest.DownloadDirectory,
+            IsResumed = true,
+            OwnsPool = manifest.OwnsPool,
+            OwnsJob = true,
+        };
+        return run;
+    }
+
+    /// <summary>The result a finished run recorded; a run that failed as a whole, or was cancelled, throws as it did then.</summary>
+    private static BatchRunResult Recorded(RunState run, RunRecord record)
+    {
+        var outcomes = (record.Outcomes ?? []).ToDictionary(o => o.TaskId, StringComparer.OrdinalIgnoreCase);
+        foreach (var outcome in run.Outcomes)
+        {
+            if (outcomes.TryGetValue(outcome.TaskId, out var recorded))
+            {
+                recorded.ApplyTo(outcome);
+            }
+        }
+
+        if (record.State == BatchRunState.Cancelled || record.Failure is not null)
+        {
+            string how = record.State == BatchRunState.Cancelled ? "was cancelled" : "failed";
+            throw new BatchWorkflowException(record.Stage, run.Names.RunId, $"Run '{run.Names.RunId}' {how} at {record.FinishedAt:u}: {record.Failure}")
+            {
+                CleanupFailures = record.CleanupFailures,
+            };
+        }
+
+        return new BatchRunResult(run.Names.RunId, run.PoolId, run.Names.JobId, run.Outcomes, run.StartTime, record.FinishedAt ?? run.StartTime, run.DownloadDirectory, record.CleanupFailures);
+    }
+
+    private BatchRunStatus ToStatus(RunManifest manifest, RunRecord? record)
+    {
+        var status = new BatchRunStatus(manifest.RunId, record?.State ?? BatchRunState.Running, record?.Stage ?? BatchRunStage.Staging, manifest.CreatedAt, record?.UpdatedAt ?? manifest.CreatedAt, manifest.Inputs.Count)
+        {
+            Counts = record?.Counts ?? default,
+            Failure = record?.Failure,
+            FinishedAt = record?.FinishedAt,
+        };
+        if (RunStore.IsLive(record?.Holder, _time.GetUtcNow()))
+        {
+            status.AttachedBy = record!.Holder!.ToString();
+        }
+
+        return status;
+    }
+
+    /// <summary>A run's status: its record, and while it runs, the live counts and completed tasks of its job.</summary>
+    private async Task<BatchRunStatus> StatusAsync(RunManifest manifest, bool withTasks, CancellationToken cancellationToken)
+    {
+        var record = await _store.ReadRecordAsync(manifest.RunId, cancellationToken).ConfigureAwait(false);
+        var status = ToStatus(manifest, record);
+        var run = ResumedRun(manifest, progress: null);
+        if (status.IsFinished)
+        {
+            if (withTasks && record?.Outcomes is { } recorded)
+            {
+                var byId = recorded.ToDictionary(o => o.TaskId, StringComparer.OrdinalIgnoreCase);
+                foreach (var outcome in run.Outcomes)
+                {
+                    if (byId.TryGetValue(outcome.TaskId, out var r))
+                    {
+                        r.ApplyTo(outcome);
+                    }
+                }
+
+                status.CompletedTasks = [.. run.Outcomes.Where(o => o.State == ComputeTaskState.Completed)];
+            }
+
+            return status;
+        }
+
+        status.CancelRequested = await _store.ReadCancelAsync(manifest.RunId, cancellationToken).ConfigureAwait(false) is not null;
+        if (record is not { TasksAdded: true })
+        {
+            return status;
+        }
+
+        try
+        {
+            status.Counts = await _context.CallAsync(run, $"get the task counts of job '{run.Names.JobId}'", ct => _compute.GetTaskCountsAsync(run.Names.JobId, ct), cancellationToken).ConfigureAwait(false);
+            if (withTasks)
+            {
+                var query = new TaskListQuery { State = ComputeTaskState.Completed };
+                await foreach (var task in _compute.ListTasksAsync(run.Names.JobId, query, cancellationToken).ConfigureAwait(false))
+                {
+                    if (run.OutcomesByTaskId.TryGetValue(task.Id, out var outcome))
+                    {
+                        TaskMonitor.Apply(outcome, task);
+                    }
+                }
+
+                status.CompletedTasks = [.. run.Outcomes.Where(o => o.State == ComputeTaskState.Completed)];
+            }
+        }
+        catch (BatchComputeException ex) when (ex.Kind == BatchComputeErrorKind.NotFound)
+        {
+            // the job is gone (swept, or deleted by hand): the recorded counts stand
+        }
+
+        return status;
+    }
+
+    private static string Describe(RunState run) => run.Stage switch
+    {
+        BatchRunStage.Staging => "staging the application and inputs in storage",
+        BatchRunStage.CreatingPool => $"creating pool '{run.PoolId}'",
+        BatchRunStage.WaitingForPool => $"waiting for pool '{run.PoolId}'",
+        BatchRunStage.CreatingJob => $"creating job '{run.Names.JobId}'",
+        BatchRunStage.AddingTasks => $"adding tasks to job '{run.Names.JobId}'",
+        BatchRunStage.Monitoring => $"monitoring job '{run.Names.JobId}'",
+        BatchRunStage.Downloading => "downloading outputs",
+        _ => run.Stage.ToString(),
+    };
 
     private static string DescribeFailure(RunState run, Exception ex)
-    {
-        string what = run.Stage switch
-        {
-            BatchRunStage.Staging => "staging the application and inputs in storage",
-            BatchRunStage.CreatingPool => $"creating pool '{run.PoolId}'",
-            BatchRunStage.WaitingForPool => $"waiting for pool '{run.PoolId}'",
-            BatchRunStage.CreatingJob => $"creating job '{run.Names.JobId}'",
-            BatchRunStage.AddingTasks => $"adding tasks to job '{run.Names.JobId}'",
-            BatchRunStage.Monitoring => $"monitoring job '{run.Names.JobId}'",
-            BatchRunStage.Downloading => "downloading outputs",
-            _ => run.Stage.ToString(),
-        };
-        return $"Run '{run.Names.RunId}' failed while {what}: {SecretRedaction.RedactText(ex.Message)}";
-    }
+        => $"Run '{run.Names.RunId}' failed while {Describe(run)}: {SecretRedaction.RedactText(ex.Message)}";
 }

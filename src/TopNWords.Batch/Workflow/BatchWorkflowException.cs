@@ -91,3 +91,39 @@ public class BatchTimeoutException : BatchWorkflowException
     /// <summary>Gets the timeout's value.</summary>
     public TimeSpan Timeout { get; }
 }
+
+/// <summary>The run store of the workflow's storage has no run of that id.</summary>
+public class BatchRunNotFoundException : Exception
+{
+    /// <summary>Initializes a new instance of the <see cref="BatchRunNotFoundException"/> class.</summary>
+    public BatchRunNotFoundException()
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="BatchRunNotFoundException"/> class.</summary>
+    /// <param name="message">The message.</param>
+    public BatchRunNotFoundException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="BatchRunNotFoundException"/> class.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="innerException">The cause.</param>
+    public BatchRunNotFoundException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="BatchRunNotFoundException"/> class naming the run and the storage.</summary>
+    /// <param name="runId">The run id.</param>
+    /// <param name="storage">The display name of the storage that was searched.</param>
+    public BatchRunNotFoundException(string runId, string storage)
+        : base($"Run '{runId}' has no record (container '{RunStore.ContainerOf(runId)}') in storage '{storage}'. Check the run id (ListRunsAsync lists the runs), and that this workflow uses the storage the run was submitted to.")
+    {
+        RunId = runId;
+    }
+
+    /// <summary>Gets the run id, when known.</summary>
+    public string? RunId { get; }
+}

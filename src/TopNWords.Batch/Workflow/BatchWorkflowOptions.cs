@@ -47,6 +47,14 @@ public sealed class BatchWorkflowOptions
     /// </value>
     public ResiliencePipeline? Resilience { get; set; }
 
+    /// <summary>
+    /// Gets or sets how often the process attached to a run writes the run's record (its heartbeat: stage, counts, and that it
+    /// is alive) and looks for a cancellation asked by another process. The attachment holds three intervals without a beat;
+    /// a killed process on the same host lets go at once.
+    /// </summary>
+    /// <value>The default value is 30 seconds: two small storage requests per interval and run.</value>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Checks the options; the constructor of <see cref="BatchWorkflow"/> calls it.</summary>
     /// <exception cref="ArgumentNullException"><see cref="TimeProvider"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">
@@ -69,6 +77,11 @@ public sealed class BatchWorkflowOptions
         if (StderrTailLines < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(StderrTailLines), StderrTailLines, "BatchWorkflowOptions.StderrTailLines must be at least 1 (the default is 20).");
+        }
+
+        if (HeartbeatInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HeartbeatInterval), HeartbeatInterval, "BatchWorkflowOptions.HeartbeatInterval must be positive: set how often an attached process writes the run's record (the default is 30 seconds).");
         }
 
         if (UrlExpiryMargin < TimeSpan.Zero)

@@ -139,6 +139,30 @@ public sealed class LocalBatchWorkflow : IBatchWorkflow, IAsyncDisposable
     public Task<BatchRunResult> RunAsync(BatchRunDefinition definition, IProgress<BatchRunProgress>? progress = null, CancellationToken cancellationToken = default)
         => _workflow.RunAsync(definition, progress, cancellationToken);
 
+    /// <inheritdoc />
+    public Task<BatchRunStatus> SubmitAsync(BatchRunDefinition definition, IProgress<BatchRunProgress>? progress = null, CancellationToken cancellationToken = default)
+        => _workflow.SubmitAsync(definition, progress, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<BatchRunResult> AttachAsync(string runId, IProgress<BatchRunProgress>? progress = null, CancellationToken cancellationToken = default)
+        => _workflow.AttachAsync(runId, progress, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<BatchRunStatus> GetStatusAsync(string runId, CancellationToken cancellationToken = default)
+        => _workflow.GetStatusAsync(runId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<BatchRunStatus> CancelAsync(string runId, CancellationToken cancellationToken = default)
+        => _workflow.CancelAsync(runId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<BatchRunStatus>> ListRunsAsync(CancellationToken cancellationToken = default)
+        => _workflow.ListRunsAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task<BatchSweepResult> SweepAsync(TimeSpan olderThan, CancellationToken cancellationToken = default)
+        => _workflow.SweepAsync(olderThan, cancellationToken);
+
     /// <summary>Stops every process the local compute started and, unless asked to keep it, deletes the root folder.</summary>
     /// <returns>A task that completes when everything has stopped.</returns>
     public async ValueTask DisposeAsync()

@@ -63,7 +63,7 @@ internal sealed class OutputDownloader
                 }
 
                 Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                await _context.CallAsync(run, $"download blob '{blob.Name}' of container '{run.Names.OutputContainer}'", ct => _context.Storage.DownloadToFileAsync(run.Names.OutputContainer, blob.Name, destination, ct), cancellationToken).ConfigureAwait(false);
+                await DownloadAsync(run, blob.Name, destination, cancellationToken).ConfigureAwait(false);
                 files.Add(destination);
             }
 
@@ -87,6 +87,68 @@ internal sealed class OutputDownloader
         if (outcome.OutputError is not null)
         {
             WorkflowLog.OutputMissing(_context.Logger, run.Names.RunId, outcome.TaskId, outcome.OutputError);
+        }
+    }
+
+    /// <summary>
+    /// Downloads one output. A resumed run may find the file an earlier process of the run downloaded: when its content is
+    /// the blob's, byte for byte, it is kept; otherwise (another file of the same name) the error stands: nothing is overwritten.
+    /// </summary>
+    private async Task DownloadAsync(RunState run, string blobName, string destination, CancellationToken cancellationToken)
+    {
+        string container = run.Names.OutputContainer;
+        try
+        {
+            await _context.CallAsync(run, $"download blob '{blobName}' of container '{container}'", ct => _context.Storage.DownloadToFileAsync(container, blobName, destination, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobStorageException ex) when (ex.Kind == BlobStorageErrorKind.DestinationExists && run.IsResumed)
+        {
+            string fresh = Path.Combine(Path.GetDirectoryName(destination)!, $".resume.{Guid.NewGuid():N}.partial");
+            try
+            {
+                await _context.CallAsync(run, $"download blob '{blobName}' of container '{container}'", ct => _context.Storage.DownloadToFileAsync(container, blobName, fresh, ct), cancellationToken).ConfigureAwait(false);
+                if (!await SameContentAsync(fresh, destination, cancellationToken).ConfigureAwait(false))
+                {
+                    throw;
+                }
+            }
+            finally
+            {
+                File.Delete(fresh);
+            }
+        }
+    }
+
+    private static async Task<bool> SameContentAsync(string a, string b, CancellationToken cancellationToken)
+    {
+        var first = new FileStream(a, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (first.ConfigureAwait(false))
+        {
+            var second = new FileStream(b, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            await using (second.ConfigureAwait(false))
+            {
+                if (first.Length != second.Length)
+                {
+                    return false;
+                }
+
+                byte[] x = new byte[64 * 1024];
+                byte[] y = new byte[64 * 1024];
+                while (true)
+                {
+                    int n = await first.ReadAtLeastAsync(x, x.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                    int m = await second.ReadAtLeastAsync(y, y.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                    if (n != m || !x.AsSpan(0, n).SequenceEqual(y.AsSpan(0, m)))
+                    {
+                        return false;
+                    }
+
+                    if (n == 0)
+                    {
+                        return true;
+                    }
+                }
+            }
         }
     }
 

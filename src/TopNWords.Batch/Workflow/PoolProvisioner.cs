@@ -46,12 +46,8 @@ internal sealed class PoolProvisioner
                 }
                 else
                 {
-                    var spec = new PoolSpec(run.PoolId, pool.NodeCount)
-                    {
-                        TaskSlotsPerNode = pool.TaskSlotsPerNode,
-                        VirtualMachineSize = pool.VirtualMachineSize,
-                        StartTask = TaskCommands.StartTask(run.Definition.Application, run.ApplicationUrls),
-                    };
+                    var spec = PoolSpecOf(run);
+                    spec.StartTask = TaskCommands.StartTask(run.Definition.Application, run.ApplicationUrls);
                     run.OwnsPool = true; // named after the run: ours even if a crashed earlier attempt created it
                     await CreateOnceAsync(run, $"create pool '{run.PoolId}'", t => compute.CreatePoolAsync(spec, t), ct).ConfigureAwait(false);
                 }
@@ -75,9 +71,41 @@ internal sealed class PoolProvisioner
             run,
             nameof(WorkflowTimeouts.PoolReady),
             run.Definition.Timeouts.PoolReady,
-            ct => CreateOnceAsync(run, $"create job '{run.Names.JobId}'", t => _context.Compute.CreateJobAsync(new JobSpec(run.Names.JobId, run.PoolId), t), ct),
+            ct => CreateOnceAsync(run, $"create job '{run.Names.JobId}'", t => _context.Compute.CreateJobAsync(JobSpecOf(run), t), ct),
             () => $"creating job '{run.Names.JobId}' on pool '{run.PoolId}'",
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The metadata name that carries the id of the run that created a pool or job (how a sweep recognises them).</summary>
+    public const string RunIdMetadata = "topnwords-run-id";
+
+    /// <summary>The metadata name that carries the library and version that created a pool or job.</summary>
+    public const string CreatedByMetadata = "topnwords-created-by";
+
+    /// <summary>The pool the run creates (without its start task, which needs the staged application's URLs), marked as the run's.</summary>
+    public static PoolSpec PoolSpecOf(RunState run)
+    {
+        var pool = run.Definition.Pool;
+        var spec = new PoolSpec(run.PoolId, pool.NodeCount)
+        {
+            TaskSlotsPerNode = pool.TaskSlotsPerNode,
+            VirtualMachineSize = pool.VirtualMachineSize,
+        };
+        Mark(spec.Metadata, run);
+        return spec;
+    }
+
+    private static JobSpec JobSpecOf(RunState run)
+    {
+        var spec = new JobSpec(run.Names.JobId, run.PoolId);
+        Mark(spec.Metadata, run);
+        return spec;
+    }
+
+    private static void Mark(IDictionary<string, string> metadata, RunState run)
+    {
+        metadata[RunIdMetadata] = run.Names.RunId;
+        metadata[CreatedByMetadata] = "TopNWords.Batch/" + RunManifest.ThisLibraryVersion;
     }
 
     /// <summary>

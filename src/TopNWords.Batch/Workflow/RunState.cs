@@ -51,6 +51,9 @@ internal sealed class RunState
 
     public string DownloadDirectory { get; set; } = string.Empty;
 
+    /// <summary>Gets or sets a value indicating whether an earlier process worked on this run (so that what it left, such as downloaded outputs, is expected).</summary>
+    public bool IsResumed { get; set; }
+
     /// <summary>Gets or sets the last transient failure a call of the current stage retried (redacted), for the message of a timeout.</summary>
     public string? LastTransientFailure { get; set; }
 }

@@ -22,7 +22,12 @@ internal sealed class TaskMonitor
     }
 
     /// <summary>Adds the run's tasks and monitors them until all have completed, under the <see cref="WorkflowTimeouts.TasksComplete"/> timeout.</summary>
-    public async Task RunTasksAsync(RunState run, CancellationToken cancellationToken)
+    /// <param name="run">The run.</param>
+    /// <param name="addTasks">Whether to add the tasks (<see langword="false"/> when an earlier process of the run added them all).</param>
+    /// <param name="onTasksAdded">Called once the tasks are added (to record it durably).</param>
+    /// <param name="monitor">Whether to monitor the tasks until they complete (<see langword="false"/> to return once they are added: a submit).</param>
+    /// <param name="cancellationToken">Cancels the stage.</param>
+    public async Task RunTasksAsync(RunState run, bool addTasks, Func<CancellationToken, Task> onTasksAdded, bool monitor, CancellationToken cancellationToken)
     {
         var definition = run.Definition;
         await _context.RunWithTimeoutAsync(
@@ -31,11 +36,20 @@ internal sealed class TaskMonitor
             definition.Timeouts.TasksComplete,
             async ct =>
             {
-                _context.Report(run, BatchRunStage.AddingTasks);
-                var specs = run.Outcomes.Select(o => TaskCommands.Task(run, o)).ToList();
-                // Safe to resend after a dropped connection: a task that was added answers TaskExists and counts as added.
-                var added = await _context.CallAsync(run, $"add {specs.Count} task(s) to job '{run.Names.JobId}'", t => _context.Compute.AddTasksAsync(run.Names.JobId, specs, t), ct).ConfigureAwait(false);
-                WorkflowLog.TasksAdded(_context.Logger, run.Names.RunId, run.Names.JobId, added.Added, added.AlreadyExisted, added.Requests);
+                if (addTasks)
+                {
+                    _context.Report(run, BatchRunStage.AddingTasks);
+                    var specs = run.Outcomes.Select(o => TaskCommands.Task(run, o)).ToList();
+                    // Safe to resend after a dropped connection, or by a resumed run: a task that was added answers TaskExists and counts as added.
+                    var added = await _context.CallAsync(run, $"add {specs.Count} task(s) to job '{run.Names.JobId}'", t => _context.Compute.AddTasksAsync(run.Names.JobId, specs, t), ct).ConfigureAwait(false);
+                    WorkflowLog.TasksAdded(_context.Logger, run.Names.RunId, run.Names.JobId, added.Added, added.AlreadyExisted, added.Requests);
+                    await onTasksAdded(ct).ConfigureAwait(false);
+                }
+
+                if (!monitor)
+                {
+                    return;
+                }
 
                 _context.Report(run, BatchRunStage.Monitoring);
                 await MonitorAsync(run, ct).ConfigureAwait(false);
@@ -107,7 +121,8 @@ internal sealed class TaskMonitor
         }
     }
 
-    private async Task CompleteAsync(RunState run, TaskOutcome outcome, BatchTaskInfo task, CancellationToken cancellationToken)
+    /// <summary>Records a completed task's result, exit code, retries, node, times and failure on its outcome.</summary>
+    public static void Apply(TaskOutcome outcome, BatchTaskInfo task)
     {
         outcome.State = ComputeTaskState.Completed;
         outcome.Result = task.Result ?? (task.ExitCode == 0 && task.FailureInfo is null ? TaskExecutionResult.Success : TaskExecutionResult.Failure);
@@ -117,6 +132,11 @@ internal sealed class TaskMonitor
         outcome.StartTime = task.StartTime;
         outcome.EndTime = task.EndTime;
         outcome.FailureInfo = task.FailureInfo;
+    }
+
+    private async Task CompleteAsync(RunState run, TaskOutcome outcome, BatchTaskInfo task, CancellationToken cancellationToken)
+    {
+        Apply(outcome, task);
         if (outcome.Result == TaskExecutionResult.Failure)
         {
             outcome.StderrTail = await ReadStderrTailAsync(run, outcome.TaskId, cancellationToken).ConfigureAwait(false);

@@ -10,7 +10,7 @@ namespace TopNWords.Batch;
 /// What every stage of <see cref="BatchWorkflow"/> works with: the backends, the options, the clock and the
 /// workflow's one logger (so that every stage logs under the <see cref="BatchWorkflow"/> category), the resilience
 /// pipeline; and the three things every stage does: enter a stage, wait under a named timeout, and call storage or
-/// compute through the pipeline (<see cref="CallAsync{T}"/>), under that timeout's token.
+/// compute through the pipeline (<see cref="CallAsync{T}(RunState, string, Func{CancellationToken, Task{T}}, CancellationToken)"/>), under that timeout's token.
 /// </summary>
 internal sealed class WorkflowContext
 {
@@ -77,7 +77,16 @@ internal sealed class WorkflowContext
     /// <param name="operation">What is being done, naming the resource, e.g. "create pool 'p'" (the pipeline's operation key).</param>
     /// <param name="call">The call; it gets the token of each attempt.</param>
     /// <param name="cancellationToken">The stage's deadline.</param>
-    public async Task<T> CallAsync<T>(RunState run, string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    public Task<T> CallAsync<T>(RunState run, string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+        => CallAsync(run.Names.RunId, operation, call, failure => run.LastTransientFailure = failure, cancellationToken);
+
+    /// <summary>Calls storage or compute through the resilience pipeline for a run that is not being driven here (status, cancel, sweep).</summary>
+    /// <param name="runId">The run id, for the pipeline's context.</param>
+    /// <param name="operation">What is being done, naming the resource.</param>
+    /// <param name="call">The call; it gets the token of each attempt.</param>
+    /// <param name="recordTransient">Receives each retried failure (redacted), or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">The deadline.</param>
+    public async Task<T> CallAsync<T>(string runId, string operation, Func<CancellationToken, Task<T>> call, Action<string>? recordTransient, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -86,7 +95,7 @@ internal sealed class WorkflowContext
         }
 
         var context = ResilienceContextPool.Shared.Get(operation, continueOnCapturedContext: false, cancellationToken);
-        context.Properties.Set(WorkflowResilience.RunIdKey, run.Names.RunId);
+        context.Properties.Set(WorkflowResilience.RunIdKey, runId);
         try
         {
             return await Resilience.ExecuteAsync(
@@ -98,12 +107,12 @@ internal sealed class WorkflowContext
                     }
                     catch (Exception ex) when (WorkflowResilience.IsTransient(ex, ctx.CancellationToken))
                     {
-                        state.run.LastTransientFailure = $"{state.operation}: {SecretRedaction.RedactText(ex.Message)}";
+                        state.recordTransient?.Invoke($"{state.operation}: {SecretRedaction.RedactText(ex.Message)}");
                         throw;
                     }
                 },
                 context,
-                (run, operation, call)).ConfigureAwait(false);
+                (recordTransient, operation, call)).ConfigureAwait(false);
         }
         catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException && WorkflowResilience.IsTransient(ex, CancellationToken.None))
         {
@@ -116,7 +125,7 @@ internal sealed class WorkflowContext
         }
     }
 
-    /// <summary>Calls storage or compute through the resilience pipeline (see <see cref="CallAsync{T}"/>).</summary>
+    /// <summary>Calls storage or compute through the resilience pipeline (see <see cref="CallAsync{T}(RunState, string, Func{CancellationToken, Task{T}}, CancellationToken)"/>).</summary>
     public Task CallAsync(RunState run, string operation, Func<CancellationToken, Task> call, CancellationToken cancellationToken)
         => CallAsync(
             run,

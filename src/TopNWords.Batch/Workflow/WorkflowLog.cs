@@ -55,4 +55,31 @@ internal static partial class WorkflowLog
 
     [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "Run {RunId}: {Operation} failed transiently ({ErrorKind}); attempt {Attempt} is retried in {Delay}")]
     public static partial void Retrying(ILogger logger, string runId, string operation, int attempt, TimeSpan delay, string errorKind);
+
+    [LoggerMessage(EventId = 1017, Level = LogLevel.Information, Message = "Run {RunId}: resuming at stage {Stage} (submitted {CreatedAt:u}; staged: {Staged}, tasks added: {TasksAdded})")]
+    public static partial void Resuming(ILogger logger, string runId, BatchRunStage stage, DateTimeOffset createdAt, bool staged, bool tasksAdded);
+
+    [LoggerMessage(EventId = 1018, Level = LogLevel.Information, Message = "Run {RunId}: submitted; {Tasks} task(s) added to job {JobId}. Attach to it by its id")]
+    public static partial void Submitted(ILogger logger, string runId, int tasks, string jobId);
+
+    [LoggerMessage(EventId = 1019, Level = LogLevel.Warning, Message = "Run {RunId}: cancellation requested by {RequestedBy}; terminating job {JobId} and cleaning up by policy")]
+    public static partial void CancelRequested(ILogger logger, string runId, string requestedBy, string jobId);
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "Run {RunId}: preflight: {Check}")]
+    public static partial void PreflightChecked(ILogger logger, string runId, string check);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Warning, Message = "Run {RunId}: preflight could not check: {Check}")]
+    public static partial void PreflightSkipped(ILogger logger, string runId, string check);
+
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Information, Message = "Run {RunId}: cost hint: pool {PoolId} of {Nodes} node(s) ({VmSize}) for at most {Hours:F1} h (PoolReady + TasksComplete) = {NodeHours:F1} node-hours{Cores}")]
+    public static partial void CostHint(ILogger logger, string runId, string poolId, int nodes, string vmSize, double hours, double nodeHours, string cores);
+
+    [LoggerMessage(EventId = 1023, Level = LogLevel.Information, Message = "Sweep: deleted {Resource}")]
+    public static partial void Swept(ILogger logger, string resource);
+
+    [LoggerMessage(EventId = 1024, Level = LogLevel.Warning, Message = "Run {RunId}: the heartbeat could not be written ({Reason}); retrying at the next beat")]
+    public static partial void HeartbeatFailed(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(EventId = 1025, Level = LogLevel.Information, Message = "Run {RunId}: detached at stage {Stage}; the run goes on without this process")]
+    public static partial void Detached(ILogger logger, string runId, BatchRunStage stage);
 }

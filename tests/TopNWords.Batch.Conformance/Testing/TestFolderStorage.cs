@@ -117,6 +117,16 @@ public sealed class TestFolderStorage : IBlobStorage
         Task.FromResult<Stream>(File.OpenRead(BlobPath(containerName, blobName, mustExist: true)));
 
     /// <inheritdoc />
+    public async IAsyncEnumerable<string> ListContainersAsync(string? prefix = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.Yield();
+        foreach (string name in Directory.EnumerateDirectories(RootPath).Select(Path.GetFileName).OfType<string>().Where(n => prefix is null || n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            yield return name;
+        }
+    }
+
+    /// <inheritdoc />
     public Task<bool> DeleteBlobIfExistsAsync(string containerName, string blobName, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(ContainerPath(containerName)))

@@ -91,15 +91,66 @@ internal sealed class WorkflowHarness : IDisposable
                 return Task.CompletedTask;
             });
         Storage.Setup(s => s.DeleteContainerIfExistsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string c, CancellationToken _) =>
+            .ReturnsAsync((string c, CancellationToken _) => RecordDeletion(c));
+        SetUpRunRecords();
+    }
+
+    /// <summary>Gets the run record blobs (container/blob → JSON) the workflow wrote: an in-memory run store.</summary>
+    public ConcurrentDictionary<string, byte[]> RunRecords { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets the record containers (<c>&lt;run id&gt;-run</c>) deleted, apart from the run's data containers in <see cref="DeletedContainers"/>.</summary>
+    public List<string> DeletedRecordContainers { get; } = [];
+
+    /// <summary>Records a container deletion: a run's record container apart from its data containers.</summary>
+    public bool RecordDeletion(string container)
+    {
+        if (container.EndsWith("-run", StringComparison.Ordinal))
+        {
+            lock (DeletedRecordContainers)
             {
-                lock (DeletedContainers)
+                DeletedRecordContainers.Add(container);
+            }
+
+            foreach (string key in RunRecords.Keys.Where(k => k.StartsWith(container + "/", StringComparison.Ordinal)))
+            {
+                RunRecords.TryRemove(key, out _);
+            }
+
+            return true;
+        }
+
+        lock (DeletedContainers)
+        {
+            DeletedContainers.Add(container);
+        }
+
+        return true;
+    }
+
+    private void SetUpRunRecords()
+    {
+        Storage.SetupGet(s => s.MaxUrlLifetime).Returns((TimeSpan?)null);
+        Storage.Setup(s => s.UploadAsync(It.Is<string>(c => c.EndsWith("-run", StringComparison.Ordinal)), It.IsAny<string>(), It.IsAny<Stream>(), It.IsAny<BlobStorageUploadOptions?>(), It.IsAny<CancellationToken>()))
+            .Returns((string c, string b, Stream content, BlobStorageUploadOptions? options, CancellationToken _) =>
+            {
+                using var copy = new MemoryStream();
+                content.CopyTo(copy);
+                if (options is { Overwrite: false } && !RunRecords.TryAdd($"{c}/{b}", copy.ToArray()))
                 {
-                    DeletedContainers.Add(c);
+                    return Task.FromException<BlobUploadResult>(new BlobStorageException(BlobStorageErrorKind.AlreadyExists, $"Blob '{b}' exists.", c, b));
                 }
 
-                return true;
+                RunRecords[$"{c}/{b}"] = copy.ToArray();
+                return Task.FromResult(BlobUploadResult.Uploaded);
             });
+        Storage.Setup(s => s.OpenReadAsync(It.Is<string>(c => c.EndsWith("-run", StringComparison.Ordinal)), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Returns((string c, string b, CancellationToken _) => RunRecords.TryGetValue($"{c}/{b}", out byte[]? bytes)
+                ? Task.FromResult<Stream>(new MemoryStream(bytes, writable: false))
+                : Task.FromException<Stream>(new BlobStorageException(BlobStorageErrorKind.NotFound, $"Blob '{b}' does not exist.", c, b)));
+        Storage.Setup(s => s.DeleteBlobIfExistsAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string c, string b, CancellationToken _) => RunRecords.TryRemove($"{c}/{b}", out byte[]? _));
+        Storage.Setup(s => s.ListContainersAsync(It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .Returns((string? prefix, CancellationToken _) => RunRecords.Keys.Select(k => k.Split('/')[0]).Distinct().Order(StringComparer.Ordinal).ToAsyncEnumerable());
     }
 
     private async IAsyncEnumerable<BlobItemInfo> ListOutputs(string? prefix)
@@ -122,6 +173,8 @@ internal sealed class WorkflowHarness : IDisposable
             .ReturnsAsync((string id, CancellationToken _) => new PoolInfo(id, PoolAllocationState.Steady, 2, 2, 1, []));
         Compute.Setup(c => c.WaitForPoolReadyAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, CancellationToken _) => new PoolInfo(id, PoolAllocationState.Steady, 2, 2, 1, []));
+        Compute.Setup(c => c.PreflightPoolAsync(It.IsAny<PoolSpec>(), It.IsAny<CancellationToken>())).ReturnsAsync(ComputePreflightResult.Nothing);
+        Compute.Setup(c => c.TerminateJobAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
         Compute.Setup(c => c.DeletePoolAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
         Compute.Setup(c => c.CreateJobAsync(It.IsAny<JobSpec>(), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
         Compute.Setup(c => c.DeleteJobAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);

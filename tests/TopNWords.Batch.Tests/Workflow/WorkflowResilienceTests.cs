@@ -255,8 +255,13 @@ public class WorkflowResilienceTests
             .And.Contain($"delete pool '{result.PoolId}'")
             .And.Contain($"create container '{result.RunId}-input'"));
 
-        // 3 containers, 4 uploads, 5 URLs; pool, wait, job; add, counts, list; 3 x (list, download); 5 deletions.
-        Assert.That(operations, Has.Count.EqualTo(3 + 4 + 5 + 3 + 3 + 6 + 5));
+        // 3 containers, 4 uploads, 5 URLs; pool, wait, job; add, counts, list; 3 x (list, download); 5 deletions;
+        // and since runs are durable (issue 14): the pool's preflight, and the run's record: create its container, write the
+        // manifest, write the state when attaching, after staging and after adding the tasks, delete the record container.
+        Assert.That(operations, Has.Count.EqualTo(3 + 4 + 5 + 3 + 3 + 6 + 5 + 1 + 6));
+        Assert.That(operations.Select(o => o.Operation), Does.Contain($"preflight pool '{result.PoolId}'")
+            .And.Contain($"write blob 'manifest.json' of container '{result.RunId}-run'")
+            .And.Contain($"delete container '{result.RunId}-run'"));
     }
 
     [Test]
@@ -527,12 +532,7 @@ public class WorkflowResilienceTests
                             return Task.FromException<bool>(failure(true));
                         }
 
-                        lock (_h.DeletedContainers)
-                        {
-                            _h.DeletedContainers.Add(container);
-                        }
-
-                        return Task.FromResult(true);
+                        return Task.FromResult(_h.RecordDeletion(container));
                     });
                 break;
         }

@@ -190,6 +190,25 @@ public sealed class LocalFolderStorage : IBlobStorage
     }
 
     /// <inheritdoc />
+    public async IAsyncEnumerable<string> ListContainersAsync(string? prefix = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var names = await Run(
+            () => Directory.Exists(RootDirectory)
+                ? Directory.EnumerateDirectories(RootDirectory)
+                    .Select(Path.GetFileName)
+                    .OfType<string>()
+                    .Where(n => StorageNames.ValidateContainerName(n) is null && (prefix is null || n.StartsWith(prefix, StringComparison.Ordinal)))
+                    .Order(StringComparer.Ordinal)
+                    .ToList()
+                : [],
+            cancellationToken).ConfigureAwait(false);
+        foreach (string name in names)
+        {
+            yield return name;
+        }
+    }
+
+    /// <inheritdoc />
     public Task<bool> DeleteBlobIfExistsAsync(string containerName, string blobName, CancellationToken cancellationToken = default)
     {
         return Run(

@@ -31,6 +31,8 @@ internal sealed class StubBlobStorage : IBlobStorage
         yield break;
     }
 
+    public IAsyncEnumerable<string> ListContainersAsync(string? prefix = null, CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<string>();
+
     public Task<bool> DeleteBlobIfExistsAsync(string containerName, string blobName, CancellationToken cancellationToken = default) => Task.FromResult(false);
 
     public Task<Stream> OpenReadAsync(string containerName, string blobName, CancellationToken cancellationToken = default) => throw new NotSupportedException();
