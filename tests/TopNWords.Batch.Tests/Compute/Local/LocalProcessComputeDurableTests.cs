@@ -240,6 +240,47 @@ public class LocalProcessComputeDurableTests
     }
 
     [Test]
+    public async Task Ownership_HeldByAnotherProcess_IsReadOnly_AndFreedWhenThatProcessIsKilled()
+    {
+        if (!File.Exists("/usr/bin/flock"))
+        {
+            Assert.Ignore("util-linux flock is not installed.");
+        }
+
+        // Another process holds the root's lock as a durable compute does (an exclusive flock), then dies by SIGKILL.
+        string state = Directory.CreateDirectory(Path.Combine(_computeRoot, "state")).FullName;
+        string ready = Path.Combine(_root, "locked");
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/flock") { UseShellExecute = false };
+        foreach (string argument in new[] { "--exclusive", "--nonblock", Path.Combine(state, "owner.lock"), "/bin/sh", "-c", $"touch '{ready}'; exec sleep 300" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var holder = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            File.WriteAllText(Path.Combine(state, "owner.pid"), holder.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await WaitUntilAsync(() => Task.FromResult(File.Exists(ready)));
+            var reader = Open();
+            Assert.That((reader.IsReadOnly, reader.OwnerProcessId), Is.EqualTo((true, (int?)holder.Id)));
+            await Close(reader);
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true);
+            await holder.WaitForExitAsync();
+        }
+
+        var owner = Open();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(owner.IsReadOnly, Is.False, "the kernel freed the lock of the killed process");
+            Assert.That(owner.OwnerProcessId, Is.EqualTo(Environment.ProcessId));
+        });
+    }
+
+    [Test]
     public async Task ListPoolsAndJobs_NotDurable_ReturnMetadataCreationTimeAndCompletion()
     {
         var compute = Open(durable: false);
