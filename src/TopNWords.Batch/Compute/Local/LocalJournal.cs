@@ -11,6 +11,8 @@ namespace TopNWords.Batch.Compute.Local;
 /// <summary>The kinds of journal records.</summary>
 internal static class JournalKinds
 {
+    /// <summary>The first line of a journal file: its generation, new each time the file is compacted.</summary>
+    public const string Header = "journal";
     public const string Pool = "pool";
     public const string PoolDeleted = "pool-deleted";
     public const string Node = "node";
@@ -55,6 +57,8 @@ internal sealed class JournalRecord
     public TaskFailureInfo? Failure { get; set; }
 
     public bool? Succeeded { get; set; }
+
+    public string? Generation { get; set; }
 }
 
 /// <summary>A task's or start task's definition as journaled.</summary>
@@ -150,7 +154,74 @@ internal sealed class LocalJournalWriter : IDisposable
         }
 
         _file.Seek(length, SeekOrigin.Begin);
+        if (length == 0)
+        {
+            Append(NewHeader());
+        }
     }
+
+    /// <summary>
+    /// Replaces the journal with one that holds only what the model holds now (pools, jobs, tasks with their specs,
+    /// states and journaled exits; nothing of deleted pools, jobs and tasks), under a new generation: written to a
+    /// temporary file, flushed to disk, then renamed over the journal, so that a crash leaves the old or the new one.
+    /// Called by a new owner, with the state's lock held, before anything runs.
+    /// </summary>
+    /// <param name="path">The journal file.</param>
+    /// <param name="state">The model, rebuilt from the journal.</param>
+    /// <returns>The length of the new journal.</returns>
+    public static long Compact(string path, LocalComputeState state)
+    {
+        string temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 64 * 1024))
+        {
+            void Write(JournalRecord record)
+            {
+                JsonSerializer.Serialize(file, record, LocalJournalJsonContext.Default.JournalRecord);
+                file.WriteByte((byte)'\n');
+            }
+
+            Write(NewHeader());
+            foreach (var pool in state.Pools.Values)
+            {
+                Write(new JournalRecord
+                {
+                    Kind = JournalKinds.Pool,
+                    At = pool.CreationTime,
+                    PoolId = pool.Id,
+                    NodeCount = pool.NodeCount,
+                    TaskSlotsPerNode = pool.TaskSlotsPerNode,
+                    StartTask = pool.StartTask is null ? null : JournalCommand.From(pool.StartTask),
+                    Metadata = new(pool.Metadata, StringComparer.Ordinal),
+                });
+            }
+
+            foreach (var job in state.Jobs.Values)
+            {
+                Write(new JournalRecord { Kind = JournalKinds.Job, At = job.CreationTime, JobId = job.Id, PoolId = job.PoolId, Metadata = new(job.Metadata, StringComparer.Ordinal) });
+                if (job.Status == JobStatus.Terminated)
+                {
+                    Write(new JournalRecord { Kind = JournalKinds.JobTerminated, At = job.CreationTime, JobId = job.Id });
+                }
+
+                foreach (var task in job.Order)
+                {
+                    Write(new JournalRecord { Kind = JournalKinds.TaskAdded, At = task.TransitionTime, JobId = job.Id, TaskId = task.Definition.Id, Spec = JournalCommand.From(task.Definition) });
+                    Write(new JournalRecord { Kind = JournalKinds.Task, At = task.TransitionTime, JobId = job.Id, TaskId = task.Definition.Id, TaskState = LocalComputeState.SnapshotLocked(task) });
+                    if (task.PendingExit is { } exited)
+                    {
+                        Write(exited);
+                    }
+                }
+            }
+
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        return new FileInfo(path).Length;
+    }
+
+    private static JournalRecord NewHeader() => new() { Kind = JournalKinds.Header, At = TimeProvider.System.GetUtcNow(), Generation = Guid.NewGuid().ToString("N") };
 
     /// <summary>Appends a record; a failure to write is logged (once) and the compute goes on in memory.</summary>
     public void Append(JournalRecord record)
@@ -181,6 +252,8 @@ internal sealed class LocalJournalWriter : IDisposable
 /// <summary>Reads the journal's complete lines from where it stopped last time.</summary>
 internal sealed class LocalJournalReader(string path)
 {
+    private byte[]? _header;
+
     /// <summary>Gets the offset after the last complete line read.</summary>
     public long Offset { get; private set; }
 
@@ -198,10 +271,11 @@ internal sealed class LocalJournalReader(string path)
 
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         long length = file.Length;
-        if (length < Offset)
+        if (Offset > 0 && (length < Offset || !StartsWithHeader(file)))
         {
-            reset = true;
+            reset = true; // compacted by a new owner: a new file, read from its start
             Offset = 0;
+            _header = null;
         }
 
         if (length == Offset)
@@ -240,7 +314,24 @@ internal sealed class LocalJournalReader(string path)
             start = end + 1;
         }
 
+        if (Offset == 0 && start > 0)
+        {
+            _header = buffer[..Array.IndexOf(buffer, (byte)'\n')];
+        }
+
         Offset += start;
         return records;
+    }
+
+    private bool StartsWithHeader(FileStream file)
+    {
+        if (_header is null)
+        {
+            return true;
+        }
+
+        byte[] first = new byte[_header.Length];
+        file.Seek(0, SeekOrigin.Begin);
+        return file.Length >= first.Length && file.ReadAtLeast(first, first.Length, throwOnEndOfStream: false) == first.Length && first.AsSpan().SequenceEqual(_header);
     }
 }

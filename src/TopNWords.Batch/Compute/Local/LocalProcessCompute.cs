@@ -124,7 +124,9 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
                     lock (_state.Gate)
                     {
                         LocalJournalReplay.ApplyLocked(_state, RootPath, records, _scheduler.Lifetime);
-                        _state.Journal = new LocalJournalWriter(Path.Combine(stateFolder, "journal.jsonl"), journal.Offset, _logger);
+                        string journalFile = Path.Combine(stateFolder, "journal.jsonl");
+                        long length = LocalJournalWriter.Compact(journalFile, _state); // O(what is left), not O(history)
+                        _state.Journal = new LocalJournalWriter(journalFile, length, _logger);
                     }
 
                     var (requeued, finishing) = _scheduler.Recover();

@@ -251,7 +251,7 @@ public class LocalProcessComputeDurableTests
         string state = Directory.CreateDirectory(Path.Combine(_computeRoot, "state")).FullName;
         string ready = Path.Combine(_root, "locked");
         var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/flock") { UseShellExecute = false };
-        foreach (string argument in new[] { "--exclusive", "--nonblock", Path.Combine(state, "owner.lock"), "/bin/sh", "-c", $"touch '{ready}'; exec sleep 300" })
+        foreach (string argument in new[] { "--exclusive", "--nonblock", "--close", Path.Combine(state, "owner.lock"), "/bin/sh", "-c", $"touch '{ready}'; exec sleep 300" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -277,6 +277,60 @@ public class LocalProcessComputeDurableTests
         {
             Assert.That(owner.IsReadOnly, Is.False, "the kernel freed the lock of the killed process");
             Assert.That(owner.OwnerProcessId, Is.EqualTo(Environment.ProcessId));
+        });
+    }
+
+    [Test]
+    public async Task Reopen_CompactsTheJournal_AndAReaderOfTheOldOwnerFollowsTheNewOne()
+    {
+        var first = Open();
+        await first.CreatePoolAsync(new PoolSpec("pool", 1));
+        await first.CreateJobAsync(new JobSpec("job", "pool"));
+        await first.CreateJobAsync(new JobSpec("old-job", "pool"));
+        await first.AddTasksAsync("old-job", [new TaskSpec("old-task", Sh("exit 0"))]);
+        await WaitForTaskAsync(first, "old-job", "old-task", t => t.State == ComputeTaskState.Completed);
+        Assert.That(await first.DeleteJobAsync("old-job"), Is.True);
+        var reader = Open();
+        Assert.That(reader.IsReadOnly, Is.True);
+        Assert.That((await reader.ListJobsAsync().ToListAsync()).Select(j => j.Id), Is.EqualTo(new[] { "job" }));
+        await Close(first);
+
+        var second = Open();
+        await second.AddTasksAsync("job", [new TaskSpec("after", Sh("exit 0"))]);
+        var seen = await WaitForTaskAsync(reader, "job", "after", t => t.State == ComputeTaskState.Completed);
+        string journal = File.ReadAllText(Path.Combine(_computeRoot, "state", "journal.jsonl"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(second.IsReadOnly, Is.False);
+            Assert.That(seen.Result, Is.EqualTo(TaskExecutionResult.Success));
+            Assert.That(journal, Does.Not.Contain("old-job").And.Not.Contain("old-task"), "deleted jobs and their tasks leave the journal");
+            Assert.That(journal.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0], Does.Contain("\"kind\":\"journal\""));
+        });
+        Assert.That((await reader.ListJobsAsync().ToListAsync()).Select(j => j.Id), Is.EqualTo(new[] { "job" }));
+    }
+
+    [Test]
+    public async Task Reopen_TenThousandQueuedTasks_ComeBackInTheirOrder_WithTwoJournalLinesEach()
+    {
+        var first = Open();
+        await first.CreatePoolAsync(new PoolSpec("pool", 1));
+        await first.CreateJobAsync(new JobSpec("job", "pool"));
+        Assert.That(await first.DeletePoolAsync("pool"), Is.True); // the tasks wait for a pool of that id: none runs
+        var ids = Enumerable.Range(0, 10_000).Select(i => $"task-{9_999 - i:D5}").ToList();
+        var added = await first.AddTasksAsync("job", [.. ids.Select(id => new TaskSpec(id, Sh("exit 0")))]);
+        int lines = File.ReadAllLines(Path.Combine(_computeRoot, "state", "journal.jsonl")).Length;
+        await Close(first);
+
+        var second = Open();
+        var tasks = await ListTasksAsync(second, "job");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(added.Added, Is.EqualTo(10_000));
+            Assert.That(lines, Is.LessThan(2 * 10_000 + 20), "a task added is its spec and its state, appended");
+            Assert.That(tasks.Select(t => t.Id), Is.EqualTo(ids));
+            Assert.That(tasks.All(t => t.State == ComputeTaskState.Active), Is.True);
         });
     }
 
