@@ -27,6 +27,13 @@ namespace TopNWords.Batch.Compute.Local;
 /// task leaves running in its process group are killed when it ends.
 /// </para>
 /// <para>
+/// With <see cref="LocalProcessComputeOptions.Durable"/>, pools, jobs and tasks outlive the compute and its process:
+/// they are journaled under the root folder, and a new compute on the same root carries on with them, as a new
+/// Azure Batch client finds the account's pools, jobs and tasks. One compute owns a root at a time; others open
+/// it read-only (<see cref="IsReadOnly"/>). On Linux a task's processes die with the process that started them,
+/// even when it is killed, so that the next owner runs the task again alone.
+/// </para>
+/// <para>
 /// Hosts that build on the engine, such as a Batch emulator, get extension points beyond
 /// <see cref="IBatchCompute"/>: the <see cref="Changed"/> event, <see cref="MarkNodeUnusable"/>,
 /// <see cref="GetNodeDirectory"/>, <see cref="GetTaskDirectory"/>, <see cref="TerminateTaskAsync"/>,

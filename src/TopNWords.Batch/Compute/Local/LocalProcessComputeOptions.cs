@@ -8,7 +8,8 @@ public sealed class LocalProcessComputeOptions
 {
     /// <summary>
     /// Gets or sets the folder that holds the pools' node folders
-    /// (<c>&lt;root&gt;/pools/&lt;poolId&gt;/nodes/&lt;nodeId&gt;/</c>). It is created when missing.
+    /// (<c>&lt;root&gt;/pools/&lt;poolId&gt;/nodes/&lt;nodeId&gt;/</c>), and, when <see cref="Durable"/>, the journal
+    /// and owner lock (<c>&lt;root&gt;/state/</c>). It is created when missing.
     /// </summary>
     /// <value>The default value is <see langword="null"/>: a new folder under the temporary directory.</value>
     public string? RootPath { get; set; }
