@@ -3,6 +3,7 @@ using System.Globalization;
 using TopNWords.Batch.Azure;
 using TopNWords.Batch.Azure.BatchRest;
 using TopNWords.Batch.Azure.BatchRest.Models;
+using TopNWords.Batch.Compute;
 using TopNWords.Batch.Emulator.Tests.Infrastructure;
 
 namespace TopNWords.Batch.Emulator.Tests;
@@ -38,13 +39,11 @@ public partial class CommandLineTests
                     NodeAgentSkuId = "batch.node.ubuntu 24.04",
                 },
                 TargetDedicatedNodes = 1,
-                StartTask = new BatchStartTask
-                {
-                    CommandLine = $"/bin/sh -c \"sleep 300 & echo $! > '{childPidFile}.tmp'; mv '{childPidFile}.tmp' '{childPidFile}'; echo $$ > '{taskPidFile}.tmp'; mv '{taskPidFile}.tmp' '{taskPidFile}'; wait\"",
-                    WaitForSuccess = true,
-                },
             });
-            await Wait.UntilAsync(() => Task.FromResult(File.Exists(taskPidFile)), () => "the start task did not write its pid");
+            await client.CreateJobAsync(new BatchJobCreateContent { Id = "orphan-job", PoolInfo = new BatchPoolInfo { PoolId = "orphan-pool" } });
+            string script = $"sleep 300 & echo $! > '{childPidFile}.tmp'; mv '{childPidFile}.tmp' '{childPidFile}'; echo $$ > '{taskPidFile}.tmp'; mv '{taskPidFile}.tmp' '{taskPidFile}'; wait";
+            await client.CreateTaskAsync("orphan-job", new BatchTaskCreateContent { Id = "sleeper", CommandLine = "/bin/sh -c " + BatchCommandLine.Quote(script) });
+            await Wait.UntilAsync(() => Task.FromResult(File.Exists(taskPidFile)), () => "the task did not write its pid");
             taskPid = ReadPid(taskPidFile);
             childPid = ReadPid(childPidFile);
             group = ProcessGroupOf(taskPid);
