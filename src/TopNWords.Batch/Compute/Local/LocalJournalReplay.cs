@@ -47,7 +47,7 @@ internal static class LocalJournalReplay
             case JournalKinds.Node when record is { PoolId: { } poolId, NodeState: { } info }:
                 if (state.FindNodeLocked(poolId, info.Id) is { } node)
                 {
-                    node.State = info.State == ComputeNodeState.Running ? ComputeNodeState.Idle : info.State;
+                    node.State = info.State; // as the owner reports it (a reopened owner starts its nodes again anyway)
                     node.StartTask = info.StartTask;
                     node.Errors.Clear();
                     node.Errors.AddRange(info.Errors);
