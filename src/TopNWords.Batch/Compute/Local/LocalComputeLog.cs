@@ -28,7 +28,22 @@ internal static partial class LocalComputeLog
         public const int CleanupFailed = 3030;
         public const int BackgroundWorkFailed = 3031;
         public const int ChangeHandlerFailed = 3032;
+        public const int JournalWriteFailed = 3040;
+        public const int Reopened = 3041;
+        public const int OpenedReadOnly = 3042;
     }
+
+    [LoggerMessage(EventId = Events.JournalWriteFailed, EventName = nameof(Events.JournalWriteFailed), Level = LogLevel.Error,
+        Message = "Could not write the journal {Path}; the compute goes on, but a new compute on this root will not see the changes from here on")]
+    public static partial void JournalWriteFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = Events.Reopened, EventName = nameof(Events.Reopened), Level = LogLevel.Information,
+        Message = "Durable local compute reopened {Root}: {Pools} pool(s), {Jobs} job(s), {Requeued} task(s) queued again, {Finishing} task(s) finishing without a rerun")]
+    public static partial void Reopened(ILogger logger, string root, int pools, int jobs, int requeued, int finishing);
+
+    [LoggerMessage(EventId = Events.OpenedReadOnly, EventName = nameof(Events.OpenedReadOnly), Level = LogLevel.Information,
+        Message = "Durable local compute {Root} is owned by process {OwnerProcessId}: opened read-only")]
+    public static partial void OpenedReadOnly(ILogger logger, string root, int? ownerProcessId);
 
     [LoggerMessage(EventId = Events.PoolCreated, EventName = nameof(Events.PoolCreated), Level = LogLevel.Information,
         Message = "Local pool {PoolId} created: {NodeCount} node(s) with {TaskSlots} task slot(s) each, in {Folder}")]

@@ -42,6 +42,9 @@ internal sealed class LocalComputeState
     /// <summary>Gets the jobs by id.</summary>
     public Dictionary<string, JobEntry> Jobs { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Gets or sets the journal of a durable compute that owns its root, or <see langword="null"/>.</summary>
+    public LocalJournalWriter? Journal { get; set; }
+
     /// <summary>Gets or sets a value indicating whether the compute is disposed (or being disposed).</summary>
     public bool IsDisposed { get; set; }
 
@@ -56,6 +59,26 @@ internal sealed class LocalComputeState
             return Pools.TryGetValue(poolId, out var pool)
                 ? new PoolInfo(pool.Id, pool.Allocation, pool.Nodes.Count, pool.CurrentNodeCount, pool.TaskSlotsPerNode, [], pool.IsBeingDeleted)
                 : null;
+        }
+    }
+
+    /// <summary>Lists the pools, by id.</summary>
+    public List<PoolSummary> ListPools()
+    {
+        lock (Gate)
+        {
+            ThrowIfDisposedLocked();
+            return [.. Pools.Values.OrderBy(p => p.Id, StringComparer.Ordinal).Select(p => new PoolSummary(p.Id, p.Metadata, p.CreationTime))];
+        }
+    }
+
+    /// <summary>Lists the jobs, by id.</summary>
+    public List<JobSummary> ListJobs()
+    {
+        lock (Gate)
+        {
+            ThrowIfDisposedLocked();
+            return [.. Jobs.Values.OrderBy(j => j.Id, StringComparer.Ordinal).Select(j => new JobSummary(j.Id, j.PoolId, j.Metadata, j.CreationTime, j.Status != JobStatus.Active))];
         }
     }
 
@@ -234,21 +257,51 @@ internal sealed class LocalComputeState
         NotifyNodeLocked(node);
     }
 
-    /// <summary>Raises <see cref="Changed"/> for a task.</summary>
-    public void NotifyTaskLocked(TaskEntry task)
+    /// <summary>Appends a record to the journal of a durable compute (nothing otherwise).</summary>
+    public void JournalLocked(JournalRecord record)
     {
-        if (Changed is { } handler)
+        if (Journal is { } journal)
         {
-            Raise(handler, new LocalTaskChange(Time.GetUtcNow(), task.Job.Id, SnapshotLocked(task)));
+            if (record.At == default)
+            {
+                record.At = Time.GetUtcNow();
+            }
+
+            journal.Append(record);
         }
     }
 
-    /// <summary>Raises <see cref="Changed"/> for a node.</summary>
+    /// <summary>Journals a task's state and raises <see cref="Changed"/> for it.</summary>
+    public void NotifyTaskLocked(TaskEntry task)
+    {
+        var handler = Changed;
+        if (handler is null && Journal is null)
+        {
+            return;
+        }
+
+        var snapshot = SnapshotLocked(task);
+        JournalLocked(new JournalRecord { Kind = JournalKinds.Task, JobId = task.Job.Id, TaskId = task.Definition.Id, TaskState = snapshot });
+        if (handler is not null)
+        {
+            Raise(handler, new LocalTaskChange(Time.GetUtcNow(), task.Job.Id, snapshot));
+        }
+    }
+
+    /// <summary>Journals a node's state and raises <see cref="Changed"/> for it.</summary>
     public void NotifyNodeLocked(NodeEntry node)
     {
-        if (Changed is { } handler)
+        var handler = Changed;
+        if (handler is null && Journal is null)
         {
-            Raise(handler, new LocalNodeChange(Time.GetUtcNow(), node.Pool.Id, SnapshotLocked(node)));
+            return;
+        }
+
+        var snapshot = SnapshotLocked(node);
+        JournalLocked(new JournalRecord { Kind = JournalKinds.Node, PoolId = node.Pool.Id, NodeState = snapshot });
+        if (handler is not null)
+        {
+            Raise(handler, new LocalNodeChange(Time.GetUtcNow(), node.Pool.Id, snapshot));
         }
     }
 

@@ -38,6 +38,7 @@ internal sealed class PoolEntry
     public PoolEntry(string id, string directory, int nodeCount, int taskSlotsPerNode, StartTaskDefinition? startTask, CancellationToken engineLifetime)
     {
         Id = id;
+        NodeCount = nodeCount;
         Directory = directory;
         TaskSlotsPerNode = taskSlotsPerNode;
         StartTask = startTask;
@@ -49,9 +50,16 @@ internal sealed class PoolEntry
 
     public string Directory { get; }
 
+    public int NodeCount { get; }
+
     public int TaskSlotsPerNode { get; }
 
     public StartTaskDefinition? StartTask { get; }
+
+    /// <summary>Gets or sets the pool's metadata (a frozen copy of the spec's).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    public DateTimeOffset CreationTime { get; set; }
 
     public List<NodeEntry> Nodes { get; }
 
@@ -131,6 +139,11 @@ internal sealed class JobEntry(string id, string poolId)
 
     public JobStatus Status { get; set; } = JobStatus.Active;
 
+    /// <summary>Gets or sets the job's metadata (a frozen copy of the spec's).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    public DateTimeOffset CreationTime { get; set; }
+
     public Dictionary<string, TaskEntry> Tasks { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Gets the tasks in the order they were added.</summary>
@@ -186,4 +199,10 @@ internal sealed class TaskEntry(JobEntry job, TaskDefinition definition, long se
 
     /// <summary>Gets or sets the background work running it.</summary>
     public Task? Run { get; set; }
+
+    /// <summary>
+    /// Gets or sets, for a durable compute, how its process exited when that was journaled but its completion
+    /// (output upload) was not yet: a reopened compute finishes it without running it again.
+    /// </summary>
+    public JournalRecord? PendingExit { get; set; }
 }

@@ -27,6 +27,13 @@ namespace TopNWords.Batch.Compute.Local;
 /// task leaves running in its process group are killed when it ends.
 /// </para>
 /// <para>
+/// With <see cref="LocalProcessComputeOptions.Durable"/>, pools, jobs and tasks outlive the compute and its process:
+/// they are journaled under the root folder, and a new compute on the same root carries on with them, as a new
+/// Azure Batch client finds the account's pools, jobs and tasks. One compute owns a root at a time; others open
+/// it read-only (<see cref="IsReadOnly"/>). On Linux a task's processes die with the process that started them,
+/// even when it is killed, so that the next owner runs the task again alone.
+/// </para>
+/// <para>
 /// Hosts that build on the engine, such as a Batch emulator, get extension points beyond
 /// <see cref="IBatchCompute"/>: the <see cref="Changed"/> event, <see cref="MarkNodeUnusable"/>,
 /// <see cref="GetNodeDirectory"/>, <see cref="GetTaskDirectory"/>, <see cref="TerminateTaskAsync"/>,
@@ -47,6 +54,9 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     private readonly LocalComputeState _state;
     private readonly LocalScheduler _scheduler;
     private readonly LocalTaskControl _taskControl;
+    private readonly FileStream? _ownerLock;
+    private readonly string? _ownerPidFile;
+    private readonly LocalJournalReader? _readOnlyJournal;
 
     /// <summary>Initializes a new instance of the <see cref="LocalProcessCompute"/> class with default options.</summary>
     public LocalProcessCompute()
@@ -95,6 +105,48 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
         _state = new LocalComputeState(DisplayName, _time, _logger);
         _scheduler = new LocalScheduler(_state, RootPath, commands, files, options.NodeStartupDelay, options.NodeFaultInjector, _logger);
         _taskControl = new LocalTaskControl(_scheduler, _state, _logger);
+        if (options.Durable)
+        {
+            string stateFolder = Path.Combine(RootPath, "state");
+            CreatePrivateFolder(stateFolder);
+            var journal = new LocalJournalReader(Path.Combine(stateFolder, "journal.jsonl"));
+            _ownerLock = TryTakeOwnership(Path.Combine(stateFolder, "owner.lock"));
+            if (_ownerLock is null)
+            {
+                IsReadOnly = true;
+                _deleteRootOnDispose = false;
+                _readOnlyJournal = journal;
+                OwnerProcessId = ReadOwnerProcessId(Path.Combine(stateFolder, "owner.pid"));
+                LocalComputeLog.OpenedReadOnly(_logger, RootPath, OwnerProcessId);
+                RefreshReadOnly();
+            }
+            else
+            {
+                try
+                {
+                    _ownerPidFile = Path.Combine(stateFolder, "owner.pid");
+                    File.WriteAllText(_ownerPidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    OwnerProcessId = Environment.ProcessId;
+                    var records = journal.ReadNew(out _);
+                    lock (_state.Gate)
+                    {
+                        LocalJournalReplay.ApplyLocked(_state, RootPath, records, _scheduler.Lifetime);
+                        string journalFile = Path.Combine(stateFolder, "journal.jsonl");
+                        long length = LocalJournalWriter.Compact(journalFile, _state); // O(what is left), not O(history)
+                        _state.Journal = new LocalJournalWriter(journalFile, length, _logger);
+                    }
+
+                    var (requeued, finishing) = _scheduler.Recover();
+                    LocalComputeLog.Reopened(_logger, RootPath, _state.Pools.Count, _state.Jobs.Count, requeued, finishing);
+                }
+                catch
+                {
+                    _state.Journal?.Dispose();
+                    _ownerLock.Dispose();
+                    throw;
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -118,6 +170,20 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
 
     /// <summary>Gets the folder that holds the pools' node folders.</summary>
     public string RootPath { get; }
+
+    /// <summary>
+    /// Gets a value indicating whether this compute only reads a durable root another live process owns
+    /// (<see cref="LocalProcessComputeOptions.Durable"/>): queries answer from the owner's journal, as the owner wrote
+    /// it; every change throws <see cref="BatchComputeException"/> (<see cref="BatchComputeErrorKind.Conflict"/>); no
+    /// process is started.
+    /// </summary>
+    public bool IsReadOnly { get; }
+
+    /// <summary>
+    /// Gets the id of the process that owns the durable root: this process when this compute owns it, the owner
+    /// when <see cref="IsReadOnly"/> (when it could be read), or <see langword="null"/> when the compute is not durable.
+    /// </summary>
+    public int? OwnerProcessId { get; }
 
     /// <inheritdoc />
     /// <value><see cref="ComputeCapabilities.PosixNodes"/> on Linux, macOS and FreeBSD; otherwise <see cref="ComputeCapabilities.None"/>.</value>
@@ -160,6 +226,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     public Task CreatePoolAsync(PoolSpec pool, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pool);
+        ThrowIfReadOnly($"create pool '{pool.Id}'");
         cancellationToken.ThrowIfCancellationRequested();
         BatchIdRules.ThrowIfInvalid("pool", pool.Id);
         if (pool.TaskSlotsPerNode is < 1 or > MaxTaskSlotsPerNode)
@@ -174,7 +241,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
                 ?? throw new BatchComputeException(BatchComputeErrorKind.InvalidRequest, $"The start task of pool '{pool.Id}' is invalid: {error} Fix the start task and create the pool again.", pool.Id, BatchErrorCodes.InvalidPropertyValue);
         }
 
-        _scheduler.CreatePool(pool.Id, pool.NodeCount, pool.TaskSlotsPerNode, startTask);
+        _scheduler.CreatePool(pool.Id, pool.NodeCount, pool.TaskSlotsPerNode, startTask, CopyMetadata(pool.Metadata));
         return Task.CompletedTask;
     }
 
@@ -182,6 +249,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     public Task<PoolInfo?> GetPoolAsync(string poolId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(poolId);
+        RefreshReadOnly();
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(_state.GetPool(poolId));
     }
@@ -199,6 +267,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     public async Task<bool> DeletePoolAsync(string poolId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(poolId);
+        ThrowIfReadOnly($"delete pool '{poolId}'");
         cancellationToken.ThrowIfCancellationRequested();
         if (_scheduler.DeletePool(poolId) is not { } deletion)
         {
@@ -213,6 +282,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     public Task<IReadOnlyList<ComputeNodeInfo>> ListNodesAsync(string poolId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(poolId);
+        RefreshReadOnly();
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(_state.ListNodes(poolId));
     }
@@ -223,6 +293,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(poolId);
         ArgumentException.ThrowIfNullOrEmpty(nodeId);
+        RefreshReadOnly();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         string file = _state.GetStartTaskOutputPath(poolId, nodeId, stream);
         string startup = Path.GetDirectoryName(file)!;
@@ -233,9 +304,10 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     public Task CreateJobAsync(JobSpec job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
+        ThrowIfReadOnly($"create job '{job.Id}'");
         cancellationToken.ThrowIfCancellationRequested();
         BatchIdRules.ThrowIfInvalid("job", job.Id);
-        _scheduler.CreateJob(job.Id, job.PoolId);
+        _scheduler.CreateJob(job.Id, job.PoolId, CopyMetadata(job.Metadata));
         return Task.CompletedTask;
     }
 
@@ -247,6 +319,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     public Task TerminateJobAsync(string jobId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
+        ThrowIfReadOnly($"terminate job '{jobId}'");
         cancellationToken.ThrowIfCancellationRequested();
         return _scheduler.TerminateJobAsync(jobId, cancellationToken);
     }
@@ -256,6 +329,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     public async Task<bool> DeleteJobAsync(string jobId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
+        ThrowIfReadOnly($"delete job '{jobId}'");
         cancellationToken.ThrowIfCancellationRequested();
         if (_scheduler.DeleteJob(jobId) is not { } deletion)
         {
@@ -267,12 +341,30 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public IAsyncEnumerable<PoolSummary> ListPoolsAsync(CancellationToken cancellationToken = default)
-        => throw new NotSupportedException("Listing pools is not implemented yet.");
+    /// <remarks>Pools are listed by id, including those being deleted.</remarks>
+    public async IAsyncEnumerable<PoolSummary> ListPoolsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        RefreshReadOnly();
+        foreach (var pool in _state.ListPools())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return pool;
+        }
+    }
 
     /// <inheritdoc />
-    public IAsyncEnumerable<JobSummary> ListJobsAsync(CancellationToken cancellationToken = default)
-        => throw new NotSupportedException("Listing jobs is not implemented yet.");
+    /// <remarks>Jobs are listed by id, including those being deleted; a terminated job is completed.</remarks>
+    public async IAsyncEnumerable<JobSummary> ListJobsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        RefreshReadOnly();
+        foreach (var job in _state.ListJobs())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return job;
+        }
+    }
 
     /// <inheritdoc />
     public Task<ComputePreflightResult> PreflightPoolAsync(PoolSpec pool, CancellationToken cancellationToken = default)
@@ -288,6 +380,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         ArgumentNullException.ThrowIfNull(tasks);
+        ThrowIfReadOnly($"add tasks to job '{jobId}'");
         cancellationToken.ThrowIfCancellationRequested();
         var failures = new List<TaskAddFailure>();
         var definitions = new List<TaskDefinition>(tasks.Count);
@@ -322,6 +415,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     public Task<TaskCounts> GetTaskCountsAsync(string jobId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
+        RefreshReadOnly();
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(_state.GetTaskCounts(jobId));
     }
@@ -331,6 +425,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         cancellationToken.ThrowIfCancellationRequested();
+        RefreshReadOnly();
         var snapshot = _state.ListTasks(jobId, query);
         foreach (var info in snapshot)
         {
@@ -344,6 +439,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         ArgumentException.ThrowIfNullOrEmpty(taskId);
+        RefreshReadOnly();
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(_state.GetTask(jobId, taskId));
     }
@@ -362,6 +458,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         ArgumentException.ThrowIfNullOrEmpty(taskId);
+        ThrowIfReadOnly($"terminate task '{taskId}' of job '{jobId}'");
         return _taskControl.TerminateAsync(jobId, taskId, cancellationToken);
     }
 
@@ -378,6 +475,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         ArgumentException.ThrowIfNullOrEmpty(taskId);
+        ThrowIfReadOnly($"delete task '{taskId}' of job '{jobId}'");
         return _taskControl.DeleteAsync(jobId, taskId, cancellationToken);
     }
 
@@ -390,6 +488,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         ArgumentException.ThrowIfNullOrEmpty(taskId);
+        RefreshReadOnly();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         if (_state.GetTaskFolders(jobId, taskId) is not { } folders)
         {
@@ -398,6 +497,110 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
 
         string file = Path.Combine(folders.TaskDirectory, LocalCommandRunner.OutputFileName(stream));
         return ReadConfinedTailAsync(file, folders.TaskDirectory, folders.NodeDirectory, $"task '{taskId}' of job '{jobId}'", "the task's folder", maxBytes, cancellationToken);
+    }
+
+    /// <summary>Takes the exclusive lock of a durable root, or returns <see langword="null"/> when another process (or compute) holds it.</summary>
+    private static FileStream? TryTakeOwnership(string lockFile)
+    {
+        try
+        {
+            // FileShare.None takes an exclusive advisory lock (flock) on Unix and a sharing lock on Windows; the
+            // operating system frees it when the process ends, even when it is killed.
+            return new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static int? ReadOwnerProcessId(string pidFile)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(pidFile).Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid) ? pid : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static void CreatePrivateFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+        }
+        else
+        {
+            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // the journal holds the tasks' URLs
+        }
+    }
+
+    private static void TryDeleteFile(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // a stale pid file is harmless: the lock says who owns the root
+        }
+    }
+
+    private void ThrowIfReadOnly(string what)
+    {
+        if (IsReadOnly)
+        {
+            string owner = OwnerProcessId is { } pid ? $"process {pid}" : "another process";
+            throw new BatchComputeException(
+                BatchComputeErrorKind.Conflict,
+                $"Cannot {what}: the local compute folder '{RootPath}' is owned by {owner}, and this compute opened it read-only. Run the change in the owning process, wait for it to end (or stop it), or use another root folder.",
+                RootPath);
+        }
+    }
+
+    /// <summary>Reads what the owner journaled since the last query (read-only computes only).</summary>
+    private void RefreshReadOnly()
+    {
+        if (_readOnlyJournal is null)
+        {
+            return;
+        }
+
+        lock (_state.Gate)
+        {
+            if (_state.IsDisposed)
+            {
+                return;
+            }
+
+            var records = _readOnlyJournal.ReadNew(out bool reset);
+            if (reset)
+            {
+                _state.Pools.Clear();
+                _state.Jobs.Clear();
+            }
+
+            LocalJournalReplay.ApplyLocked(_state, RootPath, records, _scheduler.Lifetime);
+        }
+    }
+
+    private static Dictionary<string, string> CopyMetadata(IDictionary<string, string> metadata)
+    {
+        var copy = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in metadata)
+        {
+            copy[name] = value;
+        }
+
+        return copy;
     }
 
     /// <summary>
@@ -433,6 +636,18 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
         }
 
         _ownedTransfer?.Dispose();
+        lock (_state.Gate)
+        {
+            _state.Journal?.Dispose();
+            _state.Journal = null;
+        }
+
+        if (_ownerLock is not null)
+        {
+            TryDeleteFile(_ownerPidFile!); // before the lock goes: a later owner's file is never removed
+            await _ownerLock.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_deleteRootOnDispose)
         {
             LocalFolders.TryDelete(RootPath, _logger);
@@ -456,6 +671,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(nodeId);
         ArgumentNullException.ThrowIfNull(errorCode);
         ArgumentNullException.ThrowIfNull(errorMessage);
+        ThrowIfReadOnly($"mark node '{nodeId}' of pool '{poolId}' unusable");
         return _scheduler.MarkNodeUnusable(poolId, nodeId, errorCode, errorMessage);
     }
 
@@ -471,6 +687,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(poolId);
         ArgumentNullException.ThrowIfNull(nodeId);
+        RefreshReadOnly();
         return _state.GetNodeDirectory(poolId, nodeId);
     }
 
@@ -487,6 +704,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(jobId);
         ArgumentNullException.ThrowIfNull(taskId);
+        RefreshReadOnly();
         return _state.GetTaskDirectory(jobId, taskId);
     }
 
@@ -502,6 +720,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(jobId);
         ArgumentNullException.ThrowIfNull(taskId);
+        RefreshReadOnly();
         return _state.GetTaskFolders(jobId, taskId);
     }
 }

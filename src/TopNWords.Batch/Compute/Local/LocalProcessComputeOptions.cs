@@ -8,10 +8,34 @@ public sealed class LocalProcessComputeOptions
 {
     /// <summary>
     /// Gets or sets the folder that holds the pools' node folders
-    /// (<c>&lt;root&gt;/pools/&lt;poolId&gt;/nodes/&lt;nodeId&gt;/</c>). It is created when missing.
+    /// (<c>&lt;root&gt;/pools/&lt;poolId&gt;/nodes/&lt;nodeId&gt;/</c>), and, when <see cref="Durable"/>, the journal
+    /// and owner lock (<c>&lt;root&gt;/state/</c>). It is created when missing.
     /// </summary>
     /// <value>The default value is <see langword="null"/>: a new folder under the temporary directory.</value>
     public string? RootPath { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the compute keeps its pools, jobs and tasks in its root folder, so that a
+    /// new compute (in this or a later process) opening the same <see cref="RootPath"/> sees them again, as a new client
+    /// of Azure Batch sees the account's pools, jobs and tasks. It requires <see cref="RootPath"/>.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// The model is journaled to <c>&lt;root&gt;/state/journal.jsonl</c>, one line per change. A reopened compute starts
+    /// the pools' nodes again (start task included, as rebooted nodes); completed tasks keep their results; a task
+    /// whose process had exited is finished (output files uploaded) without running again; a task that was running
+    /// (its process died with the old compute) is queued again; queued tasks queue again, in their order.
+    /// </para>
+    /// <para>
+    /// One compute owns a root at a time: it holds an exclusive lock on <c>&lt;root&gt;/state/owner.lock</c>, which
+    /// the operating system frees when its process ends, however it ends. A compute opened on a root another live
+    /// process owns is read-only (<see cref="LocalProcessCompute.IsReadOnly"/>): it answers queries from the owner's
+    /// journal and refuses changes. The journal holds the tasks' specs, container and resource file URLs included;
+    /// on Unix the state folder is readable by its user only.
+    /// </para>
+    /// </remarks>
+    /// <value>The default value is <see langword="false"/>: the model lives in memory and goes with the compute.</value>
+    public bool Durable { get; set; }
 
     /// <summary>Gets or sets a value indicating whether the root folder is deleted when the compute is disposed.</summary>
     /// <value>The default value is <see langword="null"/>: deleted only when <see cref="RootPath"/> was not set (the compute created it).</value>
@@ -91,6 +115,11 @@ public sealed class LocalProcessComputeOptions
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        if (Durable && string.IsNullOrEmpty(RootPath))
+        {
+            throw new ArgumentException("Durable needs a RootPath: the folder that keeps the pools, jobs and tasks between processes. Set RootPath to a stable folder, or turn Durable off.", nameof(RootPath));
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PollInterval, TimeSpan.Zero, nameof(PollInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(NodeStartupDelay, TimeSpan.Zero, nameof(NodeStartupDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(OutputDrainTimeout, TimeSpan.Zero, nameof(OutputDrainTimeout));

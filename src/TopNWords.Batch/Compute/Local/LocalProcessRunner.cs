@@ -27,15 +27,50 @@ internal sealed record ProcessLaunch(
 internal readonly record struct ProcessOutcome(int ProcessId, int ExitCode, bool TimedOut, bool Stopped);
 
 /// <summary>
-/// Runs one program as Batch runs a task's command line: directly (no shell), stdin closed, stdout and stderr
-/// streamed to files. On Linux each process starts in its own process group (through <c>setsid</c>), so
-/// that killing it reaches every process it started, even those orphaned by their parent's exit; elsewhere
-/// the process tree is killed.
+/// Runs one program as Batch runs a task's command line: directly (no shell), stdin empty, stdout and stderr
+/// streamed to files. On Linux each process starts in its own process group (through <c>setsid</c>), led by a
+/// small watchdog shell that kills the group when this process dies (see <see cref="WatchdogScript"/>), so
+/// that killing it reaches every process it started, even those orphaned by their parent's exit, and none
+/// outlives a killed client; elsewhere the process tree is killed (on Windows, a killed client leaves its tasks running).
 /// </summary>
 internal sealed class LocalProcessRunner
 {
     /// <summary>Where <c>setsid</c> may be installed.</summary>
     private static readonly string[] SetsidPaths = ["/usr/bin/setsid", "/bin/setsid"];
+
+    /// <summary>
+    /// The watchdog that leads each process group on Linux (run as <c>sh -c WatchdogScript topnwords-watchdog
+    /// keep|unset program args…</c>): it keeps this process's end of its stdin pipe on fd 3 and reads it in the
+    /// background (an asynchronous list gets <c>/dev/null</c> as stdin, hence the explicit fd 3); end of file means
+    /// this process is gone (killed, even with SIGKILL: the kernel closes the pipe's write end), and the reader kills
+    /// the whole group (<c>kill -KILL 0</c>), so no task outlives its client as an orphan. The program runs in the
+    /// background with stdin from <c>/dev/null</c> and without fd 3; the script waits for it and exits with its exit
+    /// status (128 + signal when a signal ended it, as the shell reports it). <c>PWD</c>, which the shell exports on
+    /// its own, is removed unless the launch environment set it.
+    /// </summary>
+    /// <remarks>
+    /// .NET 10 has no way to have the kernel kill a child when its parent dies (Linux's <c>PR_SET_PDEATHSIG</c> must be
+    /// set in the child between fork and exec, which managed code cannot reach), hence the watchdog. Windows keeps
+    /// killing the process tree only: a task there can outlive a client that is killed (a job object would be the
+    /// way; not done).
+    /// </remarks>
+    private const string WatchdogScript = """
+        exec 3<&0
+        { while read -r _ <&3; do :; done; kill -KILL 0; } </dev/null >/dev/null 2>&1 &
+        w=$!
+        [ "$1" = keep ] || unset PWD
+        shift
+        "$@" </dev/null 3<&- &
+        p=$!
+        exec 3<&-
+        wait "$p"
+        s=$?
+        kill -KILL "$w" 2>/dev/null
+        exit "$s"
+        """;
+
+    /// <summary>The shell that runs <see cref="WatchdogScript"/>.</summary>
+    private const string Shell = "/bin/sh";
 
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _drainTimeout;
@@ -45,7 +80,7 @@ internal sealed class LocalProcessRunner
     {
         _timeProvider = timeProvider;
         _drainTimeout = drainTimeout;
-        _setsid = useProcessGroups && OperatingSystem.IsLinux() && PosixSignals.IsSupported
+        _setsid = useProcessGroups && OperatingSystem.IsLinux() && PosixSignals.IsSupported && File.Exists(Shell)
             ? Array.Find(SetsidPaths, File.Exists)
             : null;
     }
@@ -108,7 +143,13 @@ internal sealed class LocalProcessRunner
         };
         if (_setsid is not null)
         {
-            startInfo.ArgumentList.Add(launch.Program); // setsid execs it in place: same pid, which leads a new process group
+            // setsid execs the watchdog shell in place (same pid, which leads a new process group); the shell starts the program
+            startInfo.ArgumentList.Add(Shell);
+            startInfo.ArgumentList.Add("-c");
+            startInfo.ArgumentList.Add(WatchdogScript);
+            startInfo.ArgumentList.Add("topnwords-watchdog");
+            startInfo.ArgumentList.Add(launch.Environment.ContainsKey("PWD") ? "keep" : "unset");
+            startInfo.ArgumentList.Add(launch.Program);
         }
 
         foreach (string argument in launch.Arguments)
@@ -144,15 +185,20 @@ internal sealed class LocalProcessRunner
         bool stopped = false;
         try
         {
-            try
+            if (_setsid is null)
             {
-                process.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-                // the process exited already
+                try
+                {
+                    process.StandardInput.Close(); // no watchdog: stdin is closed at once
+                }
+                catch (IOException)
+                {
+                    // the process exited already
+                }
             }
 
+            // With the watchdog, this process keeps the pipe's write end open (writing nothing) until the process exits:
+            // the pipe's end of file tells the watchdog that this process is gone. The task itself reads /dev/null.
             using var wallClock = maxWallClockTime is { } limit ? new CancellationTokenSource(limit, _timeProvider) : null;
             onStarted?.Invoke(pid); // after the wall clock started: whoever sees the process running sees it timed
             using var linked = wallClock is null ? null : CancellationTokenSource.CreateLinkedTokenSource(stop, wallClock.Token);

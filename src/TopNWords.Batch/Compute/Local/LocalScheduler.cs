@@ -56,7 +56,7 @@ internal sealed class LocalScheduler : IAsyncDisposable
     // ---------------------------------------------------------------- pools and nodes
 
     /// <summary>Adds a pool and starts its nodes in the background.</summary>
-    public void CreatePool(string poolId, int nodeCount, int taskSlotsPerNode, StartTaskDefinition? startTask)
+    public void CreatePool(string poolId, int nodeCount, int taskSlotsPerNode, StartTaskDefinition? startTask, IReadOnlyDictionary<string, string> metadata)
     {
         PoolEntry entry;
         lock (_state.Gate)
@@ -69,14 +69,28 @@ internal sealed class LocalScheduler : IAsyncDisposable
                     : new BatchComputeException(BatchComputeErrorKind.AlreadyExists, $"Pool '{existing.Id}' already exists. Use it, delete it first, or choose another pool id.", poolId, BatchErrorCodes.PoolExists);
             }
 
-            entry = new PoolEntry(poolId, Path.Combine(_rootPath, "pools", poolId), nodeCount, taskSlotsPerNode, startTask, _lifetime.Token);
+            entry = new PoolEntry(poolId, Path.Combine(_rootPath, "pools", poolId), nodeCount, taskSlotsPerNode, startTask, _lifetime.Token)
+            {
+                Metadata = metadata,
+                CreationTime = _state.Time.GetUtcNow(),
+            };
             _state.Pools.Add(entry.Id, entry);
+            _state.JournalLocked(new JournalRecord
+            {
+                Kind = JournalKinds.Pool,
+                At = entry.CreationTime,
+                PoolId = entry.Id,
+                NodeCount = nodeCount,
+                TaskSlotsPerNode = taskSlotsPerNode,
+                StartTask = startTask is null ? null : JournalCommand.From(startTask),
+                Metadata = new(metadata, StringComparer.Ordinal),
+            });
             foreach (var node in entry.Nodes)
             {
                 _state.NotifyNodeLocked(node);
             }
 
-            var initialization = _background.Start(() => InitializePoolAsync(entry));
+            var initialization = _background.Start(() => InitializePoolAsync(entry, clean: true));
             entry.Work.Add(initialization);
         }
 
@@ -98,6 +112,7 @@ internal sealed class LocalScheduler : IAsyncDisposable
             if (pool.Deletion is null)
             {
                 pool.IsBeingDeleted = true;
+                _state.JournalLocked(new JournalRecord { Kind = JournalKinds.PoolDeleted, PoolId = pool.Id });
                 foreach (var node in pool.Nodes)
                 {
                     foreach (var task in node.Running)
@@ -151,9 +166,9 @@ internal sealed class LocalScheduler : IAsyncDisposable
         return node.Lifetime;
     }
 
-    private async Task InitializePoolAsync(PoolEntry pool)
+    private async Task InitializePoolAsync(PoolEntry pool, bool clean)
     {
-        if (Directory.Exists(pool.Directory))
+        if (clean && Directory.Exists(pool.Directory))
         {
             LocalFolders.TryDelete(pool.Directory, _logger); // left by an earlier run with the same root: nodes start clean
         }
@@ -200,10 +215,93 @@ internal sealed class LocalScheduler : IAsyncDisposable
         LocalComputeLog.PoolDeleted(_logger, pool.Id);
     }
 
+    // ---------------------------------------------------------------- reopening a durable compute
+
+    /// <summary>Gets the token every pool's lifetime is linked to (for pools rebuilt from the journal).</summary>
+    public CancellationToken Lifetime => _lifetime.Token;
+
+    /// <summary>
+    /// Brings a model rebuilt from the journal back to life, as a rebooted Batch node would: every pool's nodes start
+    /// again (start task included, their folders kept); a task whose process had exited is finished without running
+    /// again; a task that was preparing or running is queued again (its process died with the old owner); queued tasks
+    /// queue again; all in the order they were added. Tasks of a terminated job never start; one that was running
+    /// completes as failed (<c>TaskEnded</c>).
+    /// </summary>
+    /// <returns>How many tasks were queued again after running, and how many are being finished.</returns>
+    public (int Requeued, int Finishing) Recover()
+    {
+        int requeued = 0;
+        int finishing = 0;
+        lock (_state.Gate)
+        {
+            var toQueue = new List<TaskEntry>();
+            foreach (var job in _state.Jobs.Values)
+            {
+                foreach (var task in job.Order)
+                {
+                    if (task.State == ComputeTaskState.Completed)
+                    {
+                        continue;
+                    }
+
+                    if (task.PendingExit is { } exited)
+                    {
+                        finishing++;
+                        var stop = _lifetime.Token;
+                        task.Run = _background.Start(() => _tasks.FinishExitedAsync(task, exited, stop));
+                        continue;
+                    }
+
+                    if (job.Status != JobStatus.Active)
+                    {
+                        if (task.State != ComputeTaskState.Active)
+                        {
+                            _state.CompleteTaskLocked(task, null, new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.TaskEnded, "The task was ended because its job was terminated."));
+                        }
+
+                        continue;
+                    }
+
+                    if (task.State != ComputeTaskState.Active)
+                    {
+                        requeued++;
+                        task.NodeId = null;
+                        _state.SetTaskStateLocked(task, ComputeTaskState.Active);
+                    }
+
+                    toQueue.Add(task);
+                }
+            }
+
+            foreach (var task in toQueue.OrderBy(t => t.Sequence))
+            {
+                task.QueueNode = _state.GetQueueLocked(task.Job.PoolId).AddLast(task);
+            }
+
+            foreach (var pool in _state.Pools.Values)
+            {
+                pool.CurrentNodeCount = 0;
+                pool.Allocation = PoolAllocationState.Resizing;
+                foreach (var node in pool.Nodes)
+                {
+                    node.State = ComputeNodeState.Creating;
+                    node.StartTask = null;
+                    node.Errors.Clear();
+                    _state.NotifyNodeLocked(node);
+                }
+
+                var entry = pool;
+                pool.Work.Add(_background.Start(() => InitializePoolAsync(entry, clean: false))); // like a rebooted node: its disk is kept
+            }
+        }
+
+        return (requeued, finishing);
+    }
+
     // ---------------------------------------------------------------- jobs
 
     /// <summary>Adds a job on an existing pool.</summary>
-    public void CreateJob(string jobId, string poolId)
+    public void CreateJob(string jobId, string poolId, IReadOnlyDictionary<string, string> metadata)
     {
         lock (_state.Gate)
         {
@@ -225,7 +323,9 @@ internal sealed class LocalScheduler : IAsyncDisposable
                 throw new BatchComputeException(BatchComputeErrorKind.Conflict, $"Job '{jobId}' names pool '{pool.Id}', which is being deleted. Create the pool again, or use another pool.", pool.Id, BatchErrorCodes.PoolBeingDeleted);
             }
 
-            _state.Jobs.Add(jobId, new JobEntry(jobId, pool.Id));
+            var job = new JobEntry(jobId, pool.Id) { Metadata = metadata, CreationTime = _state.Time.GetUtcNow() };
+            _state.Jobs.Add(jobId, job);
+            _state.JournalLocked(new JournalRecord { Kind = JournalKinds.Job, At = job.CreationTime, JobId = jobId, PoolId = pool.Id, Metadata = new(metadata, StringComparer.Ordinal) });
         }
     }
 
@@ -242,7 +342,12 @@ internal sealed class LocalScheduler : IAsyncDisposable
                 throw new BatchComputeException(BatchComputeErrorKind.Conflict, $"Job '{job.Id}' is being deleted.", job.Id, BatchErrorCodes.JobBeingDeleted);
             }
 
-            job.Status = JobStatus.Terminated;
+            if (job.Status != JobStatus.Terminated)
+            {
+                job.Status = JobStatus.Terminated;
+                _state.JournalLocked(new JournalRecord { Kind = JournalKinds.JobTerminated, JobId = job.Id });
+            }
+
             running = StopJobTasksLocked(job, StopReason.JobTerminated);
         }
 
@@ -264,6 +369,7 @@ internal sealed class LocalScheduler : IAsyncDisposable
             if (job.Deletion is null)
             {
                 job.Status = JobStatus.Deleting;
+                _state.JournalLocked(new JournalRecord { Kind = JournalKinds.JobDeleted, JobId = job.Id });
                 var running = StopJobTasksLocked(job, StopReason.JobDeleted);
                 job.Deletion = _background.Start(() => DeleteJobCoreAsync(job, running));
             }
@@ -382,6 +488,7 @@ internal sealed class LocalScheduler : IAsyncDisposable
                 job.Order.Add(task);
                 task.QueueNode = queue.AddLast(task);
                 added++;
+                _state.JournalLocked(new JournalRecord { Kind = JournalKinds.TaskAdded, JobId = job.Id, TaskId = definition.Id, Spec = JournalCommand.From(definition) });
                 _state.NotifyTaskLocked(task);
             }
 

@@ -83,6 +83,7 @@ internal sealed class LocalTaskControl
             task = GetTaskLocked(jobId, taskId);
             task.Job.Tasks.Remove(task.Definition.Id);
             task.Job.Order.Remove(task);
+            _state.JournalLocked(new JournalRecord { Kind = JournalKinds.TaskDeleted, JobId = task.Job.Id, TaskId = task.Definition.Id });
             RemoveFromQueueLocked(task);
             if (task.Run is { IsCompleted: false } current)
             {

@@ -150,8 +150,53 @@ internal sealed class LocalTaskExecutor
         TaskFailureInfo? failure = attempt.Kind == CommandResultKind.TimedOut
             ? new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.MaxWallClockTimeExceeded, $"The task ran longer than its maximum wall-clock time of {task.Definition.MaxWallClockTime} and was killed, with every process it started.")
             : succeeded ? null : LocalCommandRunner.FailureExitCode;
+        lock (_state.Gate)
+        {
+            // a durable compute reopened before the completion below finishes the task from here, without running it again
+            _state.JournalLocked(new JournalRecord { Kind = JournalKinds.TaskExited, JobId = task.Job.Id, TaskId = task.Definition.Id, ExitCode = attempt.ExitCode, Failure = failure, Succeeded = succeeded });
+        }
+
         var uploadFailure = await _files.UploadOutputsAsync(task.Job.Id, task.Definition, task.TaskDirectory!, succeeded, stop).ConfigureAwait(false);
         return new Completion(attempt.ExitCode, failure ?? uploadFailure);
+    }
+
+    /// <summary>
+    /// Finishes a task of a reopened durable compute whose process had exited (journaled) but whose completion was
+    /// not journaled: uploads its output files from its folder, then completes it with the journaled exit code.
+    /// </summary>
+    /// <param name="task">The task.</param>
+    /// <param name="exited">The journaled exit.</param>
+    /// <param name="stop">Fires when the compute is disposed.</param>
+    /// <returns>A task that completes when the task has completed.</returns>
+    public async Task FinishExitedAsync(TaskEntry task, JournalRecord exited, CancellationToken stop)
+    {
+        TaskFailureInfo? uploadFailure;
+        try
+        {
+            uploadFailure = task.TaskDirectory is { } folder
+                ? await _files.UploadOutputsAsync(task.Job.Id, task.Definition, folder, exited.Succeeded ?? false, stop).ConfigureAwait(false)
+                : null;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return; // disposed: the next owner finishes it
+        }
+
+        BatchTaskInfo? completed = null;
+        lock (_state.Gate)
+        {
+            task.PendingExit = null;
+            if (!_state.IsDisposed && task.State != ComputeTaskState.Completed && task.Job.Tasks.TryGetValue(task.Definition.Id, out var current) && ReferenceEquals(current, task) && task.Job.Status != JobStatus.Deleting)
+            {
+                _state.CompleteTaskLocked(task, exited.ExitCode, exited.Failure ?? uploadFailure);
+                completed = LocalComputeState.SnapshotLocked(task);
+            }
+        }
+
+        if (completed is not null)
+        {
+            LocalComputeLog.TaskEnded(_logger, task.Job.Id, completed.Id, completed.NodeId, completed.Result == TaskExecutionResult.Success ? "success" : "failure", completed.ExitCode, completed.FailureInfo?.Code);
+        }
     }
 
     private void FinishRun(TaskEntry task, NodeEntry node, Completion? completion, int? stoppedExitCode)
