@@ -48,6 +48,12 @@ public sealed class AzureBatchCompute : IBatchCompute
     /// <summary>Only what <see cref="ComputeNodeInfo"/> needs.</summary>
     internal const string NodeSelect = "id,state,startTaskInfo,errors";
 
+    /// <summary>Only what <see cref="PoolSummary"/> needs.</summary>
+    internal const string PoolListSelect = "id,metadata,creationTime";
+
+    /// <summary>Only what <see cref="JobSummary"/> needs.</summary>
+    internal const string JobListSelect = "id,poolInfo,metadata,creationTime,state";
+
     private readonly BatchRestClient _client;
     private readonly AzureBatchComputeOptions _options;
     private readonly TimeProvider _time;
@@ -284,12 +290,33 @@ public sealed class AzureBatchCompute : IBatchCompute
     }
 
     /// <inheritdoc />
-    public IAsyncEnumerable<PoolSummary> ListPoolsAsync(CancellationToken cancellationToken = default)
-        => throw new NotSupportedException("Listing pools is not implemented yet.");
+    /// <remarks>
+    /// One request per page of up to 1000 pools (<c>GET /pools</c> with <c>$select=id,metadata,creationTime</c>,
+    /// following <c>odata.nextLink</c>); the service's order.
+    /// </remarks>
+    public async IAsyncEnumerable<PoolSummary> ListPoolsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        AsyncPageable<BatchPool> pools = _client.ListPoolsAsync(select: PoolListSelect, maxResults: ListPageSize, cancellationToken: cancellationToken);
+        await foreach (BatchPool pool in ListAsync(pools, "list the pools of", cancellationToken).ConfigureAwait(false))
+        {
+            yield return BatchWireMapping.ToSummary(pool);
+        }
+    }
 
     /// <inheritdoc />
-    public IAsyncEnumerable<JobSummary> ListJobsAsync(CancellationToken cancellationToken = default)
-        => throw new NotSupportedException("Listing jobs is not implemented yet.");
+    /// <remarks>
+    /// One request per page of up to 1000 jobs (<c>GET /jobs</c> with <c>$select=id,poolInfo,metadata,creationTime,state</c>,
+    /// following <c>odata.nextLink</c>); the service's order. <see cref="JobSummary.IsCompleted"/> is true for the states
+    /// <c>completed</c>, <c>terminating</c> and <c>deleting</c>.
+    /// </remarks>
+    public async IAsyncEnumerable<JobSummary> ListJobsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        AsyncPageable<BatchJob> jobs = _client.ListJobsAsync(select: JobListSelect, maxResults: ListPageSize, cancellationToken: cancellationToken);
+        await foreach (BatchJob job in ListAsync(jobs, "list the jobs of", cancellationToken).ConfigureAwait(false))
+        {
+            yield return BatchWireMapping.ToSummary(job);
+        }
+    }
 
     /// <inheritdoc />
     public Task<ComputePreflightResult> PreflightPoolAsync(PoolSpec pool, CancellationToken cancellationToken = default)
@@ -479,6 +506,39 @@ public sealed class AzureBatchCompute : IBatchCompute
 
     private BatchComputeException Fail(BatchServiceException exception, string action, string resourceKind, string resourceId)
         => AzureBatchErrors.Fail(_logger, DisplayName, exception, action, resourceKind, resourceId);
+
+    /// <summary>The items of an account-wide listing; a failure of any page names the account and what to do.</summary>
+    private async IAsyncEnumerable<T> ListAsync<T>(AsyncPageable<T> pageable, string action, [EnumeratorCancellation] CancellationToken cancellationToken)
+        where T : notnull
+    {
+        IAsyncEnumerator<T> items = pageable.GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await items.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (BatchServiceException ex)
+                {
+                    throw Fail(ex, action, "account", DisplayName);
+                }
+
+                if (!more)
+                {
+                    yield break;
+                }
+
+                yield return items.Current;
+            }
+        }
+        finally
+        {
+            await items.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Reads the tail of a task or node file: <see langword="null"/> when there is no such file; other failures name the resource.</summary>
     private async Task<string?> ReadTailAsync(
