@@ -60,6 +60,7 @@ public sealed class AzureBatchCompute : IBatchCompute
     private readonly ILogger _logger;
     private readonly SupportedImageSelector _images;
     private readonly AddTaskCollectionSender _sender;
+    private readonly PoolPreflight _preflight;
 
     /// <summary>Initializes a new instance of the <see cref="AzureBatchCompute"/> class with Shared Key authentication.</summary>
     /// <param name="endpoint">The account endpoint, such as <c>https://myaccount.westus.batch.azure.com</c>.</param>
@@ -79,12 +80,18 @@ public sealed class AzureBatchCompute : IBatchCompute
     /// <exception cref="ArgumentNullException"><paramref name="endpoint"/> or <paramref name="credential"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="endpoint"/> is not absolute, or an option is invalid.</exception>
     public AzureBatchCompute(Uri endpoint, TokenCredential credential, AzureBatchComputeOptions? options = null)
-        : this(CreateClient(endpoint, credential, ref options), options)
+        : this(CreateClient(endpoint, credential, ref options), options, credential)
     {
     }
 
     /// <summary>Initializes a new instance of the <see cref="AzureBatchCompute"/> class over an existing client (tests).</summary>
-    internal AzureBatchCompute(BatchRestClient client, AzureBatchComputeOptions? options = null)
+    /// <param name="client">The Batch data-plane client.</param>
+    /// <param name="options">The options.</param>
+    /// <param name="managementCredential">
+    /// The token credential for the management plane (VM size and quota checks, with
+    /// <see cref="AzureBatchComputeOptions.ManagementResourceId"/>); <see langword="null"/> with Shared Key.
+    /// </param>
+    internal AzureBatchCompute(BatchRestClient client, AzureBatchComputeOptions? options = null, TokenCredential? managementCredential = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         options = Validated(options);
@@ -95,6 +102,24 @@ public sealed class AzureBatchCompute : IBatchCompute
         DisplayName = client.Endpoint.Host;
         _images = new SupportedImageSelector(client, options, _time, DisplayName, _logger);
         _sender = new AddTaskCollectionSender(client, DisplayName, options.MaxParallelAddTaskRequests, options.MaxTaskAddAttempts, _logger);
+
+        BatchManagementClient? management = null;
+        string? notConfigured = null;
+        if (options.ManagementResourceId is null)
+        {
+            notConfigured = "AzureBatchComputeOptions.ManagementResourceId is not set (the Batch data plane has no VM size or quota API; set it to the Batch account's resource id to check them).";
+        }
+        else if (managementCredential is null)
+        {
+            notConfigured = "the compute uses Shared Key, and the management plane needs a Microsoft Entra ID TokenCredential (build AzureBatchCompute with one to check them).";
+        }
+        else
+        {
+            var account = BatchAccountResourceId.Parse(options.ManagementResourceId, nameof(options.ManagementResourceId));
+            management = new BatchManagementClient(options.ManagementEndpoint, account, managementCredential, options.ClientOptions);
+        }
+
+        _preflight = new PoolPreflight(client, _images, management, notConfigured, options, _time, DisplayName, _logger);
     }
 
     /// <inheritdoc />
@@ -319,8 +344,34 @@ public sealed class AzureBatchCompute : IBatchCompute
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// <para>
+    /// Always: the image pools are created with (<see cref="AzureBatchComputeOptions.ImagePublisher"/>,
+    /// <see cref="AzureBatchComputeOptions.ImageOffer"/>, <see cref="AzureBatchComputeOptions.ImageSkuPrefix"/>) must be one the
+    /// account lists in <c>GET /supportedimages</c>, verified and not past its Batch end of support; the choice is kept for
+    /// <see cref="CreatePoolAsync"/>. Otherwise <see cref="BatchComputeErrorKind.InvalidRequest"/> naming the image.
+    /// </para>
+    /// <para>
+    /// With <see cref="AzureBatchComputeOptions.ManagementResourceId"/> and a <see cref="TokenCredential"/>: the management plane
+    /// (<c>Microsoft.Batch</c> API 2025-06-01 at <see cref="AzureBatchComputeOptions.ManagementEndpoint"/>) gives the account's
+    /// location and dedicated-core quotas and the VM sizes Batch supports there. A VM size not listed (or past its Batch end of
+    /// support) is <see cref="BatchComputeErrorKind.InvalidRequest"/> naming it and a few listed sizes. The pool's dedicated cores
+    /// (nodes × vCPUs) must fit the quota less the cores of the account's other pools (the larger of their target and current
+    /// dedicated nodes, from <c>GET /pools</c>): per VM family when the account enforces family quotas, and in total; otherwise
+    /// <see cref="BatchComputeErrorKind.QuotaExceeded"/> naming the pool, the quota and the numbers. An account in user
+    /// subscription mode reports no Batch quota: that check is skipped.
+    /// </para>
+    /// <para>
+    /// Without the resource id, or with Shared Key, the VM size and quota checks are listed in
+    /// <see cref="ComputePreflightResult.Skipped"/> with the reason. The management plane gets only a bearer token for its own
+    /// scope, never the Batch credential.
+    /// </para>
+    /// </remarks>
     public Task<ComputePreflightResult> PreflightPoolAsync(PoolSpec pool, CancellationToken cancellationToken = default)
-        => Task.FromResult(ComputePreflightResult.Nothing);
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return _preflight.RunAsync(pool, cancellationToken);
+    }
 
     /// <inheritdoc />
     /// <remarks>
