@@ -81,8 +81,18 @@ internal sealed class BatchManagementClient
             }
         }
 
+        string location = String(root, "location") ?? string.Empty;
+        if (location.Length == 0)
+        {
+            throw new BatchComputeException(
+                BatchComputeErrorKind.Other,
+                $"Batch account '{AccountId}' as the management endpoint {Origin(_endpoint)} reports it has no location, so its VM sizes cannot be listed. Check AzureBatchComputeOptions.ManagementResourceId and ManagementEndpoint.",
+                _account.AccountName);
+        }
+
         return new BatchAccountQuotas(
-            String(root, "location") ?? string.Empty,
+            location,
+            String(properties, "accountEndpoint"),
             String(properties, "poolAllocationMode"),
             Int(properties, "dedicatedCoreQuota"),
             properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty("dedicatedCoreQuotaPerVMFamilyEnforced", out JsonElement enforced) && enforced.ValueKind == JsonValueKind.True,
@@ -278,11 +288,12 @@ internal sealed class BatchManagementClient
 
 /// <summary>A Batch account's location and dedicated-core quotas, as the management plane reports them.</summary>
 /// <param name="Location">The account's Azure region, such as <c>westus</c>.</param>
+/// <param name="AccountEndpoint">The account's data-plane endpoint host, such as <c>myaccount.westus.batch.azure.com</c>, when reported.</param>
 /// <param name="PoolAllocationMode"><c>BatchService</c> or <c>UserSubscription</c>, when reported.</param>
 /// <param name="DedicatedCoreQuota">The total dedicated-core quota; absent for user-subscription accounts (the subscription's quota applies).</param>
 /// <param name="PerFamilyEnforced">Whether the per-family quotas are enforced (then the total is enforced too).</param>
 /// <param name="FamilyQuotas">The dedicated-core quota per VM family (case-insensitive names).</param>
-internal sealed record BatchAccountQuotas(string Location, string? PoolAllocationMode, int? DedicatedCoreQuota, bool PerFamilyEnforced, IReadOnlyDictionary<string, int> FamilyQuotas);
+internal sealed record BatchAccountQuotas(string Location, string? AccountEndpoint, string? PoolAllocationMode, int? DedicatedCoreQuota, bool PerFamilyEnforced, IReadOnlyDictionary<string, int> FamilyQuotas);
 
 /// <summary>A VM size Azure Batch supports in a location.</summary>
 /// <param name="Name">The size, such as <c>Standard_D2s_v3</c>.</param>

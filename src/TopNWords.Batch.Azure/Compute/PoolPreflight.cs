@@ -67,6 +67,16 @@ internal sealed class PoolPreflight
         }
 
         BatchAccountQuotas account = await _management.GetAccountAsync(cancellationToken).ConfigureAwait(false);
+        if (account.AccountEndpoint is { Length: > 0 } endpoint && !string.Equals(HostOf(endpoint), _account, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new BatchComputeException(
+                BatchComputeErrorKind.InvalidRequest,
+                $"AzureBatchComputeOptions.ManagementResourceId names Batch account '{_management.AccountId}', whose endpoint is {endpoint}, but this compute talks to {_account}: " +
+                $"its VM sizes and quota would be another account's, so pool '{pool.Id}' was not checked. Set ManagementResourceId to the id of the account at {_account}.",
+                pool.Id,
+                "ManagementAccountMismatch");
+        }
+
         IReadOnlyList<VirtualMachineSkuInfo> skus = await _management.ListVirtualMachineSkusAsync(account.Location, cancellationToken).ConfigureAwait(false);
         VirtualMachineSkuInfo sku = FindSize(pool, vmSize, account.Location, skus);
         passed.Add($"VM size '{vmSize}' is available to Azure Batch in {account.Location} ({Describe(sku)}).");
@@ -119,6 +129,10 @@ internal sealed class PoolPreflight
 
         return n;
     }
+
+    /// <summary>The host of an account endpoint the management plane reports (a host, or a URL in some clouds' answers).</summary>
+    private static string HostOf(string endpoint)
+        => Uri.TryCreate(endpoint, UriKind.Absolute, out Uri? uri) && !string.IsNullOrEmpty(uri.Host) ? uri.Host : endpoint.Trim().TrimEnd('/');
 
     private static string Describe(VirtualMachineSkuInfo sku)
         => (sku.VCpus is int v ? v.ToString(CultureInfo.InvariantCulture) + " vCPUs" : "vCPUs not reported") + (sku.Family is { } f ? ", family " + f : string.Empty);

@@ -249,6 +249,36 @@ public class AzureBatchComputePreflightTests
     }
 
     [Test]
+    public void Preflight_ResourceIdOfAnotherAccount_IsInvalidRequestNamingBoth()
+    {
+        var harness = new Harness(account: AccountJson(total: 100, enforced: false).Replace("testaccount.westus.batch.azure.com", "otheraccount.eastus.batch.azure.com", StringComparison.Ordinal));
+
+        var ex = Assert.ThrowsAsync<BatchComputeException>(() => harness.Compute.PreflightPoolAsync(new PoolSpec("topn-pool", 1)));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Kind, Is.EqualTo(BatchComputeErrorKind.InvalidRequest));
+            Assert.That(ex.ErrorCode, Is.EqualTo("ManagementAccountMismatch"));
+            Assert.That(ex.Message, Does.Contain("otheraccount.eastus.batch.azure.com").And.Contain("testaccount.westus.batch.azure.com").And.Contain(ResourceId));
+            Assert.That(harness.Transport.Requests.Any(r => r.Uri.AbsolutePath == SkusPath), Is.False);
+        });
+    }
+
+    [Test]
+    public void Preflight_ManagementServerErrorAfterRetries_IsUnavailable()
+    {
+        var harness = new Harness(accountStatus: 503, account: """{"error":{"code":"ServiceUnavailable","message":"Try later."}}""");
+
+        var ex = Assert.ThrowsAsync<BatchComputeException>(() => harness.Compute.PreflightPoolAsync(new PoolSpec("topn-pool", 1)));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Kind, Is.EqualTo(BatchComputeErrorKind.Unavailable));
+            Assert.That(ex.Message, Does.Contain("503 ServiceUnavailable").And.Contain("try again later"));
+        });
+    }
+
+    [Test]
     public async Task Preflight_UserSubscriptionAccount_ChecksVmSizeAndSkipsTheQuota()
     {
         var harness = new Harness(account: """{"location":"westus","properties":{"poolAllocationMode":"UserSubscription"}}""");
