@@ -48,12 +48,19 @@ public sealed class AzureBatchCompute : IBatchCompute
     /// <summary>Only what <see cref="ComputeNodeInfo"/> needs.</summary>
     internal const string NodeSelect = "id,state,startTaskInfo,errors";
 
+    /// <summary>Only what <see cref="PoolSummary"/> needs.</summary>
+    internal const string PoolListSelect = "id,metadata,creationTime";
+
+    /// <summary>Only what <see cref="JobSummary"/> needs.</summary>
+    internal const string JobListSelect = "id,poolInfo,metadata,creationTime,state";
+
     private readonly BatchRestClient _client;
     private readonly AzureBatchComputeOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SupportedImageSelector _images;
     private readonly AddTaskCollectionSender _sender;
+    private readonly PoolPreflight _preflight;
 
     /// <summary>Initializes a new instance of the <see cref="AzureBatchCompute"/> class with Shared Key authentication.</summary>
     /// <param name="endpoint">The account endpoint, such as <c>https://myaccount.westus.batch.azure.com</c>.</param>
@@ -73,12 +80,18 @@ public sealed class AzureBatchCompute : IBatchCompute
     /// <exception cref="ArgumentNullException"><paramref name="endpoint"/> or <paramref name="credential"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="endpoint"/> is not absolute, or an option is invalid.</exception>
     public AzureBatchCompute(Uri endpoint, TokenCredential credential, AzureBatchComputeOptions? options = null)
-        : this(CreateClient(endpoint, credential, ref options), options)
+        : this(CreateClient(endpoint, credential, ref options), options, credential)
     {
     }
 
     /// <summary>Initializes a new instance of the <see cref="AzureBatchCompute"/> class over an existing client (tests).</summary>
-    internal AzureBatchCompute(BatchRestClient client, AzureBatchComputeOptions? options = null)
+    /// <param name="client">The Batch data-plane client.</param>
+    /// <param name="options">The options.</param>
+    /// <param name="managementCredential">
+    /// The token credential for the management plane (VM size and quota checks, with
+    /// <see cref="AzureBatchComputeOptions.ManagementResourceId"/>); <see langword="null"/> with Shared Key.
+    /// </param>
+    internal AzureBatchCompute(BatchRestClient client, AzureBatchComputeOptions? options = null, TokenCredential? managementCredential = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         options = Validated(options);
@@ -89,6 +102,24 @@ public sealed class AzureBatchCompute : IBatchCompute
         DisplayName = client.Endpoint.Host;
         _images = new SupportedImageSelector(client, options, _time, DisplayName, _logger);
         _sender = new AddTaskCollectionSender(client, DisplayName, options.MaxParallelAddTaskRequests, options.MaxTaskAddAttempts, _logger);
+
+        BatchManagementClient? management = null;
+        string? notConfigured = null;
+        if (options.ManagementResourceId is null)
+        {
+            notConfigured = "AzureBatchComputeOptions.ManagementResourceId is not set (the Batch data plane has no VM size or quota API; set it to the Batch account's resource id to check them).";
+        }
+        else if (managementCredential is null)
+        {
+            notConfigured = "the compute uses Shared Key, and the management plane needs a Microsoft Entra ID TokenCredential (build AzureBatchCompute with one to check them).";
+        }
+        else
+        {
+            var account = BatchAccountResourceId.Parse(options.ManagementResourceId, nameof(options.ManagementResourceId));
+            management = new BatchManagementClient(options.ManagementEndpoint, account, managementCredential, options.ClientOptions);
+        }
+
+        _preflight = new PoolPreflight(client, _images, management, notConfigured, options, _time, DisplayName, _logger);
     }
 
     /// <inheritdoc />
@@ -284,16 +315,63 @@ public sealed class AzureBatchCompute : IBatchCompute
     }
 
     /// <inheritdoc />
-    public IAsyncEnumerable<PoolSummary> ListPoolsAsync(CancellationToken cancellationToken = default)
-        => throw new NotSupportedException("Listing pools is not implemented yet.");
+    /// <remarks>
+    /// One request per page of up to 1000 pools (<c>GET /pools</c> with <c>$select=id,metadata,creationTime</c>,
+    /// following <c>odata.nextLink</c>); the service's order.
+    /// </remarks>
+    public async IAsyncEnumerable<PoolSummary> ListPoolsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        AsyncPageable<BatchPool> pools = _client.ListPoolsAsync(select: PoolListSelect, maxResults: ListPageSize, cancellationToken: cancellationToken);
+        await foreach (BatchPool pool in ListAsync(pools, "list the pools of", cancellationToken).ConfigureAwait(false))
+        {
+            yield return BatchWireMapping.ToSummary(pool);
+        }
+    }
 
     /// <inheritdoc />
-    public IAsyncEnumerable<JobSummary> ListJobsAsync(CancellationToken cancellationToken = default)
-        => throw new NotSupportedException("Listing jobs is not implemented yet.");
+    /// <remarks>
+    /// One request per page of up to 1000 jobs (<c>GET /jobs</c> with <c>$select=id,poolInfo,metadata,creationTime,state</c>,
+    /// following <c>odata.nextLink</c>); the service's order. <see cref="JobSummary.IsCompleted"/> is true for the states
+    /// <c>completed</c>, <c>terminating</c> and <c>deleting</c>.
+    /// </remarks>
+    public async IAsyncEnumerable<JobSummary> ListJobsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        AsyncPageable<BatchJob> jobs = _client.ListJobsAsync(select: JobListSelect, maxResults: ListPageSize, cancellationToken: cancellationToken);
+        await foreach (BatchJob job in ListAsync(jobs, "list the jobs of", cancellationToken).ConfigureAwait(false))
+        {
+            yield return BatchWireMapping.ToSummary(job);
+        }
+    }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// <para>
+    /// Always: the image pools are created with (<see cref="AzureBatchComputeOptions.ImagePublisher"/>,
+    /// <see cref="AzureBatchComputeOptions.ImageOffer"/>, <see cref="AzureBatchComputeOptions.ImageSkuPrefix"/>) must be one the
+    /// account lists in <c>GET /supportedimages</c>, verified and not past its Batch end of support; the choice is kept for
+    /// <see cref="CreatePoolAsync"/>. Otherwise <see cref="BatchComputeErrorKind.InvalidRequest"/> naming the image.
+    /// </para>
+    /// <para>
+    /// With <see cref="AzureBatchComputeOptions.ManagementResourceId"/> and a <see cref="TokenCredential"/>: the management plane
+    /// (<c>Microsoft.Batch</c> API 2025-06-01 at <see cref="AzureBatchComputeOptions.ManagementEndpoint"/>) gives the account's
+    /// location and dedicated-core quotas and the VM sizes Batch supports there. A VM size not listed (or past its Batch end of
+    /// support) is <see cref="BatchComputeErrorKind.InvalidRequest"/> naming it and a few listed sizes. The pool's dedicated cores
+    /// (nodes × vCPUs) must fit the quota less the cores of the account's other pools (the larger of their target and current
+    /// dedicated nodes, from <c>GET /pools</c>): per VM family when the account enforces family quotas, and in total; otherwise
+    /// <see cref="BatchComputeErrorKind.QuotaExceeded"/> naming the pool, the quota and the numbers. An account in user
+    /// subscription mode reports no Batch quota: that check is skipped.
+    /// </para>
+    /// <para>
+    /// Without the resource id, or with Shared Key, the VM size and quota checks are listed in
+    /// <see cref="ComputePreflightResult.Skipped"/> with the reason. The management plane gets only a bearer token for its own
+    /// scope, never the Batch credential.
+    /// </para>
+    /// </remarks>
     public Task<ComputePreflightResult> PreflightPoolAsync(PoolSpec pool, CancellationToken cancellationToken = default)
-        => Task.FromResult(ComputePreflightResult.Nothing);
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return _preflight.RunAsync(pool, cancellationToken);
+    }
 
     /// <inheritdoc />
     /// <remarks>
@@ -479,6 +557,39 @@ public sealed class AzureBatchCompute : IBatchCompute
 
     private BatchComputeException Fail(BatchServiceException exception, string action, string resourceKind, string resourceId)
         => AzureBatchErrors.Fail(_logger, DisplayName, exception, action, resourceKind, resourceId);
+
+    /// <summary>The items of an account-wide listing; a failure of any page names the account and what to do.</summary>
+    private async IAsyncEnumerable<T> ListAsync<T>(AsyncPageable<T> pageable, string action, [EnumeratorCancellation] CancellationToken cancellationToken)
+        where T : notnull
+    {
+        IAsyncEnumerator<T> items = pageable.GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await items.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (BatchServiceException ex)
+                {
+                    throw Fail(ex, action, "account", DisplayName);
+                }
+
+                if (!more)
+                {
+                    yield break;
+                }
+
+                yield return items.Current;
+            }
+        }
+        finally
+        {
+            await items.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Reads the tail of a task or node file: <see langword="null"/> when there is no such file; other failures name the resource.</summary>
     private async Task<string?> ReadTailAsync(

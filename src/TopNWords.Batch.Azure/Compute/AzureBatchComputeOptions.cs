@@ -1,3 +1,4 @@
+using Azure.Core;
 using Microsoft.Extensions.Logging;
 
 namespace TopNWords.Batch.Azure.Compute;
@@ -83,13 +84,39 @@ public sealed class AzureBatchComputeOptions
         }
     }
 
+    /// <summary>The default Azure Resource Manager endpoint: the public Azure cloud's.</summary>
+    public static readonly Uri DefaultManagementEndpoint = new("https://management.azure.com");
+
+    /// <summary>
+    /// Gets or sets the Batch account's Azure Resource Manager resource id,
+    /// <c>/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Batch/batchAccounts/{accountName}</c>
+    /// (<c>az batch account show -n {accountName} -g {resourceGroup} --query id</c>).
+    /// </summary>
+    /// <remarks>
+    /// The Batch data plane has no API for VM sizes or quotas, so <see cref="AzureBatchCompute.PreflightPoolAsync"/> checks the
+    /// pool's VM size and the account's dedicated-core quota through the management plane, with the
+    /// <see cref="TokenCredential"/> the compute was built with (a bearer token for the management endpoint's own scope;
+    /// the identity needs read access to the Batch account, such as the Reader role). Without a resource id, or with Shared Key
+    /// authentication, those two checks are skipped and reported as skipped.
+    /// </remarks>
+    /// <value>The default value is <see langword="null"/>: VM size and quota are not checked.</value>
+    public string? ManagementResourceId { get; set; }
+
+    /// <summary>Gets or sets the Azure Resource Manager endpoint the VM size and quota checks use (HTTPS).</summary>
+    /// <remarks>Tokens are requested for the scope <c>{endpoint}/.default</c>, such as <c>https://management.azure.com/.default</c>.</remarks>
+    /// <value>The default value is <c>https://management.azure.com</c> (set another for a sovereign cloud).</value>
+    public Uri ManagementEndpoint { get; set; } = DefaultManagementEndpoint;
+
     /// <summary>Gets or sets the logger factory. Its loggers never receive keys, tokens or SAS URLs.</summary>
     /// <value>The default value is <see langword="null"/>: no logging.</value>
     public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>Checks the options; the constructors of <see cref="AzureBatchCompute"/> call it.</summary>
-    /// <exception cref="ArgumentNullException"><see cref="ClientOptions"/> or <see cref="ImageSkuPrefix"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException"><see cref="ImagePublisher"/>, <see cref="ImageOffer"/> or <see cref="VirtualMachineSize"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><see cref="ClientOptions"/>, <see cref="ImageSkuPrefix"/> or <see cref="ManagementEndpoint"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// <see cref="ImagePublisher"/>, <see cref="ImageOffer"/> or <see cref="VirtualMachineSize"/> is empty or white space;
+    /// <see cref="ManagementResourceId"/> is not a Batch account's resource id; or <see cref="ManagementEndpoint"/> is not an absolute HTTPS URL.
+    /// </exception>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="PoolPollInterval"/> is not positive, or <see cref="MaxParallelAddTaskRequests"/> or <see cref="MaxTaskAddAttempts"/> is less than 1.</exception>
     public void Validate()
     {
@@ -105,5 +132,17 @@ public sealed class AzureBatchComputeOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxParallelAddTaskRequests, 1, nameof(MaxParallelAddTaskRequests));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxTaskAddAttempts, 1, nameof(MaxTaskAddAttempts));
+        ArgumentNullException.ThrowIfNull(ManagementEndpoint, nameof(ManagementEndpoint));
+        if (!ManagementEndpoint.IsAbsoluteUri || ManagementEndpoint.Scheme != Uri.UriSchemeHttps || !string.IsNullOrEmpty(ManagementEndpoint.Query) || !string.IsNullOrEmpty(ManagementEndpoint.UserInfo))
+        {
+            throw new ArgumentException(
+                $"AzureBatchComputeOptions.ManagementEndpoint must be an absolute HTTPS URL without query or user info, such as {DefaultManagementEndpoint.AbsoluteUri} (bearer tokens are never sent over plain HTTP).",
+                nameof(ManagementEndpoint));
+        }
+
+        if (ManagementResourceId is not null)
+        {
+            _ = BatchAccountResourceId.Parse(ManagementResourceId, nameof(ManagementResourceId));
+        }
     }
 }

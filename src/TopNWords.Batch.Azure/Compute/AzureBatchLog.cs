@@ -40,4 +40,7 @@ internal static partial class AzureBatchLog
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Azure Batch {Account}: {Operation} on {ResourceId} failed with {Status} {ErrorCode}")]
     public static partial void OperationFailed(ILogger logger, string account, string operation, string resourceId, int status, string errorCode);
+
+    [LoggerMessage(EventId = 2111, Level = LogLevel.Information, Message = "Azure Batch {Account}: preflight of pool {PoolId}: {Passed} check(s) passed, {Skipped} skipped")]
+    public static partial void PreflightDone(ILogger logger, string account, string poolId, int passed, int skipped);
 }

@@ -28,7 +28,7 @@ public static class BatchWireMapping
     /// <summary>The body of create pool for a pool, without its <see cref="BatchPoolCreateContent.VirtualMachineConfiguration"/> (the caller's image).</summary>
     /// <param name="pool">The pool.</param>
     /// <param name="defaultVirtualMachineSize">The VM size when <see cref="PoolSpec.VirtualMachineSize"/> is not set.</param>
-    /// <returns>The pool's id, VM size, dedicated node count, task slots per node and start task.</returns>
+    /// <returns>The pool's id, VM size, dedicated node count, task slots per node, start task and metadata.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="pool"/> or <paramref name="defaultVirtualMachineSize"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A resource file of the start task has no http(s) URL.</exception>
     public static BatchPoolCreateContent ToWire(PoolSpec pool, string defaultVirtualMachineSize)
@@ -42,17 +42,18 @@ public static class BatchWireMapping
             TargetDedicatedNodes = pool.NodeCount,
             TaskSlotsPerNode = pool.TaskSlotsPerNode,
             StartTask = pool.StartTask is { } start ? ToWire(pool.Id, start) : null,
+            Metadata = ToMetadata(pool.Metadata),
         };
     }
 
     /// <summary>The body of create job for a job.</summary>
     /// <param name="job">The job.</param>
-    /// <returns>The job's id and pool.</returns>
+    /// <returns>The job's id, pool and metadata.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="job"/> is <see langword="null"/>.</exception>
     public static BatchJobCreateContent ToWire(JobSpec job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return new BatchJobCreateContent { Id = job.Id, PoolInfo = new BatchPoolInfo { PoolId = job.PoolId } };
+        return new BatchJobCreateContent { Id = job.Id, PoolInfo = new BatchPoolInfo { PoolId = job.PoolId }, Metadata = ToMetadata(job.Metadata) };
     }
 
     /// <summary>A task of an add-task-collection body, run as the pool's non-admin auto user.</summary>
@@ -88,12 +89,14 @@ public static class BatchWireMapping
     public static PoolSpec ToCompute(BatchPoolCreateContent pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        return new PoolSpec(pool.Id, (pool.TargetDedicatedNodes ?? 0) + (pool.TargetLowPriorityNodes ?? 0))
+        var spec = new PoolSpec(pool.Id, (pool.TargetDedicatedNodes ?? 0) + (pool.TargetLowPriorityNodes ?? 0))
         {
             TaskSlotsPerNode = pool.TaskSlotsPerNode ?? 1,
             StartTask = pool.StartTask is { } start ? ToCompute(start) : null,
             VirtualMachineSize = pool.VmSize,
         };
+        CopyMetadata(pool.Metadata, spec.Metadata);
+        return spec;
     }
 
     /// <summary>The job a create-job body asks for.</summary>
@@ -104,8 +107,30 @@ public static class BatchWireMapping
     public static JobSpec ToCompute(BatchJobCreateContent job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return new JobSpec(job.Id, job.PoolInfo?.PoolId ?? throw new ArgumentException($"Job '{job.Id}' names no pool (poolInfo.poolId).", nameof(job)));
+        var spec = new JobSpec(job.Id, job.PoolInfo?.PoolId ?? throw new ArgumentException($"Job '{job.Id}' names no pool (poolInfo.poolId).", nameof(job)));
+        CopyMetadata(job.Metadata, spec.Metadata);
+        return spec;
     }
+
+    /// <summary>A pool as a listing of pools reports it: its id, metadata and creation time.</summary>
+    /// <param name="pool">The listed pool (<c>$select=id,metadata,creationTime</c> is enough).</param>
+    /// <returns>The summary; a pool without metadata has an empty dictionary.</returns>
+    internal static PoolSummary ToSummary(BatchPool pool)
+        => new(pool.Id ?? string.Empty, ToDictionary(pool.Metadata), pool.CreationTime);
+
+    /// <summary>
+    /// A job as a listing of jobs reports it: its id, pool, metadata, creation time, and whether it has ended (state
+    /// <c>completed</c>, <c>terminating</c> or <c>deleting</c>: no task of it runs any more, or soon).
+    /// </summary>
+    /// <param name="job">The listed job (<c>$select=id,poolInfo,metadata,creationTime,state</c> is enough).</param>
+    /// <returns>The summary; a job without metadata has an empty dictionary, one on an auto pool an empty pool id.</returns>
+    internal static JobSummary ToSummary(BatchJob job)
+        => new(
+            job.Id ?? string.Empty,
+            job.PoolInfo?.PoolId ?? string.Empty,
+            ToDictionary(job.Metadata),
+            job.CreationTime,
+            job.State is BatchJobState.Completed or BatchJobState.Terminating or BatchJobState.Deleting);
 
     /// <summary>The task an item of an add-task-collection body asks for.</summary>
     /// <param name="task">The item; check it against the service's rules first.</param>
@@ -369,6 +394,29 @@ public static class BatchWireMapping
 
             target.Add(new ResourceFile(ParseHttp(file.HttpUrl, $"The resource file '{file.FilePath}'"), file.FilePath));
         }
+    }
+
+    /// <summary>Metadata as the service's name/value pairs, or <see langword="null"/> (absent) when there is none.</summary>
+    private static List<BatchNameValuePair>? ToMetadata(IDictionary<string, string> metadata)
+        => metadata.Count == 0 ? null : [.. metadata.Select(m => new BatchNameValuePair(m.Key, m.Value))];
+
+    /// <summary>Copies name/value pairs into a dictionary (a later duplicate name wins; a missing value is empty).</summary>
+    private static void CopyMetadata(IList<BatchNameValuePair>? metadata, IDictionary<string, string> target)
+    {
+        foreach (BatchNameValuePair pair in metadata ?? [])
+        {
+            if (!string.IsNullOrEmpty(pair.Name))
+            {
+                target[pair.Name] = pair.Value ?? string.Empty;
+            }
+        }
+    }
+
+    private static Dictionary<string, string> ToDictionary(IList<BatchNameValuePair>? metadata)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        CopyMetadata(metadata, result);
+        return result;
     }
 
     private static List<BatchEnvironmentSetting>? ToWire(IDictionary<string, string> settings)

@@ -105,6 +105,7 @@ public sealed class AzureBlobStorage : IBlobStorage
         _uploader = new BlobUploader(_account, transferOptions, options.TransferBlockSize);
         _downloader = new BlobDownloader(_account, transferOptions);
         _urls = new BlobUrlIssuer(_account, signer, options.TimeProvider, options.SasClockSkew, protocol);
+        MaxUrlLifetime = userDelegation ? UserDelegationSasUrlSigner.MaxKeyLifetime : null;
     }
 
     /// <summary>Gets the storage account name.</summary>
@@ -120,6 +121,13 @@ public sealed class AzureBlobStorage : IBlobStorage
     /// <inheritdoc />
     /// <value>The storage account name.</value>
     public string DisplayName => AccountName;
+
+    /// <inheritdoc />
+    /// <value>
+    /// 7 days when URLs are user delegation SAS (a storage built with a <see cref="TokenCredential"/>): Azure Storage signs
+    /// them with a user delegation key, which lives at most 7 days. <see langword="null"/> (no limit) with the account key.
+    /// </value>
+    public TimeSpan? MaxUrlLifetime { get; }
 
     /// <summary>Creates an <see cref="AzureBlobStorage"/> from a connection string that holds the account key.</summary>
     /// <param name="connectionString">The connection string (<c>UseDevelopmentStorage=true</c> for Azurite on its default port).</param>

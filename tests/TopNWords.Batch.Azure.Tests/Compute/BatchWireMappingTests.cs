@@ -67,6 +67,27 @@ public class BatchWireMappingTests
     }
 
     [Test]
+    public void PoolAndJobMetadata_ToWireAndBack_IsEqual()
+    {
+        var pool = new PoolSpec("topn-pool", 1);
+        pool.Metadata["topn-run"] = "run-1";
+        pool.Metadata["empty"] = string.Empty;
+        var job = new JobSpec("topn-job", "topn-pool");
+        job.Metadata["topn-run"] = "run-1";
+
+        BatchPoolCreateContent poolWire = BatchWireMapping.ToWire(pool, "STANDARD_D2S_V3");
+        BatchJobCreateContent jobWire = BatchWireMapping.ToWire(job);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(poolWire.Metadata!.Select(m => (m.Name, m.Value)), Is.EquivalentTo(new[] { ("topn-run", "run-1"), ("empty", string.Empty) }));
+            Assert.That(BatchWireMapping.ToCompute(poolWire).Metadata, Is.EquivalentTo(pool.Metadata));
+            Assert.That(BatchWireMapping.ToCompute(jobWire).Metadata, Is.EquivalentTo(job.Metadata));
+            Assert.That(BatchWireMapping.ToWire(new JobSpec("j", "p")).Metadata, Is.Null, "no metadata, no member");
+        });
+    }
+
+    [Test]
     public void TaskSpec_EveryField_ToWireAndBack_IsEqual()
     {
         var task = new TaskSpec("topNtask0", "/bin/sh -c 'exec app/TopNWords.TaskRunner \"$@\"' topnwords-task --filepath input/taskdata0.txt --numwords 3")

@@ -52,6 +52,28 @@ public sealed class AzureBlobStorageUserDelegationTests
     public void TearDown() => _loggerFactory.Dispose();
 
     [Test]
+    public void MaxUrlLifetime_UserDelegation_IsSevenDays()
+    {
+        IBlobStorage storage = NewStorage();
+
+        Assert.That(storage.MaxUrlLifetime, Is.EqualTo(TimeSpan.FromDays(7)));
+    }
+
+    [Test]
+    public void MaxUrlLifetime_AccountKey_IsUnlimited()
+    {
+        IBlobStorage keyed = AzureBlobStorage.FromAccountKey(Account, Convert.ToBase64String(new byte[32]), Endpoint);
+        IBlobStorage fromConnectionString = AzureBlobStorage.FromConnectionString(
+            $"DefaultEndpointsProtocol=https;AccountName={Account};AccountKey={Convert.ToBase64String(new byte[32])};EndpointSuffix=core.windows.net");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(keyed.MaxUrlLifetime, Is.Null);
+            Assert.That(fromConnectionString.MaxUrlLifetime, Is.Null);
+        });
+    }
+
+    [Test]
     public async Task GetBlobReadUrlAsync_UserDelegation_SignsReadOnlyUrlWithTheKey()
     {
         var storage = NewStorage();
