@@ -13,13 +13,38 @@ internal sealed class SampleCommandLine
     private readonly Dictionary<string, int> _numbers;
     private readonly Dictionary<string, string?> _texts;
 
-    private SampleCommandLine(List<string> inputs, Dictionary<string, int> numbers, Dictionary<string, string?> texts, bool keep)
+    /// <summary>The verbs that act on a run by its id, or on all runs, instead of running one.</summary>
+    public static readonly string[] Verbs = ["status", "cancel", "sweep", "list"];
+
+    private SampleCommandLine(List<string> inputs, Dictionary<string, int> numbers, Dictionary<string, string?> texts, bool keep, bool detach, string? verb, string? verbRunId, TimeSpan? olderThan)
     {
         Inputs = inputs;
         _numbers = numbers;
         _texts = texts;
         Keep = keep;
+        Detach = detach;
+        Verb = verb;
+        VerbRunId = verbRunId;
+        OlderThan = olderThan;
     }
+
+    /// <summary>Gets a value indicating whether inputs were named on the command line (else the tutorial's files are the inputs).</summary>
+    public bool InputsGiven { get; private init; }
+
+    /// <summary>Gets a value indicating whether to submit the run, print its id and exit (<c>--detach</c>).</summary>
+    public bool Detach { get; }
+
+    /// <summary>Gets the verb (<c>status</c>, <c>cancel</c>, <c>sweep</c>, <c>list</c>), or null to run.</summary>
+    public string? Verb { get; }
+
+    /// <summary>Gets the run id the verb acts on (<c>status ID</c>, <c>cancel ID</c>).</summary>
+    public string? VerbRunId { get; }
+
+    /// <summary>Gets the age of <c>sweep --older-than</c>.</summary>
+    public TimeSpan? OlderThan { get; }
+
+    /// <summary>Gets the run id to run, resume or attach to (<c>--run-id</c>).</summary>
+    public string? RunId => _texts.GetValueOrDefault("--run-id");
 
     /// <summary>Gets the input files and folders; they exist.</summary>
     public IReadOnlyList<string> Inputs { get; }
@@ -75,9 +100,29 @@ internal sealed class SampleCommandLine
             numberValues[NumWordsOption] = defaultWords;
         }
 
-        var textValues = new Dictionary<string, string?>(texts ?? new Dictionary<string, string?>(), StringComparer.Ordinal);
+        var textValues = new Dictionary<string, string?>(texts ?? new Dictionary<string, string?>(), StringComparer.Ordinal) { ["--run-id"] = null, ["--older-than"] = null };
         bool keep = false;
-        for (int i = 0; i < args.Length; i++)
+        bool detach = false;
+        string? verb = null;
+        string? verbRunId = null;
+        int first = 0;
+        if (args.Length > 0 && Verbs.Contains(args[0]))
+        {
+            verb = args[0];
+            first = 1;
+            if (verb is "status" or "cancel")
+            {
+                if (args.Length < 2 || args[1].StartsWith('-'))
+                {
+                    return Fail(usage, $"'{verb}' needs a run id: {verb} RUN-ID.");
+                }
+
+                verbRunId = args[1];
+                first = 2;
+            }
+        }
+
+        for (int i = first; i < args.Length; i++)
         {
             string arg = args[i];
             if (numberValues.ContainsKey(arg))
@@ -102,6 +147,10 @@ internal sealed class SampleCommandLine
             else if (arg == "--keep")
             {
                 keep = true;
+            }
+            else if (arg == "--detach")
+            {
+                detach = true;
             }
             else if (arg is "-h" or "--help")
             {
@@ -129,6 +178,32 @@ internal sealed class SampleCommandLine
             }
         }
 
+        TimeSpan? olderThan = null;
+        if (textValues["--older-than"] is { } age)
+        {
+            olderThan = ParseDuration(age);
+            if (olderThan is null)
+            {
+                return Fail(usage, $"--older-than needs a duration such as 30m, 12h or 7d (or d.hh:mm:ss); '{age}' is not one.");
+            }
+        }
+
+        if (verb is not null)
+        {
+            if (inputs.Count > 0)
+            {
+                return Fail(usage, $"'{verb}' takes no input files.");
+            }
+
+            if (verb == "sweep" && olderThan is null)
+            {
+                return Fail(usage, "'sweep' needs --older-than DURATION (e.g. 1d): runs younger than that are never touched.");
+            }
+
+            return new SampleCommandLine(inputs, numberValues, textValues, keep, detach, verb, verbRunId, olderThan);
+        }
+
+        bool inputsGiven = inputs.Count > 0;
         if (inputs.Count == 0)
         {
             inputs.Add(Path.Combine(AppContext.BaseDirectory, "data"));
@@ -142,7 +217,29 @@ internal sealed class SampleCommandLine
             }
         }
 
-        return new SampleCommandLine(inputs, numberValues, textValues, keep);
+        return new SampleCommandLine(inputs, numberValues, textValues, keep, detach, verb, verbRunId, olderThan) { InputsGiven = inputsGiven };
+    }
+
+    /// <summary>Parses <c>30s</c>, <c>30m</c>, <c>12h</c>, <c>7d</c> or a <see cref="TimeSpan"/> (<c>d.hh:mm:ss</c>); null when it is none of them or negative.</summary>
+    public static TimeSpan? ParseDuration(string text)
+    {
+        if (text.Length >= 2 && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value))
+        {
+            TimeSpan? parsed = char.ToLowerInvariant(text[^1]) switch
+            {
+                's' => TimeSpan.FromSeconds(value),
+                'm' => TimeSpan.FromMinutes(value),
+                'h' => TimeSpan.FromHours(value),
+                'd' => TimeSpan.FromDays(value),
+                _ => null,
+            };
+            if (parsed is not null)
+            {
+                return parsed;
+            }
+        }
+
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero ? span : null;
     }
 
     /// <summary>The option's name: the argument up to an <c>=</c>.</summary>

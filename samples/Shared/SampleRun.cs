@@ -23,37 +23,147 @@ internal static class SampleRun
     }
 
     /// <summary>
-    /// Runs the definition, prints each input's top words (or its failure and stderr tail) and one summary
-    /// line, and returns the exit code: 0 when every task succeeded, 1 when one failed or the run did,
-    /// 2 when the library refused the run's definition (its message is printed, never a stack trace), 130 when cancelled.
+    /// Does what the command line asks: a verb on a run by its id (<c>status</c>, <c>cancel</c>, <c>list</c>, <c>sweep</c>), or a
+    /// run: submitted and left (<c>--detach</c>: the run id is printed), attached to (<c>--run-id</c> of an existing run, without
+    /// inputs), resumed (<c>--run-id</c> with its inputs) or run anew. A run prints each input's top words (or its failure and
+    /// stderr tail) and one summary line. Exit code: 0 when everything succeeded, 1 when a task or the run failed, 2 when the
+    /// library refused the input (its message is printed, never a stack trace), 130 when cancelled (Ctrl+C cancels the run).
     /// </summary>
     /// <param name="workflow">The workflow.</param>
-    /// <param name="definition">The run.</param>
+    /// <param name="commandLine">The parsed command line.</param>
+    /// <param name="createDefinition">Builds the run's definition from the command line (may throw <see cref="ArgumentException"/>).</param>
     /// <param name="keptNote">What the summary says was kept when cleanup was skipped, or null.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
-    public static async Task<int> RunAndReportAsync(IBatchWorkflow workflow, BatchRunDefinition definition, Func<BatchRunResult, string>? keptNote, CancellationToken cancellationToken)
+    public static async Task<int> ExecuteAsync(IBatchWorkflow workflow, SampleCommandLine commandLine, Func<BatchRunDefinition> createDefinition, Func<BatchRunResult, string>? keptNote, CancellationToken cancellationToken)
     {
-        var stopwatch = Stopwatch.StartNew();
-        BatchRunResult result;
         try
         {
-            result = await workflow.RunAsync(definition, new ConsoleProgress(), cancellationToken).ConfigureAwait(false);
+            switch (commandLine.Verb)
+            {
+                case "status":
+                    PrintStatus(await workflow.GetStatusAsync(commandLine.VerbRunId!, cancellationToken).ConfigureAwait(false), withTasks: true);
+                    return 0;
+                case "cancel":
+                    Console.Error.WriteLine($"Cancelling run '{commandLine.VerbRunId}'…");
+                    PrintStatus(await workflow.CancelAsync(commandLine.VerbRunId!, cancellationToken).ConfigureAwait(false), withTasks: false);
+                    return 0;
+                case "list":
+                    foreach (var run in await workflow.ListRunsAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        PrintStatus(run, withTasks: false);
+                    }
+
+                    return 0;
+                case "sweep":
+                    var swept = await workflow.SweepAsync(commandLine.OlderThan!.Value, cancellationToken).ConfigureAwait(false);
+                    foreach (string line in swept.Deleted)
+                    {
+                        Console.WriteLine($"deleted {line}");
+                    }
+
+                    foreach (string line in swept.Kept)
+                    {
+                        Console.WriteLine($"kept {line}");
+                    }
+
+                    foreach (string line in swept.Failures)
+                    {
+                        Console.Error.WriteLine($"not deleted: {line}");
+                    }
+
+                    return swept.Failures.Count == 0 ? 0 : 1;
+            }
+
+            string? runId = commandLine.RunId;
+            if (runId is not null && !commandLine.InputsGiven && !commandLine.Detach)
+            {
+                try
+                {
+                    Console.Error.WriteLine($"Attaching to run '{runId}'…");
+                    return await RunAndReportAsync(workflow, ct => workflow.AttachAsync(runId, new ConsoleProgress(), ct), keptNote, runId, cancellationToken).ConfigureAwait(false);
+                }
+                catch (BatchRunNotFoundException)
+                {
+                    Console.Error.WriteLine($"Run '{runId}' does not exist yet: starting it.");
+                }
+            }
+
+            var definition = createDefinition();
+            definition.RunId = runId ?? definition.RunId;
+            if (commandLine.Detach)
+            {
+                var status = await workflow.SubmitAsync(definition, new ConsoleProgress(), cancellationToken).ConfigureAwait(false);
+                Console.WriteLine(status.RunId);
+                Console.Error.WriteLine($"Submitted run '{status.RunId}' ({status.InputCount} task(s)); it goes on without this process. Attach with --run-id {status.RunId}; ask with 'status {status.RunId}'; stop with 'cancel {status.RunId}'.");
+                return 0;
+            }
+
+            return await RunAndReportAsync(workflow, ct => workflow.RunAsync(definition, new ConsoleProgress(), ct), keptNote, cancelOnInterrupt: null, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("Cancelled.");
             return 130;
         }
+        catch (BatchRunNotFoundException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 2;
+        }
         catch (ArgumentException ex)
         {
-            // The run was refused before it began (no inputs, two inputs with one name...): nothing was created.
+            // Refused before it began (no inputs, two inputs with one name, a run id of another run...): nothing was created.
             return ArgumentError(ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Another live process drives the run.
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 1;
         }
         catch (BatchWorkflowException ex)
         {
             Console.Error.WriteLine($"error: {ex.Message}");
             PrintCleanupFailures(ex.CleanupFailures);
             return 1;
+        }
+    }
+
+    private static void PrintStatus(BatchRunStatus status, bool withTasks)
+    {
+        var c = status.Counts;
+        string attached = status.AttachedBy is { } by ? $", attached to {by}" : status.IsFinished ? string.Empty : ", not attached";
+        string cancel = status.CancelRequested ? ", cancellation requested" : string.Empty;
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{status.RunId}: {status.State} at {status.Stage}, submitted {status.CreatedAt:u}, {status.InputCount} task(s): {c.Active} active, {c.Running} running, {c.Completed} completed ({c.Failed} failed){attached}{cancel}"));
+        if (status.Failure is { } failure)
+        {
+            Console.WriteLine($"  {failure}");
+        }
+
+        if (withTasks)
+        {
+            foreach (var task in status.CompletedTasks)
+            {
+                Console.WriteLine($"  {(task.Result == TaskExecutionResult.Success ? "done" : "FAILED")}: {task.Input.Name} (task {task.TaskId}, exit code {task.ExitCode})");
+            }
+        }
+    }
+
+    /// <summary>Runs (or attaches to) a run and prints its outcome. With <paramref name="cancelOnInterrupt"/>, Ctrl+C cancels that run by its id (an attach would only detach).</summary>
+    private static async Task<int> RunAndReportAsync(IBatchWorkflow workflow, Func<CancellationToken, Task<BatchRunResult>> run, Func<BatchRunResult, string>? keptNote, string? cancelOnInterrupt, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        BatchRunResult result;
+        try
+        {
+            result = await run(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancelOnInterrupt is not null && cancellationToken.IsCancellationRequested)
+        {
+            await workflow.CancelAsync(cancelOnInterrupt, CancellationToken.None).ConfigureAwait(false);
+            throw;
         }
 
         foreach (var task in result.Tasks)

@@ -1,7 +1,8 @@
 // The Azure Batch "top N words" tutorial on Azure: Azure Blob storage and Azure Batch.
 //
 //   dotnet publish src/TopNWords.TaskRunner -c Release -r linux-x64 --self-contained -o out/taskrunner-linux-x64
-//   dotnet run --project samples/TopNWords.Samples.Azure -- [files or folders] [--numwords N] [--keep]
+//   dotnet run --project samples/TopNWords.Samples.Azure -- [files or folders] [--numwords N] [--keep] [--run-id ID] [--detach]
+//   dotnet run --project samples/TopNWords.Samples.Azure -- status ID | cancel ID | list | sweep --older-than 1d
 //
 // Configuration: environment variables, else appsettings.json (section "TopNWords") in the current folder or
 // next to the sample. With no files, it counts the tutorial's three files.
@@ -16,7 +17,7 @@ using TopNWords.Samples.Azure;
 
 var arguments = SampleCommandLine.Parse(
     args,
-    "usage: TopNWords.Samples.Azure [files or folders] [--numwords N] [--keep]",
+    "usage: TopNWords.Samples.Azure [files or folders] [--numwords N] [--keep] [--run-id ID] [--detach]\n       TopNWords.Samples.Azure status ID | cancel ID | list | sweep --older-than DURATION",
     help: SampleSettings.Help,
     refused: new Dictionary<string, string>
     {
@@ -71,7 +72,6 @@ catch (ArgumentException ex)
 }
 
 AzureBatchCompute compute;
-BatchRunDefinition definition;
 BatchWorkflow workflow;
 try
 {
@@ -80,7 +80,6 @@ try
     compute = settings.BatchKey is { } key
         ? new AzureBatchCompute(endpoint, new BatchSharedKeyCredential(settings.BatchAccount!, key), computeOptions)
         : new AzureBatchCompute(endpoint, new DefaultAzureCredential(), computeOptions);
-    definition = WordCountJob.CreateDefinition(arguments.Inputs, arguments.NumWords, taskRunner);
     workflow = new BatchWorkflow(storage, compute);
 }
 catch (ArgumentException ex)
@@ -88,16 +87,22 @@ catch (ArgumentException ex)
     return SampleRun.ArgumentError(ex);
 }
 
-definition.Pool.NodeCount = settings.PoolNodes;
-definition.Pool.VirtualMachineSize = settings.PoolVmSize;
-definition.Cleanup = arguments.Keep ? CleanupPolicy.Never : CleanupPolicy.Always;
+BatchRunDefinition CreateDefinition()
+{
+    var definition = WordCountJob.CreateDefinition(arguments.Inputs, arguments.NumWords, taskRunner);
+    definition.Pool.NodeCount = settings.PoolNodes;
+    definition.Pool.VirtualMachineSize = settings.PoolVmSize;
+    definition.Cleanup = arguments.Keep ? CleanupPolicy.Never : CleanupPolicy.Always;
+    return definition;
+}
 
 using var cancel = SampleRun.CancelOnCtrlC("Cancelling: the job is stopped and the run's pool, job and containers deleted…");
+Console.Error.WriteLine($"Azure Batch '{compute.DisplayName}', storage '{storage.DisplayName}'{(settings.BatchKey is null ? " (Microsoft Entra ID)" : " (Shared Key)")}.");
 
-Console.Error.WriteLine($"Running {definition.Inputs.Count} task(s) on Azure Batch '{compute.DisplayName}' with storage '{storage.DisplayName}'{(settings.BatchKey is null ? " (Microsoft Entra ID)" : " (Shared Key)")}.");
 // An ArgumentException from the run (an empty folder, two inputs with one name) becomes its message and exit code 2.
-return await SampleRun.RunAndReportAsync(
+return await SampleRun.ExecuteAsync(
     workflow,
-    definition,
+    arguments,
+    CreateDefinition,
     arguments.Keep ? result => $"pool '{result.PoolId}', job '{result.JobId}' and containers kept" : null,
     cancel.Token);

@@ -2,7 +2,10 @@
 // storage (or Azure Blob storage, with a connection string from TOPNWORDS_STORAGE_CONNECTION_STRING or from
 // the file --storage-connection-string-file names; never from the command line).
 //
-//   dotnet run --project samples/TopNWords.Samples.Local -- [files or folders] [--numwords N] [--nodes N] [--slots N] [--keep]
+//   dotnet run --project samples/TopNWords.Samples.Local -- [files or folders] [--numwords N] [--nodes N] [--slots N] [--keep] [--run-id ID] [--detach] [--root DIR]
+//   dotnet run --project samples/TopNWords.Samples.Local -- status ID | cancel ID | list | sweep --older-than 1d [--root DIR]
+//
+// Runs live under a per-user state folder (or --root): a run killed part-way resumes with --run-id.
 //
 // With no files, it counts the tutorial's three files.
 using TopNWords.Batch;
@@ -15,9 +18,9 @@ const string ConnectionStringFileOption = "--storage-connection-string-file";
 const string Alternatives = $"set the environment variable {ConnectionStringVariable}, or put the connection string in a file and pass {ConnectionStringFileOption} PATH ('-' reads it from standard input)";
 var commandLine = SampleCommandLine.Parse(
     args,
-    $"usage: TopNWords.Samples.Local [files or folders] [--numwords N] [--nodes N] [--slots N] [--keep] [{ConnectionStringFileOption} PATH|-]",
+    $"usage: TopNWords.Samples.Local [files or folders] [--numwords N] [--nodes N] [--slots N] [--keep] [--run-id ID] [--detach] [--root DIR] [{ConnectionStringFileOption} PATH|-]\n       TopNWords.Samples.Local status ID | cancel ID | list | sweep --older-than DURATION [--root DIR]",
     numbers: new Dictionary<string, int> { ["--nodes"] = 2, ["--slots"] = 1 },
-    texts: new Dictionary<string, string?> { [ConnectionStringFileOption] = null },
+    texts: new Dictionary<string, string?> { [ConnectionStringFileOption] = null, ["--root"] = null },
     help: $"To stage through Azure Blob storage instead of local folders, {Alternatives}. The file wins over the variable.",
     refused: new Dictionary<string, string>
     {
@@ -34,19 +37,14 @@ if (!SampleSecrets.TryRead(commandLine.Text(ConnectionStringFileOption), Connect
     return 2;
 }
 
-BatchRunDefinition definition;
-try
+BatchRunDefinition CreateDefinition()
 {
-    definition = WordCountJob.CreateDefinition(commandLine.Inputs, commandLine.NumWords);
+    var definition = WordCountJob.CreateDefinition(commandLine.Inputs, commandLine.NumWords);
+    definition.Pool.NodeCount = commandLine.Number("--nodes");
+    definition.Pool.TaskSlotsPerNode = commandLine.Number("--slots");
+    definition.Cleanup = commandLine.Keep ? CleanupPolicy.Never : CleanupPolicy.Always;
+    return definition;
 }
-catch (ArgumentException ex)
-{
-    return SampleRun.ArgumentError(ex);
-}
-
-definition.Pool.NodeCount = commandLine.Number("--nodes");
-definition.Pool.TaskSlotsPerNode = commandLine.Number("--slots");
-definition.Cleanup = commandLine.Keep ? CleanupPolicy.Never : CleanupPolicy.Always;
 
 using var cancel = SampleRun.CancelOnCtrlC("Cancelling: running tasks are stopped and the run's resources deleted…");
 
@@ -70,7 +68,7 @@ if (connectionString is not null)
 LocalBatchWorkflow workflow;
 try
 {
-    workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { KeepFiles = commandLine.Keep, Storage = blob });
+    workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = commandLine.Text("--root"), Storage = blob });
 }
 catch (ArgumentException ex)
 {
@@ -79,10 +77,17 @@ catch (ArgumentException ex)
 
 await using (workflow)
 {
+    if (workflow.Compute.IsReadOnly && commandLine.Verb is null)
+    {
+        Console.Error.WriteLine($"error: the run folder '{workflow.RootDirectory}' is in use by process {workflow.Compute.OwnerProcessId}. Wait for it, use 'status'/'cancel'/'list' from here, or pass another --root.");
+        return 1;
+    }
+
     // An ArgumentException from the run (an empty folder, two inputs with one name) becomes its message and exit code 2.
-    return await SampleRun.RunAndReportAsync(
+    return await SampleRun.ExecuteAsync(
         workflow,
-        definition,
+        commandLine,
+        CreateDefinition,
         commandLine.Keep ? _ => $"run files kept in {workflow.RootDirectory}" : null,
         cancel.Token);
 }

@@ -8,13 +8,41 @@ namespace TopNWords.Batch;
 /// <summary>Options of <see cref="LocalBatchWorkflow"/>.</summary>
 public sealed class LocalBatchWorkflowOptions
 {
-    /// <summary>Gets or sets the folder that holds the local storage (<c>storage/</c>) and the nodes (<c>compute/</c>).</summary>
-    /// <value>The default value is <see langword="null"/>: a new folder under the temporary folder, deleted on dispose.</value>
+    /// <summary>
+    /// Gets or sets the folder that holds the local storage (<c>storage/</c>) and the durable local compute (<c>compute/</c>:
+    /// its pools, jobs and tasks survive the process, so that a run resumes by its id after a crash). One process drives a
+    /// root at a time; another one opening it gets a read-only compute (status and listing work, runs do not).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: <see cref="DefaultRootDirectory"/>, a per-user state folder.</value>
     public string? RootDirectory { get; set; }
 
-    /// <summary>Gets or sets a value indicating whether the root folder is kept on dispose (a folder the caller named is always kept).</summary>
-    /// <value>The default value is <see langword="false"/>.</value>
+    /// <summary>Gets or sets a value indicating whether the root folder is kept on dispose.</summary>
+    /// <value>The default value is <see langword="false"/>. The root is durable now and never deleted, so this has no effect.</value>
+    [Obsolete("The root folder is durable (runs resume from it) and never deleted on dispose; delete it yourself when no run needs it.")]
     public bool KeepFiles { get; set; }
+
+    /// <summary>
+    /// Gets the default root: <c>$XDG_STATE_HOME/topnwords-batch</c> (else <c>~/.local/state/topnwords-batch</c>) on Linux and
+    /// macOS, <c>%LOCALAPPDATA%\TopNWords.Batch</c> on Windows.
+    /// </summary>
+    public static string DefaultRootDirectory
+    {
+        get
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "TopNWords.Batch");
+            }
+
+            string? state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+            if (string.IsNullOrEmpty(state) || !Path.IsPathRooted(state))
+            {
+                state = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+            }
+
+            return Path.Combine(state, "topnwords-batch");
+        }
+    }
 
     /// <summary>Gets or sets the storage to stage in instead of the local folder, e.g. Azure Blob storage (tasks then fetch inputs and upload outputs through its SAS URLs).</summary>
     /// <value>The default value is <see langword="null"/>: local folder storage under the root folder.</value>
@@ -95,7 +123,6 @@ public sealed class LocalBatchWorkflowOptions
 public sealed class LocalBatchWorkflow : IBatchWorkflow, IAsyncDisposable
 {
     private readonly BatchWorkflow _workflow;
-    private readonly bool _deleteRoot;
 
     /// <summary>Initializes a new instance of the <see cref="LocalBatchWorkflow"/> class.</summary>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
@@ -107,6 +134,7 @@ public sealed class LocalBatchWorkflow : IBatchWorkflow, IAsyncDisposable
         var computeOptions = new LocalProcessComputeOptions
         {
             DeleteRootOnDispose = false,
+            Durable = true,
             TimeProvider = options.TimeProvider,
             LoggerFactory = options.LoggerFactory,
         };
@@ -115,13 +143,11 @@ public sealed class LocalBatchWorkflow : IBatchWorkflow, IAsyncDisposable
             computeOptions.PassThroughEnvironmentVariables.Add(name);
         }
 
+        string root = Path.GetFullPath(options.RootDirectory ?? LocalBatchWorkflowOptions.DefaultRootDirectory);
+        computeOptions.RootPath = Path.Combine(root, "compute");
         computeOptions.Validate(); // before any folder is created
-        _deleteRoot = options.RootDirectory is null && !options.KeepFiles;
-        RootDirectory = options.RootDirectory is null
-            ? Directory.CreateTempSubdirectory("topnwords-").FullName
-            : Directory.CreateDirectory(options.RootDirectory).FullName;
+        RootDirectory = Directory.CreateDirectory(root).FullName;
         Storage = options.Storage ?? new LocalFolderStorage(Path.Combine(RootDirectory, "storage"), new LocalFolderStorageOptions { TimeProvider = options.TimeProvider });
-        computeOptions.RootPath = Path.Combine(RootDirectory, "compute");
         Compute = new LocalProcessCompute(computeOptions);
         _workflow = new BatchWorkflow(Storage, Compute, options.Workflow, options.LoggerFactory, options.TimeProvider);
     }
@@ -163,21 +189,10 @@ public sealed class LocalBatchWorkflow : IBatchWorkflow, IAsyncDisposable
     public Task<BatchSweepResult> SweepAsync(TimeSpan olderThan, CancellationToken cancellationToken = default)
         => _workflow.SweepAsync(olderThan, cancellationToken);
 
-    /// <summary>Stops every process the local compute started and, unless asked to keep it, deletes the root folder.</summary>
+    /// <summary>Stops every process the local compute started. The root folder stays: runs resume from it.</summary>
     /// <returns>A task that completes when everything has stopped.</returns>
     public async ValueTask DisposeAsync()
     {
         await Compute.DisposeAsync().ConfigureAwait(false);
-        if (_deleteRoot)
-        {
-            try
-            {
-                Directory.Delete(RootDirectory, recursive: true);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Best effort: the folder is under the temporary folder.
-            }
-        }
     }
 }

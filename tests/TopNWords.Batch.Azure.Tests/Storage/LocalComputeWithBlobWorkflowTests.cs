@@ -20,7 +20,7 @@ public class LocalComputeWithBlobWorkflowTests : AzuriteTestBase
         try
         {
             BatchRunResult result;
-            await using (var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { Storage = storage }))
+            await using (var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { Storage = storage, RootDirectory = Path.Combine(download, ".root") }))
             {
                 result = await workflow.RunWordCountAsync([TutorialFolder], 3, d => d.DownloadDirectory = download, cancellationToken: Token);
             }
@@ -45,7 +45,7 @@ public class LocalComputeWithBlobWorkflowTests : AzuriteTestBase
         {
             File.WriteAllText(Path.Combine(inputs, "name with spaces.txt"), "blob blob storage");
             File.WriteAllText(Path.Combine(inputs, "données été 日本.txt"), "été été été");
-            await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { Storage = storage });
+            await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { Storage = storage, RootDirectory = Path.Combine(inputs, ".root") });
 
             var result = await workflow.RunWordCountAsync([inputs], 1, d => d.DownloadDirectory = Path.Combine(inputs, "out"), cancellationToken: Token);
 

@@ -67,7 +67,7 @@ public class LocalWorkflowEndToEndTests
             File.WriteAllText(Path.Combine(inputs, string.Create(CultureInfo.InvariantCulture, $"file{i:D3}.txt")), text.ToString());
         }
 
-        await using var workflow = new LocalBatchWorkflow();
+        await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = Path.Combine(_work, "root") });
         var result = await workflow.RunWordCountAsync([inputs], 1, d =>
         {
             d.Pool.NodeCount = 2;
@@ -104,7 +104,7 @@ public class LocalWorkflowEndToEndTests
             File.WriteAllText(Path.Combine(inputs, safe), "safe safe word");
         }
 
-        await using var workflow = new LocalBatchWorkflow();
+        await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = Path.Combine(_work, "root") });
         var result = await workflow.RunWordCountAsync([inputs], 2, d => d.DownloadDirectory = Path.Combine(_work, "out"), cancellationToken: Deadline());
 
         Assert.That(result.FailedTasks.Select(t => t.DescribeFailure() + " " + t.StderrTail), Is.Empty);
@@ -154,7 +154,7 @@ public class LocalWorkflowEndToEndTests
         File.WriteAllText(Path.Combine(inputs, "good.txt"), "fine words");
         File.WriteAllBytes(Path.Combine(inputs, "bad.txt"), [0x61, 0x20, 0xC3, 0x28]);
 
-        await using var workflow = new LocalBatchWorkflow();
+        await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = Path.Combine(_work, "root") });
         var result = await workflow.RunWordCountAsync([inputs], 2, d => d.DownloadDirectory = Path.Combine(_work, "out"), cancellationToken: Deadline());
 
         var bad = result.Tasks.Single(t => t.Input.Name == "bad.txt");
@@ -168,7 +168,7 @@ public class LocalWorkflowEndToEndTests
     [Test]
     public async Task RunWordCountAsync_CallerOwnedPool_IsUsedAndKept()
     {
-        await using var workflow = new LocalBatchWorkflow();
+        await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = Path.Combine(_work, "root") });
         await workflow.Compute.CreatePoolAsync(new PoolSpec("callers-pool", 1));
 
         var result = await workflow.RunWordCountAsync([TutorialFolder], 1, d =>

@@ -67,7 +67,9 @@ public class LocalBatchWorkflowOptionsTests
     public async Task LocalBatchWorkflow_TimeProvider_IsTheLocalStoragesClock()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
-        await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { TimeProvider = time });
+        string root = Directory.CreateTempSubdirectory("topnwords-clock-").FullName;
+        using var removeRoot = new TempFolder(root);
+        await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { TimeProvider = time, RootDirectory = root });
         string source = Path.Combine(workflow.RootDirectory, "source.txt");
         await File.WriteAllTextAsync(source, "x");
 
@@ -94,4 +96,10 @@ public class LocalBatchWorkflowOptionsTests
 
     private static TestCaseData Case(string name, Action<LocalBatchWorkflowOptions> configure, string option, string advice)
         => new TestCaseData(configure, option, advice).SetArgDisplayNames(name);
+}
+
+/// <summary>Deletes a test's folder when disposed.</summary>
+internal sealed class TempFolder(string path) : IDisposable
+{
+    public void Dispose() => Directory.Delete(path, recursive: true);
 }
