@@ -165,9 +165,8 @@ public sealed class BatchWorkflow : IBatchWorkflow
             await TerminateJobAsync(run).ConfigureAwait(false);
             var cleanupFailures = await _cleanup.CleanupAsync(run, succeeded: false).ConfigureAwait(false);
             await FinishRecordAsync(attachment, run, BatchRunState.Cancelled, $"cancelled by {RunStore.Me(now)}", cleanupFailures, succeeded: false).ConfigureAwait(false);
+            return ToStatus(manifest, attachment.Record); // the record may be deleted now (a clean cleanup)
         }
-
-        return await StatusAsync(manifest, withTasks: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -355,6 +354,13 @@ public sealed class BatchWorkflow : IBatchWorkflow
     /// </summary>
     private async Task FinishRecordAsync(RunAttachment attachment, RunState run, BatchRunState state, string? failure, IReadOnlyList<string> cleanupFailures, bool succeeded)
     {
+        var record = attachment.Record;
+        record.State = state;
+        record.Stage = run.Stage;
+        record.Failure = failure;
+        record.FinishedAt = _time.GetUtcNow();
+        record.CleanupFailures = [.. cleanupFailures];
+        record.Outcomes = [.. run.Outcomes.Select(RecordedOutcome.From)];
         var policy = run.Definition.Cleanup;
         bool deletedAll = cleanupFailures.Count == 0 && (policy == CleanupPolicy.Always || (policy == CleanupPolicy.OnSuccess && succeeded));
         if (deletedAll)
@@ -365,13 +371,6 @@ public sealed class BatchWorkflow : IBatchWorkflow
                 return;
             }
         }
-
-        var record = attachment.Record;
-        record.State = state;
-        record.Failure = failure;
-        record.FinishedAt = _time.GetUtcNow();
-        record.CleanupFailures = [.. cleanupFailures];
-        record.Outcomes = [.. run.Outcomes.Select(RecordedOutcome.From)];
         using var cts = new CancellationTokenSource(run.Definition.Timeouts.Cleanup, _time);
         try
         {
@@ -519,7 +518,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
             Failure = record?.Failure,
             FinishedAt = record?.FinishedAt,
         };
-        if (RunStore.IsLive(record?.Holder, _time.GetUtcNow()))
+        if (!status.IsFinished && RunStore.IsLive(record?.Holder, _time.GetUtcNow()))
         {
             status.AttachedBy = record!.Holder!.ToString();
         }
