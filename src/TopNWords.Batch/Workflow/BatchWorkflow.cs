@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
@@ -132,11 +133,13 @@ public sealed class BatchWorkflow : IBatchWorkflow
         if (RunStore.IsLive(record?.Holder, now))
         {
             // The attached process sees the request at its next heartbeat, then terminates and cleans up.
-            var deadline = now + manifest.Timeouts.Cleanup + (_context.Options.HeartbeatInterval * 2);
+            // Waited in real time, like the heartbeat it waits for: this is about another process.
+            var waited = Stopwatch.StartNew();
+            var limit = manifest.Timeouts.Cleanup + (_context.Options.HeartbeatInterval * 2);
             var pause = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, _context.Options.HeartbeatInterval.Ticks));
-            while (_time.GetUtcNow() < deadline)
+            while (waited.Elapsed < limit)
             {
-                await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(pause, TimeProvider.System, cancellationToken).ConfigureAwait(false);
                 record = await _store.ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
                 if (record is null)
                 {
