@@ -210,6 +210,59 @@ public abstract class StorageConformanceTests
     }
 
     [Test]
+    public async Task ListContainersAsync_WithAPrefix_ListsExactlyTheContainersThatStartWithIt_InNameOrder()
+    {
+        string first = await NewContainerAsync();
+        string second = await NewContainerAsync();
+        string prefix = first[..Math.Min(first.Length, second.Length)];
+        while (!second.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            prefix = prefix[..^1];
+        }
+
+        var listed = new List<string>();
+        await foreach (string name in Storage.ListContainersAsync(prefix, Token))
+        {
+            listed.Add(name);
+        }
+
+        Assert.That(listed, Does.Contain(first).And.Contain(second));
+        Assert.That(listed, Has.All.StartsWith(prefix));
+        Assert.That(listed, Is.Ordered.Using((IComparer<string>)StringComparer.Ordinal));
+        await Storage.DeleteContainerIfExistsAsync(first, Token);
+        var after = new List<string>();
+        await foreach (string name in Storage.ListContainersAsync(first, Token))
+        {
+            after.Add(name);
+        }
+
+        Assert.That(after, Does.Not.Contain(first), "a deleted container is not listed");
+    }
+
+    [Test]
+    public async Task DeleteBlobIfExistsAsync_ExistingThenDeleted_ReturnsTrueThenFalse_AndLeavesOtherBlobs()
+    {
+        string container = await NewContainerAsync();
+        await Storage.UploadAsync(container, "keep.txt", new MemoryStream([1, 2, 3]), cancellationToken: Token);
+        await Storage.UploadAsync(container, "run/state.json", new MemoryStream([4]), cancellationToken: Token);
+
+        bool first = await Storage.DeleteBlobIfExistsAsync(container, "run/state.json", Token);
+        bool second = await Storage.DeleteBlobIfExistsAsync(container, "run/state.json", Token);
+        bool noContainer = await Storage.DeleteBlobIfExistsAsync(NewContainerName(), "x.txt", Token);
+
+        Assert.That(first, Is.True);
+        Assert.That(second, Is.False);
+        Assert.That(noContainer, Is.False, "a missing container is nothing to delete, not an error");
+        var names = new List<string>();
+        await foreach (var blob in Storage.ListBlobsAsync(container, null, Token))
+        {
+            names.Add(blob.Name);
+        }
+
+        Assert.That(names, Is.EqualTo(new[] { "keep.txt" }));
+    }
+
+    [Test]
     public async Task DeleteContainerIfExistsAsync_ContainerWithBlobs_RemovesTheBlobs()
     {
         string container = await NewContainerAsync();
