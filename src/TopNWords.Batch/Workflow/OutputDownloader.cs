@@ -44,7 +44,7 @@ internal sealed class OutputDownloader
         try
         {
             // Listed whole, so that a listing that fails part-way is retried from its start.
-            var blobs = await _context.CallAsync(run, $"list the outputs of task '{outcome.TaskId}' in container '{run.Names.OutputContainer}'", ct => ToListAsync(_context.Storage.ListBlobsAsync(run.Names.OutputContainer, prefix, ct), ct), cancellationToken).ConfigureAwait(false);
+            var blobs = await _context.CallAsync(run, $"list the outputs of task '{outcome.TaskId}' in container '{run.Names.OutputContainer}'", ct => _context.Storage.ListBlobsAsync(run.Names.OutputContainer, prefix, ct).ToListAsync(ct).AsTask(), cancellationToken).ConfigureAwait(false);
             foreach (var blob in blobs)
             {
                 string relative = OutputPaths.ForInput(outcome.Input.Name, blob.Name[prefix.Length..]);
@@ -150,16 +150,5 @@ internal sealed class OutputDownloader
                 }
             }
         }
-    }
-
-    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items, CancellationToken cancellationToken)
-    {
-        var list = new List<T>();
-        await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            list.Add(item);
-        }
-
-        return list;
     }
 }

@@ -62,7 +62,7 @@ internal sealed class RunStore
     /// <summary>Lists the ids of the runs that have a record container, in name order.</summary>
     public async Task<List<string>> ListRunIdsAsync(CancellationToken cancellationToken)
     {
-        var containers = await _context.CallAsync("*", $"list the containers of '{Storage.DisplayName}'", ct => ToListAsync(Storage.ListContainersAsync(null, ct), ct), null, cancellationToken).ConfigureAwait(false);
+        var containers = await _context.CallAsync("*", $"list the containers of '{Storage.DisplayName}'", ct => Storage.ListContainersAsync(null, ct).ToListAsync(ct).AsTask(), null, cancellationToken).ConfigureAwait(false);
         var ids = containers.Where(c => c.EndsWith(ContainerSuffix, StringComparison.Ordinal)).Select(c => c[..^ContainerSuffix.Length]).Where(id => RunNames.ValidateRunId(id) is null).ToList();
         ids.Sort(StringComparer.Ordinal);
         return ids;
@@ -161,16 +161,5 @@ internal sealed class RunStore
         {
             return false;
         }
-    }
-
-    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items, CancellationToken cancellationToken)
-    {
-        var list = new List<T>();
-        await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            list.Add(item);
-        }
-
-        return list;
     }
 }

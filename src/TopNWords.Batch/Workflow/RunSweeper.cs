@@ -109,16 +109,7 @@ internal sealed class RunSweeper
             return await _context.CallAsync(
                 "*",
                 $"list the {what} of '{_context.Compute.DisplayName}'",
-                async ct =>
-                {
-                    var items = new List<T>();
-                    await foreach (var item in list(ct).WithCancellation(ct).ConfigureAwait(false))
-                    {
-                        items.Add(item);
-                    }
-
-                    return items;
-                },
+                ct => list(ct).ToListAsync(ct).AsTask(),
                 null,
                 cancellationToken).ConfigureAwait(false);
         }

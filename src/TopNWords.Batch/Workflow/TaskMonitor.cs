@@ -84,7 +84,7 @@ internal sealed class TaskMonitor
                 var query = new TaskListQuery { State = ComputeTaskState.Completed, StateChangedSince = fullListing ? null : since };
                 DateTimeOffset? latest = null;
                 // Listed whole, so that a listing that fails part-way is retried from its start.
-                var listed = await _context.CallAsync(run, $"list the completed tasks of job '{run.Names.JobId}'", ct => ToListAsync(compute.ListTasksAsync(run.Names.JobId, query, ct), ct), cancellationToken).ConfigureAwait(false);
+                var listed = await _context.CallAsync(run, $"list the completed tasks of job '{run.Names.JobId}'", ct => compute.ListTasksAsync(run.Names.JobId, query, ct).ToListAsync(ct).AsTask(), cancellationToken).ConfigureAwait(false);
                 foreach (var task in listed)
                 {
                     if (task.StateTransitionTime is { } t && (latest is null || t > latest))
@@ -170,16 +170,5 @@ internal sealed class TaskMonitor
 
         var lines = text.TrimEnd('\n', '\r').Split('\n');
         return string.Join('\n', lines.TakeLast(_context.Options.StderrTailLines)).TrimEnd('\r');
-    }
-
-    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items, CancellationToken cancellationToken)
-    {
-        var list = new List<T>();
-        await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            list.Add(item);
-        }
-
-        return list;
     }
 }
