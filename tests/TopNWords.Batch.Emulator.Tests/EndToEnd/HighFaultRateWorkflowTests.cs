@@ -216,8 +216,24 @@ public class HighFaultRateWorkflowTests
         await TestContext.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Batch requests: {counts.Total}; injected faults: {counts.InjectedFaults}; failed at {ex!.Stage}: {ex.Message}"));
         Assert.That(ex.InnerException, Is.InstanceOf<BatchComputeException>().With.Property(nameof(BatchComputeException.Kind)).EqualTo(BatchComputeErrorKind.Unavailable), ex.ToString());
 
-        // The failed run cleans up after itself once the faults stop.
+        // The failed run cleans up after itself once the faults stop. Its own cleanup ran under the faults, without the
+        // workflow's retries: a deletion refused even after the HTTP layer's few retries is reported on the exception (never
+        // thrown), names the resource, and a sweep (issue 14) removes it once the faults stop.
         emulator.SetFaults(new BatchEmulatorFaults());
+        if (ex.CleanupFailures.Count > 0)
+        {
+            await TestContext.Out.WriteLineAsync("cleanup failures under the faults: " + string.Join("; ", ex.CleanupFailures));
+            var left = emulator.GetResources();
+            foreach (string job in left.Jobs)
+            {
+                Assert.That(ex.CleanupFailures, Has.Some.Contains($"job '{job}'"), "every job left behind was reported");
+            }
+
+            var sweeper = new BatchWorkflow(OfflineAzure.Storage(), Compute(emulator, computeLoggers));
+            var swept = await sweeper.SweepAsync(TimeSpan.Zero);
+            Assert.That(swept.Failures, Is.Empty);
+        }
+
         await Wait.UntilAsync(
             () => Task.FromResult(emulator.GetResources() is { Pools.Count: 0, Jobs.Count: 0 }),
             () => $"the emulator still has pools [{string.Join(", ", emulator.GetResources().Pools)}] and jobs [{string.Join(", ", emulator.GetResources().Jobs)}]");
