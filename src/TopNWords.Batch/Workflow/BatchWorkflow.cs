@@ -269,6 +269,12 @@ public sealed class BatchWorkflow : IBatchWorkflow
             var token = linked.Token;
             ExceptionDispatchInfo? failure = null;
             bool cancelled = false;
+            if (record is { EndState: { } endState, Outcomes: { } recorded })
+            {
+                // An earlier process was cleaning up when it stopped: everything before is done; clean up again (idempotent) and end.
+                return await ResumeCleanupAsync(attachment, run, endState, recorded).ConfigureAwait(false);
+            }
+
             try
             {
                 await _stager.StageAsync(run, record.Staged, token).ConfigureAwait(false);
@@ -325,10 +331,12 @@ public sealed class BatchWorkflow : IBatchWorkflow
             }
 
             bool succeeded = failure is null && run.Outcomes.All(o => o.Succeeded);
+            var state = cancelled ? BatchRunState.Cancelled : succeeded ? BatchRunState.Succeeded : BatchRunState.Failed;
+            string? failureMessage = failure is null ? null : SecretRedaction.RedactText(failure.SourceException.Message);
+            await RecordEndAsync(attachment, run, state, failureMessage).ConfigureAwait(false);
             var cleanupFailures = await _cleanup.CleanupAsync(run, succeeded).ConfigureAwait(false);
             _context.Report(run, BatchRunStage.Completed);
-            var state = cancelled ? BatchRunState.Cancelled : succeeded ? BatchRunState.Succeeded : BatchRunState.Failed;
-            await FinishRecordAsync(attachment, run, state, failure is null ? null : SecretRedaction.RedactText(failure.SourceException.Message), cleanupFailures, succeeded).ConfigureAwait(false);
+            await FinishRecordAsync(attachment, run, state, failureMessage, cleanupFailures, succeeded).ConfigureAwait(false);
 
             if (failure is not null)
             {
@@ -349,6 +357,50 @@ public sealed class BatchWorkflow : IBatchWorkflow
 
             return result;
         }
+    }
+
+    /// <summary>Records how the run is going to end, with its outcomes, before its cleanup starts (best effort, bounded by the Cleanup timeout).</summary>
+    private async Task RecordEndAsync(RunAttachment attachment, RunState run, BatchRunState state, string? failure)
+    {
+        var record = attachment.Record;
+        record.EndState = state;
+        record.Failure = failure;
+        record.Outcomes = [.. run.Outcomes.Select(RecordedOutcome.From)];
+        using var cts = new CancellationTokenSource(run.Definition.Timeouts.Cleanup, _time);
+        try
+        {
+            await attachment.SaveAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            WorkflowLog.HeartbeatFailed(_logger, run.Names.RunId, SecretRedaction.RedactText(ex.Message));
+        }
+    }
+
+    /// <summary>Finishes a run that an earlier process stopped during its cleanup: cleans up again and ends as recorded.</summary>
+    private async Task<BatchRunResult> ResumeCleanupAsync(RunAttachment attachment, RunState run, BatchRunState state, List<RecordedOutcome> recorded)
+    {
+        var byId = recorded.ToDictionary(o => o.TaskId, StringComparer.OrdinalIgnoreCase);
+        foreach (var outcome in run.Outcomes)
+        {
+            if (byId.TryGetValue(outcome.TaskId, out var r))
+            {
+                r.ApplyTo(outcome);
+            }
+        }
+
+        run.Containers.AddRange([run.Names.ApplicationContainer, run.Names.InputContainer, run.Names.OutputContainer]);
+        bool succeeded = state == BatchRunState.Succeeded;
+        string? failure = attachment.Record.Failure;
+        var cleanupFailures = await _cleanup.CleanupAsync(run, succeeded).ConfigureAwait(false);
+        _context.Report(run, BatchRunStage.Completed);
+        await FinishRecordAsync(attachment, run, state, failure, cleanupFailures, succeeded).ConfigureAwait(false);
+        if (state == BatchRunState.Cancelled || failure is not null)
+        {
+            throw new BatchWorkflowException(BatchRunStage.CleaningUp, run.Names.RunId, $"Run '{run.Names.RunId}' {(state == BatchRunState.Cancelled ? "was cancelled" : "failed")}: {failure}") { CleanupFailures = cleanupFailures };
+        }
+
+        return new BatchRunResult(run.Names.RunId, run.PoolId, run.Names.JobId, run.Outcomes, run.StartTime, _time.GetUtcNow(), run.DownloadDirectory, cleanupFailures);
     }
 
     /// <summary>

@@ -228,6 +228,10 @@ internal sealed class RunRecord
 
     public string? Failure { get; set; }
 
+    /// <summary>Gets or sets the state the run ends in, recorded (with <see cref="Outcomes"/>) before its cleanup starts, so that a
+    /// process killed during cleanup leaves a run that resumes straight into cleanup.</summary>
+    public BatchRunState? EndState { get; set; }
+
     public DateTimeOffset? FinishedAt { get; set; }
 
     public List<string> CleanupFailures { get; set; } = [];

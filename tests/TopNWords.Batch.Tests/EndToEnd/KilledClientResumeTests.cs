@@ -44,6 +44,7 @@ public sealed class KilledClientResumeTests
     [TestCase("AddingTasks")]
     [TestCase("Monitoring")]
     [TestCase("Downloading")]
+    [TestCase("CleaningUp")]
     public async Task KilledAtStage_RunAgainWithItsId_ResumesToTheExactResults_OneTaskPerInput_AndSweepLeavesNothing(string stage)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(4), TimeProvider.System);

@@ -78,6 +78,28 @@ public sealed class DurableRunTests
     }
 
     [Test]
+    public async Task AttachAsync_KilledDuringCleanup_CleansUpAgainAndReturnsTheRecordedResult_WithoutTouchingTheTasks()
+    {
+        await _h.Workflow.SubmitAsync(_h.Definition(d => d.RunId = "durable-9"));
+        var record = JsonSerializer.Deserialize(_h.RunRecords["durable-9-run/state.json"], RunStoreJsonContext.Default.RunRecord)!;
+        record.Stage = BatchRunStage.CleaningUp;
+        record.EndState = BatchRunState.Succeeded;
+        record.Outcomes = [.. _h.Tasks.Keys.Order(StringComparer.Ordinal).Select(id => new RecordedOutcome(id, ComputeTaskState.Completed, TaskExecutionResult.Success, 0, 0, "n1", null, null, null, null, ["/out/x"], null, null))];
+        _h.RunRecords["durable-9-run/state.json"] = JsonSerializer.SerializeToUtf8Bytes(record, RunStoreJsonContext.Default.RunRecord);
+        _h.Compute.Invocations.Clear();
+
+        var result = await _h.Workflow.AttachAsync("durable-9");
+
+        Assert.That(result.Tasks.Select(t => t.Result), Has.All.EqualTo(TaskExecutionResult.Success));
+        Assert.That(result.Tasks.Select(t => t.NodeId), Has.All.EqualTo("n1"));
+        _h.Compute.Verify(c => c.GetTaskCountsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never, "nothing before cleanup runs again");
+        _h.Compute.Verify(c => c.AddTasksAsync(It.IsAny<string>(), It.IsAny<IReadOnlyList<TaskSpec>>(), It.IsAny<CancellationToken>()), Times.Never);
+        Assert.That(_h.DeletedContainers, Is.EquivalentTo(new[] { "durable-9-app", "durable-9-input", "durable-9-output" }));
+        _h.Compute.Verify(c => c.DeletePoolAsync("durable-9-pool", It.IsAny<CancellationToken>()), Times.Once);
+        Assert.That(_h.DeletedRecordContainers, Is.EqualTo(new[] { "durable-9-run" }));
+    }
+
+    [Test]
     public async Task AttachAsync_RunHeldByALiveProcessElsewhere_IsRefusedNamingTheHolder()
     {
         await _h.Workflow.SubmitAsync(_h.Definition(d => d.RunId = "durable-4"));

@@ -257,8 +257,8 @@ public class WorkflowResilienceTests
 
         // 3 containers, 4 uploads, 5 URLs; pool, wait, job; add, counts, list; 3 x (list, download); 5 deletions;
         // and since runs are durable (issue 14): the pool's preflight, and the run's record: create its container, write the
-        // manifest, write the state when attaching, after staging and after adding the tasks, delete the record container.
-        Assert.That(operations, Has.Count.EqualTo(3 + 4 + 5 + 3 + 3 + 6 + 5 + 1 + 6));
+        // manifest, write the state when attaching, after staging, after adding the tasks and before cleanup, delete the record container.
+        Assert.That(operations, Has.Count.EqualTo(3 + 4 + 5 + 3 + 3 + 6 + 5 + 1 + 7));
         Assert.That(operations.Select(o => o.Operation), Does.Contain($"preflight pool '{result.PoolId}'")
             .And.Contain($"write blob 'manifest.json' of container '{result.RunId}-run'")
             .And.Contain($"delete container '{result.RunId}-run'"));
