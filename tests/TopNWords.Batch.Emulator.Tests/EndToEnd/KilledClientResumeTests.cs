@@ -1,0 +1,445 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Azure.Storage.Blobs;
+using TopNWords.Batch.Azure;
+using TopNWords.Batch.Azure.BatchRest;
+using TopNWords.Batch.Azure.BatchRest.Models;
+using TopNWords.Batch.Emulator.Tests.Infrastructure;
+using TopNWords.WordCount;
+
+namespace TopNWords.Batch.Emulator.Tests.EndToEnd;
+
+/// <summary>
+/// The Azure sample as a real client process against the Batch emulator and Azurite: killed with SIGKILL at each stage of
+/// a run and started again with the same <c>--run-id</c>, it finishes the run with the words of an uninterrupted one and
+/// exactly one task per input; <c>sweep</c> then removes everything the run left; <c>cancel</c> from a second process ends
+/// a detached run and deletes its pool, job and containers.
+/// </summary>
+/// <remarks>
+/// The sample wants a self-contained Linux task runner (<see cref="Azure.Compute.AzureTaskApplications.SelfContainedTaskRunner"/>).
+/// The fixture publishes one once (<c>dotnet publish src/TopNWords.TaskRunner -r linux-x64 --self-contained</c>, single file
+/// and trimmed so that each run stages about 15 MB instead of 80 MB; about 25 s, into a temporary folder with its own
+/// artifacts path, so the repository's <c>obj</c> folders are not touched), unless <c>TOPNWORDS_TASKRUNNER_PUBLISH_DIR</c>
+/// names a publish folder already. The emulator's nodes run that executable as local processes. The sample keeps its own
+/// defaults (pool polled every 10 s, tasks every 5 s), so a run takes tens of seconds.
+/// </remarks>
+[TestFixture]
+[NonParallelizable]
+public class KilledClientResumeTests
+{
+    private const string SampleDll = "TopNWords.Samples.Azure.dll";
+    private const string RunIdMetadata = "topnwords-run-id";
+    private const int InputCount = 12;
+
+    /// <summary>The exit code .NET reports for a process ended by SIGKILL (128 + 9).</summary>
+    private const int KilledBySigkill = 137;
+
+    private static readonly TimeSpan ProcessDeadline = TimeSpan.FromMinutes(4);
+
+    private static readonly string[] OwnWords =
+    [
+        "amber", "birch", "cedar", "delta", "ember", "fjord", "grove", "heron", "iris", "juniper", "kestrel", "lotus",
+    ];
+
+    private static readonly Regex TaskHeader = new(@"^(?<name>\S+) \(task [^,]+, node [^)]*\):$", RegexOptions.CultureInvariant);
+    private static readonly Regex WordLine = new(@"^  (?<word>\S+): (?<count>\d+)$", RegexOptions.CultureInvariant);
+
+    private readonly List<Process> _processes = [];
+    private string? _publishRoot;
+    private string _publishDirectory = null!;
+    private BatchEmulator _emulator = null!;
+    private BatchRestClient _batch = null!;
+    private string _work = null!;
+    private string _inputs = null!;
+    private List<string> _containersBefore = null!;
+
+    [OneTimeSetUp]
+    public async Task PublishTaskRunnerAsync()
+    {
+        if (Environment.GetEnvironmentVariable("TOPNWORDS_TASKRUNNER_PUBLISH_DIR") is { Length: > 0 } given)
+        {
+            _publishDirectory = given;
+            return;
+        }
+
+        string project = FindTaskRunnerProject();
+        _publishRoot = Directory.CreateTempSubdirectory("topnwords-killed-client-taskrunner-").FullName;
+        _publishDirectory = Path.Combine(_publishRoot, "taskrunner-linux-x64");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in new[]
+        {
+            "publish", project, "-c", "Release", "-r", "linux-x64", "--self-contained",
+            "-p:PublishSingleFile=true", "-p:PublishTrimmed=true",
+            "--artifacts-path", Path.Combine(_publishRoot, "artifacts"), "-o", _publishDirectory,
+        })
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("'dotnet publish' of the task runner did not start.");
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(5), TimeProvider.System);
+        try
+        {
+            Task<string> stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
+            Task<string> stderr = process.StandardError.ReadToEndAsync(deadline.Token);
+            await process.WaitForExitAsync(deadline.Token);
+            Assert.That(process.ExitCode, Is.Zero, $"dotnet publish of '{project}' failed:\n{await stdout}\n{await stderr}");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [OneTimeTearDown]
+    public void DeletePublish()
+    {
+        if (_publishRoot is not null)
+        {
+            Directory.Delete(_publishRoot, recursive: true);
+        }
+    }
+
+    [SetUp]
+    public async Task SetUpAsync()
+    {
+        _containersBefore = await OfflineAzure.ContainerNamesAsync();
+        _emulator = await OfflineAzure.StartEmulatorAsync();
+        _batch = new BatchRestClient(_emulator.BaseUri, new BatchSharedKeyCredential(_emulator.AccountName, EmulatorHarness.Key), EmulatorHarness.NewClientOptions());
+        _work = Directory.CreateTempSubdirectory("topnwords-killed-client-work-").FullName;
+        _inputs = Directory.CreateTempSubdirectory("topnwords-killed-client-in-").FullName;
+        for (int i = 0; i < InputCount; i++)
+        {
+            await File.WriteAllTextAsync(Path.Combine(_inputs, InputName(i)), InputText(i));
+        }
+    }
+
+    [TearDown]
+    public async Task TearDownAsync()
+    {
+        foreach (var process in _processes)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync();
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // it ended meanwhile
+            }
+
+            process.Dispose();
+        }
+
+        _processes.Clear();
+        await _emulator.DisposeAsync();
+        Directory.Delete(_work, recursive: true);
+        Directory.Delete(_inputs, recursive: true);
+        var service = new BlobServiceClient(AzuriteSetUp.Server.ConnectionString);
+        foreach (string container in (await OfflineAzure.ContainerNamesAsync()).Except(_containersBefore))
+        {
+            await service.DeleteBlobContainerAsync(container);
+        }
+    }
+
+    /// <summary>
+    /// Kills the client (SIGKILL, the client only: the emulator's nodes go on) when it prints <c>[stage]</c>, runs it again
+    /// with the same run id and inputs, and checks the words, the job's tasks, and that <c>sweep</c> removes the run.
+    /// </summary>
+    [TestCase("Staging")]
+    [TestCase("CreatingPool")]
+    [TestCase("WaitingForPool")]
+    [TestCase("AddingTasks")]
+    [TestCase("Monitoring")]
+    [TestCase("Downloading")]
+    public async Task KilledAtStage_TheSameRunIdResumesIt_WithTheWordsOfAnUninterruptedRunAndOneTaskPerInput(string stage)
+    {
+        string runId = "kill-" + stage.ToLowerInvariant();
+        var expected = ExpectedTopWords();
+        string[] runArgs = ["--run-id", runId, "--keep", _inputs];
+
+        _emulator.ResetRequestCounts();
+        var killed = await RunSampleAsync(runArgs, killAtStderrLine: $"[{stage}]");
+        var killedCounts = _emulator.GetRequestCounts();
+        Assert.That(killed.ExitCode, Is.EqualTo(KilledBySigkill), $"the client was killed at [{stage}] before it ended by itself\n{killed.Stderr}");
+
+        _emulator.ResetRequestCounts();
+        var resumed = await RunSampleAsync(runArgs);
+        var resumedCounts = _emulator.GetRequestCounts();
+        Assert.That(resumed.ExitCode, Is.Zero, resumed.Stderr + resumed.Stdout);
+        Assert.That(TopWordsOf(resumed.Stdout), Is.EquivalentTo(expected), resumed.Stdout);
+
+        await AssertOneCompletedTaskPerInputAsync(runId);
+        await TestContext.Progress.WriteLineAsync(string.Create(
+            CultureInfo.InvariantCulture,
+            $"[{stage}] killed client: {killed.Elapsed.TotalSeconds:F1} s, {killedCounts.Total} Batch requests; resumed client: {resumed.Elapsed.TotalSeconds:F1} s, {resumedCounts.Total} Batch requests; together {(killed.Elapsed + resumed.Elapsed).TotalSeconds:F1} s, {killedCounts.Total + resumedCounts.Total} requests"));
+
+        if (stage == "Monitoring")
+        {
+            // The same inputs, uninterrupted, for the figures (and as a second check of the words).
+            _emulator.ResetRequestCounts();
+            var whole = await RunSampleAsync(["--run-id", "kill-uninterrupted", "--keep", _inputs]);
+            var wholeCounts = _emulator.GetRequestCounts();
+            Assert.That(whole.ExitCode, Is.Zero, whole.Stderr + whole.Stdout);
+            Assert.That(TopWordsOf(whole.Stdout), Is.EquivalentTo(TopWordsOf(resumed.Stdout)));
+            await TestContext.Progress.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"[Monitoring] uninterrupted client: {whole.Elapsed.TotalSeconds:F1} s, {wholeCounts.Total} Batch requests"));
+            foreach (var (name, counts) in new[] { ("killed", killedCounts), ("resumed", resumedCounts), ("uninterrupted", wholeCounts) })
+            {
+                await TestContext.Progress.WriteLineAsync($"  {name}: " + string.Join(", ", counts.Operations.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => string.Create(CultureInfo.InvariantCulture, $"{o.Key} {o.Value.Requests}"))));
+            }
+        }
+
+        var sweep = await RunSampleAsync(["sweep", "--older-than", "0s"]);
+        Assert.That(sweep.ExitCode, Is.Zero, sweep.Stderr + sweep.Stdout);
+        await AssertNothingLeftAsync(runId);
+        await AssertNothingLeftAsync("kill-uninterrupted");
+    }
+
+    [Test]
+    public async Task DetachedRun_CancelledFromASecondProcess_IsGone_AndStatusSaysSo()
+    {
+        const string runId = "cancel-detached";
+
+        var submitted = await RunSampleAsync(["--run-id", runId, "--detach", _inputs]);
+        Assert.That(submitted.ExitCode, Is.Zero, submitted.Stderr + submitted.Stdout);
+        Assert.That(submitted.Stdout.Trim(), Is.EqualTo(runId), "--detach prints the run id on stdout");
+        Assert.That(_emulator.GetResources().Jobs, Does.Contain(runId + "-job"), "the detached run's job exists");
+
+        var cancel = await RunSampleAsync(["cancel", runId]);
+        Assert.That(cancel.ExitCode, Is.Zero, cancel.Stderr + cancel.Stdout);
+
+        await AssertNothingLeftAsync(runId);
+        var status = await RunSampleAsync(["status", runId]);
+        Assert.That(
+            status.ExitCode == 2 || (status.ExitCode == 0 && status.Stdout.Contains("Cancelled", StringComparison.Ordinal)),
+            Is.True,
+            $"status of the cancelled run: exit code {status.ExitCode}\n{status.Stdout}\n{status.Stderr}");
+    }
+
+    private static string FindTaskRunnerProject()
+    {
+        for (var folder = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); folder is not null; folder = folder.Parent)
+        {
+            string project = Path.Combine(folder.FullName, "src", "TopNWords.TaskRunner", "TopNWords.TaskRunner.csproj");
+            if (File.Exists(project))
+            {
+                return project;
+            }
+        }
+
+        Assert.Fail($"No src/TopNWords.TaskRunner/TopNWords.TaskRunner.csproj above '{TestContext.CurrentContext.TestDirectory}' to publish; set TOPNWORDS_TASKRUNNER_PUBLISH_DIR to a self-contained linux-x64 publish of the task runner.");
+        return null!;
+    }
+
+    private static string InputName(int i) => string.Create(CultureInfo.InvariantCulture, $"input-{i:D2}.txt");
+
+    /// <summary>Input i: its own word 9 times, "common" 7 times, "shared" 5 times, then words of fewer occurrences.</summary>
+    private static string InputText(int i)
+    {
+        var words = new List<string>();
+        words.AddRange(Enumerable.Repeat(OwnWords[i], 9));
+        words.AddRange(Enumerable.Repeat("common", 7));
+        words.AddRange(Enumerable.Repeat("shared", 5));
+        words.AddRange(Enumerable.Repeat("filler", 3));
+        words.AddRange(OwnWords.Where((_, j) => j != i));
+        var random = new Random(i);
+        return string.Join('\n', words.OrderBy(_ => random.Next()).Chunk(7).Select(line => string.Join(' ', line))) + "\n";
+    }
+
+    /// <summary>Each input's top three words, counted by the repository's word counter (what the task runner uses).</summary>
+    private Dictionary<string, string> ExpectedTopWords() =>
+        Enumerable.Range(0, InputCount).ToDictionary(
+            InputName,
+            i => string.Join(", ", WordCounter.CountFile(Path.Combine(_inputs, InputName(i)), 3).TopWords.Select(w => string.Create(CultureInfo.InvariantCulture, $"{w.Word} {w.Count}"))));
+
+    /// <summary>The sample's report: each input's name with its words and counts (not the task or node).</summary>
+    private static Dictionary<string, string> TopWordsOf(string stdout)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? current = null;
+        var words = new List<string>();
+        foreach (string line in stdout.Split('\n').Select(l => l.TrimEnd('\r')).Append(string.Empty))
+        {
+            if (WordLine.Match(line) is { Success: true } word && current is not null)
+            {
+                words.Add($"{word.Groups["word"].Value} {word.Groups["count"].Value}");
+                continue;
+            }
+
+            if (current is not null)
+            {
+                result[current] = string.Join(", ", words);
+                current = null;
+                words.Clear();
+            }
+
+            if (TaskHeader.Match(line) is { Success: true } header)
+            {
+                current = header.Groups["name"].Value;
+            }
+        }
+
+        return result;
+    }
+
+    private async Task AssertOneCompletedTaskPerInputAsync(string runId)
+    {
+        var tasks = new List<BatchTask>();
+        await foreach (var task in _batch.ListTasksAsync(runId + "-job"))
+        {
+            tasks.Add(task);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(tasks.Select(t => t.Id).ToList(), Has.Count.EqualTo(InputCount).And.Unique, $"exactly one task per input in job '{runId}-job'");
+            Assert.That(tasks.Select(t => t.State), Is.All.EqualTo(BatchTaskState.Completed), "every task completed");
+            Assert.That(tasks.Select(t => t.ExecutionInfo?.ExitCode), Is.All.EqualTo(0), "every task succeeded");
+        });
+    }
+
+    /// <summary>Waits until the emulator has no pool or job with the run's metadata and Azurite no container of the run.</summary>
+    private async Task AssertNothingLeftAsync(string runId)
+    {
+        List<string> left = [];
+        await Wait.UntilAsync(
+            async () =>
+            {
+                left = [];
+                await foreach (var pool in _batch.ListPoolsAsync())
+                {
+                    if (pool.Metadata?.Any(m => m.Name == RunIdMetadata && m.Value == runId) == true)
+                    {
+                        left.Add($"pool '{pool.Id}'");
+                    }
+                }
+
+                await foreach (var job in _batch.ListJobsAsync())
+                {
+                    if (job.Metadata?.Any(m => m.Name == RunIdMetadata && m.Value == runId) == true)
+                    {
+                        left.Add($"job '{job.Id}'");
+                    }
+                }
+
+                left.AddRange((await OfflineAzure.ContainerNamesAsync()).Where(c => c.StartsWith(runId + "-", StringComparison.Ordinal)).Select(c => $"container '{c}'"));
+                return left.Count == 0;
+            },
+            () => $"run '{runId}' left {string.Join(", ", left)}");
+    }
+
+    /// <summary>
+    /// Runs the Azure sample as its own process (<c>dotnet TopNWords.Samples.Azure.dll</c>) on the emulator and Azurite; with
+    /// <paramref name="killAtStderrLine"/>, kills it (SIGKILL, that process only) as soon as it prints that line on stderr.
+    /// </summary>
+    private async Task<SampleRunResult> RunSampleAsync(IEnumerable<string> args, string? killAtStderrLine = null)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = _work,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, SampleDll));
+        foreach (string arg in args)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        foreach (string name in psi.Environment.Keys.Where(k => k.StartsWith("TOPNWORDS_", StringComparison.Ordinal)).ToList())
+        {
+            psi.Environment.Remove(name);
+        }
+
+        psi.Environment["TOPNWORDS_BATCH_URL"] = _emulator.BaseUri.ToString();
+        psi.Environment["TOPNWORDS_BATCH_ACCOUNT"] = _emulator.AccountName;
+        psi.Environment["TOPNWORDS_BATCH_KEY"] = EmulatorHarness.Key;
+        psi.Environment["TOPNWORDS_STORAGE_CONNECTION_STRING"] = AzuriteSetUp.Server.ConnectionString;
+        psi.Environment["TOPNWORDS_POOL_NODES"] = "1";
+        psi.Environment["TOPNWORDS_TASKRUNNER_PUBLISH_DIR"] = _publishDirectory;
+
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        var gate = new Lock();
+        bool killed = false;
+        var stopwatch = Stopwatch.StartNew();
+        var process = new Process { StartInfo = psi };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (gate)
+                {
+                    stdout.Append(e.Data).Append('\n');
+                }
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (gate)
+            {
+                stderr.Append(e.Data).Append('\n');
+                if (!killed && killAtStderrLine is not null && e.Data == killAtStderrLine)
+                {
+                    killed = true;
+                    try
+                    {
+                        process.Kill(entireProcessTree: false);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // it ended by itself first: the exit code tells
+                    }
+                }
+            }
+        };
+
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"'dotnet {SampleDll}' did not start.");
+        }
+
+        _processes.Add(process);
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var deadline = new CancellationTokenSource(ProcessDeadline, TimeProvider.System);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            lock (gate)
+            {
+                Assert.Fail($"'dotnet {SampleDll} {string.Join(' ', psi.ArgumentList.Skip(1))}' did not end within {ProcessDeadline}:\n{stderr}");
+            }
+        }
+
+        process.WaitForExit(); // the last lines of its output
+        stopwatch.Stop();
+        lock (gate)
+        {
+            return new SampleRunResult(process.ExitCode, stdout.ToString(), stderr.ToString(), stopwatch.Elapsed);
+        }
+    }
+
+    private sealed record SampleRunResult(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed);
+}
