@@ -179,6 +179,12 @@ public class KilledClientResumeTests
         Assert.That(TopWordsOf(resumed.Stdout), Is.EquivalentTo(expected), resumed.Stdout);
 
         await AssertOneCompletedTaskPerInputAsync(runId);
+        if (stage is "Monitoring" or "Downloading")
+        {
+            // The record said the tasks were added before the client printed the stage: the resumed client does not add them again.
+            Assert.That(resumedCounts.Operations.Keys, Does.Not.Contain("Tasks_CreateTaskCollection"), "the resumed client added no tasks");
+        }
+
         await TestContext.Progress.WriteLineAsync(string.Create(
             CultureInfo.InvariantCulture,
             $"[{stage}] killed client: {killed.Elapsed.TotalSeconds:F1} s, {killedCounts.Total} Batch requests; resumed client: {resumed.Elapsed.TotalSeconds:F1} s, {resumedCounts.Total} Batch requests; together {(killed.Elapsed + resumed.Elapsed).TotalSeconds:F1} s, {killedCounts.Total + resumedCounts.Total} requests"));
@@ -225,6 +231,45 @@ public class KilledClientResumeTests
             status.ExitCode == 2 || (status.ExitCode == 0 && status.Stdout.Contains("Cancelled", StringComparison.Ordinal)),
             Is.True,
             $"status of the cancelled run: exit code {status.ExitCode}\n{status.Stdout}\n{status.Stderr}");
+    }
+
+    [Test]
+    public async Task AttachedRun_CancelledFromASecondProcess_EndsTheAttachedClient_AndIsGone()
+    {
+        const string runId = "cancel-attached";
+
+        // Nodes that never start: the attached client waits for the pool until the cancellation reaches it.
+        await _emulator.DisposeAsync();
+        _emulator = await StartEmulatorAsync(nodeStartupDelay: TimeSpan.FromHours(1));
+        _batch = new BatchRestClient(_emulator.BaseUri, new BatchSharedKeyCredential(_emulator.AccountName, EmulatorHarness.Key), EmulatorHarness.NewClientOptions());
+        var attached = StartSample(["--run-id", runId, _inputs], killAtStderrLine: null, seeLine: "[WaitingForPool]");
+        await attached.Seen.WaitAsync(ProcessDeadline, TimeProvider.System);
+
+        // The attached client is alive: the second process asks it to cancel and waits until it has ended the run (its next heartbeat).
+        var cancel = await RunSampleAsync(["cancel", runId]);
+        var ended = await attached.WaitAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(cancel.ExitCode, Is.Zero, cancel.Stderr + cancel.Stdout);
+            Assert.That(ended.ExitCode, Is.EqualTo(1), ended.Stderr);
+            Assert.That(ended.Stderr, Does.Contain($"Run '{runId}' was cancelled by"), "the attached client says who cancelled its run");
+        });
+        await AssertNothingLeftAsync(runId);
+        var status = await RunSampleAsync(["status", runId]);
+        Assert.That(status.ExitCode, Is.EqualTo(2), $"status of the cancelled (and cleaned up) run\n{status.Stdout}\n{status.Stderr}");
+    }
+
+    private static async Task<BatchEmulator> StartEmulatorAsync(TimeSpan nodeStartupDelay)
+    {
+        var emulator = new BatchEmulator();
+        await emulator.StartAsync(new BatchEmulatorOptions
+        {
+            AccountName = EmulatorHarness.Account,
+            AccountKey = EmulatorHarness.Key,
+            NodeStartupDelay = nodeStartupDelay,
+        });
+        return emulator;
     }
 
     private static string FindTaskRunnerProject()
@@ -340,10 +385,15 @@ public class KilledClientResumeTests
     }
 
     /// <summary>
-    /// Runs the Azure sample as its own process (<c>dotnet TopNWords.Samples.Azure.dll</c>) on the emulator and Azurite; with
-    /// <paramref name="killAtStderrLine"/>, kills it (SIGKILL, that process only) as soon as it prints that line on stderr.
+    /// Runs the Azure sample as its own process (<c>dotnet TopNWords.Samples.Azure.dll</c>) on the emulator and Azurite and
+    /// waits for it to end; with <paramref name="killAtStderrLine"/>, kills it (SIGKILL, that process only) as soon as it
+    /// prints that line on stderr.
     /// </summary>
-    private async Task<SampleRunResult> RunSampleAsync(IEnumerable<string> args, string? killAtStderrLine = null)
+    private Task<SampleRunResult> RunSampleAsync(IEnumerable<string> args, string? killAtStderrLine = null)
+        => StartSample(args, killAtStderrLine, seeLine: null).WaitAsync();
+
+    /// <summary>Starts the Azure sample (see <see cref="RunSampleAsync"/>); <see cref="SampleClient.Seen"/> completes when it prints <paramref name="seeLine"/> on stderr.</summary>
+    private SampleClient StartSample(IEnumerable<string> args, string? killAtStderrLine, string? seeLine)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -370,38 +420,105 @@ public class KilledClientResumeTests
         psi.Environment["TOPNWORDS_POOL_NODES"] = "1";
         psi.Environment["TOPNWORDS_TASKRUNNER_PUBLISH_DIR"] = _publishDirectory;
 
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        var gate = new Lock();
-        bool killed = false;
-        var stopwatch = Stopwatch.StartNew();
-        var process = new Process { StartInfo = psi };
-        process.OutputDataReceived += (_, e) =>
+        var client = new SampleClient(new Process { StartInfo = psi }, killAtStderrLine, seeLine);
+        client.Start();
+        _processes.Add(client.Process);
+        return client;
+    }
+
+    /// <summary>One sample process: its output gathered line by line, killed (that process only) at a line of stderr if asked.</summary>
+    private sealed class SampleClient
+    {
+        private readonly StringBuilder _stdout = new();
+        private readonly StringBuilder _stderr = new();
+        private readonly Lock _gate = new();
+        private readonly string? _killAt;
+        private readonly string? _seeLine;
+        private readonly TaskCompletionSource _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Stopwatch _stopwatch = new();
+        private bool _killed;
+
+        public SampleClient(Process process, string? killAt, string? seeLine)
         {
-            if (e.Data is not null)
+            Process = process;
+            _killAt = killAt;
+            _seeLine = seeLine;
+            process.OutputDataReceived += (_, e) =>
             {
-                lock (gate)
+                if (e.Data is not null)
                 {
-                    stdout.Append(e.Data).Append('\n');
+                    lock (_gate)
+                    {
+                        _stdout.Append(e.Data).Append('\n');
+                    }
+                }
+            };
+            process.ErrorDataReceived += (_, e) => OnStderr(e.Data);
+        }
+
+        public Process Process { get; }
+
+        /// <summary>Gets a task that completes when the process printed the line to see on stderr (or ended without it: then it fails).</summary>
+        public Task Seen => _seen.Task;
+
+        public void Start()
+        {
+            _stopwatch.Start();
+            if (!Process.Start())
+            {
+                throw new InvalidOperationException($"'dotnet {SampleDll}' did not start.");
+            }
+
+            Process.StandardInput.Close();
+            Process.BeginOutputReadLine();
+            Process.BeginErrorReadLine();
+        }
+
+        public async Task<SampleRunResult> WaitAsync()
+        {
+            using var deadline = new CancellationTokenSource(ProcessDeadline, TimeProvider.System);
+            try
+            {
+                await Process.WaitForExitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                lock (_gate)
+                {
+                    Assert.Fail($"'dotnet {string.Join(' ', Process.StartInfo.ArgumentList)}' did not end within {ProcessDeadline}:\n{_stderr}");
                 }
             }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
+
+            Process.WaitForExit(); // the last lines of its output
+            _stopwatch.Stop();
+            lock (_gate)
             {
+                return new SampleRunResult(Process.ExitCode, _stdout.ToString(), _stderr.ToString(), _stopwatch.Elapsed);
+            }
+        }
+
+        private void OnStderr(string? line)
+        {
+            if (line is null)
+            {
+                _seen.TrySetException(new InvalidOperationException($"The sample ended without printing '{_seeLine}'."));
                 return;
             }
 
-            lock (gate)
+            lock (_gate)
             {
-                stderr.Append(e.Data).Append('\n');
-                if (!killed && killAtStderrLine is not null && e.Data == killAtStderrLine)
+                _stderr.Append(line).Append('\n');
+                if (line == _seeLine)
                 {
-                    killed = true;
+                    _seen.TrySetResult();
+                }
+
+                if (!_killed && _killAt is not null && line == _killAt)
+                {
+                    _killed = true;
                     try
                     {
-                        process.Kill(entireProcessTree: false);
+                        Process.Kill(entireProcessTree: false);
                     }
                     catch (InvalidOperationException)
                     {
@@ -409,35 +526,6 @@ public class KilledClientResumeTests
                     }
                 }
             }
-        };
-
-        if (!process.Start())
-        {
-            throw new InvalidOperationException($"'dotnet {SampleDll}' did not start.");
-        }
-
-        _processes.Add(process);
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var deadline = new CancellationTokenSource(ProcessDeadline, TimeProvider.System);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            lock (gate)
-            {
-                Assert.Fail($"'dotnet {SampleDll} {string.Join(' ', psi.ArgumentList.Skip(1))}' did not end within {ProcessDeadline}:\n{stderr}");
-            }
-        }
-
-        process.WaitForExit(); // the last lines of its output
-        stopwatch.Stop();
-        lock (gate)
-        {
-            return new SampleRunResult(process.ExitCode, stdout.ToString(), stderr.ToString(), stopwatch.Elapsed);
         }
     }
 
