@@ -178,16 +178,17 @@ public class KilledClientResumeTests
         Assert.That(resumed.ExitCode, Is.Zero, resumed.Stderr + resumed.Stdout);
         Assert.That(TopWordsOf(resumed.Stdout), Is.EquivalentTo(expected), resumed.Stdout);
 
+        await TestContext.Progress.WriteLineAsync(string.Create(
+            CultureInfo.InvariantCulture,
+            $"[{stage}] killed client: {killed.Elapsed.TotalSeconds:F1} s, {killedCounts.Total} Batch requests; resumed client: {resumed.Elapsed.TotalSeconds:F1} s, {resumedCounts.Total} Batch requests; together {(killed.Elapsed + resumed.Elapsed).TotalSeconds:F1} s, {killedCounts.Total + resumedCounts.Total} requests"));
+        await TestContext.Progress.WriteLineAsync($"  killed: {Operations(killedCounts)}");
+        await TestContext.Progress.WriteLineAsync($"  resumed: {Operations(resumedCounts)}");
         await AssertOneCompletedTaskPerInputAsync(runId);
         if (stage is "Monitoring" or "Downloading")
         {
             // The record said the tasks were added before the client printed the stage: the resumed client does not add them again.
             Assert.That(resumedCounts.Operations.Keys, Does.Not.Contain("Tasks_CreateTaskCollection"), "the resumed client added no tasks");
         }
-
-        await TestContext.Progress.WriteLineAsync(string.Create(
-            CultureInfo.InvariantCulture,
-            $"[{stage}] killed client: {killed.Elapsed.TotalSeconds:F1} s, {killedCounts.Total} Batch requests; resumed client: {resumed.Elapsed.TotalSeconds:F1} s, {resumedCounts.Total} Batch requests; together {(killed.Elapsed + resumed.Elapsed).TotalSeconds:F1} s, {killedCounts.Total + resumedCounts.Total} requests"));
 
         if (stage == "Monitoring")
         {
@@ -200,10 +201,7 @@ public class KilledClientResumeTests
             await TestContext.Progress.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
                 $"[Monitoring] uninterrupted client: {whole.Elapsed.TotalSeconds:F1} s, {wholeCounts.Total} Batch requests"));
-            foreach (var (name, counts) in new[] { ("killed", killedCounts), ("resumed", resumedCounts), ("uninterrupted", wholeCounts) })
-            {
-                await TestContext.Progress.WriteLineAsync($"  {name}: " + string.Join(", ", counts.Operations.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => string.Create(CultureInfo.InvariantCulture, $"{o.Key} {o.Value.Requests}"))));
-            }
+            await TestContext.Progress.WriteLineAsync($"  uninterrupted: {Operations(wholeCounts)}");
         }
 
         var sweep = await RunSampleAsync(["sweep", "--older-than", "0s"]);
@@ -271,6 +269,10 @@ public class KilledClientResumeTests
         });
         return emulator;
     }
+
+    /// <summary>The Batch requests per operation, such as <c>Pools_GetPool 2, Tasks_ListTasks 1</c>.</summary>
+    private static string Operations(BatchEmulatorRequestCounts counts) =>
+        string.Join(", ", counts.Operations.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => string.Create(CultureInfo.InvariantCulture, $"{o.Key} {o.Value.Requests}")));
 
     private static string FindTaskRunnerProject()
     {
