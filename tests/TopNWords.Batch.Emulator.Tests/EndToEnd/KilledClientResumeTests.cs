@@ -204,6 +204,8 @@ public class KilledClientResumeTests
             await TestContext.Progress.WriteLineAsync($"  uninterrupted: {Operations(wholeCounts)}");
         }
 
+        // --keep kept them: the pool and job carry the run's metadata (so the check after the sweep is not vacuous).
+        Assert.That(await WhatTheRunLeftAsync(runId), Is.SupersetOf(new[] { $"pool '{runId}-pool'", $"job '{runId}-job'", $"container '{runId}-run'" }));
         var sweep = await RunSampleAsync(["sweep", "--older-than", "0s"]);
         Assert.That(sweep.ExitCode, Is.Zero, sweep.Stderr + sweep.Stdout);
         await AssertNothingLeftAsync(runId);
@@ -218,7 +220,7 @@ public class KilledClientResumeTests
         var submitted = await RunSampleAsync(["--run-id", runId, "--detach", _inputs]);
         Assert.That(submitted.ExitCode, Is.Zero, submitted.Stderr + submitted.Stdout);
         Assert.That(submitted.Stdout.Trim(), Is.EqualTo(runId), "--detach prints the run id on stdout");
-        Assert.That(_emulator.GetResources().Jobs, Does.Contain(runId + "-job"), "the detached run's job exists");
+        Assert.That(await WhatTheRunLeftAsync(runId), Is.SupersetOf(new[] { $"pool '{runId}-pool'", $"job '{runId}-job'", $"container '{runId}-run'" }), "the detached run's pool, job and record exist");
 
         var cancel = await RunSampleAsync(["cancel", runId]);
         Assert.That(cancel.ExitCode, Is.Zero, cancel.Stderr + cancel.Stdout);
@@ -242,6 +244,7 @@ public class KilledClientResumeTests
         _batch = new BatchRestClient(_emulator.BaseUri, new BatchSharedKeyCredential(_emulator.AccountName, EmulatorHarness.Key), EmulatorHarness.NewClientOptions());
         var attached = StartSample(["--run-id", runId, _inputs], killAtStderrLine: null, seeLine: "[WaitingForPool]");
         await attached.Seen.WaitAsync(ProcessDeadline, TimeProvider.System);
+        Assert.That(await WhatTheRunLeftAsync(runId), Is.SupersetOf(new[] { $"pool '{runId}-pool'", $"container '{runId}-run'" }), "the attached run's pool and record exist");
 
         // The attached client is alive: the second process asks it to cancel and waits until it has ended the run (its next heartbeat).
         var cancel = await RunSampleAsync(["cancel", runId]);
@@ -356,33 +359,36 @@ public class KilledClientResumeTests
         });
     }
 
+    /// <summary>The pools and jobs on the emulator with the run's metadata, and the containers on Azurite named after the run.</summary>
+    private async Task<List<string>> WhatTheRunLeftAsync(string runId)
+    {
+        var left = new List<string>();
+        await foreach (var pool in _batch.ListPoolsAsync())
+        {
+            if (pool.Metadata?.Any(m => m.Name == RunIdMetadata && m.Value == runId) == true)
+            {
+                left.Add($"pool '{pool.Id}'");
+            }
+        }
+
+        await foreach (var job in _batch.ListJobsAsync())
+        {
+            if (job.Metadata?.Any(m => m.Name == RunIdMetadata && m.Value == runId) == true)
+            {
+                left.Add($"job '{job.Id}'");
+            }
+        }
+
+        left.AddRange((await OfflineAzure.ContainerNamesAsync()).Where(c => c.StartsWith(runId + "-", StringComparison.Ordinal)).Select(c => $"container '{c}'"));
+        return left;
+    }
+
     /// <summary>Waits until the emulator has no pool or job with the run's metadata and Azurite no container of the run.</summary>
     private async Task AssertNothingLeftAsync(string runId)
     {
         List<string> left = [];
         await Wait.UntilAsync(
-            async () =>
-            {
-                left = [];
-                await foreach (var pool in _batch.ListPoolsAsync())
-                {
-                    if (pool.Metadata?.Any(m => m.Name == RunIdMetadata && m.Value == runId) == true)
-                    {
-                        left.Add($"pool '{pool.Id}'");
-                    }
-                }
-
-                await foreach (var job in _batch.ListJobsAsync())
-                {
-                    if (job.Metadata?.Any(m => m.Name == RunIdMetadata && m.Value == runId) == true)
-                    {
-                        left.Add($"job '{job.Id}'");
-                    }
-                }
-
-                left.AddRange((await OfflineAzure.ContainerNamesAsync()).Where(c => c.StartsWith(runId + "-", StringComparison.Ordinal)).Select(c => $"container '{c}'"));
-                return left.Count == 0;
-            },
+            async () => (left = await WhatTheRunLeftAsync(runId)).Count == 0,
             () => $"run '{runId}' left {string.Join(", ", left)}");
     }
 
