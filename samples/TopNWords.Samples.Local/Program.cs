@@ -68,7 +68,12 @@ if (connectionString is not null)
 LocalBatchWorkflow workflow;
 try
 {
-    workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = commandLine.Text("--root"), Storage = blob });
+    workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions
+    {
+        RootDirectory = commandLine.Text("--root"),
+        Storage = blob,
+        ReadOnly = commandLine.Verb is "status" or "list", // a query never restarts the pools or runs a task
+    });
 }
 catch (ArgumentException ex)
 {

@@ -16,6 +16,15 @@ public sealed class LocalBatchWorkflowOptions
     /// <value>The default value is <see langword="null"/>: <see cref="DefaultRootDirectory"/>, a per-user state folder.</value>
     public string? RootDirectory { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the local compute opens the root read-only (see
+    /// <see cref="LocalProcessComputeOptions.OpenReadOnly"/>): for <see cref="BatchWorkflow.GetStatusAsync"/> and
+    /// <see cref="BatchWorkflow.ListRunsAsync"/> from a process that must not drive anything. Runs, cancellations and sweeps
+    /// that need to change the compute then fail naming the folder.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool ReadOnly { get; set; }
+
     /// <summary>Gets or sets a value indicating whether the root folder is kept on dispose.</summary>
     /// <value>The default value is <see langword="false"/>. The root is durable now and never deleted, so this has no effect.</value>
     [Obsolete("The root folder is durable (runs resume from it) and never deleted on dispose; delete it yourself when no run needs it.")]
@@ -135,6 +144,7 @@ public sealed class LocalBatchWorkflow : IBatchWorkflow, IAsyncDisposable
         {
             DeleteRootOnDispose = false,
             Durable = true,
+            OpenReadOnly = options.ReadOnly,
             TimeProvider = options.TimeProvider,
             LoggerFactory = options.LoggerFactory,
         };

@@ -55,6 +55,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     private readonly LocalScheduler _scheduler;
     private readonly LocalTaskControl _taskControl;
     private readonly FileStream? _ownerLock;
+    private readonly bool _readOnlyByRequest;
     private readonly string? _ownerPidFile;
     private readonly LocalJournalReader? _readOnlyJournal;
 
@@ -110,7 +111,8 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
             string stateFolder = Path.Combine(RootPath, "state");
             CreatePrivateFolder(stateFolder);
             var journal = new LocalJournalReader(Path.Combine(stateFolder, "journal.jsonl"));
-            _ownerLock = TryTakeOwnership(Path.Combine(stateFolder, "owner.lock"));
+            _ownerLock = options.OpenReadOnly ? null : TryTakeOwnership(Path.Combine(stateFolder, "owner.lock"));
+            _readOnlyByRequest = options.OpenReadOnly;
             if (_ownerLock is null)
             {
                 IsReadOnly = true;
@@ -558,6 +560,14 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     {
         if (IsReadOnly)
         {
+            if (_readOnlyByRequest)
+            {
+                throw new BatchComputeException(
+                    BatchComputeErrorKind.Conflict,
+                    $"Cannot {what}: the local compute folder '{RootPath}' was opened read-only (LocalProcessComputeOptions.OpenReadOnly). Open it without OpenReadOnly to change it.",
+                    RootPath);
+            }
+
             string owner = OwnerProcessId is { } pid ? $"process {pid}" : "another process";
             throw new BatchComputeException(
                 BatchComputeErrorKind.Conflict,

@@ -37,6 +37,14 @@ public sealed class LocalProcessComputeOptions
     /// <value>The default value is <see langword="false"/>: the model lives in memory and goes with the compute.</value>
     public bool Durable { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether a <see cref="Durable"/> compute opens its root read-only even when no other
+    /// process owns it: it answers queries from the journal and never takes ownership, so it neither restarts pools nor runs
+    /// tasks (for a status or a listing from a second process).
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>: the compute owns the root unless another live process does.</value>
+    public bool OpenReadOnly { get; set; }
+
     /// <summary>Gets or sets a value indicating whether the root folder is deleted when the compute is disposed.</summary>
     /// <value>The default value is <see langword="null"/>: deleted only when <see cref="RootPath"/> was not set (the compute created it).</value>
     public bool? DeleteRootOnDispose { get; set; }

@@ -398,6 +398,34 @@ public class LocalProcessComputeDurableTests
         return tasks;
     }
 
+    [Test]
+    public async Task OpenReadOnly_OnAnUnownedRoot_AnswersFromTheJournal_TakesNoOwnership_AndChangesNothing()
+    {
+        var owner = Open();
+        var pool = new PoolSpec("ro-pool", 1);
+        pool.Metadata["topnwords-run-id"] = "ro";
+        await owner.CreatePoolAsync(pool);
+        await owner.CreateJobAsync(new JobSpec("ro-job", "ro-pool"));
+        await Close(owner);
+        string journal = Path.Combine(_computeRoot, "state", "journal.jsonl");
+        byte[] before = await File.ReadAllBytesAsync(journal);
+
+        var reader = new LocalProcessCompute(new LocalProcessComputeOptions { RootPath = _computeRoot, Durable = true, OpenReadOnly = true });
+        _computes.Add(reader);
+
+        Assert.That(reader.IsReadOnly, Is.True, "read-only although nobody owns the root");
+        Assert.That((await reader.GetPoolAsync("ro-pool"))!.Id, Is.EqualTo("ro-pool"));
+        Assert.That(await reader.ListJobsAsync().Select(j => j.Id).ToListAsync(), Is.EqualTo(new[] { "ro-job" }));
+        var ex = Assert.ThrowsAsync<BatchComputeException>(() => reader.CreatePoolAsync(new PoolSpec("other", 1)));
+        Assert.That(ex!.Kind, Is.EqualTo(BatchComputeErrorKind.Conflict));
+        Assert.That(ex.Message, Does.Contain("opened read-only (LocalProcessComputeOptions.OpenReadOnly)").And.Contain(_computeRoot));
+        await Close(reader);
+        Assert.That(await File.ReadAllBytesAsync(journal), Is.EqualTo(before), "no compaction, no restart: the journal is as the owner left it");
+
+        var next = Open();
+        Assert.That(next.IsReadOnly, Is.False, "the read-only compute never held the lock");
+    }
+
     private LocalProcessCompute Open(bool durable = true)
     {
         var compute = new LocalProcessCompute(new LocalProcessComputeOptions
