@@ -355,6 +355,7 @@ public class BatchWorkflowTests
             Download = TimeSpan.FromMinutes(14),
         };
         var timeout = (TimeSpan)typeof(WorkflowTimeouts).GetProperty(timeoutName)!.GetValue(timeouts)!;
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // the run is in the wait that is to time out
         static async Task Hang(CancellationToken ct) => await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, ct);
         switch (timeoutName)
         {
@@ -370,6 +371,7 @@ public class BatchWorkflowTests
                 _h.Compute.Setup(c => c.WaitForPoolReadyAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
                     .Returns(async (string _, CancellationToken ct) =>
                     {
+                        waiting.TrySetResult();
                         await Hang(ct);
                         return null!;
                     });
@@ -391,6 +393,12 @@ public class BatchWorkflowTests
         else
         {
             await _h.Clock.WaitForTimerAsync(timeout);
+            if (timeoutName == nameof(WorkflowTimeouts.PoolReady))
+            {
+                // The PoolReady timer starts when the pool is created: advance only once the run waits for the nodes.
+                await waiting.Task.WaitAsync(TimeSpan.FromSeconds(30), TimeProvider.System);
+            }
+
             _h.Clock.Advance(timeout);
         }
 
