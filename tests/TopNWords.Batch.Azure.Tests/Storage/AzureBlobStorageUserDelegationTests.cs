@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 using TopNWords.Batch.Azure.Storage;
+using TopNWords.Batch.Conformance.Infrastructure;
 using TopNWords.Batch.Storage;
 
 namespace TopNWords.Batch.Azure.Tests.Storage;
@@ -62,9 +63,10 @@ public sealed class AzureBlobStorageUserDelegationTests
     [Test]
     public void MaxUrlLifetime_AccountKey_IsUnlimited()
     {
-        IBlobStorage keyed = AzureBlobStorage.FromAccountKey(Account, Convert.ToBase64String(new byte[32]), Endpoint);
+        // The published Azurite development key: a well-known test value, not a secret.
+        IBlobStorage keyed = AzureBlobStorage.FromAccountKey(Account, AzuriteServer.AccountKey, Endpoint);
         IBlobStorage fromConnectionString = AzureBlobStorage.FromConnectionString(
-            $"DefaultEndpointsProtocol=https;AccountName={Account};AccountKey={Convert.ToBase64String(new byte[32])};EndpointSuffix=core.windows.net");
+            $"DefaultEndpointsProtocol=https;AccountName={Account};AccountKey={AzuriteServer.AccountKey};EndpointSuffix=core.windows.net");
 
         Assert.Multiple(() =>
         {
