@@ -192,7 +192,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
     public async Task<BatchSweepResult> SweepAsync(TimeSpan olderThan, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(olderThan, TimeSpan.Zero);
-        var sweeper = new RunSweeper(_context, _store, _cleanup);
+        var sweeper = new RunSweeper(_context, _store);
         return await sweeper.SweepAsync(_time.GetUtcNow() - olderThan, olderThan, cancellationToken).ConfigureAwait(false);
     }
 
@@ -380,15 +380,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
     /// <summary>Finishes a run that an earlier process stopped during its cleanup: cleans up again and ends as recorded.</summary>
     private async Task<BatchRunResult> ResumeCleanupAsync(RunAttachment attachment, RunState run, BatchRunState state, List<RecordedOutcome> recorded)
     {
-        var byId = recorded.ToDictionary(o => o.TaskId, StringComparer.OrdinalIgnoreCase);
-        foreach (var outcome in run.Outcomes)
-        {
-            if (byId.TryGetValue(outcome.TaskId, out var r))
-            {
-                r.ApplyTo(outcome);
-            }
-        }
-
+        run.ApplyRecorded(recorded);
         run.Containers.AddRange([run.Names.ApplicationContainer, run.Names.InputContainer, run.Names.OutputContainer]);
         bool succeeded = state == BatchRunState.Succeeded;
         string? failure = attachment.Record.Failure;
@@ -544,15 +536,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
     /// <summary>The result a finished run recorded; a run that failed as a whole, or was cancelled, throws as it did then.</summary>
     private static BatchRunResult Recorded(RunState run, RunRecord record)
     {
-        var outcomes = (record.Outcomes ?? []).ToDictionary(o => o.TaskId, StringComparer.OrdinalIgnoreCase);
-        foreach (var outcome in run.Outcomes)
-        {
-            if (outcomes.TryGetValue(outcome.TaskId, out var recorded))
-            {
-                recorded.ApplyTo(outcome);
-            }
-        }
-
+        run.ApplyRecorded(record.Outcomes ?? []);
         if (record.State == BatchRunState.Cancelled || record.Failure is not null)
         {
             string how = record.State == BatchRunState.Cancelled ? "was cancelled" : "failed";
@@ -591,15 +575,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
         {
             if (withTasks && record?.Outcomes is { } recorded)
             {
-                var byId = recorded.ToDictionary(o => o.TaskId, StringComparer.OrdinalIgnoreCase);
-                foreach (var outcome in run.Outcomes)
-                {
-                    if (byId.TryGetValue(outcome.TaskId, out var r))
-                    {
-                        r.ApplyTo(outcome);
-                    }
-                }
-
+                run.ApplyRecorded(recorded);
                 status.CompletedTasks = [.. run.Outcomes.Where(o => o.State == ComputeTaskState.Completed)];
             }
 
@@ -618,7 +594,8 @@ public sealed class BatchWorkflow : IBatchWorkflow
             if (withTasks)
             {
                 var query = new TaskListQuery { State = ComputeTaskState.Completed };
-                await foreach (var task in _compute.ListTasksAsync(run.Names.JobId, query, cancellationToken).ConfigureAwait(false))
+                var completed = await _context.CallAsync(run, $"list the completed tasks of job '{run.Names.JobId}'", ct => _compute.ListTasksAsync(run.Names.JobId, query, ct).ToListAsync(ct).AsTask(), cancellationToken).ConfigureAwait(false);
+                foreach (var task in completed)
                 {
                     if (run.OutcomesByTaskId.TryGetValue(task.Id, out var outcome))
                     {

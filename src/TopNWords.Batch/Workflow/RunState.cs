@@ -56,4 +56,16 @@ internal sealed class RunState
 
     /// <summary>Gets or sets the last transient failure a call of the current stage retried (redacted), for the message of a timeout.</summary>
     public string? LastTransientFailure { get; set; }
+
+    /// <summary>Puts the outcomes a run's record kept back on this run's tasks (by task id).</summary>
+    public void ApplyRecorded(IEnumerable<RecordedOutcome> recorded)
+    {
+        foreach (var r in recorded)
+        {
+            if (OutcomesByTaskId.TryGetValue(r.TaskId, out var outcome))
+            {
+                r.ApplyTo(outcome);
+            }
+        }
+    }
 }

@@ -16,11 +16,10 @@ internal sealed class RunSweeper
     private readonly List<string> _kept = [];
     private readonly List<string> _failures = [];
 
-    public RunSweeper(WorkflowContext context, RunStore store, CleanupRunner cleanup)
+    public RunSweeper(WorkflowContext context, RunStore store)
     {
         _context = context;
         _store = store;
-        _ = cleanup;
     }
 
     public async Task<BatchSweepResult> SweepAsync(DateTimeOffset cutoff, TimeSpan olderThan, CancellationToken cancellationToken)
