@@ -22,9 +22,9 @@ namespace TopNWords.Batch.Azure.Compute;
 /// user, so files the start task stages in <c>$AZ_BATCH_NODE_SHARED_DIR</c> belong to the user that runs the tasks.
 /// </para>
 /// <para>
-/// The nodes have no .NET runtime: stage the task runner as a self-contained Linux application, published with
-/// <c>dotnet publish src/TopNWords.TaskRunner -c Release -r linux-x64 --self-contained</c> and made into a
-/// <see cref="TaskApplication"/> by <see cref="AzureTaskApplications.SelfContainedTaskRunner"/>. Its entry point is
+/// The nodes have no .NET runtime: stage the task runner as a Linux application, the Native AOT executable of the
+/// TopNWords.Batch package (<see cref="AzureTaskApplications.LinuxTaskRunner"/>, one file) or a self-contained publish
+/// folder (<see cref="AzureTaskApplications.SelfContainedTaskRunner"/>). Its entry point is
 /// <c>{app}/TopNWords.TaskRunner</c>. Resource files land on Linux nodes with mode <c>0770</c> (the service's default),
 /// and the workflow's start task copies them with <c>cp -R</c>, which keeps the mode (less the umask), so the
 /// executable stays executable.

@@ -12,6 +12,21 @@ public sealed class TaskApplication
     /// <summary>The task runner's main assembly.</summary>
     public const string TaskRunnerAssembly = "TopNWords.TaskRunner.dll";
 
+    /// <summary>The task runner's native executable (Native AOT, no extension).</summary>
+    public const string TaskRunnerExecutable = "TopNWords.TaskRunner";
+
+    /// <summary>
+    /// The folder, in the build and publish output of an application that references the TopNWords.Batch package, that
+    /// holds the task runner: <c>managed/</c> (framework-dependent) and <c>linux-x64/</c> (Native AOT). It is also the
+    /// application's folder name on the nodes.
+    /// </summary>
+    public const string TaskRunnerFolder = "topnwords-taskrunner";
+
+    /// <summary>The runtime identifier of the native task runner in the package (<c>linux-x64</c>).</summary>
+    public const string NativeRuntimeIdentifier = "linux-x64";
+
+    private const string ManagedFolder = "managed";
+
     private static readonly string[] TaskRunnerFiles =
     [
         TaskRunnerAssembly,
@@ -45,16 +60,42 @@ public sealed class TaskApplication
     public IReadOnlyList<string> EntryPoint { get; }
 
     /// <summary>
-    /// The word-count task runner (<c>TopNWords.TaskRunner</c>), framework-dependent, run with <c>dotnet</c>:
-    /// for nodes that have the .NET runtime, such as the local compute backend.
+    /// The word-count task runner (<c>TopNWords.TaskRunner</c>) for runs whose nodes are this machine (the local compute
+    /// backend, the emulator): the fastest-starting build found next to this application.
     /// </summary>
-    /// <param name="directory">The folder holding <c>TopNWords.TaskRunner.dll</c> and its files; by default the
-    /// application's base folder (where a project or package reference to the task runner puts them).</param>
+    /// <remarks>
+    /// <para>With <paramref name="directory"/> <see langword="null"/>, the first of these that exists:</para>
+    /// <list type="number">
+    /// <item><description>On Linux x64, the Native AOT executable the TopNWords.Batch package copies to
+    /// <c>topnwords-taskrunner/linux-x64/TopNWords.TaskRunner</c> under <see cref="AppContext.BaseDirectory"/>: one file,
+    /// no .NET runtime needed, entry point <c>{app}/TopNWords.TaskRunner</c>. It starts fastest.</description></item>
+    /// <item><description>The framework-dependent runner the package copies to <c>topnwords-taskrunner/managed</c>, run
+    /// as <c>dotnet {app}/TopNWords.TaskRunner.dll</c>: every other operating system and architecture (Windows, macOS,
+    /// Linux on Arm64), where the package has no native build.</description></item>
+    /// <item><description>The framework-dependent runner in <see cref="AppContext.BaseDirectory"/> itself, where a
+    /// project reference to <c>TopNWords.TaskRunner</c> puts it (inside this repository).</description></item>
+    /// </list>
+    /// <para>With a <paramref name="directory"/>, the framework-dependent runner in that folder.</para>
+    /// </remarks>
+    /// <param name="directory">The folder holding <c>TopNWords.TaskRunner.dll</c> and its files, or <see langword="null"/>
+    /// to look next to this application as described.</param>
     /// <returns>The application.</returns>
     /// <exception cref="FileNotFoundException">The task runner's files are not in the folder; the message says where it looked.</exception>
     public static TaskApplication TopNWordsTaskRunner(string? directory = null)
     {
-        directory ??= AppContext.BaseDirectory;
+        if (directory is null)
+        {
+            string packaged = Path.Combine(AppContext.BaseDirectory, TaskRunnerFolder);
+            string native = Path.Combine(packaged, NativeRuntimeIdentifier, TaskRunnerExecutable);
+            if (OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.X64 && File.Exists(native))
+            {
+                return new TaskApplication(TaskRunnerFolder, [new ApplicationFile(native, TaskRunnerExecutable)], [$"{AppPlaceholder}/{TaskRunnerExecutable}"]);
+            }
+
+            string managed = Path.Combine(packaged, ManagedFolder);
+            directory = File.Exists(Path.Combine(managed, TaskRunnerAssembly)) ? managed : AppContext.BaseDirectory;
+        }
+
         var files = new List<ApplicationFile>();
         foreach (string name in TaskRunnerFiles)
         {
@@ -66,12 +107,12 @@ public sealed class TaskApplication
             else if (name != "TopNWords.TaskRunner.deps.json")
             {
                 throw new FileNotFoundException(
-                    $"The task runner file '{name}' was not found in '{directory}'. Reference the TopNWords.TaskRunner project (or package) from your application, or pass the folder that holds its build output.",
+                    $"The task runner file '{name}' was not found in '{directory}'. Reference the TopNWords.Batch package (it copies the runner to {TaskRunnerFolder}/ in your build and publish output) or the TopNWords.TaskRunner project, or pass the folder that holds the runner's build output.",
                     path);
             }
         }
 
-        return new TaskApplication("topnwords-taskrunner", files, ["dotnet", $"{AppPlaceholder}/{TaskRunnerAssembly}"]);
+        return new TaskApplication(TaskRunnerFolder, files, ["dotnet", $"{AppPlaceholder}/{TaskRunnerAssembly}"]);
     }
 
     /// <summary>Every file of a folder (recursively), with paths relative to it.</summary>

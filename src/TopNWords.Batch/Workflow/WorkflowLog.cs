@@ -50,7 +50,7 @@ internal static partial class WorkflowLog
     [LoggerMessage(EventId = 1014, Level = LogLevel.Information, Message = "Run {RunId} finished: {Succeeded} of {Total} task(s) succeeded in {Elapsed}")]
     public static partial void RunFinished(ILogger logger, string runId, int succeeded, int total, TimeSpan elapsed);
 
-    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "Run {RunId}: application {Application} starts with 'dotnet', but the compute runs tasks on remote nodes, which may not have the .NET runtime; stage a self-contained build instead (AzureTaskApplications.SelfContainedTaskRunner)")]
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "Run {RunId}: application {Application} starts with 'dotnet', but the compute runs tasks on remote nodes, which may not have the .NET runtime; stage the native Linux runner instead (AzureTaskApplications.LinuxTaskRunner, from the TopNWords.Batch package)")]
     public static partial void FrameworkDependentOnRemoteNodes(ILogger logger, string runId, string application);
 
     [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "Run {RunId}: {Operation} failed transiently ({ErrorKind}); attempt {Attempt} is retried in {Delay}")]
