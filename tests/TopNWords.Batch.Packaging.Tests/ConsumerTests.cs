@@ -80,7 +80,7 @@ public sealed class ConsumerTests
         CopyTree(Path.Combine(RepositoryRoot, "src"), Path.Combine(sources, "src"));
         Directory.CreateDirectory(Path.Combine(sources, "eng"));
         File.Copy(Path.Combine(RepositoryRoot, "eng", "BannedSymbols.txt"), Path.Combine(sources, "eng", "BannedSymbols.txt"));
-        foreach (string file in new[] { "Directory.Build.props", "Directory.Packages.props", "global.json", "nuget.config", "LICENSE" })
+        foreach (string file in new[] { "Directory.Build.props", "Directory.Packages.props", "global.json", "nuget.config", "LICENSE", ".editorconfig", ".globalconfig" })
         {
             File.Copy(Path.Combine(RepositoryRoot, file), Path.Combine(sources, file));
         }

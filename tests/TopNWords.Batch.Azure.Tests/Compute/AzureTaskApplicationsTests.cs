@@ -2,11 +2,17 @@ using TopNWords.Batch.Azure.Compute;
 
 namespace TopNWords.Batch.Azure.Tests.Compute;
 
-/// <summary>The self-contained Linux task runner as a task application.</summary>
+/// <summary>The Linux task runners (native, self-contained) as task applications.</summary>
 [TestFixture]
 public class AzureTaskApplicationsTests
 {
     private static readonly byte[] Elf = [0x7F, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, 0];
+
+    /// <summary>The first 20 bytes of an x86-64 ELF executable (e_machine 0x3E at offset 18).</summary>
+    private static readonly byte[] ElfX64 = [0x7F, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x3E, 0];
+
+    /// <summary>The same for Arm64 (e_machine 0xB7).</summary>
+    private static readonly byte[] ElfArm64 = [0x7F, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0xB7, 0];
 
     private string _directory = null!;
 
@@ -19,6 +25,89 @@ public class AzureTaskApplicationsTests
 
     [TearDown]
     public void TearDown() => Directory.Delete(_directory, recursive: true);
+
+    [Test]
+    public void LinuxTaskRunner_File_IsThatOneFileWithItAsEntryPoint()
+    {
+        string executable = Path.Combine(_directory, "TopNWords.TaskRunner");
+        File.WriteAllBytes(executable, ElfX64);
+        File.WriteAllText(executable + ".dbg", "symbols");
+
+        TaskApplication application = AzureTaskApplications.LinuxTaskRunner(executable);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(application.Name, Is.EqualTo("topnwords-taskrunner"));
+            Assert.That(application.EntryPoint, Is.EqualTo(new[] { "{app}/TopNWords.TaskRunner" }));
+            Assert.That(application.Files, Is.EqualTo(new[] { new ApplicationFile(executable, "TopNWords.TaskRunner") }), "one file: the symbols stay behind");
+        });
+    }
+
+    [Test]
+    public void LinuxTaskRunner_Folder_FindsTheExecutableInIt()
+    {
+        File.WriteAllBytes(Path.Combine(_directory, "TopNWords.TaskRunner"), ElfX64);
+
+        TaskApplication application = AzureTaskApplications.LinuxTaskRunner(_directory);
+
+        Assert.That(application.Files.Single().LocalPath, Is.EqualTo(Path.Combine(_directory, "TopNWords.TaskRunner")));
+    }
+
+    [Test]
+    public void LinuxTaskRunner_Default_WithoutThePackage_NamesThePathAndBothRemedies()
+    {
+        // This test project references the task runner as a project, not the TopNWords.Batch package: no
+        // topnwords-taskrunner/linux-x64 folder next to it.
+        var ex = Assert.Throws<FileNotFoundException>(() => AzureTaskApplications.LinuxTaskRunner());
+
+        Assert.That(ex!.Message, Does.Contain(Path.Combine(AppContext.BaseDirectory, "topnwords-taskrunner", "linux-x64", "TopNWords.TaskRunner"))
+            .And.Contain("Reference the TopNWords.Batch package")
+            .And.Contain("dotnet publish src/TopNWords.TaskRunner -c Release -r linux-x64 -p:PublishAot=true"));
+    }
+
+    [Test]
+    public void LinuxTaskRunner_MissingFile_SaysHowToPublish()
+    {
+        string missing = Path.Combine(_directory, "nothing-here");
+
+        var ex = Assert.Throws<FileNotFoundException>(() => AzureTaskApplications.LinuxTaskRunner(missing));
+
+        Assert.That(ex!.Message, Does.Contain(missing).And.Contain(AzureTaskApplications.NativePublishCommand));
+    }
+
+    [Test]
+    public void LinuxTaskRunner_NotElf_IsRefused()
+    {
+        string executable = Path.Combine(_directory, "TopNWords.TaskRunner");
+        File.WriteAllText(executable, "MZ and then a Windows program");
+
+        var ex = Assert.Throws<InvalidOperationException>(() => AzureTaskApplications.LinuxTaskRunner(executable));
+
+        Assert.That(ex!.Message, Does.Contain("is not a Linux program").And.Contain("-p:PublishAot=true"));
+    }
+
+    [Test]
+    public void LinuxTaskRunner_Arm64Elf_IsRefused()
+    {
+        string executable = Path.Combine(_directory, "TopNWords.TaskRunner");
+        File.WriteAllBytes(executable, ElfArm64);
+
+        var ex = Assert.Throws<InvalidOperationException>(() => AzureTaskApplications.LinuxTaskRunner(executable));
+
+        Assert.That(ex!.Message, Does.Contain("another processor than x64"));
+    }
+
+    [Test]
+    public void LinuxTaskRunner_LauncherOfAFrameworkDependentBuild_IsRefused()
+    {
+        // A normal build output has an ELF launcher (apphost) beside TopNWords.TaskRunner.dll: it needs the runtime.
+        File.WriteAllBytes(Path.Combine(_directory, "TopNWords.TaskRunner"), ElfX64);
+        File.WriteAllText(Path.Combine(_directory, "TopNWords.TaskRunner.dll"), "x");
+
+        var ex = Assert.Throws<InvalidOperationException>(() => AzureTaskApplications.LinuxTaskRunner(_directory));
+
+        Assert.That(ex!.Message, Does.Contain("framework-dependent").And.Contain("-p:PublishAot=true"));
+    }
 
     [Test]
     public void SelfContainedTaskRunner_PublishFolder_IsEveryFileWithTheExecutableAsEntryPoint()
