@@ -206,7 +206,8 @@ public sealed class ConsumerTests
     public async Task EmulatorToolFromTheFeed_AndAzurite_RunTheTutorial_WithThePackagedLinuxRunner()
     {
         string tools = Path.Combine(_work, "tools");
-        await RunDotnetAsync(_consumer, _dotnetEnvironment, StepTimeout, "tool", "install", "--tool-path", tools, "--add-source", _feed, "--version", Version, "TopNWords.Batch.Emulator");
+        // As the emulator's README says, from a folder without package source mapping (--add-source refuses to mix with it).
+        await RunDotnetAsync(_work, _dotnetEnvironment, StepTimeout, "tool", "install", "--tool-path", tools, "--add-source", _feed, "--version", Version, "TopNWords.Batch.Emulator");
         string emulatorPath = Path.Combine(tools, EmulatorCommand);
 
         var help = await RunAsync(emulatorPath, _work, new Dictionary<string, string?>(), StepTimeout, "--help");
