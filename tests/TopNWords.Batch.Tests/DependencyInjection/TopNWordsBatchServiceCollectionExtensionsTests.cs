@@ -77,6 +77,34 @@ public class TopNWordsBatchServiceCollectionExtensionsTests
     }
 
     [Test]
+    public async Task Dispose_ContainerDisposedAsynchronously_DisposesTheWorkflow()
+    {
+        var services = new ServiceCollection();
+        services.AddTopNWordsBatch(Section(LocalSettings()));
+        var provider = services.BuildServiceProvider();
+        var workflow = (LocalBatchWorkflow)provider.GetRequiredService<IBatchWorkflow>();
+        Assert.That(workflow.Compute.GetTaskDirectory("job", "task"), Is.Null);
+
+        await provider.DisposeAsync();
+
+        Assert.That(() => workflow.Compute.GetTaskDirectory("job", "task"), Throws.InstanceOf<ObjectDisposedException>());
+    }
+
+    [Test]
+    public void Dispose_ContainerDisposedSynchronously_DisposesTheWorkflow()
+    {
+        var services = new ServiceCollection();
+        services.AddTopNWordsBatch(Section(LocalSettings()));
+        LocalBatchWorkflow workflow;
+        using (var provider = services.BuildServiceProvider())
+        {
+            workflow = (LocalBatchWorkflow)provider.GetRequiredService<IBatchWorkflow>();
+        }
+
+        Assert.That(() => workflow.Compute.GetTaskDirectory("job", "task"), Throws.InstanceOf<ObjectDisposedException>());
+    }
+
+    [Test]
     public async Task AddTopNWordsBatch_ContainerServices_TheNamedPipelineTheLoggerFactoryAndTheClockServeTheRun()
     {
         var counting = new CountingStrategy();
