@@ -129,7 +129,7 @@ public sealed class LocalBatchWorkflowOptions
 /// compute (Azure Batch's semantics: nodes, task slots, start task, <c>AZ_BATCH_*</c> variables, retries,
 /// wall-clock limits). No account, no setup beyond the .NET SDK. Dispose it to stop every process it started.
 /// </summary>
-public sealed class LocalBatchWorkflow : IBatchWorkflow, IAsyncDisposable
+public sealed class LocalBatchWorkflow : IBatchWorkflow, IAsyncDisposable, IDisposable
 {
     private readonly BatchWorkflow _workflow;
 
@@ -205,4 +205,10 @@ public sealed class LocalBatchWorkflow : IBatchWorkflow, IAsyncDisposable
     {
         await Compute.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Stops every process the local compute started, blocking until they have; prefer <see cref="DisposeAsync"/>. For
+    /// callers that dispose synchronously, such as a dependency-injection container disposed with <c>Dispose()</c>.
+    /// </summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }
