@@ -67,17 +67,22 @@ internal sealed class RequestIdTelemetryPolicy : HttpPipelinePolicy
             return;
         }
 
-        activity.SetTag(TopNWordsBatchTelemetry.ServerAddressTag, message.Request.Uri.Host);
-        if (message.Request.Headers.TryGetValue("x-ms-client-request-id", out string? clientRequestId)
-            || message.Request.Headers.TryGetValue("client-request-id", out clientRequestId))
-        {
-            activity.SetTag(TopNWordsBatchTelemetry.ClientRequestIdTag, clientRequestId);
-        }
+        string? clientRequestId = message.Request.Headers.TryGetValue("x-ms-client-request-id", out string? c) || message.Request.Headers.TryGetValue("client-request-id", out c) ? c : null;
+        string? requestId = message.HasResponse && (message.Response.Headers.TryGetValue("x-ms-request-id", out string? r) || message.Response.Headers.TryGetValue("request-id", out r)) ? r : null;
 
-        if (message.HasResponse
-            && (message.Response.Headers.TryGetValue("x-ms-request-id", out string? requestId) || message.Response.Headers.TryGetValue("request-id", out requestId)))
+        // One call may send requests in parallel (a ranged download): its span's tags are set one request at a time.
+        lock (activity)
         {
-            activity.SetTag(TopNWordsBatchTelemetry.ServiceRequestIdTag, requestId);
+            activity.SetTag(TopNWordsBatchTelemetry.ServerAddressTag, message.Request.Uri.Host);
+            if (clientRequestId is not null)
+            {
+                activity.SetTag(TopNWordsBatchTelemetry.ClientRequestIdTag, clientRequestId);
+            }
+
+            if (requestId is not null)
+            {
+                activity.SetTag(TopNWordsBatchTelemetry.ServiceRequestIdTag, requestId);
+            }
         }
     }
 }
