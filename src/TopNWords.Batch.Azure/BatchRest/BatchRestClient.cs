@@ -367,7 +367,7 @@ public partial class BatchRestClient
         HttpPipeline pipeline = HttpPipelineBuilder.Build(
             options,
             perCallPolicies: [],
-            perRetryPolicies: [authenticationPolicy],
+            perRetryPolicies: [authenticationPolicy, RequestIdTelemetryPolicy.Instance],
             new ResponseClassifier());
         return new BatchRequestFactory(pipeline, endpoint, options.ApiVersion);
     }

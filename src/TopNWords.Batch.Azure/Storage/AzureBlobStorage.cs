@@ -378,6 +378,9 @@ public sealed class AzureBlobStorage : IBlobStorage
         var clientOptions = options.ServiceVersion is { } version ? new BlobClientOptions(version) : new BlobClientOptions();
         HttpRetryDefaults.CopyTo(options.Retry, clientOptions.Retry);
 
+        // The request ids of each request go on the span of the workflow's call (never a URL or another header).
+        clientOptions.AddPolicy(RequestIdTelemetryPolicy.Instance, HttpPipelinePosition.PerRetry);
+
         // Azure.Core already redacts every query parameter but an allowed few (never sig) in its own logs.
         options.ConfigureClientOptions?.Invoke(clientOptions);
         return clientOptions;

@@ -74,9 +74,26 @@ public sealed class BatchWorkflow : IBatchWorkflow
     }
 
     /// <inheritdoc />
-    public async Task<BatchRunResult> RunAsync(BatchRunDefinition definition, IProgress<BatchRunProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<BatchRunResult> RunAsync(BatchRunDefinition definition, IProgress<BatchRunProgress>? progress = null, CancellationToken cancellationToken = default)
+        => WorkflowTelemetry.TraceRunAsync("run", definition?.RunId, trace => RunCoreAsync(definition!, progress, trace, cancellationToken), ResultState);
+
+    /// <inheritdoc />
+    public Task<BatchRunStatus> SubmitAsync(BatchRunDefinition definition, IProgress<BatchRunProgress>? progress = null, CancellationToken cancellationToken = default)
+        => WorkflowTelemetry.TraceRunAsync("submit", definition?.RunId, trace => SubmitCoreAsync(definition!, progress, trace, cancellationToken), static s => s.State);
+
+    /// <inheritdoc />
+    public Task<BatchRunResult> AttachAsync(string runId, IProgress<BatchRunProgress>? progress = null, CancellationToken cancellationToken = default)
+        => WorkflowTelemetry.TraceRunAsync("attach", runId, trace => AttachCoreAsync(runId, progress, trace, cancellationToken), ResultState);
+
+    /// <inheritdoc />
+    public Task<BatchRunStatus> CancelAsync(string runId, CancellationToken cancellationToken = default)
+        => WorkflowTelemetry.TraceRunAsync("cancel", runId, trace => CancelCoreAsync(runId, trace, cancellationToken), static s => s.State);
+
+    private static BatchRunState ResultState(BatchRunResult result) => result.Succeeded ? BatchRunState.Succeeded : BatchRunState.Failed;
+
+    private async Task<BatchRunResult> RunCoreAsync(BatchRunDefinition definition, IProgress<BatchRunProgress>? progress, RunTrace trace, CancellationToken cancellationToken)
     {
-        var (run, _, record) = await OpenForSubmitAsync(definition, progress, cancellationToken).ConfigureAwait(false);
+        var (run, _, record) = await OpenForSubmitAsync(definition, progress, trace, cancellationToken).ConfigureAwait(false);
         if (record is { State: not BatchRunState.Running })
         {
             return Recorded(run, record);
@@ -85,10 +102,9 @@ public sealed class BatchWorkflow : IBatchWorkflow
         return (await DriveAsync(run, record, monitor: true, tokenCancelsRun: true, cancellationToken).ConfigureAwait(false))!;
     }
 
-    /// <inheritdoc />
-    public async Task<BatchRunStatus> SubmitAsync(BatchRunDefinition definition, IProgress<BatchRunProgress>? progress = null, CancellationToken cancellationToken = default)
+    private async Task<BatchRunStatus> SubmitCoreAsync(BatchRunDefinition definition, IProgress<BatchRunProgress>? progress, RunTrace trace, CancellationToken cancellationToken)
     {
-        var (run, manifest, record) = await OpenForSubmitAsync(definition, progress, cancellationToken).ConfigureAwait(false);
+        var (run, manifest, record) = await OpenForSubmitAsync(definition, progress, trace, cancellationToken).ConfigureAwait(false);
         if (record is not { State: not BatchRunState.Running })
         {
             await DriveAsync(run, record, monitor: false, tokenCancelsRun: true, cancellationToken).ConfigureAwait(false);
@@ -97,12 +113,12 @@ public sealed class BatchWorkflow : IBatchWorkflow
         return await StatusAsync(manifest, withTasks: false, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
-    public async Task<BatchRunResult> AttachAsync(string runId, IProgress<BatchRunProgress>? progress = null, CancellationToken cancellationToken = default)
+    private async Task<BatchRunResult> AttachCoreAsync(string runId, IProgress<BatchRunProgress>? progress, RunTrace trace, CancellationToken cancellationToken)
     {
         var manifest = await RequireManifestAsync(runId, cancellationToken).ConfigureAwait(false);
         var record = await _store.ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
         var run = ResumedRun(manifest, progress);
+        trace.Attach(run);
         if (record is { State: not BatchRunState.Running })
         {
             return Recorded(run, record);
@@ -118,8 +134,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
         return await StatusAsync(manifest, withTasks: true, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
-    public async Task<BatchRunStatus> CancelAsync(string runId, CancellationToken cancellationToken = default)
+    private async Task<BatchRunStatus> CancelCoreAsync(string runId, RunTrace trace, CancellationToken cancellationToken)
     {
         var manifest = await RequireManifestAsync(runId, cancellationToken).ConfigureAwait(false);
         var record = await _store.ReadRecordAsync(runId, cancellationToken).ConfigureAwait(false);
@@ -161,6 +176,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
 
         // Nobody drives the run: this process ends it.
         var run = ResumedRun(manifest, progress: null);
+        trace.Attach(run);
         await using (var attachment = await RunAttachment.AcquireAsync(_context, _store, run, record, cancellationToken).ConfigureAwait(false))
         {
             WorkflowLog.CancelRequested(_logger, runId, RunStore.Me(now).ToString(), run.Names.JobId);
@@ -197,7 +213,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
     }
 
     /// <summary>Validates a definition and finds or writes its manifest: a new run (after preflight), or the run of that id to resume.</summary>
-    private async Task<(RunState Run, RunManifest Manifest, RunRecord? Record)> OpenForSubmitAsync(BatchRunDefinition definition, IProgress<BatchRunProgress>? progress, CancellationToken cancellationToken)
+    private async Task<(RunState Run, RunManifest Manifest, RunRecord? Record)> OpenForSubmitAsync(BatchRunDefinition definition, IProgress<BatchRunProgress>? progress, RunTrace trace, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(definition);
         RunDefinitionValidator.Validate(definition, _storage, _compute);
@@ -206,6 +222,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
         var now = _time.GetUtcNow();
         var run = new RunState(definition, new RunNames(definition.RunId ?? RunNames.NewRunId(_time)), progress, now);
         run.DownloadDirectory = Path.GetFullPath(definition.DownloadDirectory ?? Path.Combine("topnwords-output", run.Names.RunId));
+        trace.Attach(run);
         WorkflowLog.RunStarting(_logger, run.Names.RunId, definition.Inputs.Count, _storage.DisplayName, _compute.DisplayName);
         if (_compute.Capabilities.HasFlag(ComputeCapabilities.RemoteNodes) && definition.Application.EntryPoint is ["dotnet", ..])
         {
@@ -322,6 +339,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
             {
                 var wrapped = ex as BatchWorkflowException ?? new BatchWorkflowException(run.Stage, run.Names.RunId, DescribeFailure(run, ex), ex);
                 WorkflowLog.RunFailed(_logger, run.Names.RunId, run.Stage, SecretRedaction.RedactText(wrapped.Message));
+                WorkflowTelemetry.FailStage(run, wrapped);
                 failure = ExceptionDispatchInfo.Capture(wrapped);
             }
 
@@ -440,7 +458,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
         using var cts = new CancellationTokenSource(run.Definition.Timeouts.Cleanup, _time);
         try
         {
-            await _context.CallAsync(run, $"terminate job '{run.Names.JobId}'", ct => _compute.TerminateJobAsync(run.Names.JobId, ct), cts.Token).ConfigureAwait(false);
+            await _context.CallAsync(run, WorkflowOperation.TerminateJob, $"terminate job '{run.Names.JobId}'", ct => _compute.TerminateJobAsync(run.Names.JobId, ct), cts.Token).ConfigureAwait(false);
         }
         catch (BatchComputeException ex) when (ex.Kind is BatchComputeErrorKind.NotFound or BatchComputeErrorKind.Conflict)
         {
@@ -485,7 +503,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
             // Bounded in real time (the checks are a few quick reads), so that a throttled preflight cannot hang a submit.
             using var timeout = new CancellationTokenSource(PreflightTimeout, TimeProvider.System);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            checks = await _context.CallAsync(run, $"preflight pool '{run.PoolId}'", ct => _compute.PreflightPoolAsync(spec, ct), linked.Token).ConfigureAwait(false);
+            checks = await _context.CallAsync(run, WorkflowOperation.PreflightPool, $"preflight pool '{run.PoolId}'", ct => _compute.PreflightPoolAsync(spec, ct), linked.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not ArgumentException)
         {
@@ -590,11 +608,11 @@ public sealed class BatchWorkflow : IBatchWorkflow
 
         try
         {
-            status.Counts = await _context.CallAsync(run, $"get the task counts of job '{run.Names.JobId}'", ct => _compute.GetTaskCountsAsync(run.Names.JobId, ct), cancellationToken).ConfigureAwait(false);
+            status.Counts = await _context.CallAsync(run, WorkflowOperation.GetTaskCounts, $"get the task counts of job '{run.Names.JobId}'", ct => _compute.GetTaskCountsAsync(run.Names.JobId, ct), cancellationToken).ConfigureAwait(false);
             if (withTasks)
             {
                 var query = new TaskListQuery { State = ComputeTaskState.Completed };
-                var completed = await _context.CallAsync(run, $"list the completed tasks of job '{run.Names.JobId}'", ct => _compute.ListTasksAsync(run.Names.JobId, query, ct).ToListAsync(ct).AsTask(), cancellationToken).ConfigureAwait(false);
+                var completed = await _context.CallAsync(run, WorkflowOperation.ListTasks, $"list the completed tasks of job '{run.Names.JobId}'", ct => _compute.ListTasksAsync(run.Names.JobId, query, ct).ToListAsync(ct).AsTask(), cancellationToken).ConfigureAwait(false);
                 foreach (var task in completed)
                 {
                     if (run.OutcomesByTaskId.TryGetValue(task.Id, out var outcome))

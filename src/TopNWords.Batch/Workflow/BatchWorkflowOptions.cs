@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Polly;
 
@@ -32,6 +33,13 @@ public sealed class BatchWorkflowOptions
     /// </summary>
     /// <value>The default value is <see langword="null"/>: no logging.</value>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// Gets or sets the factory of the workflow's <see cref="Meter"/> (named <see cref="TopNWordsBatchTelemetry.MeterName"/>),
+    /// such as the <see cref="IMeterFactory"/> of a dependency-injection container, so that its instruments belong to it.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: one process-wide meter of that name, shared by every workflow.</value>
+    public IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>
     /// Gets or sets the resilience pipeline that every storage and compute call of a run goes through. The workflow runs

@@ -59,27 +59,27 @@ internal sealed class CleanupRunner
         using var cts = new CancellationTokenSource(run.Definition.Timeouts.Cleanup, _context.Time);
         if (run.OwnsJob)
         {
-            await TryDeleteAsync(run, $"job '{run.Names.JobId}'", ct => compute.DeleteJobAsync(run.Names.JobId, ct), failures, cts.Token).ConfigureAwait(false);
+            await TryDeleteAsync(run, WorkflowOperation.DeleteJob, $"job '{run.Names.JobId}'", ct => compute.DeleteJobAsync(run.Names.JobId, ct), failures, cts.Token).ConfigureAwait(false);
         }
 
         if (run.OwnsPool)
         {
-            await TryDeleteAsync(run, $"pool '{run.PoolId}'", ct => compute.DeletePoolAsync(run.PoolId, ct), failures, cts.Token).ConfigureAwait(false);
+            await TryDeleteAsync(run, WorkflowOperation.DeletePool, $"pool '{run.PoolId}'", ct => compute.DeletePoolAsync(run.PoolId, ct), failures, cts.Token).ConfigureAwait(false);
         }
 
         foreach (string container in run.Containers)
         {
-            await TryDeleteAsync(run, $"container '{container}'", ct => _context.Storage.DeleteContainerIfExistsAsync(container, ct), failures, cts.Token).ConfigureAwait(false);
+            await TryDeleteAsync(run, WorkflowOperation.DeleteContainer, $"container '{container}'", ct => _context.Storage.DeleteContainerIfExistsAsync(container, ct), failures, cts.Token).ConfigureAwait(false);
         }
 
         return failures;
     }
 
-    private async Task TryDeleteAsync(RunState run, string resource, Func<CancellationToken, Task<bool>> delete, List<string> failures, CancellationToken cancellationToken)
+    private async Task TryDeleteAsync(RunState run, WorkflowOperation kind, string resource, Func<CancellationToken, Task<bool>> delete, List<string> failures, CancellationToken cancellationToken)
     {
         try
         {
-            await _context.CallAsync(run, $"delete {resource}", delete, cancellationToken).ConfigureAwait(false);
+            await _context.CallAsync(run, kind, $"delete {resource}", delete, cancellationToken).ConfigureAwait(false);
             WorkflowLog.Deleted(_context.Logger, run.Names.RunId, resource);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -44,7 +44,7 @@ internal sealed class OutputDownloader
         try
         {
             // Listed whole, so that a listing that fails part-way is retried from its start.
-            var blobs = await _context.CallAsync(run, $"list the outputs of task '{outcome.TaskId}' in container '{run.Names.OutputContainer}'", ct => _context.Storage.ListBlobsAsync(run.Names.OutputContainer, prefix, ct).ToListAsync(ct).AsTask(), cancellationToken).ConfigureAwait(false);
+            var blobs = await _context.CallAsync(run, WorkflowOperation.ListBlobs, $"list the outputs of task '{outcome.TaskId}' in container '{run.Names.OutputContainer}'", ct => _context.Storage.ListBlobsAsync(run.Names.OutputContainer, prefix, ct).ToListAsync(ct).AsTask(), cancellationToken).ConfigureAwait(false);
             foreach (var blob in blobs)
             {
                 string relative = OutputPaths.ForInput(outcome.Input.Name, blob.Name[prefix.Length..]);
@@ -99,14 +99,16 @@ internal sealed class OutputDownloader
         string container = run.Names.OutputContainer;
         try
         {
-            await _context.CallAsync(run, $"download blob '{blobName}' of container '{container}'", ct => _context.Storage.DownloadToFileAsync(container, blobName, destination, ct), cancellationToken).ConfigureAwait(false);
+            await _context.CallAsync(run, WorkflowOperation.DownloadToFile, $"download blob '{blobName}' of container '{container}'", ct => _context.Storage.DownloadToFileAsync(container, blobName, destination, ct), cancellationToken).ConfigureAwait(false);
+            CountDownloaded(destination);
         }
         catch (BlobStorageException ex) when (ex.Kind == BlobStorageErrorKind.DestinationExists && run.IsResumed)
         {
             string fresh = Path.Combine(Path.GetDirectoryName(destination)!, $".resume.{Guid.NewGuid():N}.partial");
             try
             {
-                await _context.CallAsync(run, $"download blob '{blobName}' of container '{container}'", ct => _context.Storage.DownloadToFileAsync(container, blobName, fresh, ct), cancellationToken).ConfigureAwait(false);
+                await _context.CallAsync(run, WorkflowOperation.DownloadToFile, $"download blob '{blobName}' of container '{container}'", ct => _context.Storage.DownloadToFileAsync(container, blobName, fresh, ct), cancellationToken).ConfigureAwait(false);
+                CountDownloaded(fresh);
                 if (!await SameContentAsync(fresh, destination, cancellationToken).ConfigureAwait(false))
                 {
                     throw;
@@ -116,6 +118,14 @@ internal sealed class OutputDownloader
             {
                 File.Delete(fresh);
             }
+        }
+    }
+
+    private void CountDownloaded(string path)
+    {
+        if (_context.Telemetry.CountsBytesDownloaded && File.Exists(path))
+        {
+            _context.Telemetry.Downloaded(new FileInfo(path).Length);
         }
     }
 

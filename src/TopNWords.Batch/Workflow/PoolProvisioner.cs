@@ -35,7 +35,7 @@ internal sealed class PoolProvisioner
             {
                 if (pool.ExistingPoolId is not null)
                 {
-                    var existing = await _context.CallAsync(run, $"get pool '{pool.ExistingPoolId}'", t => compute.GetPoolAsync(pool.ExistingPoolId, t), ct).ConfigureAwait(false);
+                    var existing = await _context.CallAsync(run, WorkflowOperation.GetPool, $"get pool '{pool.ExistingPoolId}'", t => compute.GetPoolAsync(pool.ExistingPoolId, t), ct).ConfigureAwait(false);
                     if (existing is null)
                     {
                         throw new BatchWorkflowException(
@@ -49,11 +49,11 @@ internal sealed class PoolProvisioner
                     var spec = PoolSpecOf(run);
                     spec.StartTask = TaskCommands.StartTask(run.Definition.Application, run.ApplicationUrls);
                     run.OwnsPool = true; // named after the run: ours even if a crashed earlier attempt created it
-                    await CreateOnceAsync(run, $"create pool '{run.PoolId}'", t => compute.CreatePoolAsync(spec, t), ct).ConfigureAwait(false);
+                    await CreateOnceAsync(run, WorkflowOperation.CreatePool, $"create pool '{run.PoolId}'", t => compute.CreatePoolAsync(spec, t), ct).ConfigureAwait(false);
                 }
 
                 _context.Report(run, BatchRunStage.WaitingForPool);
-                await _context.CallAsync(run, $"wait for pool '{run.PoolId}'", t => compute.WaitForPoolReadyAsync(run.PoolId, t), ct).ConfigureAwait(false);
+                await _context.CallAsync(run, WorkflowOperation.WaitForPoolReady, $"wait for pool '{run.PoolId}'", t => compute.WaitForPoolReadyAsync(run.PoolId, t), ct).ConfigureAwait(false);
             },
             () => run.Stage == BatchRunStage.CreatingPool
                 ? (pool.ExistingPoolId is null ? $"creating pool '{run.PoolId}'" : $"looking up pool '{pool.ExistingPoolId}'")
@@ -71,7 +71,7 @@ internal sealed class PoolProvisioner
             run,
             nameof(WorkflowTimeouts.PoolReady),
             run.Definition.Timeouts.PoolReady,
-            ct => CreateOnceAsync(run, $"create job '{run.Names.JobId}'", t => _context.Compute.CreateJobAsync(JobSpecOf(run), t), ct),
+            ct => CreateOnceAsync(run, WorkflowOperation.CreateJob, $"create job '{run.Names.JobId}'", t => _context.Compute.CreateJobAsync(JobSpecOf(run), t), ct),
             () => $"creating job '{run.Names.JobId}' on pool '{run.PoolId}'",
             cancellationToken).ConfigureAwait(false);
     }
@@ -114,11 +114,12 @@ internal sealed class PoolProvisioner
     /// their ids), and when an earlier attempt of this call failed transiently: that attempt may have reached the service
     /// before its answer was lost, so the resent create finds what it made.
     /// </summary>
-    private async Task CreateOnceAsync(RunState run, string operation, Func<CancellationToken, Task> create, CancellationToken cancellationToken)
+    private async Task CreateOnceAsync(RunState run, WorkflowOperation kind, string operation, Func<CancellationToken, Task> create, CancellationToken cancellationToken)
     {
         int attempts = 0;
         await _context.CallAsync(
             run,
+            kind,
             operation,
             async ct =>
             {

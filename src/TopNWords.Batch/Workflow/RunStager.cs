@@ -52,7 +52,7 @@ internal sealed class RunStager
                 continue;
             }
 
-            await _context.CallAsync(run, $"create container '{container}'", token => storage.CreateContainerIfNotExistsAsync(container, token), ct).ConfigureAwait(false);
+            await _context.CallAsync(run, WorkflowOperation.CreateContainer, $"create container '{container}'", token => storage.CreateContainerIfNotExistsAsync(container, token), ct).ConfigureAwait(false);
         }
 
         if (alreadyStaged)
@@ -70,10 +70,14 @@ internal sealed class RunStager
             new ParallelOptions { MaxDegreeOfParallelism = _context.Options.MaxParallelTransfers, CancellationToken = ct },
             async (u, token) =>
             {
-                var outcome = await _context.CallAsync(run, $"upload blob '{u.Item2}' to container '{u.Item1}'", t => storage.UploadFileAsync(u.Item1, u.Item2, u.Item3, uploadOptions, t), token).ConfigureAwait(false);
+                var outcome = await _context.CallAsync(run, WorkflowOperation.UploadFile, $"upload blob '{u.Item2}' to container '{u.Item1}'", t => storage.UploadFileAsync(u.Item1, u.Item2, u.Item3, uploadOptions, t), token).ConfigureAwait(false);
                 if (outcome == BlobUploadResult.Skipped)
                 {
                     Interlocked.Increment(ref skipped);
+                }
+                else if (_context.Telemetry.CountsBytesStaged)
+                {
+                    _context.Telemetry.Staged(new FileInfo(u.Item3).Length);
                 }
             }).ConfigureAwait(false);
         WorkflowLog.Staged(_context.Logger, names.RunId, uploads.Count - skipped, skipped);
@@ -88,14 +92,14 @@ internal sealed class RunStager
         var expiresOn = _context.Time.GetUtcNow() + t.PoolReady + t.TasksComplete + t.Download + _context.Options.UrlExpiryMargin;
         foreach (var file in definition.Application.Files)
         {
-            run.ApplicationUrls.Add((file, await _context.CallAsync(run, $"issue a read URL for blob '{file.RelativePath}'", t => storage.GetBlobReadUrlAsync(names.ApplicationContainer, file.RelativePath, expiresOn, t), ct).ConfigureAwait(false)));
+            run.ApplicationUrls.Add((file, await _context.CallAsync(run, WorkflowOperation.GetBlobReadUrl, $"issue a read URL for blob '{file.RelativePath}'", t => storage.GetBlobReadUrlAsync(names.ApplicationContainer, file.RelativePath, expiresOn, t), ct).ConfigureAwait(false)));
         }
 
         foreach (var input in definition.Inputs)
         {
-            run.InputUrls[input] = await _context.CallAsync(run, $"issue a read URL for blob '{input.Name}'", t => storage.GetBlobReadUrlAsync(names.InputContainer, input.Name, expiresOn, t), ct).ConfigureAwait(false);
+            run.InputUrls[input] = await _context.CallAsync(run, WorkflowOperation.GetBlobReadUrl, $"issue a read URL for blob '{input.Name}'", t => storage.GetBlobReadUrlAsync(names.InputContainer, input.Name, expiresOn, t), ct).ConfigureAwait(false);
         }
 
-        run.OutputContainerUrl = await _context.CallAsync(run, $"issue a write URL for container '{names.OutputContainer}'", t => storage.GetContainerWriteUrlAsync(names.OutputContainer, expiresOn, t), ct).ConfigureAwait(false);
+        run.OutputContainerUrl = await _context.CallAsync(run, WorkflowOperation.GetContainerWriteUrl, $"issue a write URL for container '{names.OutputContainer}'", t => storage.GetContainerWriteUrlAsync(names.OutputContainer, expiresOn, t), ct).ConfigureAwait(false);
     }
 }

@@ -54,6 +54,12 @@ internal sealed class RunState
     /// <summary>Gets or sets a value indicating whether an earlier process worked on this run (so that what it left, such as downloaded outputs, is expected).</summary>
     public bool IsResumed { get; set; }
 
+    /// <summary>Gets or sets the span of the run (<see cref="TopNWordsBatchTelemetry.RunActivityName"/>), when one is recorded.</summary>
+    public System.Diagnostics.Activity? Activity { get; set; }
+
+    /// <summary>Gets or sets the span of the current stage (<see cref="TopNWordsBatchTelemetry.StageActivityName"/>), the parent of the calls made in it.</summary>
+    public System.Diagnostics.Activity? StageActivity { get; set; }
+
     /// <summary>Gets or sets the last transient failure a call of the current stage retried (redacted), for the message of a timeout.</summary>
     public string? LastTransientFailure { get; set; }
 

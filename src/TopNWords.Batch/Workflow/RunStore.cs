@@ -33,7 +33,7 @@ internal sealed class RunStore
     /// <summary>Writes the manifest of a new run. Returns the manifest already stored under that id instead, when there is one.</summary>
     public async Task<RunManifest?> CreateManifestAsync(RunManifest manifest, CancellationToken cancellationToken)
     {
-        await _context.CallAsync(manifest.RunId, $"create container '{ContainerOf(manifest.RunId)}'", ct => Storage.CreateContainerIfNotExistsAsync(ContainerOf(manifest.RunId), ct), null, cancellationToken).ConfigureAwait(false);
+        await _context.CallAsync(manifest.RunId, WorkflowOperation.CreateContainer, $"create container '{ContainerOf(manifest.RunId)}'", ct => Storage.CreateContainerIfNotExistsAsync(ContainerOf(manifest.RunId), ct), null, cancellationToken).ConfigureAwait(false);
         bool written = await WriteAsync(manifest.RunId, ManifestBlob, manifest, RunStoreJsonContext.Default.RunManifest, overwrite: false, cancellationToken).ConfigureAwait(false);
         return written ? null : await ReadAsync(manifest.RunId, ManifestBlob, RunStoreJsonContext.Default.RunManifest, cancellationToken).ConfigureAwait(false);
     }
@@ -62,7 +62,7 @@ internal sealed class RunStore
     /// <summary>Lists the ids of the runs that have a record container, in name order.</summary>
     public async Task<List<string>> ListRunIdsAsync(CancellationToken cancellationToken)
     {
-        var containers = await _context.CallAsync("*", $"list the containers of '{Storage.DisplayName}'", ct => Storage.ListContainersAsync(null, ct).ToListAsync(ct).AsTask(), null, cancellationToken).ConfigureAwait(false);
+        var containers = await _context.CallAsync("*", WorkflowOperation.ListContainers, $"list the containers of '{Storage.DisplayName}'", ct => Storage.ListContainersAsync(null, ct).ToListAsync(ct).AsTask(), null, cancellationToken).ConfigureAwait(false);
         var ids = containers.Where(c => c.EndsWith(ContainerSuffix, StringComparison.Ordinal)).Select(c => c[..^ContainerSuffix.Length]).Where(id => RunNames.ValidateRunId(id) is null).ToList();
         ids.Sort(StringComparer.Ordinal);
         return ids;
@@ -70,7 +70,7 @@ internal sealed class RunStore
 
     /// <summary>Deletes a run's record container (manifest, state and cancel request).</summary>
     public Task<bool> DeleteAsync(string runId, CancellationToken cancellationToken)
-        => _context.CallAsync(runId, $"delete container '{ContainerOf(runId)}'", ct => Storage.DeleteContainerIfExistsAsync(ContainerOf(runId), ct), null, cancellationToken);
+        => _context.CallAsync(runId, WorkflowOperation.DeleteContainer, $"delete container '{ContainerOf(runId)}'", ct => Storage.DeleteContainerIfExistsAsync(ContainerOf(runId), ct), null, cancellationToken);
 
     /// <summary>This process as a holder of an attachment that lasts until <paramref name="until"/>.</summary>
     public static RunHolder Me(DateTimeOffset until)
@@ -121,6 +121,7 @@ internal sealed class RunStore
         {
             return await _context.CallAsync(
                 runId,
+                WorkflowOperation.ReadRecord,
                 $"read blob '{blob}' of container '{container}'",
                 async ct =>
                 {
@@ -151,6 +152,7 @@ internal sealed class RunStore
         {
             await _context.CallAsync(
                 runId,
+                WorkflowOperation.WriteRecord,
                 $"write blob '{blob}' of container '{container}'",
                 ct => Storage.UploadAsync(container, blob, new MemoryStream(bytes, writable: false), new BlobStorageUploadOptions { Overwrite = overwrite, ContentType = "application/json" }, ct),
                 null,

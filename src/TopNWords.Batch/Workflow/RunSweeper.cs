@@ -49,15 +49,15 @@ internal sealed class RunSweeper
             }
 
             string owner = $"(run '{runId}')";
-            bool ok = await TryDeleteAsync(runId, $"job '{manifest.JobId}' {owner}", ct => compute.DeleteJobAsync(manifest.JobId, ct), cancellationToken).ConfigureAwait(false);
+            bool ok = await TryDeleteAsync(runId, WorkflowOperation.DeleteJob, $"job '{manifest.JobId}' {owner}", ct => compute.DeleteJobAsync(manifest.JobId, ct), cancellationToken).ConfigureAwait(false);
             if (manifest.OwnsPool)
             {
-                ok &= await TryDeleteAsync(runId, $"pool '{manifest.PoolId}' {owner}", ct => compute.DeletePoolAsync(manifest.PoolId, ct), cancellationToken).ConfigureAwait(false);
+                ok &= await TryDeleteAsync(runId, WorkflowOperation.DeletePool, $"pool '{manifest.PoolId}' {owner}", ct => compute.DeletePoolAsync(manifest.PoolId, ct), cancellationToken).ConfigureAwait(false);
             }
 
             foreach (string container in manifest.Containers)
             {
-                ok &= await TryDeleteAsync(runId, $"container '{container}' {owner}", ct => _context.Storage.DeleteContainerIfExistsAsync(container, ct), cancellationToken).ConfigureAwait(false);
+                ok &= await TryDeleteAsync(runId, WorkflowOperation.DeleteContainer, $"container '{container}' {owner}", ct => _context.Storage.DeleteContainerIfExistsAsync(container, ct), cancellationToken).ConfigureAwait(false);
             }
 
             if (ok)
@@ -76,21 +76,21 @@ internal sealed class RunSweeper
     private async Task SweepOrphansAsync(HashSet<string> known, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         var compute = _context.Compute;
-        var jobs = await ListAsync("jobs", ct => compute.ListJobsAsync(ct), cancellationToken).ConfigureAwait(false);
+        var jobs = await ListAsync(WorkflowOperation.ListJobs, "jobs", ct => compute.ListJobsAsync(ct), cancellationToken).ConfigureAwait(false);
         foreach (var job in jobs ?? [])
         {
             if (IsOrphan(job.Metadata, job.CreationTime, known, cutoff, out string runId))
             {
-                await TryDeleteAsync(runId, $"job '{job.Id}' (orphan of run '{runId}')", ct => compute.DeleteJobAsync(job.Id, ct), cancellationToken).ConfigureAwait(false);
+                await TryDeleteAsync(runId, WorkflowOperation.DeleteJob, $"job '{job.Id}' (orphan of run '{runId}')", ct => compute.DeleteJobAsync(job.Id, ct), cancellationToken).ConfigureAwait(false);
             }
         }
 
-        var pools = await ListAsync("pools", ct => compute.ListPoolsAsync(ct), cancellationToken).ConfigureAwait(false);
+        var pools = await ListAsync(WorkflowOperation.ListPools, "pools", ct => compute.ListPoolsAsync(ct), cancellationToken).ConfigureAwait(false);
         foreach (var pool in pools ?? [])
         {
             if (IsOrphan(pool.Metadata, pool.CreationTime, known, cutoff, out string runId))
             {
-                await TryDeleteAsync(runId, $"pool '{pool.Id}' (orphan of run '{runId}')", ct => compute.DeletePoolAsync(pool.Id, ct), cancellationToken).ConfigureAwait(false);
+                await TryDeleteAsync(runId, WorkflowOperation.DeletePool, $"pool '{pool.Id}' (orphan of run '{runId}')", ct => compute.DeletePoolAsync(pool.Id, ct), cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -101,12 +101,13 @@ internal sealed class RunSweeper
         return runId.Length > 0 && !known.Contains(runId) && created is { } c && c <= cutoff;
     }
 
-    private async Task<List<T>?> ListAsync<T>(string what, Func<CancellationToken, IAsyncEnumerable<T>> list, CancellationToken cancellationToken)
+    private async Task<List<T>?> ListAsync<T>(WorkflowOperation kind, string what, Func<CancellationToken, IAsyncEnumerable<T>> list, CancellationToken cancellationToken)
     {
         try
         {
             return await _context.CallAsync(
                 "*",
+                kind,
                 $"list the {what} of '{_context.Compute.DisplayName}'",
                 ct => list(ct).ToListAsync(ct).AsTask(),
                 null,
@@ -119,11 +120,11 @@ internal sealed class RunSweeper
         }
     }
 
-    private async Task<bool> TryDeleteAsync(string runId, string resource, Func<CancellationToken, Task<bool>> delete, CancellationToken cancellationToken)
+    private async Task<bool> TryDeleteAsync(string runId, WorkflowOperation kind, string resource, Func<CancellationToken, Task<bool>> delete, CancellationToken cancellationToken)
     {
         try
         {
-            if (await _context.CallAsync(runId, $"delete {resource}", delete, null, cancellationToken).ConfigureAwait(false))
+            if (await _context.CallAsync(runId, kind, $"delete {resource}", delete, null, cancellationToken).ConfigureAwait(false))
             {
                 _deleted.Add(resource);
                 WorkflowLog.Swept(_context.Logger, resource);

@@ -41,7 +41,7 @@ internal sealed class TaskMonitor
                     _context.Report(run, BatchRunStage.AddingTasks);
                     var specs = run.Outcomes.Select(o => TaskCommands.Task(run, o)).ToList();
                     // Safe to resend after a dropped connection, or by a resumed run: a task that was added answers TaskExists and counts as added.
-                    var added = await _context.CallAsync(run, $"add {specs.Count} task(s) to job '{run.Names.JobId}'", t => _context.Compute.AddTasksAsync(run.Names.JobId, specs, t), ct).ConfigureAwait(false);
+                    var added = await _context.CallAsync(run, WorkflowOperation.AddTasks, $"add {specs.Count} task(s) to job '{run.Names.JobId}'", t => _context.Compute.AddTasksAsync(run.Names.JobId, specs, t), ct).ConfigureAwait(false);
                     WorkflowLog.TasksAdded(_context.Logger, run.Names.RunId, run.Names.JobId, added.Added, added.AlreadyExisted, added.Requests);
                     await onTasksAdded(ct).ConfigureAwait(false);
                 }
@@ -71,7 +71,7 @@ internal sealed class TaskMonitor
         bool fullListing = false;
         while (true)
         {
-            var counts = await _context.CallAsync(run, $"get the task counts of job '{run.Names.JobId}'", ct => compute.GetTaskCountsAsync(run.Names.JobId, ct), cancellationToken).ConfigureAwait(false);
+            var counts = await _context.CallAsync(run, WorkflowOperation.GetTaskCounts, $"get the task counts of job '{run.Names.JobId}'", ct => compute.GetTaskCountsAsync(run.Names.JobId, ct), cancellationToken).ConfigureAwait(false);
             if (counts != run.Counts)
             {
                 run.Counts = counts;
@@ -84,7 +84,7 @@ internal sealed class TaskMonitor
                 var query = new TaskListQuery { State = ComputeTaskState.Completed, StateChangedSince = fullListing ? null : since };
                 DateTimeOffset? latest = null;
                 // Listed whole, so that a listing that fails part-way is retried from its start.
-                var listed = await _context.CallAsync(run, $"list the completed tasks of job '{run.Names.JobId}'", ct => compute.ListTasksAsync(run.Names.JobId, query, ct).ToListAsync(ct).AsTask(), cancellationToken).ConfigureAwait(false);
+                var listed = await _context.CallAsync(run, WorkflowOperation.ListTasks, $"list the completed tasks of job '{run.Names.JobId}'", ct => compute.ListTasksAsync(run.Names.JobId, query, ct).ToListAsync(ct).AsTask(), cancellationToken).ConfigureAwait(false);
                 foreach (var task in listed)
                 {
                     if (task.StateTransitionTime is { } t && (latest is null || t > latest))
@@ -137,6 +137,7 @@ internal sealed class TaskMonitor
     private async Task CompleteAsync(RunState run, TaskOutcome outcome, BatchTaskInfo task, CancellationToken cancellationToken)
     {
         Apply(outcome, task);
+        _context.Telemetry.TaskCompleted(outcome);
         if (outcome.Result == TaskExecutionResult.Failure)
         {
             outcome.StderrTail = await ReadStderrTailAsync(run, outcome.TaskId, cancellationToken).ConfigureAwait(false);
@@ -156,7 +157,7 @@ internal sealed class TaskMonitor
         string? text;
         try
         {
-            text = await _context.CallAsync(run, $"read the stderr of task '{taskId}'", ct => _context.Compute.GetTaskOutputTailAsync(run.Names.JobId, taskId, TaskOutputStream.StandardError, StderrTailBytes, ct), cancellationToken).ConfigureAwait(false);
+            text = await _context.CallAsync(run, WorkflowOperation.GetTaskOutputTail, $"read the stderr of task '{taskId}'", ct => _context.Compute.GetTaskOutputTailAsync(run.Names.JobId, taskId, TaskOutputStream.StandardError, StderrTailBytes, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (BatchComputeException ex)
         {
