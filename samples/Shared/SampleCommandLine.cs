@@ -24,7 +24,7 @@ internal sealed class SampleCommandLine
     private static readonly Option<int> NumWordsOption = WholeNumber("--numwords", 3, "How many top words each task reports.");
     private static readonly Option<bool> KeepOption = new("--keep") { Description = "Keep the run's containers, pool and job (no cleanup)." };
     private static readonly Option<bool> DetachOption = new("--detach") { Description = "Submit the run, print its id and exit: it goes on without this process." };
-    private static readonly Option<string> RunIdOption = new("--run-id") { Description = "The run's id: run, resume (with its inputs) or attach to (without inputs) that run." };
+    private static readonly Option<string> RunIdOption = new("--run-id") { HelpName = "ID", Description = "The run's id: run, resume (with its inputs) or attach to (without inputs) that run." };
     private static readonly Argument<string> StatusRunId = new("ID") { Description = "The run's id." };
     private static readonly Argument<string> CancelRunId = new("ID") { Description = "The run's id." };
     private static readonly Option<TimeSpan> OlderThanOption = new("--older-than")
@@ -82,6 +82,7 @@ internal sealed class SampleCommandLine
     /// <summary>An option taking a whole number of at least 1.</summary>
     public static Option<int> WholeNumber(string name, int defaultValue, string description) => new(name)
     {
+        HelpName = "N",
         Description = description,
         DefaultValueFactory = _ => defaultValue,
         CustomParser = result => result.Tokens is [var token] && int.TryParse(token.Value, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= 1

@@ -16,26 +16,19 @@ internal sealed class SampleSettings
     public const string SectionName = "TopNWords";
 
     public const string Help = """
-        Settings: an environment variable, or the same setting in appsettings.json (section "TopNWords"); an option overrides both.
-          TOPNWORDS_BATCH_URL, BatchUrl, --batch-url
-              the Batch account endpoint, e.g. https://myaccount.westeurope.batch.azure.com;
-              http only on a loopback address (the emulator, e.g. http://127.0.0.1:PORT)
-          TOPNWORDS_BATCH_KEY, BatchKey (never an option)
-              the account's access key; leave unset to sign in with DefaultAzureCredential
-              (az login, managed identity, ...), which needs a Batch role on the account
-          TOPNWORDS_BATCH_ACCOUNT, BatchAccount, --batch-account
-              the account name, for the key; by default the endpoint's first label
-              (required with a loopback endpoint, which needs the key too over http)
-          TOPNWORDS_STORAGE_CONNECTION_STRING, StorageConnectionString (never an option)
-              the storage account's connection string
-          TOPNWORDS_POOL_VM_SIZE, PoolVmSize, --pool-vm-size
-              optional; default STANDARD_D2S_V3
-          TOPNWORDS_POOL_NODES, PoolNodes, --pool-nodes
-              optional; default 2
-          TOPNWORDS_TASKRUNNER_PUBLISH_DIR, TaskRunnerPublishDirectory, --taskrunner-publish-dir
-              optional; default out/taskrunner-linux-x64, made with
-              dotnet publish src/TopNWords.TaskRunner -c Release -r linux-x64 --self-contained -o out/taskrunner-linux-x64
-        (TopNWords__BatchUrl and the like work too, as in any .NET configuration.)
+        Set these environment variables (or the same settings in appsettings.json, section "TopNWords", or TopNWords__BatchUrl and the
+        like); the options --batch-url, --batch-account, --pool-vm-size, --pool-nodes and --taskrunner-publish-dir override them:
+          TOPNWORDS_BATCH_URL                  (BatchUrl)                    the Batch account endpoint, e.g. https://myaccount.westeurope.batch.azure.com;
+                                                                             http only on a loopback address (the emulator, e.g. http://127.0.0.1:PORT)
+          TOPNWORDS_BATCH_KEY                  (BatchKey)                    the account's access key; leave unset to sign in with DefaultAzureCredential
+                                                                             (az login, managed identity, ...), which needs a Batch role on the account
+          TOPNWORDS_BATCH_ACCOUNT              (BatchAccount)                the account name, for the key; by default the endpoint's first label
+                                                                             (required with a loopback endpoint, which needs the key too over http)
+          TOPNWORDS_STORAGE_CONNECTION_STRING  (StorageConnectionString)     the storage account's connection string
+          TOPNWORDS_POOL_VM_SIZE               (PoolVmSize)                  optional; default STANDARD_D2S_V3
+          TOPNWORDS_POOL_NODES                 (PoolNodes)                   optional; default 2
+          TOPNWORDS_TASKRUNNER_PUBLISH_DIR     (TaskRunnerPublishDirectory)  optional; default out/taskrunner-linux-x64, made with
+            dotnet publish src/TopNWords.TaskRunner -c Release -r linux-x64 --self-contained -o out/taskrunner-linux-x64
         Keep keys and connection strings out of source control: prefer environment variables or Microsoft Entra ID.
         """;
 
@@ -53,19 +46,19 @@ internal sealed class SampleSettings
         (nameof(TaskRunnerPublishDirectory), "TOPNWORDS_TASKRUNNER_PUBLISH_DIR", "--taskrunner-publish-dir"),
     ];
 
-    public string? BatchUrl { get; set; }
+    public string? BatchUrl { get; set => field = Clean(value); }
 
-    public string? BatchAccount { get; set; }
+    public string? BatchAccount { get; set => field = Clean(value); }
 
-    public string? BatchKey { get; set; }
+    public string? BatchKey { get; set => field = Clean(value); }
 
-    public string? StorageConnectionString { get; set; }
+    public string? StorageConnectionString { get; set => field = Clean(value); }
 
-    public string? PoolVmSize { get; set; }
+    public string? PoolVmSize { get; set => field = Clean(value); }
 
     public int PoolNodes { get; set; } = 2;
 
-    public string TaskRunnerPublishDirectory { get; set; } = DefaultPublishDirectory;
+    public string TaskRunnerPublishDirectory { get; set => field = Clean(value) ?? DefaultPublishDirectory; } = DefaultPublishDirectory;
 
     /// <summary>The command-line options of the settings that are not secrets (every verb takes them).</summary>
     public static Option<string>[] CreateOptions() =>
@@ -94,18 +87,10 @@ internal sealed class SampleSettings
                 .AddCommandLine([.. commandLine], Names.Where(n => n.Option is not null).ToDictionary(n => n.Option!, n => $"{SectionName}:{n.Key}"))
                 .Build();
         }
-        catch (InvalidDataException ex)
+        catch (InvalidDataException ex) when (ex.GetBaseException() is JsonException json)
         {
             // The position only: the file may hold a key.
-            for (Exception? inner = ex; inner is not null; inner = inner.InnerException)
-            {
-                if (inner is JsonException json)
-                {
-                    return (new SampleSettings(), [$"'{file}' is not valid JSON (line {json.LineNumber + 1})."]);
-                }
-            }
-
-            return (new SampleSettings(), [$"'{file}' is not valid JSON."]);
+            return (new SampleSettings(), [$"'{file}' is not valid JSON (line {json.LineNumber + 1})."]);
         }
 
         return Load(configuration);
@@ -124,12 +109,6 @@ internal sealed class SampleSettings
         }
 
         var settings = section.Get<SampleSettings>() ?? new SampleSettings();
-        settings.BatchUrl = Clean(settings.BatchUrl);
-        settings.BatchAccount = Clean(settings.BatchAccount);
-        settings.BatchKey = Clean(settings.BatchKey);
-        settings.StorageConnectionString = Clean(settings.StorageConnectionString);
-        settings.PoolVmSize = Clean(settings.PoolVmSize);
-        settings.TaskRunnerPublishDirectory = Clean(settings.TaskRunnerPublishDirectory) ?? DefaultPublishDirectory;
         if (settings.BatchAccount is null && Uri.TryCreate(settings.BatchUrl, UriKind.Absolute, out Uri? url) && !url.IsLoopback)
         {
             settings.BatchAccount = url.Host.Split('.')[0]; // the account's endpoint starts with its name
@@ -144,6 +123,7 @@ internal sealed class SampleSettings
         return (settings, problems);
     }
 
+    /// <summary>Blank is unset; values are trimmed.</summary>
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     /// <summary>What is missing or wrong: https everywhere, http only on a loopback address (the emulator).</summary>

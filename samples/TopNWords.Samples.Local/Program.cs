@@ -20,12 +20,7 @@ const string Alternatives = $"set the environment variable {ConnectionStringVari
 var nodes = SampleCommandLine.WholeNumber("--nodes", 2, "Nodes in the local pool.");
 var slots = SampleCommandLine.WholeNumber("--slots", 1, "Tasks each node runs at once.");
 var root = new Option<string>("--root") { Recursive = true, HelpName = "DIR", Description = "Where runs live (default: a per-user state folder)." };
-var connectionStringFile = new Option<string>(ConnectionStringFileOption)
-{
-    Recursive = true,
-    HelpName = "PATH|-",
-    Description = $"Stage through Azure Blob storage: the file holding the storage connection string ('-': standard input). Or set {ConnectionStringVariable}; the file wins.",
-};
+var connectionStringFile = new Option<string>(ConnectionStringFileOption) { Recursive = true, HelpName = "PATH|-", Description = $"To stage through Azure Blob storage: {Alternatives}. The file wins over the variable." };
 
 return await SampleCommandLine.InvokeAsync(
     args,
