@@ -1,16 +1,23 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace TopNWords.Samples.Azure;
 
 /// <summary>
-/// The sample's configuration: each setting from its environment variable, else from the <c>TopNWords</c> section
-/// of <c>appsettings.json</c> (in the current folder, else next to the sample). Secrets are never printed.
+/// The sample's settings, bound from the configuration section <c>TopNWords</c>: <c>appsettings.json</c> (in the current folder,
+/// else next to the sample), overridden by the environment (the documented <c>TOPNWORDS_*</c> names, or <c>TopNWords__Setting</c>),
+/// overridden by the command line for the settings that are not secrets. Secrets are never printed.
 /// </summary>
 internal sealed class SampleSettings
 {
+    public const string SectionName = "TopNWords";
+
     public const string Help = """
-        Set these environment variables (or the same settings in appsettings.json, section "TopNWords"):
+        Set these environment variables (or the same settings in appsettings.json, section "TopNWords", or TopNWords__BatchUrl and the
+        like); the options --batch-url, --batch-account, --pool-vm-size, --pool-nodes and --taskrunner-publish-dir override them:
           TOPNWORDS_BATCH_URL                  (BatchUrl)                    the Batch account endpoint, e.g. https://myaccount.westeurope.batch.azure.com;
                                                                              http only on a loopback address (the emulator, e.g. http://127.0.0.1:PORT)
           TOPNWORDS_BATCH_KEY                  (BatchKey)                    the account's access key; leave unset to sign in with DefaultAzureCredential
@@ -25,135 +32,140 @@ internal sealed class SampleSettings
         Keep keys and connection strings out of source control: prefer environment variables or Microsoft Entra ID.
         """;
 
-    private SampleSettings()
+    private const string DefaultPublishDirectory = "out/taskrunner-linux-x64";
+
+    /// <summary>Each setting with its documented environment variable, and its command-line option unless it is a secret.</summary>
+    private static readonly (string Key, string Variable, string? Option)[] Names =
+    [
+        (nameof(BatchUrl), "TOPNWORDS_BATCH_URL", "--batch-url"),
+        (nameof(BatchAccount), "TOPNWORDS_BATCH_ACCOUNT", "--batch-account"),
+        (nameof(BatchKey), "TOPNWORDS_BATCH_KEY", null),
+        (nameof(StorageConnectionString), "TOPNWORDS_STORAGE_CONNECTION_STRING", null),
+        (nameof(PoolVmSize), "TOPNWORDS_POOL_VM_SIZE", "--pool-vm-size"),
+        (nameof(PoolNodes), "TOPNWORDS_POOL_NODES", "--pool-nodes"),
+        (nameof(TaskRunnerPublishDirectory), "TOPNWORDS_TASKRUNNER_PUBLISH_DIR", "--taskrunner-publish-dir"),
+    ];
+
+    public string? BatchUrl { get; set => field = Clean(value); }
+
+    public string? BatchAccount { get; set => field = Clean(value); }
+
+    public string? BatchKey { get; set => field = Clean(value); }
+
+    public string? StorageConnectionString { get; set => field = Clean(value); }
+
+    public string? PoolVmSize { get; set => field = Clean(value); }
+
+    public int PoolNodes { get; set; } = 2;
+
+    public string TaskRunnerPublishDirectory { get; set => field = Clean(value) ?? DefaultPublishDirectory; } = DefaultPublishDirectory;
+
+    /// <summary>The command-line options of the settings that are not secrets (every verb takes them).</summary>
+    public static Option<string>[] CreateOptions() =>
+        [.. Names.Where(n => n.Option is not null).Select(n => new Option<string>(n.Option!) { Recursive = true, HelpName = "VALUE", Description = $"Overrides {n.Variable} ({n.Key})." })];
+
+    /// <summary>
+    /// Builds the configuration and binds and validates the settings: the first existing of <paramref name="appSettingsFiles"/>,
+    /// then <paramref name="environment"/>, then <paramref name="commandLine"/> (<c>--option value</c> pairs of <see cref="CreateOptions"/>).
+    /// </summary>
+    /// <returns>The settings, and what is missing or wrong (empty when the sample can run).</returns>
+    public static (SampleSettings Settings, IReadOnlyList<string> Problems) Load(IEnumerable<string> appSettingsFiles, IConfiguration environment, IEnumerable<string> commandLine)
     {
-    }
-
-    public string? BatchUrl { get; private set; }
-
-    public string? BatchAccount { get; private set; }
-
-    public string? BatchKey { get; private set; }
-
-    public string? StorageConnectionString { get; private set; }
-
-    public string? PoolVmSize { get; private set; }
-
-    public int PoolNodes { get; private set; } = 2;
-
-    public string TaskRunnerPublishDirectory { get; private set; } = "out/taskrunner-linux-x64";
-
-    /// <summary>What is missing or wrong; empty when the sample can run.</summary>
-    public List<string> Problems { get; } = [];
-
-    /// <summary>Reads the settings from the environment and <c>appsettings.json</c> (in the current folder, else next to the sample).</summary>
-    public static SampleSettings Load() => Load(
-        Environment.GetEnvironmentVariable,
-        [Path.Combine(Environment.CurrentDirectory, "appsettings.json"), Path.Combine(AppContext.BaseDirectory, "appsettings.json")]);
-
-    /// <summary>Reads the settings from <paramref name="getEnvironmentVariable"/>, else from the first existing settings file.</summary>
-    /// <param name="getEnvironmentVariable">Returns an environment variable's value, or <see langword="null"/>.</param>
-    /// <param name="appSettingsFiles">The <c>appsettings.json</c> files to look for, in order.</param>
-    internal static SampleSettings Load(Func<string, string?> getEnvironmentVariable, IEnumerable<string> appSettingsFiles)
-    {
-        var settings = new SampleSettings();
-        Dictionary<string, string> file = ReadAppSettings(appSettingsFiles, settings.Problems);
-        string? Get(string variable, string key)
+        var builder = new ConfigurationBuilder();
+        string? file = appSettingsFiles.FirstOrDefault(File.Exists);
+        if (file is not null)
         {
-            string? value = getEnvironmentVariable(variable);
-            if (string.IsNullOrWhiteSpace(value))
-            {
-                value = file.GetValueOrDefault(key);
-            }
-
-            return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+            builder.AddJsonFile(file, optional: true);
         }
 
-        settings.BatchUrl = Get("TOPNWORDS_BATCH_URL", "BatchUrl");
-        settings.BatchKey = Get("TOPNWORDS_BATCH_KEY", "BatchKey");
-        settings.BatchAccount = Get("TOPNWORDS_BATCH_ACCOUNT", "BatchAccount");
-        settings.StorageConnectionString = Get("TOPNWORDS_STORAGE_CONNECTION_STRING", "StorageConnectionString");
-        settings.PoolVmSize = Get("TOPNWORDS_POOL_VM_SIZE", "PoolVmSize");
-        settings.TaskRunnerPublishDirectory = Get("TOPNWORDS_TASKRUNNER_PUBLISH_DIR", "TaskRunnerPublishDirectory") ?? settings.TaskRunnerPublishDirectory;
-
-        if (settings.BatchUrl is null)
-        {
-            settings.Problems.Add("TOPNWORDS_BATCH_URL is not set.");
-        }
-        else if (!Uri.TryCreate(settings.BatchUrl, UriKind.Absolute, out Uri? url)
-            || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
-        {
-            settings.Problems.Add($"TOPNWORDS_BATCH_URL '{settings.BatchUrl}' is not an https URL such as https://myaccount.westeurope.batch.azure.com (http is accepted only on a loopback address, 127.0.0.1, ::1 or localhost, for the emulator).");
-        }
-        else if (url.IsLoopback)
-        {
-            // The emulator: its host (127.0.0.1, localhost) says nothing about the account's name.
-            if (settings.BatchAccount is null)
-            {
-                settings.Problems.Add($"TOPNWORDS_BATCH_ACCOUNT is not set: with the loopback endpoint '{settings.BatchUrl}' (the emulator) the account name cannot be taken from the host; set it to the emulator's account name (its --account).");
-            }
-
-            if (url.Scheme == Uri.UriSchemeHttp && settings.BatchKey is null)
-            {
-                settings.Problems.Add($"TOPNWORDS_BATCH_KEY is not set: Microsoft Entra ID sign-in needs https, so the http endpoint '{settings.BatchUrl}' (the emulator) needs the account key; set it to the emulator's key.");
-            }
-        }
-        else
-        {
-            settings.BatchAccount ??= url.Host.Split('.')[0];
-        }
-
-        if (settings.StorageConnectionString is null)
-        {
-            settings.Problems.Add("TOPNWORDS_STORAGE_CONNECTION_STRING is not set.");
-        }
-
-        if (Get("TOPNWORDS_POOL_NODES", "PoolNodes") is { } nodes)
-        {
-            if (int.TryParse(nodes, NumberStyles.None, CultureInfo.InvariantCulture, out int count) && count >= 1)
-            {
-                settings.PoolNodes = count;
-            }
-            else
-            {
-                settings.Problems.Add($"TOPNWORDS_POOL_NODES '{nodes}' is not a whole number of at least 1.");
-            }
-        }
-
-        return settings;
-    }
-
-    private static Dictionary<string, string> ReadAppSettings(IEnumerable<string> candidates, List<string> problems)
-    {
-        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        string? path = candidates.FirstOrDefault(File.Exists);
-        if (path is null)
-        {
-            return values;
-        }
-
+        IConfiguration configuration;
         try
         {
-            using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("TopNWords", out JsonElement section) && section.ValueKind == JsonValueKind.Object)
-            {
-                foreach (JsonProperty property in section.EnumerateObject())
-                {
-                    values[property.Name] = property.Value.ValueKind switch
-                    {
-                        JsonValueKind.String => property.Value.GetString() ?? string.Empty,
-                        JsonValueKind.Number => property.Value.GetRawText(),
-                        _ => string.Empty,
-                    };
-                }
-            }
+            configuration = builder
+                .AddConfiguration(environment)
+                .AddInMemoryCollection(Names.Select(n => new KeyValuePair<string, string?>($"{SectionName}:{n.Key}", environment[n.Variable])).Where(p => !string.IsNullOrWhiteSpace(p.Value)))
+                .AddCommandLine([.. commandLine], Names.Where(n => n.Option is not null).ToDictionary(n => n.Option!, n => $"{SectionName}:{n.Key}"))
+                .Build();
         }
-        catch (JsonException ex)
+        catch (InvalidDataException ex) when (ex.GetBaseException() is JsonException json)
         {
             // The position only: the file may hold a key.
-            problems.Add($"'{path}' is not valid JSON (line {ex.LineNumber + 1}).");
+            return (new SampleSettings(), [$"'{file}' is not valid JSON (line {json.LineNumber + 1})."]);
         }
 
-        return values;
+        return Load(configuration);
+    }
+
+    /// <summary>Binds the <c>TopNWords</c> section of <paramref name="configuration"/> and validates it.</summary>
+    public static (SampleSettings Settings, IReadOnlyList<string> Problems) Load(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(SectionName);
+        string? nodes = section[nameof(PoolNodes)]?.Trim();
+        bool nodesValid = string.IsNullOrEmpty(nodes) || (int.TryParse(nodes, NumberStyles.None, CultureInfo.InvariantCulture, out int count) && count >= 1);
+        if (!nodesValid || string.IsNullOrEmpty(nodes))
+        {
+            // The default: a bad value is reported below with the other problems (the binder would throw on it).
+            section[nameof(PoolNodes)] = new SampleSettings().PoolNodes.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var settings = section.Get<SampleSettings>() ?? new SampleSettings();
+        if (settings.BatchAccount is null && Uri.TryCreate(settings.BatchUrl, UriKind.Absolute, out Uri? url) && !url.IsLoopback)
+        {
+            settings.BatchAccount = url.Host.Split('.')[0]; // the account's endpoint starts with its name
+        }
+
+        List<string> problems = [.. new Validation().Validate(Options.DefaultName, settings).Failures ?? []];
+        if (!nodesValid)
+        {
+            problems.Add($"TOPNWORDS_POOL_NODES '{nodes}' is not a whole number of at least 1.");
+        }
+
+        return (settings, problems);
+    }
+
+    /// <summary>Blank is unset; values are trimmed.</summary>
+    private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    /// <summary>What is missing or wrong: https everywhere, http only on a loopback address (the emulator).</summary>
+    internal sealed class Validation : IValidateOptions<SampleSettings>
+    {
+        public ValidateOptionsResult Validate(string? name, SampleSettings options)
+        {
+            List<string> problems = [];
+            if (options.BatchUrl is null)
+            {
+                problems.Add("TOPNWORDS_BATCH_URL is not set.");
+            }
+            else if (!Uri.TryCreate(options.BatchUrl, UriKind.Absolute, out Uri? url)
+                || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
+            {
+                problems.Add($"TOPNWORDS_BATCH_URL '{options.BatchUrl}' is not an https URL such as https://myaccount.westeurope.batch.azure.com (http is accepted only on a loopback address, 127.0.0.1, ::1 or localhost, for the emulator).");
+            }
+            else if (url.IsLoopback)
+            {
+                // The emulator: its host (127.0.0.1, localhost) says nothing about the account's name.
+                if (options.BatchAccount is null)
+                {
+                    problems.Add($"TOPNWORDS_BATCH_ACCOUNT is not set: with the loopback endpoint '{options.BatchUrl}' (the emulator) the account name cannot be taken from the host; set it to the emulator's account name (its --account).");
+                }
+
+                if (url.Scheme == Uri.UriSchemeHttp && options.BatchKey is null)
+                {
+                    problems.Add($"TOPNWORDS_BATCH_KEY is not set: Microsoft Entra ID sign-in needs https, so the http endpoint '{options.BatchUrl}' (the emulator) needs the account key; set it to the emulator's key.");
+                }
+            }
+
+            if (options.StorageConnectionString is null)
+            {
+                problems.Add("TOPNWORDS_STORAGE_CONNECTION_STRING is not set.");
+            }
+
+            if (options.PoolNodes < 1)
+            {
+                problems.Add($"TOPNWORDS_POOL_NODES '{options.PoolNodes}' is not a whole number of at least 1.");
+            }
+
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
     }
 }

@@ -8,6 +8,7 @@
 // Runs live under a per-user state folder (or --root): a run killed part-way resumes with --run-id.
 //
 // With no files, it counts the tutorial's three files.
+using System.CommandLine;
 using TopNWords.Batch;
 using TopNWords.Batch.Azure.Storage;
 using TopNWords.Batch.Storage;
@@ -16,83 +17,86 @@ using TopNWords.Samples;
 const string ConnectionStringVariable = "TOPNWORDS_STORAGE_CONNECTION_STRING";
 const string ConnectionStringFileOption = "--storage-connection-string-file";
 const string Alternatives = $"set the environment variable {ConnectionStringVariable}, or put the connection string in a file and pass {ConnectionStringFileOption} PATH ('-' reads it from standard input)";
-var commandLine = SampleCommandLine.Parse(
+var nodes = SampleCommandLine.WholeNumber("--nodes", 2, "Nodes in the local pool.");
+var slots = SampleCommandLine.WholeNumber("--slots", 1, "Tasks each node runs at once.");
+var root = new Option<string>("--root") { Recursive = true, HelpName = "DIR", Description = "Where runs live (default: a per-user state folder)." };
+var connectionStringFile = new Option<string>(ConnectionStringFileOption) { Recursive = true, HelpName = "PATH|-", Description = $"To stage through Azure Blob storage: {Alternatives}. The file wins over the variable." };
+
+return await SampleCommandLine.InvokeAsync(
     args,
+    "The Azure Batch \"top N words\" tutorial on this machine: local folder storage and local process compute.",
     $"usage: TopNWords.Samples.Local [files or folders] [--numwords N] [--nodes N] [--slots N] [--keep] [--run-id ID] [--detach] [--root DIR] [{ConnectionStringFileOption} PATH|-]\n       TopNWords.Samples.Local status ID | cancel ID | list | sweep --older-than DURATION [--root DIR]",
-    numbers: new Dictionary<string, int> { ["--nodes"] = 2, ["--slots"] = 1 },
-    texts: new Dictionary<string, string?> { [ConnectionStringFileOption] = null, ["--root"] = null },
-    help: $"To stage through Azure Blob storage instead of local folders, {Alternatives}. The file wins over the variable.",
+    [nodes, slots, root, connectionStringFile],
     refused: new Dictionary<string, string>
     {
         // Removed: the account key would be readable by every user of the machine in /proc/<pid>/cmdline.
         ["--storage-connection-string"] = $"--storage-connection-string is not supported: secrets are not taken on the command line, where other users of the machine can read them. Instead, {Alternatives}.",
+    },
+    moreHelp: null,
+    async commandLine =>
+    {
+        if (!SampleSecrets.TryRead(commandLine.Get(connectionStringFile), ConnectionStringFileOption, ConnectionStringVariable, "storage connection string", out string? connectionString))
+        {
+            return 2;
+        }
+
+        BatchRunDefinition CreateDefinition()
+        {
+            var definition = WordCountJob.CreateDefinition(commandLine.Inputs, commandLine.NumWords);
+            definition.Pool.NodeCount = commandLine.Get(nodes);
+            definition.Pool.TaskSlotsPerNode = commandLine.Get(slots);
+            definition.Cleanup = commandLine.Keep ? CleanupPolicy.Never : CleanupPolicy.Always;
+            return definition;
+        }
+
+        using var cancel = SampleRun.CancelOnCtrlC("Cancelling: running tasks are stopped and the run's resources deleted…");
+
+        IBlobStorage? blob = null;
+        if (connectionString is not null)
+        {
+            try
+            {
+                blob = new AzureBlobStorage(connectionString);
+            }
+            catch (ArgumentException ex)
+            {
+                // The message never repeats the connection string: it is a secret.
+                Console.Error.WriteLine($"error: the storage connection string is not usable: {ex.Message}");
+                return 2;
+            }
+
+            Console.Error.WriteLine($"Staging through Azure Blob storage account '{blob.DisplayName}'.");
+        }
+
+        LocalBatchWorkflow workflow;
+        try
+        {
+            workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions
+            {
+                RootDirectory = commandLine.Get(root),
+                Storage = blob,
+                ReadOnly = commandLine.Verb is "status" or "list", // a query never restarts the pools or runs a task
+            });
+        }
+        catch (ArgumentException ex)
+        {
+            return SampleRun.ArgumentError(ex);
+        }
+
+        await using (workflow)
+        {
+            if (workflow.Compute.IsReadOnly && commandLine.Verb is null)
+            {
+                Console.Error.WriteLine($"error: the run folder '{workflow.RootDirectory}' is in use by process {workflow.Compute.OwnerProcessId}. Wait for it, use 'status'/'cancel'/'list' from here, or pass another --root.");
+                return 1;
+            }
+
+            // An ArgumentException from the run (an empty folder, two inputs with one name) becomes its message and exit code 2.
+            return await SampleRun.ExecuteAsync(
+                workflow,
+                commandLine,
+                CreateDefinition,
+                commandLine.Keep ? _ => $"run files kept in {workflow.RootDirectory}" : null,
+                cancel.Token);
+        }
     });
-if (commandLine is null)
-{
-    return 2;
-}
-
-if (!SampleSecrets.TryRead(commandLine.Text(ConnectionStringFileOption), ConnectionStringFileOption, ConnectionStringVariable, "storage connection string", out string? connectionString))
-{
-    return 2;
-}
-
-BatchRunDefinition CreateDefinition()
-{
-    var definition = WordCountJob.CreateDefinition(commandLine.Inputs, commandLine.NumWords);
-    definition.Pool.NodeCount = commandLine.Number("--nodes");
-    definition.Pool.TaskSlotsPerNode = commandLine.Number("--slots");
-    definition.Cleanup = commandLine.Keep ? CleanupPolicy.Never : CleanupPolicy.Always;
-    return definition;
-}
-
-using var cancel = SampleRun.CancelOnCtrlC("Cancelling: running tasks are stopped and the run's resources deleted…");
-
-IBlobStorage? blob = null;
-if (connectionString is not null)
-{
-    try
-    {
-        blob = new AzureBlobStorage(connectionString);
-    }
-    catch (ArgumentException ex)
-    {
-        // The message never repeats the connection string: it is a secret.
-        Console.Error.WriteLine($"error: the storage connection string is not usable: {ex.Message}");
-        return 2;
-    }
-
-    Console.Error.WriteLine($"Staging through Azure Blob storage account '{blob.DisplayName}'.");
-}
-
-LocalBatchWorkflow workflow;
-try
-{
-    workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions
-    {
-        RootDirectory = commandLine.Text("--root"),
-        Storage = blob,
-        ReadOnly = commandLine.Verb is "status" or "list", // a query never restarts the pools or runs a task
-    });
-}
-catch (ArgumentException ex)
-{
-    return SampleRun.ArgumentError(ex);
-}
-
-await using (workflow)
-{
-    if (workflow.Compute.IsReadOnly && commandLine.Verb is null)
-    {
-        Console.Error.WriteLine($"error: the run folder '{workflow.RootDirectory}' is in use by process {workflow.Compute.OwnerProcessId}. Wait for it, use 'status'/'cancel'/'list' from here, or pass another --root.");
-        return 1;
-    }
-
-    // An ArgumentException from the run (an empty folder, two inputs with one name) becomes its message and exit code 2.
-    return await SampleRun.ExecuteAsync(
-        workflow,
-        commandLine,
-        CreateDefinition,
-        commandLine.Keep ? _ => $"run files kept in {workflow.RootDirectory}" : null,
-        cancel.Token);
-}

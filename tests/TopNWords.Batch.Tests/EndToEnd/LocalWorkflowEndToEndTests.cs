@@ -256,6 +256,30 @@ public class LocalWorkflowEndToEndTests
         Assert.That(stderr, Does.Contain("usage:"));
     }
 
+    [TestCase("status")]
+    [TestCase("status", "a", "b")]
+    [TestCase("sweep")]
+    [TestCase("sweep", "--older-than", "soon")]
+    [TestCase("list", "--keep")]
+    public async Task Sample_VerbMisused_ExitsTwoWithTheErrorAndUsage(params string[] args)
+    {
+        var (code, stdout, stderr) = await RunSampleAsync(args);
+
+        Assert.That(code, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("error: ").And.Contain("usage:"));
+    }
+
+    [Test]
+    public async Task Sample_Help_ExitsZeroListingTheOptionsAndVerbs()
+    {
+        var (code, stdout, stderr) = await RunSampleAsync("--help");
+
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("--numwords <N>").And.Contain("--run-id <ID>").And.Contain("--detach").And.Contain("--root <DIR>").And.Contain("--storage-connection-string-file <PATH|->"));
+        Assert.That(stdout, Does.Contain("status <ID>").And.Contain("cancel <ID>").And.Contain("list").And.Contain("sweep"));
+        Assert.That(stdout, Does.Not.Contain("tasks,"), "no run");
+    }
+
     [Test]
     public async Task Sample_EmptyFolder_ExitsTwoWithTheLibrarysMessageAndNoStackTrace()
     {
