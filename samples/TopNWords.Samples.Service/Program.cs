@@ -15,15 +15,22 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TopNWords.Batch;
+using TopNWords.Batch.Azure.Compute;
 using TopNWords.Samples.Service;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 ServiceSettings settings;
+TaskApplication taskRunner;
 try
 {
     settings = ServiceSettings.Load(builder.Configuration, builder.Environment.ContentRootPath);
+
+    // Local processes run the framework-dependent runner next to the service; Azure Batch nodes need a self-contained publish.
+    taskRunner = settings.TaskRunnerDirectory is { Length: > 0 } publish
+        ? AzureTaskApplications.SelfContainedTaskRunner(Path.GetFullPath(publish, builder.Environment.ContentRootPath))
+        : TaskApplication.TopNWordsTaskRunner();
 }
-catch (InvalidOperationException ex)
+catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException)
 {
     Console.Error.WriteLine($"error: {ex.Message}");
     return 2;
@@ -40,6 +47,7 @@ builder.Services.AddSingleton<IBatchWorkflow>(sp => new LocalBatchWorkflow(new L
 
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(settings);
+builder.Services.AddSingleton(taskRunner);
 builder.Services.AddSingleton(new DataFolder(settings.DataPath));
 builder.Services.AddSingleton<RunBook>();
 builder.Services.AddSingleton<RunDriver>();
@@ -51,6 +59,18 @@ builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = settin
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxRequestBytes);
 
 var app = builder.Build();
+try
+{
+    // Before the host starts: one service per folder, and on the local default the service owns the run folder.
+    app.Services.GetRequiredService<RunDriver>().TakeOwnership();
+}
+catch (RunDriver.StartRefusedException ex)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    await app.DisposeAsync();
+    return 1;
+}
+
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 
@@ -71,14 +91,5 @@ app.Use(async (context, next) =>
 app.MapOpenApi();
 app.MapRuns();
 
-try
-{
-    await app.RunAsync();
-    return 0;
-}
-catch (InvalidOperationException ex) when (ex.StackTrace?.Contains(nameof(RunDriver), StringComparison.Ordinal) == true)
-{
-    // The run folder or the service folder is in use: the message says which and what to do.
-    Console.Error.WriteLine($"error: {ex.Message}");
-    return 1;
-}
+await app.RunAsync();
+return 0;

@@ -32,25 +32,33 @@ internal sealed partial class RunDriver : IHostedService, IDisposable
     /// <summary>Gets a token cancelled when the service stops.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes sure this service may drive the runs of its folders: it holds the service folder's lock for its lifetime, and (on
+    /// the local default) owns the run folder. Called before the host starts, so that a refusal is one line, not a failed host.
+    /// </summary>
+    /// <exception cref="StartRefusedException">A folder is in use; the message says which and what to do.</exception>
+    public void TakeOwnership()
     {
-        // One service per state folder: it re-attaches to every unfinished run it finds there.
         string lockPath = Path.Combine(_settings.StatePath, "service.lock");
         try
         {
-            _lock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            _lock ??= new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException ex)
         {
-            throw new InvalidOperationException($"The service folder '{_settings.StatePath}' is in use by another instance of the service ({ex.Message}). Stop it, or set Service:StateDirectory (or TopNWords:Local:RootDirectory) to another folder.", ex);
+            throw new StartRefusedException($"The service folder '{_settings.StatePath}' is in use by another instance of the service (it holds '{lockPath}'). Stop it, or set Service:StateDirectory (or TopNWords:Local:RootDirectory) to another folder.", ex);
         }
 
         // The local default: one process owns a root at a time; a second one would only read it.
         if (_workflow is LocalBatchWorkflow { Compute.IsReadOnly: true } local)
         {
-            throw new InvalidOperationException($"The run folder '{local.RootDirectory}' is in use by process {local.Compute.OwnerProcessId}: the service must own it to drive runs. Stop that process, or set TopNWords:Local:RootDirectory to another folder.");
+            throw new StartRefusedException($"The run folder '{local.RootDirectory}' is in use by process {local.Compute.OwnerProcessId}: the service must own it to drive runs. Stop that process, or set TopNWords:Local:RootDirectory to another folder.");
         }
+    }
 
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        TakeOwnership();
         _resume = Task.Run(() => ResumeAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
@@ -202,6 +210,15 @@ internal sealed partial class RunDriver : IHostedService, IDisposable
         {
             _attached.TryRemove(new KeyValuePair<string, Attachment>(runId, attachment));
             attachment.Detach.Dispose();
+        }
+    }
+
+    /// <summary>The service cannot start: its folder or the run folder is in use. The message says which and what to do.</summary>
+    internal sealed class StartRefusedException : Exception
+    {
+        public StartRefusedException(string message, Exception? innerException = null)
+            : base(message, innerException)
+        {
         }
     }
 

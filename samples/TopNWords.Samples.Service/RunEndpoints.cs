@@ -24,12 +24,19 @@ internal static class RunEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         runs.MapGet("/", ListAsync).WithName("ListRuns").WithSummary("Lists the service's runs, oldest first");
-        runs.MapGet("/{id}", GetAsync).WithName("GetRun").WithSummary("Gets a run's state, stage, counts and, once it has ended, each input's top words");
-        runs.MapDelete("/{id}", CancelAsync).WithName("CancelRun").WithSummary("Cancels a run (its tasks are stopped and what it made is deleted); a run that has ended is left as it is");
+        runs.MapGet("/{id}", GetAsync)
+            .WithName("GetRun")
+            .WithSummary("Gets a run's state, stage, counts and, once it has ended, each input's top words")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapDelete("/{id}", CancelAsync)
+            .WithName("CancelRun")
+            .WithSummary("Cancels a run (its tasks are stopped and what it made is deleted); a run that has ended is left as it is")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
     private static async Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> SubmitAsync(
-        HttpRequest request, IBatchWorkflow workflow, RunBook book, RunDriver driver, DataFolder data, ServiceSettings settings, TimeProvider time)
+        HttpRequest request, IBatchWorkflow workflow, RunBook book, RunDriver driver, DataFolder data, ServiceSettings settings, TaskApplication taskRunner, TimeProvider time)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         IReadOnlyList<string>? inputs = null;
@@ -132,7 +139,7 @@ internal static class RunEndpoints
                 return refusal;
             }
 
-            var definition = WordCountJob.CreateDefinition(paths, words);
+            var definition = WordCountJob.CreateDefinition(paths, words, taskRunner);
             if (inputs is not null && definition.Inputs.Select(i => data.CheckInside(i.FilePath, i.Name)).FirstOrDefault(r => r is not null) is { } outside)
             {
                 return Bad(outside);
@@ -147,6 +154,7 @@ internal static class RunEndpoints
             definition.DownloadDirectory = book.OutputOf(runId);
             definition.Pool.NodeCount = settings.NodeCount;
             definition.Pool.TaskSlotsPerNode = settings.TaskSlotsPerNode;
+            definition.Pool.VirtualMachineSize = settings.VirtualMachineSize;
             var ticket = new RunTicket(runId, time.GetUtcNow(), words, [.. definition.Inputs.Select(i => i.Name)], Submitted: false);
             book.WriteTicket(ticket);
 
