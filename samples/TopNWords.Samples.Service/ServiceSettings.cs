@@ -11,7 +11,10 @@ internal sealed class ServiceSettings
     /// <summary>Gets or sets the folder that <c>POST /runs</c> input paths are relative to; by default <c>data/</c> next to the service (the tutorial's files).</summary>
     public string? DataDirectory { get; set; }
 
-    /// <summary>Gets or sets the service's own folder (each run's uploads, outputs and outcome); by default <c>service/</c> under the local root.</summary>
+    /// <summary>
+    /// Gets or sets the service's own folder (each run's uploads, outputs and outcome); by default <c>service/</c> under the local root
+    /// (<c>TopNWords:Local:RootDirectory</c>, else the per-user default), also when the runs are on Azure.
+    /// </summary>
     public string? StateDirectory { get; set; }
 
     /// <summary>Gets or sets the largest request body, uploads included, in bytes.</summary>
@@ -56,7 +59,9 @@ internal sealed class ServiceSettings
         configuration.GetSection(SectionName).Bind(settings);
         settings.DataPath = Path.GetFullPath(settings.DataDirectory ?? "data", contentRoot);
         string root = configuration["TopNWords:Local:RootDirectory"] is { Length: > 0 } configured ? configured : LocalBatchWorkflowOptions.DefaultRootDirectory;
-        settings.StatePath = Path.GetFullPath(settings.StateDirectory ?? Path.Combine(root, "service"), contentRoot);
+        settings.StatePath = settings.StateDirectory is { Length: > 0 } state
+            ? Path.GetFullPath(state, contentRoot)
+            : Path.Combine(Path.GetFullPath(root), "service"); // beside the workflow's storage/ and compute/, resolved as the workflow does
         if (!Directory.Exists(settings.DataPath))
         {
             throw new InvalidOperationException($"The data folder '{settings.DataPath}' (setting {SectionName}:DataDirectory) does not exist: create it, or set {SectionName}:DataDirectory to a folder that does.");
