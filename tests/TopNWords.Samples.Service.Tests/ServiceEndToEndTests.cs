@@ -36,7 +36,7 @@ public sealed class ServiceEndToEndTests
         Directory.CreateSymbolicLink(Path.Combine(_data, "up"), _work);
 
         // One node with one slot: a run of many inputs is still going when a test cancels it.
-        _service = await ServiceProcess.StartAsync(_root, _data, Deadline(), new Dictionary<string, string> { ["Service:NodeCount"] = "1" });
+        _service = await ServiceProcess.StartAsync(_root, _data, Deadline(), new Dictionary<string, string> { ["Service:NodeCount"] = "1", ["Service:MaxRequestBytes"] = "1048576" });
     }
 
     [OneTimeTearDown]
@@ -189,6 +189,17 @@ public sealed class ServiceEndToEndTests
         local.Headers.Host = "localhost";
         using var ok = await _service.Client.SendAsync(local, Deadline());
         Assert.That(ok.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task AnUploadOverTheConfiguredLimit_Returns413Problem()
+    {
+        var deadline = Deadline();
+        using var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent(new byte[2 * 1024 * 1024]), "files", "big.txt");
+        using var response = await _service.Client.PostAsync(new Uri("/runs", UriKind.Relative), form, deadline);
+        var problem = await ReadJsonAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        Assert.That((string?)problem["detail"], Does.Contain("Service:MaxRequestBytes"));
     }
 
     [Test]
