@@ -15,20 +15,13 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TopNWords.Batch;
-using TopNWords.Batch.Azure.Compute;
 using TopNWords.Samples.Service;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 ServiceSettings settings;
-TaskApplication taskRunner;
 try
 {
     settings = ServiceSettings.Load(builder.Configuration, builder.Environment.ContentRootPath);
-
-    // Local processes run the framework-dependent runner next to the service; Azure Batch nodes need a self-contained publish.
-    taskRunner = settings.TaskRunnerDirectory is { Length: > 0 } publish
-        ? AzureTaskApplications.SelfContainedTaskRunner(Path.GetFullPath(publish, builder.Environment.ContentRootPath))
-        : TaskApplication.TopNWordsTaskRunner();
 }
 catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException)
 {
@@ -36,18 +29,14 @@ catch (Exception ex) when (ex is InvalidOperationException or ArgumentException 
     return 2;
 }
 
-// ---- DI: the workflow. Everything else sees only IBatchWorkflow. -------------------------------------------------
-// DI: replace with services.AddTopNWordsBatch(builder.Configuration.GetSection("TopNWords")).AddAzure();
-builder.Services.AddSingleton<IBatchWorkflow>(sp => new LocalBatchWorkflow(new LocalBatchWorkflowOptions
-{
-    RootDirectory = builder.Configuration["TopNWords:Local:RootDirectory"] is { Length: > 0 } root ? root : null,
-    LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
-}));
-// ---- end of the DI block ------------------------------------------------------------------------------------------
+// ---- DI: the workflow, from the section "TopNWords" (nothing set: the local default; Backend=Azure: Azure Batch). ----
+builder.Services.AddTopNWordsBatch(builder.Configuration.GetSection(TopNWordsBatchOptions.DefaultSectionName)).AddAzure();
+// The task runner that suits the backend's nodes: the package's native runner, or TopNWords:Azure:TaskRunnerPath.
+builder.Services.AddSingleton(sp => sp.GetRequiredService<ITaskRunnerProvider>().GetTaskRunner());
+// ---------------------------------------------------------------------------------------------------------------------
 
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(settings);
-builder.Services.AddSingleton(taskRunner);
 builder.Services.AddSingleton(new DataFolder(settings.DataPath));
 builder.Services.AddSingleton<RunBook>();
 builder.Services.AddSingleton<RunDriver>();

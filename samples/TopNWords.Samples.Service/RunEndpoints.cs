@@ -154,7 +154,6 @@ internal static class RunEndpoints
             definition.DownloadDirectory = book.OutputOf(runId);
             definition.Pool.NodeCount = settings.NodeCount;
             definition.Pool.TaskSlotsPerNode = settings.TaskSlotsPerNode;
-            definition.Pool.VirtualMachineSize = settings.VirtualMachineSize;
             var ticket = new RunTicket(runId, time.GetUtcNow(), words, [.. definition.Inputs.Select(i => i.Name)], Submitted: false);
             book.WriteTicket(ticket);
 

@@ -32,16 +32,6 @@ internal sealed class ServiceSettings
     /// <summary>Gets or sets the task slots per node of each run's pool.</summary>
     public int TaskSlotsPerNode { get; set; } = 1;
 
-    /// <summary>
-    /// Gets or sets the folder of a self-contained Linux publish of the task runner (<c>dotnet publish src/TopNWords.TaskRunner -c Release
-    /// -r linux-x64 --self-contained -o DIR</c>), for Azure Batch nodes; by default the framework-dependent task runner next to the
-    /// service, which the local default runs with <c>dotnet</c>.
-    /// </summary>
-    public string? TaskRunnerDirectory { get; set; }
-
-    /// <summary>Gets or sets the VM size of each run's pool (Azure Batch only); by default the backend's.</summary>
-    public string? VirtualMachineSize { get; set; }
-
     /// <summary>Gets the data folder, full path.</summary>
     public string DataPath { get; private set; } = string.Empty;
 

@@ -59,21 +59,24 @@ internal static class AzureBackendFactory
         => services.GetRequiredService<IOptionsMonitor<TopNWordsAzureOptions>>().Get(name);
 }
 
-/// <summary>The task runner for Azure Batch's Linux nodes: the configured publish folder, else the package's default.</summary>
+/// <summary>
+/// The task runner for Azure Batch's Linux nodes: by default the Native AOT executable the TopNWords.Batch package copies
+/// next to the application (<see cref="AzureTaskApplications.LinuxTaskRunner"/>, one file per node); with
+/// <c>TopNWords:Azure:TaskRunnerPath</c>, that file, or that folder (a Native AOT folder, or a self-contained publish).
+/// </summary>
 internal sealed class AzureTaskRunnerProvider(TopNWordsAzureOptions options) : ITaskRunnerProvider
 {
     public TaskApplication GetTaskRunner()
-        => string.IsNullOrWhiteSpace(options.TaskRunnerPath)
-            ? DefaultTaskRunner()
-            : AzureTaskApplications.SelfContainedTaskRunner(options.TaskRunnerPath);
+    {
+        if (string.IsNullOrWhiteSpace(options.TaskRunnerPath))
+        {
+            return AzureTaskApplications.LinuxTaskRunner();
+        }
 
-    /// <summary>
-    /// THE ONE PLACE where the default task application of the Azure backend is chosen (when TopNWords:Azure:TaskRunnerPath
-    /// is not set). Switch it to <c>AzureTaskApplications.LinuxTaskRunner()</c>, the native runner shipped in the package,
-    /// once that exists.
-    /// </summary>
-    internal static TaskApplication DefaultTaskRunner()
-        => throw new InvalidOperationException(
-            $"TopNWords:{TopNWordsAzureOptions.BackendName}:TaskRunnerPath is not set: set it to the folder of a self-contained Linux publish of the task runner, "
-            + "made with: dotnet publish src/TopNWords.TaskRunner -c Release -r linux-x64 --self-contained -o out/taskrunner-linux-x64");
+        // A self-contained publish folder has a runtime configuration beside the executable; a Native AOT build has none.
+        string path = options.TaskRunnerPath;
+        bool selfContained = Directory.Exists(path)
+            && File.Exists(Path.Combine(path, AzureTaskApplications.TaskRunnerExecutable + ".runtimeconfig.json"));
+        return selfContained ? AzureTaskApplications.SelfContainedTaskRunner(path) : AzureTaskApplications.LinuxTaskRunner(path);
+    }
 }

@@ -27,10 +27,11 @@ public sealed class TopNWordsAzureOptions
     public TopNWordsAzureBatchOptions Batch { get; set; } = new();
 
     /// <summary>
-    /// Gets or sets the folder of a self-contained Linux publish of the task runner (see
-    /// <see cref="AzureTaskApplications.SelfContainedTaskRunner"/>), which <c>ITaskRunnerProvider</c> then gives.
+    /// Gets or sets the task runner that <c>ITaskRunnerProvider</c> gives: a Native AOT Linux executable or its folder
+    /// (<see cref="AzureTaskApplications.LinuxTaskRunner"/>), or the folder of a self-contained Linux publish
+    /// (<see cref="AzureTaskApplications.SelfContainedTaskRunner"/>).
     /// </summary>
-    /// <value>The default value is <see langword="null"/>: the task runner shipped in the package.</value>
+    /// <value>The default value is <see langword="null"/>: the Native AOT runner shipped in the TopNWords.Batch package.</value>
     public string? TaskRunnerPath { get; set; }
 }
 
