@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -33,6 +34,7 @@ internal static class TopNWordsBatchFactory
         var loggerFactory = services.GetService<ILoggerFactory>();
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var resilience = ResiliencePipelineOf(services);
+        var meters = services.GetService<IMeterFactory>();
         if (options.IsLocal)
         {
             var local = new LocalBatchWorkflowOptions
@@ -47,7 +49,9 @@ internal static class TopNWordsBatchFactory
                 local.PassThroughEnvironmentVariables.Add(variable);
             }
 
-            options.Workflow.ApplyTo(local.Workflow).Resilience = resilience;
+            var workflowOptions = options.Workflow.ApplyTo(local.Workflow);
+            workflowOptions.Resilience = resilience;
+            workflowOptions.MeterFactory = meters;
             return new LocalBatchWorkflow(local);
         }
 
@@ -59,7 +63,7 @@ internal static class TopNWordsBatchFactory
             throw new InvalidOperationException(TopNWordsBatchOptionsValidator.NotRegistered(TopNWordsBatchOptions.DefaultSectionName, options.Backend));
         }
 
-        var workflow = options.Workflow.ApplyTo(new BatchWorkflowOptions { TimeProvider = time, LoggerFactory = loggerFactory, Resilience = resilience });
+        var workflow = options.Workflow.ApplyTo(new BatchWorkflowOptions { TimeProvider = time, LoggerFactory = loggerFactory, Resilience = resilience, MeterFactory = meters });
         return new BatchWorkflow(storage, compute, workflow);
     }
 

@@ -91,6 +91,31 @@ public class TopNWordsBatchServiceCollectionExtensionsTests
     }
 
     [Test]
+    public async Task AddTopNWordsBatch_ContainerHasMetrics_TheWorkflowsMeterComesFromItsMeterFactory()
+    {
+        var services = new ServiceCollection();
+        services.AddMetrics();
+        services.AddTopNWordsBatch(Section(LocalSettings()));
+        await using var provider = services.BuildServiceProvider();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        var meters = new List<System.Diagnostics.Metrics.Meter>();
+        listener.InstrumentPublished = (instrument, _) =>
+        {
+            if (instrument.Meter.Name == TopNWordsBatchTelemetry.MeterName && !meters.Contains(instrument.Meter))
+            {
+                meters.Add(instrument.Meter);
+            }
+        };
+        listener.Start();
+
+        _ = provider.GetRequiredService<IBatchWorkflow>();
+        listener.RecordObservableInstruments();
+
+        // A meter created by the container's IMeterFactory carries the factory as its scope; the process-wide one has none.
+        Assert.That(meters.Where(m => m.Scope == provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), Is.Not.Empty);
+    }
+
+    [Test]
     public void Dispose_ContainerDisposedSynchronously_DisposesTheWorkflow()
     {
         var services = new ServiceCollection();
