@@ -50,6 +50,10 @@ public static class SampleProcess
         }
 
         psi.Environment.Remove(StorageConnectionStringVariable);
+
+        // The samples' default run folder is per user ($XDG_STATE_HOME/topnwords-batch), and one process owns it at a time:
+        // each test's samples get their own under the working folder, unless the test sets the variable itself.
+        psi.Environment["XDG_STATE_HOME"] = Path.Combine(workingDirectory, ".state");
         foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
         {
             psi.Environment[name] = value;
