@@ -9,7 +9,8 @@
 # with its own artifacts paths (the repository's bin/ and obj/ are not touched), runs each RUNS times round-robin, and
 # prints the medians. Exits 1 when the native median is above LIMIT_MS (the issue's budget).
 #
-# Environment: RUNS (default 20), LIMIT_MS (default 20), WORK_DIR (default: a new temporary folder, removed at the end).
+# Environment: RUNS (default 20), LIMIT_MS (default 20), WORK_DIR (default: a new temporary folder, removed at the end;
+# a given one is kept, and its publishes are reused by the next run).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,8 +29,9 @@ else
 fi
 
 project="$repo/src/TopNWords.TaskRunner"
-publish() { # name, then publish arguments
+publish() { # name, then publish arguments (skipped when WORK_DIR already holds that publish)
   local name="$1"; shift
+  if [ -n "${WORK_DIR:-}" ] && [ -d "$work/$name" ]; then echo "== reusing $work/$name"; return; fi
   echo "== publishing $name"
   dotnet publish "$project" -c Release --artifacts-path "$work/artifacts-$name" -o "$work/$name" --nologo -v quiet --disable-build-servers "$@" \
     > "$work/$name.log" 2>&1 || { cat "$work/$name.log"; exit 1; }

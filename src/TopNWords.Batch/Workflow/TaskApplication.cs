@@ -81,21 +81,26 @@ public sealed class TaskApplication
     /// to look next to this application as described.</param>
     /// <returns>The application.</returns>
     /// <exception cref="FileNotFoundException">The task runner's files are not in the folder; the message says where it looked.</exception>
-    public static TaskApplication TopNWordsTaskRunner(string? directory = null)
-    {
-        if (directory is null)
-        {
-            string packaged = Path.Combine(AppContext.BaseDirectory, TaskRunnerFolder);
-            string native = Path.Combine(packaged, NativeRuntimeIdentifier, TaskRunnerExecutable);
-            if (OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.X64 && File.Exists(native))
-            {
-                return new TaskApplication(TaskRunnerFolder, [new ApplicationFile(native, TaskRunnerExecutable)], [$"{AppPlaceholder}/{TaskRunnerExecutable}"]);
-            }
+    public static TaskApplication TopNWordsTaskRunner(string? directory = null) => directory is null
+        ? FindTaskRunner(AppContext.BaseDirectory, OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.X64)
+        : ManagedTaskRunner(directory);
 
-            string managed = Path.Combine(packaged, ManagedFolder);
-            directory = File.Exists(Path.Combine(managed, TaskRunnerAssembly)) ? managed : AppContext.BaseDirectory;
+    /// <summary>The task runner next to an application: native (when <paramref name="linuxX64"/>), packaged managed, or in the folder itself.</summary>
+    internal static TaskApplication FindTaskRunner(string baseDirectory, bool linuxX64)
+    {
+        string packaged = Path.Combine(baseDirectory, TaskRunnerFolder);
+        string native = Path.Combine(packaged, NativeRuntimeIdentifier, TaskRunnerExecutable);
+        if (linuxX64 && File.Exists(native))
+        {
+            return new TaskApplication(TaskRunnerFolder, [new ApplicationFile(native, TaskRunnerExecutable)], [$"{AppPlaceholder}/{TaskRunnerExecutable}"]);
         }
 
+        string managed = Path.Combine(packaged, ManagedFolder);
+        return ManagedTaskRunner(File.Exists(Path.Combine(managed, TaskRunnerAssembly)) ? managed : baseDirectory);
+    }
+
+    private static TaskApplication ManagedTaskRunner(string directory)
+    {
         var files = new List<ApplicationFile>();
         foreach (string name in TaskRunnerFiles)
         {
