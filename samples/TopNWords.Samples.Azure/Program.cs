@@ -51,7 +51,10 @@ return await SampleCommandLine.InvokeAsync(
         TaskApplication taskRunner;
         try
         {
-            taskRunner = AzureTaskApplications.SelfContainedTaskRunner(settings.TaskRunnerPublishDirectory);
+            // A runner published into the folder (Native AOT or self-contained), else the one the package puts next to the sample.
+            taskRunner = Directory.Exists(settings.TaskRunnerPublishDirectory)
+                ? AzureTaskApplications.TaskRunnerAt(settings.TaskRunnerPublishDirectory)
+                : AzureTaskApplications.LinuxTaskRunner();
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException)
         {

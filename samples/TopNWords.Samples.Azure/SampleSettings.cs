@@ -27,8 +27,9 @@ internal sealed class SampleSettings
           TOPNWORDS_STORAGE_CONNECTION_STRING  (StorageConnectionString)     the storage account's connection string
           TOPNWORDS_POOL_VM_SIZE               (PoolVmSize)                  optional; default STANDARD_D2S_V3
           TOPNWORDS_POOL_NODES                 (PoolNodes)                   optional; default 2
-          TOPNWORDS_TASKRUNNER_PUBLISH_DIR     (TaskRunnerPublishDirectory)  optional; default out/taskrunner-linux-x64, made with
-            dotnet publish src/TopNWords.TaskRunner -c Release -r linux-x64 --self-contained -o out/taskrunner-linux-x64
+          TOPNWORDS_TASKRUNNER_PUBLISH_DIR     (TaskRunnerPublishDirectory)  optional; default out/taskrunner-linux-x64 if it exists, made with
+            dotnet publish src/TopNWords.TaskRunner -c Release -r linux-x64 -p:PublishAot=true -o out/taskrunner-linux-x64
+                                                                             (else the runner the TopNWords.Batch package puts next to the sample)
         Keep keys and connection strings out of source control: prefer environment variables or Microsoft Entra ID.
         """;
 

@@ -124,6 +124,23 @@ public static class AzureTaskApplications
         return TaskApplication.FromDirectory(TaskRunnerName, publishDirectory, TaskApplication.AppPlaceholder + "/" + TaskRunnerExecutable);
     }
 
+    /// <summary>
+    /// The task runner at <paramref name="path"/>, whichever way it was published for Linux: a self-contained publish folder
+    /// (it has <c>TopNWords.TaskRunner.runtimeconfig.json</c>; <see cref="SelfContainedTaskRunner"/>), else the Native AOT
+    /// executable or its folder (<see cref="LinuxTaskRunner"/>).
+    /// </summary>
+    /// <param name="path">The file or folder.</param>
+    /// <returns>The application.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="IOException">There is no task runner at the path; the message says how to publish one.</exception>
+    /// <exception cref="InvalidOperationException">The program there is not a Linux x64 program, or is framework-dependent.</exception>
+    public static TaskApplication TaskRunnerAt(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        bool selfContained = Directory.Exists(path) && File.Exists(Path.Combine(path, TaskRunnerExecutable + ".runtimeconfig.json"));
+        return selfContained ? SelfContainedTaskRunner(path) : LinuxTaskRunner(path);
+    }
+
     private static bool IsElf(string path, out bool x64)
     {
         // The ELF header: the magic, then e_machine (little-endian) at offset 18; 0x3E is x86-64.

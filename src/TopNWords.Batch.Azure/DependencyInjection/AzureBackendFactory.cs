@@ -73,10 +73,6 @@ internal sealed class AzureTaskRunnerProvider(TopNWordsAzureOptions options) : I
             return AzureTaskApplications.LinuxTaskRunner();
         }
 
-        // A self-contained publish folder has a runtime configuration beside the executable; a Native AOT build has none.
-        string path = options.TaskRunnerPath;
-        bool selfContained = Directory.Exists(path)
-            && File.Exists(Path.Combine(path, AzureTaskApplications.TaskRunnerExecutable + ".runtimeconfig.json"));
-        return selfContained ? AzureTaskApplications.SelfContainedTaskRunner(path) : AzureTaskApplications.LinuxTaskRunner(path);
+        return AzureTaskApplications.TaskRunnerAt(options.TaskRunnerPath);
     }
 }

@@ -110,6 +110,33 @@ public class AzureTaskApplicationsTests
     }
 
     [Test]
+    public void TaskRunnerAt_SelfContainedPublishFolder_IsEveryFileOfIt()
+    {
+        File.WriteAllBytes(Path.Combine(_directory, "TopNWords.TaskRunner"), ElfX64);
+        File.WriteAllText(Path.Combine(_directory, "TopNWords.TaskRunner.runtimeconfig.json"), """{"runtimeOptions":{"tfm":"net10.0","includedFrameworks":[{"name":"Microsoft.NETCore.App","version":"10.0.0"}]}}""");
+        File.WriteAllText(Path.Combine(_directory, "TopNWords.TaskRunner.dll"), "x");
+
+        TaskApplication application = AzureTaskApplications.TaskRunnerAt(_directory);
+
+        Assert.That(application.Files.Select(f => f.RelativePath), Is.EqualTo(new[] { "TopNWords.TaskRunner", "TopNWords.TaskRunner.dll", "TopNWords.TaskRunner.runtimeconfig.json" }));
+    }
+
+    [Test]
+    public void TaskRunnerAt_NativeFolder_IsTheOneExecutable()
+    {
+        File.WriteAllBytes(Path.Combine(_directory, "TopNWords.TaskRunner"), ElfX64);
+        File.WriteAllText(Path.Combine(_directory, "TopNWords.TaskRunner.dbg"), "symbols");
+
+        TaskApplication application = AzureTaskApplications.TaskRunnerAt(_directory);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(application.Files.Select(f => f.RelativePath), Is.EqualTo(new[] { "TopNWords.TaskRunner" }));
+            Assert.That(application.EntryPoint, Is.EqualTo(new[] { "{app}/TopNWords.TaskRunner" }));
+        });
+    }
+
+    [Test]
     public void SelfContainedTaskRunner_PublishFolder_IsEveryFileWithTheExecutableAsEntryPoint()
     {
         File.WriteAllBytes(Path.Combine(_directory, "TopNWords.TaskRunner"), Elf);

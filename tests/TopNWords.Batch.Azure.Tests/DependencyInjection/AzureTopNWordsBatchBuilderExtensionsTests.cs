@@ -269,7 +269,7 @@ public class AzureTopNWordsBatchBuilderExtensionsTests
         string publish = Directory.CreateTempSubdirectory("topnwords-di-runner-").FullName;
         try
         {
-            File.WriteAllBytes(Path.Combine(publish, AzureTaskApplications.TaskRunnerExecutable), [0x7F, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, 0]);
+            File.WriteAllBytes(Path.Combine(publish, AzureTaskApplications.TaskRunnerExecutable), [0x7F, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x3E, 0]);
             var settings = AzureWithKeys();
             settings["TopNWords:Azure:TaskRunnerPath"] = publish;
             using var provider = Build(settings);
