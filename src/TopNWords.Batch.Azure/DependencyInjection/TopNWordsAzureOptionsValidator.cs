@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using TopNWords.Batch.Azure.Compute;
 using TopNWords.Batch.Azure.Storage;
+using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch.Azure.DependencyInjection;
 
@@ -50,7 +51,7 @@ internal sealed class TopNWordsAzureOptionsValidator(string name, string section
     {
         string prefix = $"{sectionPath}:Storage";
         int before = failures.Count;
-        Check(failures, prefix, nameof(AzureBlobStorageOptions), () => storage.ApplyTo(new AzureBlobStorageOptions()).Validate());
+        OptionsKeyMessages.Check(failures, prefix, nameof(AzureBlobStorageOptions), () => storage.ApplyTo(new AzureBlobStorageOptions()).Validate());
         if (!string.IsNullOrWhiteSpace(storage.ConnectionString))
         {
             if (storage.ServiceUri is not null || !string.IsNullOrWhiteSpace(storage.AccountKey))
@@ -106,7 +107,7 @@ internal sealed class TopNWordsAzureOptionsValidator(string name, string section
     private void ValidateBatch(TopNWordsAzureBatchOptions batch, bool hasCredential, List<string> failures)
     {
         string prefix = $"{sectionPath}:Batch";
-        Check(failures, prefix, nameof(AzureBatchComputeOptions), () => batch.ApplyTo(new AzureBatchComputeOptions()).Validate());
+        OptionsKeyMessages.Check(failures, prefix, nameof(AzureBatchComputeOptions), () => batch.ApplyTo(new AzureBatchComputeOptions()).Validate());
         if (batch.Endpoint is null)
         {
             failures.Add($"{prefix}:Endpoint must be set: the Batch account endpoint, such as https://myaccount.westeurope.batch.azure.com.");
@@ -162,41 +163,5 @@ internal sealed class TopNWordsAzureOptionsValidator(string name, string section
     {
         var buffer = new byte[value.Length];
         return Convert.TryFromBase64String(value.Trim(), buffer, out int written) && written > 0;
-    }
-
-    /// <summary>Runs one of the library's checks; its <see cref="ArgumentException"/> becomes a failure that names the key.</summary>
-    private static void Check(List<string> failures, string keyPrefix, string typeName, Action validate)
-    {
-        try
-        {
-            validate();
-        }
-        catch (ArgumentException ex)
-        {
-            failures.Add(Describe(ex, keyPrefix, typeName));
-        }
-    }
-
-    /// <summary>The check's message, with the option's name (<c>AzureBatchComputeOptions.PoolPollInterval</c>) as its key (<c>TopNWords:Azure:Batch:PoolPollInterval</c>).</summary>
-    private static string Describe(ArgumentException exception, string keyPrefix, string typeName)
-    {
-        string message = exception.Message;
-        int end = message.IndexOf(Environment.NewLine, StringComparison.Ordinal);
-        if (end >= 0)
-        {
-            message = message[..end];
-        }
-
-        if (exception.ParamName is not { Length: > 0 } parameter)
-        {
-            return $"{keyPrefix}: {message}";
-        }
-
-        message = message.Replace($" (Parameter '{parameter}')", string.Empty, StringComparison.Ordinal);
-        string key = $"{keyPrefix}:{parameter.Replace('.', ':')}";
-        string optionName = $"{typeName}.{parameter}";
-        return message.Contains(optionName, StringComparison.Ordinal)
-            ? message.Replace(optionName, key, StringComparison.Ordinal)
-            : $"{key}: {message}";
     }
 }
