@@ -112,6 +112,55 @@ public static class WordCounter
         return ToResult(table, topN);
     }
 
+    /// <summary>Counts every word of a UTF-8 stream: the full table, in order of first occurrence.</summary>
+    /// <param name="input">The stream, read from its current position to its end, as <see cref="Count(Stream, int, WordCountOptions?)"/> reads it. It is not disposed.</param>
+    /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
+    /// <returns>Every distinct word with its count.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An option is invalid (see <see cref="WordCountOptions.Validate"/>).</exception>
+    /// <exception cref="InvalidUtf8Exception">The input is not valid UTF-8 and
+    /// <see cref="WordCountOptions.InvalidUtf8Handling"/> is <see cref="InvalidUtf8Handling.Throw"/>.</exception>
+    public static WordCounts CountWords(Stream input, WordCountOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return WordCounts.FromCounted(CountStream(input, Validated(options), sourceName: null));
+    }
+
+    /// <summary>Counts every word of a UTF-8 file: the full table, in order of first occurrence.</summary>
+    /// <param name="path">The file. One larger than a few megabytes is counted by several threads.</param>
+    /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
+    /// <returns>Every distinct word with its count.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An option is invalid (see <see cref="WordCountOptions.Validate"/>).</exception>
+    /// <exception cref="InvalidUtf8Exception">The file is not valid UTF-8 (the message names the file and
+    /// the byte offset) and <see cref="WordCountOptions.InvalidUtf8Handling"/> is
+    /// <see cref="InvalidUtf8Handling.Throw"/>.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read, or is a directory.</exception>
+    public static WordCounts CountFileWords(string path, WordCountOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options = Validated(options);
+        using var stream = OpenFile(path);
+        return WordCounts.FromCounted(CountStream(stream, options, path));
+    }
+
+    /// <summary>Counts every word of UTF-8 text held in memory, on the calling thread: the full table, in order of first occurrence.</summary>
+    /// <param name="utf8Text">The text.</param>
+    /// <param name="options">Options, or <see langword="null"/> for the defaults. The buffer size and the
+    /// degree of parallelism are not used.</param>
+    /// <returns>Every distinct word with its count.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An option is invalid (see <see cref="WordCountOptions.Validate"/>).</exception>
+    /// <exception cref="InvalidUtf8Exception">The text is not valid UTF-8 and
+    /// <see cref="WordCountOptions.InvalidUtf8Handling"/> is <see cref="InvalidUtf8Handling.Throw"/>.</exception>
+    public static WordCounts CountWords(ReadOnlySpan<byte> utf8Text, WordCountOptions? options = null)
+    {
+        options = Validated(options);
+        var table = new WordTable();
+        var scanner = new Utf8WordScanner(table, options.InvalidUtf8Handling);
+        int start = utf8Text.StartsWith(BufferedScanner.Utf8Bom) ? BufferedScanner.Utf8Bom.Length : 0;
+        scanner.Scan(utf8Text[start..], start, isFinal: true, sourceName: null);
+        return WordCounts.FromCounted(table);
+    }
+
     private static WordTable CountStream(Stream input, WordCountOptions options, string? sourceName)
     {
         if (ParallelWordCounter.TryCreate(input, options, sourceName, allowSeekingStreams: true, CancellationToken.None) is { } parallel)

@@ -139,6 +139,57 @@ internal sealed class WordTable
         }
     }
 
+    /// <summary>
+    /// Adds <paramref name="count"/> occurrences of the non-empty <paramref name="word"/>; a new word gets
+    /// <paramref name="position"/> as its first occurrence (an existing word keeps its own).
+    /// </summary>
+    public void AddCount(ReadOnlySpan<byte> word, long count, long position)
+    {
+        ref int bucket = ref FindBucket(word, Hash(word));
+        if (bucket != 0)
+        {
+            _entries[bucket - 1].Count = checked(_entries[bucket - 1].Count + count);
+        }
+        else
+        {
+            Insert(ref bucket, word, count, position);
+        }
+    }
+
+    /// <summary>
+    /// Puts the entries in order of first occurrence and makes each entry's first position its index, so
+    /// that a word added later with position <see cref="Count"/> comes after all of them. Tables filled by
+    /// several threads hold the words of each thread's chunks together, not in input order.
+    /// </summary>
+    public void Renumber()
+    {
+        bool sorted = true;
+        for (int i = 1; i < _count && sorted; i++)
+        {
+            sorted = _firstPositions[i - 1] < _firstPositions[i];
+        }
+
+        if (!sorted)
+        {
+            Array.Sort(_firstPositions, _entries, 0, _count);
+            Rehash(_buckets.Length);
+        }
+
+        for (int i = 0; i < _count; i++)
+        {
+            _firstPositions[i] = i;
+        }
+    }
+
+    /// <summary>Gets the count of entry <paramref name="index"/> (entries are in insertion order).</summary>
+    public long CountAt(int index) => _entries[index].Count;
+
+    /// <summary>Gets the length in bytes of the word of entry <paramref name="index"/>.</summary>
+    public int LengthAt(int index) => _entries[index].Length;
+
+    /// <summary>Writes the word of entry <paramref name="index"/> to <paramref name="destination"/>, which has at least its length.</summary>
+    public void CopyWordAt(int index, Span<byte> destination) => WriteKey(_entries[index], destination);
+
     /// <summary>The <paramref name="n"/> most frequent words; ties by first occurrence.</summary>
     public WordFrequency[] Top(int n)
     {
@@ -321,9 +372,15 @@ internal sealed class WordTable
     /// <summary>Doubles the buckets, keeping the load factor at most one half so that probe runs stay short.</summary>
     private void Grow()
     {
-        var buckets = new int[_buckets.Length * 2];
-        int mask = buckets.Length - 1;
         _shift--;
+        Rehash(_buckets.Length * 2);
+    }
+
+    /// <summary>Rebuilds the buckets (<paramref name="size"/> of them, matching <c>_shift</c>) from the entries.</summary>
+    private void Rehash(int size)
+    {
+        var buckets = new int[size];
+        int mask = buckets.Length - 1;
         for (int i = 0; i < _count; i++)
         {
             int index = (int)(HashOf(_entries[i]) >> _shift);
