@@ -129,7 +129,15 @@ public sealed class WordCounts
     public void AddFrom(Stream countFile, string? sourceName = null)
     {
         ArgumentNullException.ThrowIfNull(countFile);
-        CountFileFormat.Read(countFile, sourceName, this, new byte[CountFileFormat.ReadBufferSize]);
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CountFileFormat.ReadBufferSize);
+        try
+        {
+            CountFileFormat.Read(countFile, sourceName, this, buffer);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Reads a count file (see <see cref="WriteTo(Stream)"/>) into a new table.</summary>
