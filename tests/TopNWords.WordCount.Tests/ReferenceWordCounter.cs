@@ -14,7 +14,39 @@ internal static class ReferenceWordCounter
 
     public const string AsciiPunctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 
-    public static (List<(string Word, long Count)> Top, long Total, int Distinct) Count(byte[] utf8, int topN, bool replaceInvalid)
+    /// <summary>
+    /// Every word of the concatenation of <paramref name="inputs"/> in order, with its count, in order of first
+    /// occurrence: each input's leading BOM dropped, and a line break between inputs so that no word spans two.
+    /// </summary>
+    public static List<(string Word, long Count)> CountConcatenation(IEnumerable<byte[]> inputs)
+    {
+        var bom = new byte[] { 0xEF, 0xBB, 0xBF };
+        var joined = new List<byte>();
+        foreach (byte[] input in inputs)
+        {
+            joined.AddRange(input.AsSpan().StartsWith(bom) ? input[3..] : input);
+            joined.Add((byte)'\n');
+        }
+
+        return CountAll(joined.ToArray());
+    }
+
+    /// <summary>Every word with its count, in order of first occurrence.</summary>
+    public static List<(string Word, long Count)> CountAll(byte[] utf8)
+    {
+        var (all, _, distinct) = Count(utf8, int.MaxValue, replaceInvalid: false, sortByCount: false);
+        Assert.That(all, Has.Count.EqualTo(distinct));
+        return all;
+    }
+
+    /// <summary>The top <paramref name="topN"/> of a first-occurrence-ordered table: by count, ties in table order.</summary>
+    public static List<(string Word, long Count)> Top(List<(string Word, long Count)> table, int topN) =>
+        table.OrderByDescending(e => e.Count).Take(topN).ToList();
+
+    public static (List<(string Word, long Count)> Top, long Total, int Distinct) Count(byte[] utf8, int topN, bool replaceInvalid) =>
+        Count(utf8, topN, replaceInvalid, sortByCount: true);
+
+    private static (List<(string Word, long Count)> Top, long Total, int Distinct) Count(byte[] utf8, int topN, bool replaceInvalid, bool sortByCount)
     {
         var encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: !replaceInvalid);
         int start = utf8.AsSpan().StartsWith(new byte[] { 0xEF, 0xBB, 0xBF }) ? 3 : 0;
@@ -44,7 +76,8 @@ internal static class ReferenceWordCounter
         }
 
         // A stable sort by count keeps first-occurrence order among ties.
-        var top = order.Select(w => (Word: w, Count: counts[w])).OrderByDescending(e => e.Count).Take(topN).ToList();
+        var all = order.Select(w => (Word: w, Count: counts[w]));
+        var top = (sortByCount ? all.OrderByDescending(e => e.Count) : all).Take(topN).ToList();
         return (top, total, counts.Count);
     }
 }
