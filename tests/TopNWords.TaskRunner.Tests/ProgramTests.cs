@@ -75,4 +75,34 @@ public class ProgramTests
         Assert.That(code, Is.EqualTo(3));
         Assert.That(stderr, Does.Contain("missing.txt"));
     }
+    [Test]
+    public async Task Main_CountsThenMerge_WritesCorpusTopNWithInputsLine()
+    {
+        var countFiles = new List<string>();
+        foreach (string file in new[] { "taskdata1.txt", "taskdata2.txt", "taskdata3.txt" })
+        {
+            var (countCode, _, countErr) = await RunProcessAsync("--filepath", TaskRunnerCommandTests.TutorialFile(file), "--numwords", "3", "--counts");
+            Assert.That(countCode, Is.EqualTo(0), countErr);
+            countFiles.Add(TaskRunnerCommand.CountsFileName(file));
+        }
+
+        File.WriteAllLines(Path.Combine(_workDir, "inputs.lst"), countFiles);
+
+        var (code, stdout, stderr) = await RunProcessAsync("--merge", "--numwords", "3", "--inputs-from", "inputs.lst");
+
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("merged 3 count files"));
+        Assert.That(
+            File.ReadAllText(Path.Combine(_workDir, "corpus_OUTPUT.txt")),
+            Is.EqualTo("Word\tCount\n------------------------------\nand:\t27\nthe:\t25\nto:\t24\n------------------------------\nNode: node-a\nTask: task-7\nJob:  job-x\nPool: pool-y\nInputs: 3\n"));
+    }
+
+    [Test]
+    public async Task Main_MergeWithMissingCountFile_ExitsThreeNamingIt()
+    {
+        var (code, _, stderr) = await RunProcessAsync("--merge", "--numwords", "3", "absent_COUNTS.txt");
+
+        Assert.That(code, Is.EqualTo(3));
+        Assert.That(stderr, Does.Contain("'absent_COUNTS.txt'"));
+    }
 }
