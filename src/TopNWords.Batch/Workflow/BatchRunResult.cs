@@ -132,7 +132,12 @@ public sealed class TaskOutcome
 /// <param name="TaskId">The task id line.</param>
 /// <param name="JobId">The job id line.</param>
 /// <param name="PoolId">The pool id line.</param>
-public sealed record TopWordsOutput(IReadOnlyList<TopWord> Words, string NodeId, string TaskId, string JobId, string PoolId);
+public sealed record TopWordsOutput(IReadOnlyList<TopWord> Words, string NodeId, string TaskId, string JobId, string PoolId)
+{
+    /// <summary>Gets how many inputs the top N covers: set for a merge of count files (the runner's <c>--merge</c>, its
+    /// <c>Inputs:</c> line), <see langword="null"/> for one task's output.</summary>
+    public int? InputCount { get; init; }
+}
 
 /// <summary>A word and its count.</summary>
 /// <param name="Word">The word.</param>

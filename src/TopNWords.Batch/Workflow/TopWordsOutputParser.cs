@@ -6,6 +6,7 @@ namespace TopNWords.Batch;
 public static class TopWordsOutputParser
 {
     private const string Dashes = "------------------------------";
+    private const string InputsPrefix = "Inputs: ";
 
     /// <summary>Parses the text of a <c>*_OUTPUT*</c> file.</summary>
     /// <param name="text">The file's text.</param>
@@ -40,12 +41,26 @@ public static class TopWordsOutputParser
         string task = Field(lines, n, i++, "Task: ", sourceName);
         string job = Field(lines, n, i++, "Job:  ", sourceName);
         string pool = Field(lines, n, i++, "Pool: ", sourceName);
-        if (i != n)
+
+        // A merge of count files (the runner's --merge) says how many inputs its top N covers.
+        int? inputs = null;
+        if (i < n && lines[i].StartsWith(InputsPrefix, StringComparison.Ordinal))
         {
-            throw Error(sourceName, i, "unexpected text after the 'Pool:' line");
+            if (!int.TryParse(lines[i].AsSpan(InputsPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int count))
+            {
+                throw Error(sourceName, i, $"expected 'Inputs: <count>', found '{lines[i]}'");
+            }
+
+            inputs = count;
+            i++;
         }
 
-        return new TopWordsOutput(words, node, task, job, pool);
+        if (i != n)
+        {
+            throw Error(sourceName, i, $"unexpected text after the '{(inputs is null ? "Pool:" : "Inputs:")}' line");
+        }
+
+        return new TopWordsOutput(words, node, task, job, pool) { InputCount = inputs };
     }
 
     private static void Expect(string[] lines, int n, int i, string expected, string sourceName)

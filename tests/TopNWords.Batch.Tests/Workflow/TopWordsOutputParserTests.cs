@@ -23,7 +23,21 @@ public class TopWordsOutputParserTests
         Assert.That(output.NodeId, Is.Empty);
     }
 
+    [Test]
+    public void Parse_MergeOutput_GivesTheInputCount()
+    {
+        string text = "Word\tCount\n------------------------------\nand:\t27\n------------------------------\nNode: n\nTask: merge\nJob:  j\nPool: p\nInputs: 1000\n";
+
+        var output = TopWordsOutputParser.Parse(text, "corpus_OUTPUT.txt");
+
+        Assert.That(output.Words, Is.EqualTo(new[] { new TopWord("and", 27) }));
+        Assert.That(output.InputCount, Is.EqualTo(1000));
+        Assert.That(TopWordsOutputParser.Parse("Word\tCount\n------------------------------\n------------------------------\nNode: \nTask: \nJob:  \nPool: \n", "e").InputCount, Is.Null);
+    }
+
     [TestCase("", "line 1")]
+    [TestCase("Word\tCount\n------------------------------\n------------------------------\nNode: \nTask: \nJob:  \nPool: \nInputs: x\n", "line 8")]
+    [TestCase("Word\tCount\n------------------------------\n------------------------------\nNode: \nTask: \nJob:  \nPool: \nInputs: 3\nmore\n", "line 9")]
     [TestCase("Word\tCount\n------------------------------\nto 18\n", "line 3")]
     [TestCase("Word\tCount\n------------------------------\nto:\tmany\n", "line 3")]
     [TestCase("Word\tCount\n------------------------------\nto:\t1\n------------------------------\nNode: a\n", "line 6")]
