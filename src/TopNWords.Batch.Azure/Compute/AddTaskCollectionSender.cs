@@ -76,7 +76,7 @@ internal sealed class AddTaskCollectionSender
             int size = JsonSerializer.SerializeToUtf8Bytes(content, BatchJsonContext.Default.BatchTaskCreateContent).Length;
             if (EnvelopeBytes + size > MaxRequestBodyBytes)
             {
-                tooLarge.Add(new TaskAddFailure(task.Id, BatchErrorCodes.RequestBodyTooLarge, $"The task's JSON is {size} bytes; a request must stay under 1 MB. Use fewer or shorter resource files, output files and environment settings."));
+                tooLarge.Add(new TaskAddFailure(task.Id, BatchErrorCodes.RequestBodyTooLarge, $"The task's JSON is {size} bytes; a request must stay under 1 MB. Use fewer or shorter resource files, output files, environment settings and dependency ids (or id ranges)."));
             }
 
             pending.Add(new PendingTask(i, task.Id, content, size));
@@ -152,7 +152,7 @@ internal sealed class AddTaskCollectionSender
         {
             if (chunk.Count == 1)
             {
-                state.Fail(chunk[0], ex.ErrorCode ?? BatchErrorCodes.RequestBodyTooLarge, $"The service refused the task alone as too large ({chunk[0].Size} bytes of JSON). Use fewer or shorter resource files, output files and environment settings.");
+                state.Fail(chunk[0], ex.ErrorCode ?? BatchErrorCodes.RequestBodyTooLarge, $"The service refused the task alone as too large ({chunk[0].Size} bytes of JSON). Use fewer or shorter resource files, output files, environment settings and dependency ids (or id ranges).");
                 return;
             }
 

@@ -53,7 +53,13 @@ public static class BatchWireMapping
     public static BatchJobCreateContent ToWire(JobSpec job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return new BatchJobCreateContent { Id = job.Id, PoolInfo = new BatchPoolInfo { PoolId = job.PoolId }, Metadata = ToMetadata(job.Metadata) };
+        return new BatchJobCreateContent
+        {
+            Id = job.Id,
+            PoolInfo = new BatchPoolInfo { PoolId = job.PoolId },
+            Metadata = ToMetadata(job.Metadata),
+            UsesTaskDependencies = job.UsesTaskDependencies ? true : null,
+        };
     }
 
     /// <summary>A task of an add-task-collection body, run as the pool's non-admin auto user.</summary>
@@ -76,8 +82,44 @@ public static class BatchWireMapping
                 ? new BatchTaskConstraints { MaxWallClockTime = c.MaxWallClockTime, MaxTaskRetryCount = c.MaxTaskRetryCount, RetentionTime = c.RetentionTime }
                 : null,
             UserIdentity = PoolNonAdmin(),
+            DependsOn = ToWire(task.DependsOn),
+            ExitConditions = task.DependencyActionOnFailure is { } action
+                ? new BatchExitConditions { Default = new BatchExitOptions { DependencyAction = action == TaskDependencyAction.Satisfy ? BatchDependencyAction.Satisfy : BatchDependencyAction.Block } }
+                : null,
         };
     }
+
+    /// <summary>The <c>dependsOn</c> of a task.</summary>
+    /// <param name="dependencies">The dependencies, or <see langword="null"/>.</param>
+    /// <returns>The wire form, or <see langword="null"/> when there are none (members that are empty are left out).</returns>
+    public static BatchTaskDependencies? ToWire(TaskDependencies? dependencies) =>
+        dependencies is null || ((dependencies.TaskIds?.Count ?? 0) == 0 && (dependencies.TaskIdRanges?.Count ?? 0) == 0)
+            ? null
+            : new BatchTaskDependencies
+            {
+                TaskIds = dependencies.TaskIds is { Count: > 0 } ids ? [.. ids] : null,
+                TaskIdRanges = dependencies.TaskIdRanges is { Count: > 0 } ranges ? [.. ranges.Select(r => new BatchTaskIdRange { Start = r.Start, End = r.End })] : null,
+            };
+
+    /// <summary>The dependencies a <c>dependsOn</c> names.</summary>
+    /// <param name="dependencies">The wire form, or <see langword="null"/>.</param>
+    /// <returns>The dependencies, or <see langword="null"/> when there are none.</returns>
+    public static TaskDependencies? ToCompute(BatchTaskDependencies? dependencies) =>
+        dependencies is null || ((dependencies.TaskIds?.Count ?? 0) == 0 && (dependencies.TaskIdRanges?.Count ?? 0) == 0)
+            ? null
+            : new TaskDependencies
+            {
+                TaskIds = [.. dependencies.TaskIds ?? []],
+                TaskIdRanges = [.. (dependencies.TaskIdRanges ?? []).Select(r => new TaskIdRange(r.Start, r.End))],
+            };
+
+    /// <summary>What a task's failure does to its dependents, from its <c>exitConditions.default</c>.</summary>
+    private static TaskDependencyAction? ToCompute(BatchExitConditions? exitConditions) => exitConditions?.Default?.DependencyAction switch
+    {
+        BatchDependencyAction.Satisfy => TaskDependencyAction.Satisfy,
+        BatchDependencyAction.Block => TaskDependencyAction.Block,
+        _ => null,
+    };
 
     // ------------------------------------------------------------------ wire -> specs
 
@@ -107,7 +149,10 @@ public static class BatchWireMapping
     public static JobSpec ToCompute(BatchJobCreateContent job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        var spec = new JobSpec(job.Id, job.PoolInfo?.PoolId ?? throw new ArgumentException($"Job '{job.Id}' names no pool (poolInfo.poolId).", nameof(job)));
+        var spec = new JobSpec(job.Id, job.PoolInfo?.PoolId ?? throw new ArgumentException($"Job '{job.Id}' names no pool (poolInfo.poolId).", nameof(job)))
+        {
+            UsesTaskDependencies = job.UsesTaskDependencies ?? false,
+        };
         CopyMetadata(job.Metadata, spec.Metadata);
         return spec;
     }
@@ -143,7 +188,11 @@ public static class BatchWireMapping
     public static TaskSpec ToCompute(BatchTaskCreateContent task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        var spec = new TaskSpec(task.Id, task.CommandLine);
+        var spec = new TaskSpec(task.Id, task.CommandLine)
+        {
+            DependsOn = ToCompute(task.DependsOn),
+            DependencyActionOnFailure = ToCompute(task.ExitConditions),
+        };
         AddResourceFiles(task.ResourceFiles, spec.ResourceFiles);
         AddEnvironment(task.EnvironmentSettings, spec.EnvironmentSettings);
         foreach (BatchOutputFile output in task.OutputFiles ?? [])

@@ -53,6 +53,12 @@ internal static class BatchErrorResponses
     public static BatchRequestException InvalidPropertyValue(string property, string? value, string reason) =>
         new(400, BatchErrorCodes.InvalidPropertyValue, "The value provided for one of the properties in the request body is invalid.", ("PropertyName", property), ("PropertyValue", value ?? string.Empty), ("Reason", reason));
 
+    public static BatchRequestException TaskDependenciesNotSpecifiedOnJob() =>
+        new(409, BatchErrorCodes.TaskDependenciesNotSpecifiedOnJob, "The task has dependencies (dependsOn), but its job does not use task dependencies (usesTaskDependencies).");
+
+    public static BatchRequestException TaskDependencyListTooLong(int length) =>
+        new(400, BatchErrorCodes.TaskDependencyListTooLong, "The task ids the task depends on are too long together; use task id ranges instead.", ("TotalLength", length.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("MaxLimit", TopNWords.Batch.Compute.TaskDependencies.MaxTaskIdsLength.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
     public static BatchRequestException RequestBodyTooLarge(long limit) =>
         new(413, BatchErrorCodes.RequestBodyTooLarge, "The request body is too large and exceeds the maximum permissible limit.", ("MaxLimit", limit.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 

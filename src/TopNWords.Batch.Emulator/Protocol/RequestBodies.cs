@@ -196,12 +196,6 @@ internal static partial class RequestBodies
         CheckMetadata(root);
         var content = Deserialize(root, WireJson.ReadContext.BatchJobCreateContent);
         CheckJobSettings(root, content.Priority, content.OnAllTasksComplete);
-
-        if (content.UsesTaskDependencies == true)
-        {
-            throw BatchErrorResponses.InvalidPropertyValue("usesTaskDependencies", "true", "Task dependencies are not emulated.");
-        }
-
         return content;
     }
 
@@ -289,6 +283,7 @@ internal static partial class RequestBodies
                 }
             }
 
+            CheckDependencies(element, content);
             var problem = CheckResourceFiles(content.ResourceFiles, "resourceFiles")
                 ?? CheckEnvironment(content.EnvironmentSettings, "environmentSettings")
                 ?? CheckOutputFiles(content.OutputFiles);
@@ -308,6 +303,64 @@ internal static partial class RequestBodies
         catch (BatchRequestException ex)
         {
             return new TaskAddItem(id, null, null, ex);
+        }
+    }
+
+    /// <summary>
+    /// Checks a task's <c>dependsOn</c> (ids at most 64,000 characters together: <c>TaskDependencyListTooLong</c>; ranges with
+    /// start at most end) and <c>exitConditions</c> (only <c>default.dependencyAction</c> is emulated).
+    /// </summary>
+    private static void CheckDependencies(JsonElement element, BatchTaskCreateContent content)
+    {
+        if (content.DependsOn is { } dependsOn)
+        {
+            int length = 0;
+            foreach (string? taskId in dependsOn.TaskIds ?? [])
+            {
+                if (string.IsNullOrEmpty(taskId))
+                {
+                    throw BatchErrorResponses.InvalidPropertyValue("dependsOn.taskIds", taskId, "A task id is empty.");
+                }
+
+                length += taskId.Length;
+            }
+
+            if (length > TaskDependencies.MaxTaskIdsLength)
+            {
+                throw BatchErrorResponses.TaskDependencyListTooLong(length);
+            }
+
+            foreach (var range in dependsOn.TaskIdRanges ?? [])
+            {
+                if (range is null || range.Start > range.End)
+                {
+                    throw BatchErrorResponses.InvalidPropertyValue("dependsOn.taskIdRanges", range is null ? null : $"{range.Start}-{range.End}", "The start of a task id range must not be after its end.");
+                }
+            }
+        }
+
+        if (Find(element, "exitConditions") is { } exitConditions)
+        {
+            foreach (var member in exitConditions.EnumerateObject())
+            {
+                if (!string.Equals(member.Name, "default", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw BatchErrorResponses.InvalidPropertyValue("exitConditions." + member.Name, null, "Only exitConditions.default.dependencyAction is emulated.");
+                }
+
+                foreach (var option in member.Value.EnumerateObject())
+                {
+                    if (!string.Equals(option.Name, "dependencyAction", StringComparison.OrdinalIgnoreCase))
+                    {
+                        throw BatchErrorResponses.InvalidPropertyValue("exitConditions.default." + option.Name, null, "Only exitConditions.default.dependencyAction is emulated.");
+                    }
+                }
+            }
+
+            if (content.ExitConditions?.Default?.DependencyAction is BatchDependencyAction.Unknown)
+            {
+                throw BatchErrorResponses.InvalidPropertyValue("exitConditions.default.dependencyAction", null, "Use satisfy or block.");
+            }
         }
     }
 

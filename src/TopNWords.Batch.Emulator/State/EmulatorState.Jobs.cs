@@ -38,7 +38,7 @@ internal sealed partial class EmulatorState
 
         try
         {
-            _engine.CreateJobAsync(new JobSpec(job.Id, job.PoolId)).GetAwaiter().GetResult(); // synchronous: it only registers the job
+            _engine.CreateJobAsync(new JobSpec(job.Id, job.PoolId) { UsesTaskDependencies = content.UsesTaskDependencies ?? false }).GetAwaiter().GetResult(); // synchronous: it only registers the job
         }
         catch (BatchComputeException ex)
         {
@@ -156,6 +156,14 @@ internal sealed partial class EmulatorState
                 else if (job.Tasks.ContainsKey(item.Spec.Id))
                 {
                     outcomes[i] = new TaskAddOutcome(item.Id, BatchTaskAddStatus.ClientError, null, null, BatchErrorResponses.TaskExists());
+                }
+                else if (job.Content.UsesTaskDependencies != true && item.Content.DependsOn is { } dependsOn && ((dependsOn.TaskIds?.Count ?? 0) > 0 || (dependsOn.TaskIdRanges?.Count ?? 0) > 0))
+                {
+                    outcomes[i] = new TaskAddOutcome(item.Id, BatchTaskAddStatus.ClientError, null, null, BatchErrorResponses.TaskDependenciesNotSpecifiedOnJob());
+                }
+                else if (job.Content.UsesTaskDependencies != true && item.Content.ExitConditions?.Default?.DependencyAction is { } action)
+                {
+                    outcomes[i] = new TaskAddOutcome(item.Id, BatchTaskAddStatus.ClientError, null, null, BatchErrorResponses.InvalidPropertyValue("exitConditions.default.dependencyAction", action.ToString().ToLowerInvariant(), "The job does not use task dependencies (usesTaskDependencies), so a dependency action is not allowed."));
                 }
                 else if (serverErrorFaults && _faults.TaskAddServerError())
                 {
@@ -335,6 +343,8 @@ internal sealed partial class EmulatorState
             MaxTaskRetryCount = content.Constraints?.MaxTaskRetryCount ?? 0,
         };
         wire.RequiredSlots = 1;
+        wire.DependsOn = content.DependsOn;
+        wire.ExitConditions = content.ExitConditions;
         BatchTaskExecutionInfo execution = wire.ExecutionInfo!;
         execution.LastRetryTime = task.LastRetryTime;
         execution.RequeueCount = task.RequeueCount;

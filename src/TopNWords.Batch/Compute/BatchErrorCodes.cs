@@ -52,6 +52,15 @@ public static class BatchErrorCodes
     /// <summary>The job is completed (terminated) and accepts no change such as new tasks (409).</summary>
     public const string JobCompleted = "JobCompleted";
 
+    /// <summary>
+    /// A task with dependencies (<see cref="TaskSpec.DependsOn"/>) was added to a job without
+    /// <see cref="JobSpec.UsesTaskDependencies"/> (the emulator answers 409).
+    /// </summary>
+    public const string TaskDependenciesNotSpecifiedOnJob = "TaskDependenciesNotSpecifiedOnJob";
+
+    /// <summary>The task ids a task depends on hold more than 64,000 characters together (400); depend on id ranges instead.</summary>
+    public const string TaskDependencyListTooLong = "TaskDependencyListTooLong";
+
     /// <summary>The task is completed already, so it cannot be terminated (409).</summary>
     public const string TaskCompleted = "TaskCompleted";
 

@@ -98,6 +98,14 @@ public sealed class JobSpec
     /// job metadata). The workflow marks the jobs it creates here, so that a sweep recognises them.
     /// </summary>
     public IDictionary<string, string> Metadata { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the job's tasks may depend on each other (<see cref="TaskSpec.DependsOn"/>;
+    /// Azure Batch's <c>usesTaskDependencies</c>). A task with dependencies added to a job without it is refused with
+    /// <see cref="BatchErrorCodes.TaskDependenciesNotSpecifiedOnJob"/>.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool UsesTaskDependencies { get; set; }
 }
 
 /// <summary>A task: one command line, its inputs, its outputs and its limits.</summary>
@@ -132,6 +140,107 @@ public sealed class TaskSpec
     /// <summary>Gets or sets the task's limits.</summary>
     /// <value>The default value is <see langword="null"/>: no wall-clock limit, no retries.</value>
     public TaskConstraints? Constraints { get; set; }
+
+    /// <summary>
+    /// Gets or sets the tasks this task depends on (Azure Batch's <c>dependsOn</c>): it stays
+    /// <see cref="ComputeTaskState.Active"/> and is not scheduled until every one of them has completed successfully
+    /// (or failed with <see cref="TaskDependencyAction.Satisfy"/>). A dependency that fails blocks it: it stays active
+    /// and never runs. A dependency on a task the job does not have yet waits until that task is added and completes.
+    /// The job must have <see cref="JobSpec.UsesTaskDependencies"/>.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no dependencies.</value>
+    public TaskDependencies? DependsOn { get; set; }
+
+    /// <summary>
+    /// Gets or sets what happens to the tasks that depend on this one when it fails (Azure Batch's
+    /// <c>exitConditions.default.dependencyAction</c>). A success always satisfies them.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the service's default, <see cref="TaskDependencyAction.Block"/>.</value>
+    public TaskDependencyAction? DependencyActionOnFailure { get; set; }
+}
+
+/// <summary>
+/// The tasks a task depends on: ids, and ranges of ids that are integers (Azure Batch's <c>dependsOn</c>).
+/// The ids together may hold at most <see cref="MaxTaskIdsLength"/> characters; use ranges for more.
+/// </summary>
+public sealed record TaskDependencies
+{
+    /// <summary>The most characters the <see cref="TaskIds"/> may hold together (the service's limit).</summary>
+    public const int MaxTaskIdsLength = 64_000;
+
+    /// <summary>Gets the ids of the tasks depended on.</summary>
+    /// <value>The default value is empty.</value>
+    public IReadOnlyList<string> TaskIds { get; init; } = [];
+
+    /// <summary>Gets the ranges of task ids depended on: each covers the tasks whose ids are the integers from its start to its end.</summary>
+    /// <value>The default value is empty.</value>
+    public IReadOnlyList<TaskIdRange> TaskIdRanges { get; init; } = [];
+
+    /// <summary>Gets dependencies on tasks by id.</summary>
+    /// <param name="taskIds">The task ids.</param>
+    /// <returns>The dependencies.</returns>
+    public static TaskDependencies OnIds(params IEnumerable<string> taskIds) => new() { TaskIds = [.. taskIds] };
+
+    /// <summary>Gets a dependency on the tasks whose ids are the integers from <paramref name="start"/> to <paramref name="end"/>.</summary>
+    /// <param name="start">The first id.</param>
+    /// <param name="end">The last id (inclusive).</param>
+    /// <returns>The dependencies.</returns>
+    public static TaskDependencies OnIdRange(int start, int end) => new() { TaskIdRanges = [new TaskIdRange(start, end)] };
+
+    /// <summary>
+    /// Checks the dependencies of a task as the service does: ids not empty, ranges with start at most end, and the ids
+    /// together at most <see cref="MaxTaskIdsLength"/> characters.
+    /// </summary>
+    /// <param name="taskId">The dependent task's id, for the message.</param>
+    /// <returns><see langword="null"/> when valid; otherwise the service's error code and a message naming the task.</returns>
+    public (string ErrorCode, string Message)? Validate(string taskId)
+    {
+        long length = 0;
+        foreach (string id in TaskIds ?? [])
+        {
+            if (string.IsNullOrEmpty(id))
+            {
+                return (BatchErrorCodes.InvalidPropertyValue, $"Task '{taskId}' depends on an empty task id. Name each task it depends on.");
+            }
+
+            length += id.Length;
+        }
+
+        if (length > MaxTaskIdsLength)
+        {
+            return (BatchErrorCodes.TaskDependencyListTooLong, $"Task '{taskId}' depends on {TaskIds!.Count} task ids of {length} characters together; at most {MaxTaskIdsLength} are allowed. Depend on ranges of integer task ids (TaskIdRanges) instead.");
+        }
+
+        foreach (var range in TaskIdRanges ?? [])
+        {
+            if (range is null)
+            {
+                return (BatchErrorCodes.InvalidPropertyValue, $"Task '{taskId}' has a null task id range.");
+            }
+
+            if (range.Start > range.End)
+            {
+                return (BatchErrorCodes.InvalidPropertyValue, $"Task '{taskId}' depends on the task id range {range.Start}..{range.End}, whose start is after its end. Give the smaller id first.");
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>A range of task ids that are integers, both ends included: <c>{ Start = 9, End = 12 }</c> is the tasks "9", "10", "11" and "12".</summary>
+/// <param name="Start">The first id.</param>
+/// <param name="End">The last id; not less than <paramref name="Start"/>.</param>
+public sealed record TaskIdRange(int Start, int End);
+
+/// <summary>What a task's failure does to the tasks that depend on it (Azure Batch's <c>dependencyAction</c>).</summary>
+public enum TaskDependencyAction
+{
+    /// <summary>They stay active and never run (the service's default for a failure).</summary>
+    Block = 0,
+
+    /// <summary>The dependency counts as met, as a success does.</summary>
+    Satisfy = 1,
 }
 
 /// <summary>Files a task uploads to a container when it ends.</summary>

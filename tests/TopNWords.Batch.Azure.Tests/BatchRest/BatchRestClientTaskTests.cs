@@ -113,6 +113,42 @@ public class BatchRestClientTaskTests
     }
 
     [Test]
+    public async Task AddTaskCollectionAsync_TaskWithDependencies_SendsDependsOnAndExitConditions_AndGetTaskReadsThem()
+    {
+        var clients = new TestClients();
+        clients.Transport.Enqueue(200, """{"value":[{"status":"success","taskId":"merge"}]}""");
+        clients.Transport.Enqueue(200, """
+            {"id":"merge","state":"active","commandLine":"merge",
+             "exitConditions":{"exitCodes":[{"code":1,"exitOptions":{"jobAction":"none","dependencyAction":"block"}}],"default":{"jobAction":"none","dependencyAction":"Satisfy"}},
+             "dependsOn":{"taskIds":["a"],"taskIdRanges":[{"start":0,"end":9999}]}}
+            """);
+        var task = new BatchTaskCreateContent
+        {
+            Id = "merge",
+            CommandLine = "merge",
+            DependsOn = new BatchTaskDependencies { TaskIds = ["a", "b"], TaskIdRanges = [new BatchTaskIdRange { Start = 0, End = 9999 }] },
+            ExitConditions = new BatchExitConditions { Default = new BatchExitOptions { DependencyAction = BatchDependencyAction.Block } },
+        };
+
+        await clients.Client.AddTaskCollectionAsync("job-1", [task]);
+        var read = await clients.Client.GetTaskAsync("job-1", "merge");
+
+        JsonAssert.AreEquivalent(
+            JsonNode.Parse("""
+            {"value":[{"id":"merge","commandLine":"merge",
+              "dependsOn":{"taskIds":["a","b"],"taskIdRanges":[{"start":0,"end":9999}]},
+              "exitConditions":{"default":{"dependencyAction":"block"}}}]}
+            """),
+            clients.Transport.Requests[0].BodyText);
+        Assert.Multiple(() =>
+        {
+            Assert.That(read.DependsOn!.TaskIds, Is.EqualTo(new[] { "a" }));
+            Assert.That(read.DependsOn.TaskIdRanges!.Select(r => (r.Start, r.End)), Is.EqualTo(new[] { (0, 9999) }));
+            Assert.That(read.ExitConditions!.Default!.DependencyAction, Is.EqualTo(BatchDependencyAction.Satisfy), "enum values parse case-insensitively; members this library does not model are skipped");
+        });
+    }
+
+    [Test]
     public async Task AddTaskCollectionAsync_PerTaskErrors_AreParsed()
     {
         var clients = new TestClients();

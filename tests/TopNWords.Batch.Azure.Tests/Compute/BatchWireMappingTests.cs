@@ -67,6 +67,61 @@ public class BatchWireMappingTests
     }
 
     [Test]
+    public void TaskDependencies_ToWireAndBack_AreEqual_AndGoOutInTheServiceShape()
+    {
+        var job = new JobSpec("topn-job", "topn-pool") { UsesTaskDependencies = true };
+        var task = new TaskSpec("merge", "merge.sh")
+        {
+            DependsOn = new TaskDependencies { TaskIds = ["extra", "7"], TaskIdRanges = [new TaskIdRange(0, 999), new TaskIdRange(1000, 1999)] },
+            DependencyActionOnFailure = TaskDependencyAction.Satisfy,
+        };
+
+        var jobWire = BatchWireMapping.ToWire(job);
+        var taskWire = BatchWireMapping.ToWire(task);
+        var jobBack = BatchWireMapping.ToCompute(jobWire);
+        var taskBack = BatchWireMapping.ToCompute(taskWire);
+        var plain = BatchWireMapping.ToWire(new TaskSpec("plain", "x"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(jobBack.UsesTaskDependencies, Is.True);
+            Assert.That(BatchWireMapping.ToCompute(BatchWireMapping.ToWire(new JobSpec("j", "p"))).UsesTaskDependencies, Is.False);
+            Assert.That(JsonSerializer.SerializeToNode(jobWire, BatchJsonContext.Default.BatchJobCreateContent)!["usesTaskDependencies"]!.GetValue<bool>(), Is.True);
+            Assert.That(JsonSerializer.SerializeToNode(BatchWireMapping.ToWire(new JobSpec("j", "p")), BatchJsonContext.Default.BatchJobCreateContent)!["usesTaskDependencies"], Is.Null, "not sent when false (the service's default)");
+            Assert.That(taskBack.DependsOn!.TaskIds, Is.EqualTo(new[] { "extra", "7" }));
+            Assert.That(taskBack.DependsOn.TaskIdRanges, Is.EqualTo(new[] { new TaskIdRange(0, 999), new TaskIdRange(1000, 1999) }));
+            Assert.That(taskBack.DependencyActionOnFailure, Is.EqualTo(TaskDependencyAction.Satisfy));
+            Assert.That(plain.DependsOn, Is.Null);
+            Assert.That(plain.ExitConditions, Is.Null);
+        });
+        JsonAssert.AreEquivalent(
+            JsonNode.Parse("""{"taskIds":["extra","7"],"taskIdRanges":[{"start":0,"end":999},{"start":1000,"end":1999}]}"""),
+            JsonSerializer.Serialize(taskWire.DependsOn, BatchJsonContext.Default.BatchTaskDependencies));
+        JsonAssert.AreEquivalent(
+            JsonNode.Parse("""{"default":{"dependencyAction":"satisfy"}}"""),
+            JsonSerializer.Serialize(taskWire.ExitConditions, BatchJsonContext.Default.BatchExitConditions));
+    }
+
+    [Test]
+    public void TaskDependencies_Validate_NamesTheTaskAndTheLimit()
+    {
+        var tooLong = TaskDependencies.OnIds(Enumerable.Range(0, 1001).Select(i => $"t{i:D4}-{new string('x', 58)}")).Validate("merge");
+        var backwards = TaskDependencies.OnIdRange(9, 1).Validate("merge");
+        var empty = TaskDependencies.OnIds("a", string.Empty).Validate("merge");
+        var fine = new TaskDependencies { TaskIds = [new string('x', 64_000)], TaskIdRanges = [new TaskIdRange(5, 5)] }.Validate("merge");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(tooLong!.Value.ErrorCode, Is.EqualTo(BatchErrorCodes.TaskDependencyListTooLong));
+            Assert.That(tooLong.Value.Message, Does.Contain("'merge'").And.Contain("64000").And.Contain("64064").And.Contain("ranges"));
+            Assert.That(backwards!.Value.ErrorCode, Is.EqualTo(BatchErrorCodes.InvalidPropertyValue));
+            Assert.That(backwards.Value.Message, Does.Contain("'merge'").And.Contain("9..1"));
+            Assert.That(empty!.Value.ErrorCode, Is.EqualTo(BatchErrorCodes.InvalidPropertyValue));
+            Assert.That(fine, Is.Null, "exactly 64,000 characters are allowed");
+        });
+    }
+
+    [Test]
     public void PoolAndJobMetadata_ToWireAndBack_IsEqual()
     {
         var pool = new PoolSpec("topn-pool", 1);

@@ -13,7 +13,7 @@ namespace TopNWords.Batch.Conformance.Compute;
 /// durations. Command lines use <c>/bin/sh</c>, so tests are ignored on backends without
 /// <see cref="ComputeCapabilities.PosixNodes"/>.
 /// </summary>
-public abstract class ComputeConformanceTests
+public abstract partial class ComputeConformanceTests
 {
     /// <summary>How long a test waits for a condition before it fails.</summary>
     protected static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
@@ -667,10 +667,10 @@ public abstract class ComputeConformanceTests
     }
 
     /// <summary>Creates a job (deleted after the test).</summary>
-    protected async Task<string> CreateJobAsync(string poolId)
+    protected async Task<string> CreateJobAsync(string poolId, bool usesTaskDependencies = false)
     {
         string jobId = NewId("job");
-        await Compute.CreateJobAsync(new JobSpec(jobId, poolId));
+        await Compute.CreateJobAsync(new JobSpec(jobId, poolId) { UsesTaskDependencies = usesTaskDependencies });
         _jobs.Add(jobId);
         return jobId;
     }

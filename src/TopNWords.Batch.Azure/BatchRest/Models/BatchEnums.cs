@@ -212,6 +212,20 @@ public enum BatchOnAllTasksComplete
     TerminateJob,
 }
 
+/// <summary>What a task's exit does to the tasks that depend on it (<c>dependencyAction</c>).</summary>
+[JsonConverter(typeof(BatchEnumConverter<BatchDependencyAction>))]
+public enum BatchDependencyAction
+{
+    /// <summary>A value this client does not know.</summary>
+    Unknown = 0,
+
+    /// <summary>The dependency is met: dependent tasks may run.</summary>
+    Satisfy,
+
+    /// <summary>The dependency is not met: dependent tasks stay active and never run.</summary>
+    Block,
+}
+
 /// <summary>When an output file is uploaded.</summary>
 [JsonConverter(typeof(BatchEnumConverter<BatchOutputFileUploadCondition>))]
 public enum BatchOutputFileUploadCondition

@@ -35,6 +35,46 @@ public sealed class BatchTaskCreateContent
 
     /// <summary>Gets or sets the settings of a multi-instance (MPI) task.</summary>
     public BatchMultiInstanceSettings? MultiInstanceSettings { get; set; }
+
+    /// <summary>Gets or sets the tasks this task depends on (the job must have <c>usesTaskDependencies</c>).</summary>
+    public BatchTaskDependencies? DependsOn { get; set; }
+
+    /// <summary>Gets or sets what the service does when the task completes (here: what its failure does to its dependents).</summary>
+    public BatchExitConditions? ExitConditions { get; set; }
+}
+
+/// <summary>The tasks a task depends on (<c>dependsOn</c>): ids, and ranges of integer ids.</summary>
+public sealed class BatchTaskDependencies
+{
+    /// <summary>Gets or sets the ids of the tasks depended on; at most 64,000 characters together.</summary>
+    public IList<string>? TaskIds { get; set; }
+
+    /// <summary>Gets or sets the ranges of integer task ids depended on.</summary>
+    public IList<BatchTaskIdRange>? TaskIdRanges { get; set; }
+}
+
+/// <summary>A range of integer task ids, both ends included.</summary>
+public sealed class BatchTaskIdRange
+{
+    /// <summary>Gets or sets the first id.</summary>
+    public int Start { get; set; }
+
+    /// <summary>Gets or sets the last id.</summary>
+    public int End { get; set; }
+}
+
+/// <summary>How the service responds when a task completes (<c>exitConditions</c>).</summary>
+public sealed class BatchExitConditions
+{
+    /// <summary>Gets or sets the response to any exit not covered by the other members (the only one this library sends).</summary>
+    public BatchExitOptions? Default { get; set; }
+}
+
+/// <summary>What the service does for one exit condition.</summary>
+public sealed class BatchExitOptions
+{
+    /// <summary>Gets or sets what the exit does to the tasks that depend on this one.</summary>
+    public BatchDependencyAction? DependencyAction { get; set; }
 }
 
 /// <summary>The body of add task collection.</summary>
@@ -193,6 +233,12 @@ public sealed class BatchTask
 
     /// <summary>Gets or sets the node the task ran on.</summary>
     public BatchNodeInfo? NodeInfo { get; set; }
+
+    /// <summary>Gets or sets the tasks this task depends on.</summary>
+    public BatchTaskDependencies? DependsOn { get; set; }
+
+    /// <summary>Gets or sets how the service responds when the task completes.</summary>
+    public BatchExitConditions? ExitConditions { get; set; }
 }
 
 /// <summary>How a task ran.</summary>

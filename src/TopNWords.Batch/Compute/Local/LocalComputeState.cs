@@ -227,6 +227,22 @@ internal sealed class LocalComputeState
     /// <summary>Finds the queue of a pool id, or returns <see langword="null"/> when no task was ever queued for it.</summary>
     public LinkedList<TaskEntry>? FindQueueLocked(string poolId) => _queues.GetValueOrDefault(poolId);
 
+    /// <summary>Puts a task whose dependencies are met in its pool's queue, in its first-in, first-out place (by sequence; searched from the end, where such a task usually goes).</summary>
+    public void EnqueueInOrderLocked(TaskEntry task)
+    {
+        var queue = GetQueueLocked(task.Job.PoolId);
+        var next = queue.Last;
+        while (next is not null && next.Value.Sequence > task.Sequence)
+        {
+            next = next.Previous;
+        }
+
+        task.QueueNode = next is null ? queue.AddFirst(task) : queue.AddAfter(next, task);
+    }
+
+    /// <summary>Gets or sets what dispatches a pool's queue (the scheduler), called when tasks waiting for dependencies are queued.</summary>
+    public Action<string>? Dispatch { get; set; }
+
     /// <summary>Gets the next task sequence number (first in, first out order).</summary>
     public long NextTaskSequenceLocked() => ++_nextTaskSequence;
 
@@ -240,6 +256,20 @@ internal sealed class LocalComputeState
         task.Result = failure is null ? TaskExecutionResult.Success : TaskExecutionResult.Failure;
         task.EndTime = Time.GetUtcNow();
         SetTaskStateLocked(task, ComputeTaskState.Completed);
+        if (task.Job.UsesTaskDependencies)
+        {
+            var ready = new List<TaskEntry>();
+            LocalDependencies.ReleaseLocked(task, ready);
+            if (ready.Count > 0)
+            {
+                foreach (var waiter in ready)
+                {
+                    EnqueueInOrderLocked(waiter);
+                }
+
+                Dispatch?.Invoke(task.Job.PoolId);
+            }
+        }
     }
 
     /// <summary>Sets a task's state and transition time, and notifies.</summary>

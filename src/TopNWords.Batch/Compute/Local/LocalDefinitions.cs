@@ -94,6 +94,12 @@ internal sealed record TaskDefinition(
     int MaxTaskRetryCount)
     : CommandDefinition(Arguments, ResourceFiles, Environment)
 {
+    /// <summary>Gets the tasks it depends on (a frozen copy), or <see langword="null"/>.</summary>
+    public TaskDependencies? DependsOn { get; init; }
+
+    /// <summary>Gets what its failure does to the tasks that depend on it.</summary>
+    public TaskDependencyAction DependencyActionOnFailure { get; init; }
+
     /// <summary>Validates a task spec and freezes it.</summary>
     /// <param name="spec">The spec.</param>
     /// <param name="error">Why the spec is refused.</param>
@@ -150,6 +156,26 @@ internal sealed record TaskDefinition(
 
         int retries = constraints?.MaxTaskRetryCount ?? 0;
         CheckRetryCount(retries, errors);
+        TaskDependencies? dependsOn = null;
+        if (spec.DependsOn is { } dependencies)
+        {
+            if (dependencies.Validate(spec.Id) is { } dependencyError)
+            {
+                errors.Add(dependencyError.Message);
+            }
+
+            dependsOn = new TaskDependencies { TaskIds = [.. dependencies.TaskIds ?? []], TaskIdRanges = [.. dependencies.TaskIdRanges ?? []] };
+            if (dependsOn.TaskIds.Count == 0 && dependsOn.TaskIdRanges.Count == 0)
+            {
+                dependsOn = null;
+            }
+        }
+
+        if (spec.DependencyActionOnFailure is { } action && !Enum.IsDefined(action))
+        {
+            errors.Add($"DependencyActionOnFailure is {(int)action}; use Block or Satisfy.");
+        }
+
         if (errors.Count > 0 || arguments is null)
         {
             error = string.Join(" ", errors);
@@ -157,7 +183,11 @@ internal sealed record TaskDefinition(
         }
 
         error = null;
-        return new TaskDefinition(spec.Id, arguments, resourceFiles, environment, outputs, wallClock, retries);
+        return new TaskDefinition(spec.Id, arguments, resourceFiles, environment, outputs, wallClock, retries)
+        {
+            DependsOn = dependsOn,
+            DependencyActionOnFailure = spec.DependencyActionOnFailure ?? TaskDependencyAction.Block,
+        };
     }
 }
 

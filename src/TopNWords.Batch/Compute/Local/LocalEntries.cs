@@ -144,6 +144,15 @@ internal sealed class JobEntry(string id, string poolId)
 
     public DateTimeOffset CreationTime { get; set; }
 
+    /// <summary>Gets or sets a value indicating whether its tasks may depend on each other.</summary>
+    public bool UsesTaskDependencies { get; set; }
+
+    /// <summary>Gets the tasks waiting for a task id (listed in their dependencies by id), by that id: released when it completes.</summary>
+    public Dictionary<string, List<TaskEntry>> Waiters { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets the ranges of integer task ids that tasks still wait for.</summary>
+    public List<RangeWait> RangeWaiters { get; } = [];
+
     public Dictionary<string, TaskEntry> Tasks { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Gets the tasks in the order they were added.</summary>
@@ -205,4 +214,19 @@ internal sealed class TaskEntry(JobEntry job, TaskDefinition definition, long se
     /// (output upload) was not yet: a reopened compute finishes it without running it again.
     /// </summary>
     public JournalRecord? PendingExit { get; set; }
+
+    /// <summary>Gets or sets how many tasks it still waits for (its dependencies not yet satisfied); it is queued only at 0.</summary>
+    public long UnmetDependencies { get; set; }
+}
+
+/// <summary>A task waiting for the integer task ids from <see cref="Start"/> to <see cref="End"/>; <see cref="Remaining"/> of them are not yet satisfied.</summary>
+internal sealed class RangeWait(TaskEntry task, int start, int end, long remaining)
+{
+    public TaskEntry Task { get; } = task;
+
+    public int Start { get; } = start;
+
+    public int End { get; } = end;
+
+    public long Remaining { get; set; } = remaining;
 }

@@ -46,6 +46,9 @@ internal sealed class JournalRecord
 
     public Dictionary<string, string>? Metadata { get; set; }
 
+    /// <summary>Gets or sets, for a job, whether its tasks may depend on each other (absent: no).</summary>
+    public bool? UsesTaskDependencies { get; set; }
+
     public JournalCommand? Spec { get; set; }
 
     public BatchTaskInfo? TaskState { get; set; }
@@ -80,8 +83,14 @@ internal sealed class JournalCommand
 
     public bool? WaitForSuccess { get; set; }
 
+    public TaskDependencies? DependsOn { get; set; }
+
+    public TaskDependencyAction? DependencyAction { get; set; }
+
     public static JournalCommand From(TaskDefinition task) => new()
     {
+        DependsOn = task.DependsOn,
+        DependencyAction = task.DependencyActionOnFailure == TaskDependencyAction.Block ? null : task.DependencyActionOnFailure,
         Id = task.Id,
         Arguments = [.. task.Arguments],
         ResourceFiles = [.. task.ResourceFiles],
@@ -107,7 +116,11 @@ internal sealed class JournalCommand
         [.. Environment.Select(v => new KeyValuePair<string, string>(v.Name, v.Value))],
         [.. (OutputFiles ?? []).Select(o => new OutputFileDefinition(OutputFilePattern.Parse(o.Pattern), o.ContainerUrl, o.Condition, o.Path))],
         MaxWallClockTime,
-        MaxTaskRetryCount);
+        MaxTaskRetryCount)
+    {
+        DependsOn = DependsOn is { } dependsOn ? new TaskDependencies { TaskIds = [.. dependsOn.TaskIds ?? []], TaskIdRanges = [.. dependsOn.TaskIdRanges ?? []] } : null,
+        DependencyActionOnFailure = DependencyAction ?? TaskDependencyAction.Block,
+    };
 
     public StartTaskDefinition ToStartTask() => new(
         [.. Arguments],
@@ -197,7 +210,7 @@ internal sealed class LocalJournalWriter : IDisposable
 
             foreach (var job in state.Jobs.Values)
             {
-                Write(new JournalRecord { Kind = JournalKinds.Job, At = job.CreationTime, JobId = job.Id, PoolId = job.PoolId, Metadata = new(job.Metadata, StringComparer.Ordinal) });
+                Write(new JournalRecord { Kind = JournalKinds.Job, At = job.CreationTime, JobId = job.Id, PoolId = job.PoolId, Metadata = new(job.Metadata, StringComparer.Ordinal), UsesTaskDependencies = job.UsesTaskDependencies ? true : null });
                 if (job.Status == JobStatus.Terminated)
                 {
                     Write(new JournalRecord { Kind = JournalKinds.JobTerminated, At = job.CreationTime, JobId = job.Id });

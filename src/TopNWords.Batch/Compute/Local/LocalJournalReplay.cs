@@ -62,6 +62,7 @@ internal static class LocalJournalReplay
                 {
                     Metadata = record.Metadata ?? new Dictionary<string, string>(StringComparer.Ordinal),
                     CreationTime = record.At,
+                    UsesTaskDependencies = record.UsesTaskDependencies ?? false,
                 };
                 break;
             case JournalKinds.JobTerminated when record.JobId is { } jobId && state.Jobs.TryGetValue(jobId, out var job):

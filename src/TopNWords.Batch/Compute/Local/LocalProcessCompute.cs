@@ -309,7 +309,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
         ThrowIfReadOnly($"create job '{job.Id}'");
         cancellationToken.ThrowIfCancellationRequested();
         BatchIdRules.ThrowIfInvalid("job", job.Id);
-        _scheduler.CreateJob(job.Id, job.PoolId, CopyMetadata(job.Metadata));
+        _scheduler.CreateJob(job.Id, job.PoolId, CopyMetadata(job.Metadata), job.UsesTaskDependencies);
         return Task.CompletedTask;
     }
 
@@ -376,7 +376,8 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     /// <remarks>
     /// Task ids are compared case-insensitively, as Batch does. Valid tasks are added even when others are
     /// refused; the refused ones are then reported by an <see cref="AddTasksException"/> with Batch's error code
-    /// <c>InvalidPropertyValue</c>.
+    /// (<c>InvalidPropertyValue</c>, <c>TaskDependencyListTooLong</c>, or <c>TaskDependenciesNotSpecifiedOnJob</c> for a task with
+    /// dependencies on a job without <see cref="JobSpec.UsesTaskDependencies"/>).
     /// </remarks>
     public Task<AddTasksResult> AddTasksAsync(string jobId, IReadOnlyList<TaskSpec> tasks, CancellationToken cancellationToken = default)
     {
@@ -393,6 +394,12 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
                 throw new ArgumentException("The task list contains null.", nameof(tasks));
             }
 
+            if (spec.DependsOn?.Validate(spec.Id) is { } dependencyError)
+            {
+                failures.Add(new TaskAddFailure(spec.Id, dependencyError.ErrorCode, dependencyError.Message));
+                continue;
+            }
+
             var definition = TaskDefinition.TryCreate(spec, out string? error);
             if (definition is null)
             {
@@ -404,7 +411,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
             }
         }
 
-        var (added, existed) = _scheduler.AddTasks(jobId, definitions);
+        var (added, existed) = _scheduler.AddTasks(jobId, definitions, failures);
         if (failures.Count > 0)
         {
             throw new AddTasksException(jobId, failures);

@@ -37,6 +37,7 @@ internal sealed class LocalScheduler : IAsyncDisposable
             (ex, _) => LocalComputeLog.BackgroundWorkFailed(logger, ex));
         _nodes = new LocalNodeStarter(this, state, commands, nodeStartupDelay, nodeFaults, logger);
         _tasks = new LocalTaskExecutor(this, state, commands, files, logger);
+        state.Dispatch = DispatchLocked;
     }
 
     /// <summary>Cancels a source that may have been disposed meanwhile.</summary>
@@ -271,9 +272,20 @@ internal sealed class LocalScheduler : IAsyncDisposable
 
                     toQueue.Add(task);
                 }
+
+                if (job.Status == JobStatus.Active && job.UsesTaskDependencies)
+                {
+                    foreach (var task in job.Order)
+                    {
+                        if (task.State != ComputeTaskState.Completed && task.PendingExit is null)
+                        {
+                            LocalDependencies.RegisterLocked(task); // from the states replayed: a blocked task stays blocked, a waiting one waits
+                        }
+                    }
+                }
             }
 
-            foreach (var task in toQueue.OrderBy(t => t.Sequence))
+            foreach (var task in toQueue.Where(t => t.UnmetDependencies == 0).OrderBy(t => t.Sequence))
             {
                 task.QueueNode = _state.GetQueueLocked(task.Job.PoolId).AddLast(task);
             }
@@ -301,7 +313,7 @@ internal sealed class LocalScheduler : IAsyncDisposable
     // ---------------------------------------------------------------- jobs
 
     /// <summary>Adds a job on an existing pool.</summary>
-    public void CreateJob(string jobId, string poolId, IReadOnlyDictionary<string, string> metadata)
+    public void CreateJob(string jobId, string poolId, IReadOnlyDictionary<string, string> metadata, bool usesTaskDependencies = false)
     {
         lock (_state.Gate)
         {
@@ -323,9 +335,9 @@ internal sealed class LocalScheduler : IAsyncDisposable
                 throw new BatchComputeException(BatchComputeErrorKind.Conflict, $"Job '{jobId}' names pool '{pool.Id}', which is being deleted. Create the pool again, or use another pool.", pool.Id, BatchErrorCodes.PoolBeingDeleted);
             }
 
-            var job = new JobEntry(jobId, pool.Id) { Metadata = metadata, CreationTime = _state.Time.GetUtcNow() };
+            var job = new JobEntry(jobId, pool.Id) { Metadata = metadata, CreationTime = _state.Time.GetUtcNow(), UsesTaskDependencies = usesTaskDependencies };
             _state.Jobs.Add(jobId, job);
-            _state.JournalLocked(new JournalRecord { Kind = JournalKinds.Job, At = job.CreationTime, JobId = jobId, PoolId = pool.Id, Metadata = new(metadata, StringComparer.Ordinal) });
+            _state.JournalLocked(new JournalRecord { Kind = JournalKinds.Job, At = job.CreationTime, JobId = jobId, PoolId = pool.Id, Metadata = new(metadata, StringComparer.Ordinal), UsesTaskDependencies = usesTaskDependencies ? true : null });
         }
     }
 
@@ -459,9 +471,12 @@ internal sealed class LocalScheduler : IAsyncDisposable
 
     // ---------------------------------------------------------------- tasks: queue and dispatch
 
-    /// <summary>Queues new tasks of an active job (ids it has already are skipped) and dispatches.</summary>
+    /// <summary>
+    /// Queues new tasks of an active job (ids it has already are skipped) and dispatches. A task with dependencies stays
+    /// active, out of the queue, until they are met; on a job without task dependencies it is refused into <paramref name="failures"/>.
+    /// </summary>
     /// <returns>How many were added, and how many existed already.</returns>
-    public (int Added, int Existed) AddTasks(string jobId, IReadOnlyList<TaskDefinition> definitions)
+    public (int Added, int Existed) AddTasks(string jobId, IReadOnlyList<TaskDefinition> definitions, List<TaskAddFailure>? failures = null)
     {
         int added = 0;
         int existed = 0;
@@ -483,10 +498,22 @@ internal sealed class LocalScheduler : IAsyncDisposable
                     continue;
                 }
 
+                if (definition.DependsOn is not null && !job.UsesTaskDependencies)
+                {
+                    (failures ?? throw new BatchComputeException(BatchComputeErrorKind.InvalidRequest, DependenciesNotOnJob(job.Id, definition.Id), definition.Id, BatchErrorCodes.TaskDependenciesNotSpecifiedOnJob))
+                        .Add(new TaskAddFailure(definition.Id, BatchErrorCodes.TaskDependenciesNotSpecifiedOnJob, DependenciesNotOnJob(job.Id, definition.Id)));
+                    continue;
+                }
+
                 var task = new TaskEntry(job, definition, _state.NextTaskSequenceLocked()) { TransitionTime = _state.Time.GetUtcNow() };
                 job.Tasks.Add(definition.Id, task);
                 job.Order.Add(task);
-                task.QueueNode = queue.AddLast(task);
+                LocalDependencies.RegisterLocked(task);
+                if (task.UnmetDependencies == 0)
+                {
+                    task.QueueNode = queue.AddLast(task);
+                }
+
                 added++;
                 _state.JournalLocked(new JournalRecord { Kind = JournalKinds.TaskAdded, JobId = job.Id, TaskId = definition.Id, Spec = JournalCommand.From(definition) });
                 _state.NotifyTaskLocked(task);
@@ -513,6 +540,9 @@ internal sealed class LocalScheduler : IAsyncDisposable
         task.QueueNode = next is null ? queue.AddLast(task) : queue.AddBefore(next, task);
         _state.SetTaskStateLocked(task, ComputeTaskState.Active);
     }
+
+    private static string DependenciesNotOnJob(string jobId, string taskId) =>
+        $"Task '{taskId}' has dependencies, but job '{jobId}' does not use task dependencies. Create the job with UsesTaskDependencies set (usesTaskDependencies: true), or add the task without DependsOn.";
 
     /// <summary>Starts queued tasks of a pool on free slots of its ready nodes, spreading them over the nodes.</summary>
     public void DispatchLocked(string poolId)

@@ -89,6 +89,50 @@ public class LocalProcessComputeDurableTests
     }
 
     [Test]
+    public async Task Reopen_TaskBlockedByAFailedDependency_StaysBlocked_TaskWaitingForARunningOne_WaitsForItsRunAgain()
+    {
+        string marks = Path.Combine(_root, "marks");
+        Directory.CreateDirectory(marks);
+        string go = Path.Combine(marks, "go");
+        var first = Open();
+        await first.CreatePoolAsync(new PoolSpec("pool", 1) { TaskSlotsPerNode = 2 });
+        await first.CreateJobAsync(new JobSpec("job", "pool") { UsesTaskDependencies = true });
+        await first.AddTasksAsync("job",
+        [
+            new TaskSpec("bad", Sh("exit 3")),
+            new TaskSpec("blocked", Sh($"echo blocked >> '{marks}/ran'")) { DependsOn = TaskDependencies.OnIds("bad") },
+            new TaskSpec("slow", Sh($"echo x >> '{marks}/slow'; if [ $(wc -l < '{marks}/slow') -lt 2 ]; then sleep 600; fi; while [ ! -f '{go}' ]; do sleep 0.05; done")),
+            new TaskSpec("waiting", Sh($"echo waiting >> '{marks}/ran'")) { DependsOn = TaskDependencies.OnIds("slow") },
+            new TaskSpec("for-missing", Sh($"echo for-missing >> '{marks}/ran'")) { DependsOn = TaskDependencies.OnIdRange(1, 2) },
+        ]);
+        await WaitForTaskAsync(first, "job", "bad", t => t.State == ComputeTaskState.Completed);
+        await WaitForTaskAsync(first, "job", "slow", t => t.State == ComputeTaskState.Running);
+        await Close(first); // kills 'slow': it runs again in the next compute
+
+        var second = Open();
+        await WaitUntilAsync(async () => File.Exists(Path.Combine(marks, "slow")) && (await File.ReadAllLinesAsync(Path.Combine(marks, "slow"))).Length == 2);
+        var whileSlowRuns = await ListTasksAsync(second, "job");
+        await File.WriteAllTextAsync(go, "go");
+        var slow = await WaitForTaskAsync(second, "job", "slow", t => t.State == ComputeTaskState.Completed);
+        var waiting = await WaitForTaskAsync(second, "job", "waiting", t => t.State == ComputeTaskState.Completed);
+        await second.AddTasksAsync("job", [new TaskSpec("1", Sh("exit 0"))]);
+        await WaitForTaskAsync(second, "job", "1", t => t.State == ComputeTaskState.Completed);
+        var tasks = await ListTasksAsync(second, "job");
+        var counts = await second.GetTaskCountsAsync("job");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(whileSlowRuns.Single(t => t.Id == "waiting").State, Is.EqualTo(ComputeTaskState.Active), "it waits for the task that runs again");
+            Assert.That(waiting.Result, Is.EqualTo(TaskExecutionResult.Success));
+            Assert.That(slow.EndTime, Is.LessThanOrEqualTo(waiting.StartTime!.Value));
+            Assert.That(tasks.Single(t => t.Id == "blocked").State, Is.EqualTo(ComputeTaskState.Active), "a blocked task stays blocked");
+            Assert.That(tasks.Single(t => t.Id == "for-missing").State, Is.EqualTo(ComputeTaskState.Active), "task 2 of its range was never added");
+            Assert.That(File.ReadAllLines(Path.Combine(marks, "ran")), Is.EqualTo(new[] { "waiting" }));
+            Assert.That(counts, Is.EqualTo(new TaskCounts(Active: 2, Running: 0, Completed: 4, Succeeded: 3, Failed: 1)));
+        });
+    }
+
+    [Test]
     public async Task Reopen_TaskWhoseProcessExitedButDidNotComplete_IsFinishedWithoutRunningAgain()
     {
         string marker = Path.Combine(_root, "marker");
