@@ -269,7 +269,7 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
     /// <summary>The blob names of a local container folder under a prefix, in ordinal order.</summary>
     private List<string> ListFolder(Uri containerUrl, string prefix, string display)
     {
-        CheckFileUrl(containerUrl, 'l', "listing");
+        CheckFileUrl(containerUrl, 'l', "listing", display);
         string containerPath = Path.TrimEndingDirectorySeparator(containerUrl.LocalPath);
         if (!Directory.Exists(containerPath))
         {
@@ -302,8 +302,9 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
     private SignedFileUrl? CheckFileUrl(Uri url, bool write) => CheckFileUrl(url, write ? 'c' : 'r', write ? "writing" : "reading");
 
     /// <summary>Enforces the expiry and one permission (<c>r</c>, <c>l</c> or <c>c</c>) of a <c>file:</c> URL.</summary>
-    private SignedFileUrl? CheckFileUrl(Uri url, char permission, string verb)
+    private SignedFileUrl? CheckFileUrl(Uri url, char permission, string verb, string? display = null)
     {
+        display ??= SecretRedaction.Redact(url);
         var limits = SignedFileUrl.Parse(url);
         if (limits is null)
         {
@@ -312,7 +313,7 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
 
         if (limits.IsExpiredAt(_timeProvider.GetUtcNow()))
         {
-            throw new UrlTransferException(UrlTransferErrorKind.Forbidden, $"The URL {SecretRedaction.Redact(url)} expired at {limits.ExpiresOn.GetValueOrDefault():u}. Ask the storage for a new one.");
+            throw new UrlTransferException(UrlTransferErrorKind.Forbidden, $"The URL {display} expired at {limits.ExpiresOn.GetValueOrDefault():u}. Ask the storage for a new one.");
         }
 
         bool allowed = permission switch
@@ -323,7 +324,7 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
         };
         if (!allowed)
         {
-            throw new UrlTransferException(UrlTransferErrorKind.Forbidden, $"The URL {SecretRedaction.Redact(url)} does not allow {verb} (permissions '{limits.Permissions}').");
+            throw new UrlTransferException(UrlTransferErrorKind.Forbidden, $"The URL {display} does not allow {verb} (permissions '{limits.Permissions}').");
         }
 
         return limits;
