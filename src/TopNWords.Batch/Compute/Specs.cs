@@ -79,11 +79,9 @@ public sealed record ResourceFile
     /// <summary>Initializes a new instance of the <see cref="ResourceFile"/> class: one file from a URL (same as <see cref="FromHttpUrl"/>).</summary>
     /// <param name="httpUrl">The URL (a read SAS, or a <c>file:</c> URL of local storage).</param>
     /// <param name="filePath">The file's path relative to the working directory; must not be absolute or contain <c>..</c>.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="httpUrl"/> or <paramref name="filePath"/> is <see langword="null"/>.</exception>
+    /// <remarks>As before container resource files, the arguments are checked when the task is added, not here.</remarks>
     public ResourceFile(Uri httpUrl, string filePath)
     {
-        ArgumentNullException.ThrowIfNull(httpUrl);
-        ArgumentNullException.ThrowIfNull(filePath);
         HttpUrl = httpUrl;
         FilePath = filePath;
     }
@@ -125,7 +123,12 @@ public sealed record ResourceFile
     /// <param name="filePath">The file's path relative to the working directory; must not be absolute or contain <c>..</c>.</param>
     /// <returns>The resource file.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="httpUrl"/> or <paramref name="filePath"/> is <see langword="null"/>.</exception>
-    public static ResourceFile FromHttpUrl(Uri httpUrl, string filePath) => new(httpUrl, filePath);
+    public static ResourceFile FromHttpUrl(Uri httpUrl, string filePath)
+    {
+        ArgumentNullException.ThrowIfNull(httpUrl);
+        ArgumentNullException.ThrowIfNull(filePath);
+        return new(httpUrl, filePath);
+    }
 
     /// <summary>Every blob of a container whose name starts with <paramref name="blobPrefix"/>, written under <paramref name="filePath"/> keeping the blob names' folders.</summary>
     /// <param name="containerUrl">The container's URL: it must grant read and list (<see cref="Storage.IBlobStorage.GetContainerReadUrlAsync"/>).</param>

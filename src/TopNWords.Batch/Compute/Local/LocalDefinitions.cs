@@ -47,7 +47,7 @@ internal record CommandDefinition(IReadOnlyList<string> Arguments, IReadOnlyList
         {
             if (copy[i] is null || copy[i].FilePath is null)
             {
-                errors.Add($"Resource file {i} has no file path.");
+                errors.Add($"Resource file {i} has no URL or no file path.");
             }
             else if ((copy[i].HttpUrl is null) == (copy[i].StorageContainerUrl is null))
             {
