@@ -425,8 +425,21 @@ public static class BatchWireMapping
         var mapped = new List<BatchResourceFile>(files.Count);
         foreach (ResourceFile file in files)
         {
-            RequireHttp(file.HttpUrl, $"The resource file '{file.FilePath}' of {owner}");
-            mapped.Add(new BatchResourceFile { HttpUrl = file.HttpUrl.AbsoluteUri, FilePath = file.FilePath });
+            if (file.StorageContainerUrl is { } container)
+            {
+                RequireHttp(container, $"The container resource file '{file.FilePath}' of {owner}");
+                mapped.Add(new BatchResourceFile
+                {
+                    StorageContainerUrl = container.AbsoluteUri,
+                    BlobPrefix = file.BlobPrefix,
+                    FilePath = file.FilePath.Length == 0 ? null : file.FilePath,
+                });
+                continue;
+            }
+
+            var url = file.HttpUrl ?? throw new ArgumentException($"The resource file '{file.FilePath}' of {owner} has neither an HTTP URL nor a container URL.", nameof(files));
+            RequireHttp(url, $"The resource file '{file.FilePath}' of {owner}");
+            mapped.Add(new BatchResourceFile { HttpUrl = url.AbsoluteUri, FilePath = file.FilePath });
         }
 
         return mapped;
@@ -436,6 +449,22 @@ public static class BatchWireMapping
     {
         foreach (BatchResourceFile file in files ?? [])
         {
+            if (file.AutoStorageContainerName is not null)
+            {
+                throw new ArgumentException($"The resource file from auto-storage container '{file.AutoStorageContainerName}' cannot be mapped: auto-storage is not supported; use a storageContainerUrl with a read/list SAS.", nameof(files));
+            }
+
+            if (file.StorageContainerUrl is not null)
+            {
+                if (file.HttpUrl is not null)
+                {
+                    throw new ArgumentException($"The resource file '{file.FilePath}' has both an httpUrl and a storageContainerUrl; give exactly one.", nameof(files));
+                }
+
+                target.Add(ResourceFile.FromStorageContainer(ParseHttp(file.StorageContainerUrl, $"The container resource file '{file.FilePath}'"), file.BlobPrefix, file.FilePath));
+                continue;
+            }
+
             if (string.IsNullOrEmpty(file.FilePath))
             {
                 throw new ArgumentException("A resource file has no file path.", nameof(files));

@@ -372,6 +372,15 @@ public sealed class AzureBlobStorage : IBlobStorage
         return await _urls.GetContainerWriteUrlAsync(containerName, expiresOn, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
+    /// <remarks>A container SAS with only the <c>r</c> and <c>l</c> permissions (account key or user delegation, as the other URLs). It is made without checking that the container exists.</remarks>
+    public async Task<Uri> GetContainerReadUrlAsync(string containerName, DateTimeOffset expiresOn, CancellationToken cancellationToken = default)
+    {
+        ValidateContainerName(containerName);
+        cancellationToken.ThrowIfCancellationRequested();
+        return await _urls.GetContainerReadUrlAsync(containerName, expiresOn, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The client options the storage's settings give.</summary>
     internal static BlobClientOptions CreateClientOptions(AzureBlobStorageOptions options)
     {

@@ -53,6 +53,17 @@ internal sealed class BlobUrlIssuer
         return await SignAsync(builder, $"container '{containerName}'", containerName, null, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>A read/list-only URL of a container (name already checked).</summary>
+    public async Task<Uri> GetContainerReadUrlAsync(string containerName, DateTimeOffset expiresOn, CancellationToken cancellationToken)
+    {
+        var builder = new BlobSasBuilder(BlobContainerSasPermissions.Read | BlobContainerSasPermissions.List, expiresOn)
+        {
+            BlobContainerName = containerName,
+            Resource = "c",
+        };
+        return await SignAsync(builder, $"container '{containerName}'", containerName, null, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<Uri> SignAsync(BlobSasBuilder builder, string resource, string containerName, string? blobName, CancellationToken cancellationToken)
     {
         builder.StartsOn = _time.GetUtcNow() - _clockSkew;

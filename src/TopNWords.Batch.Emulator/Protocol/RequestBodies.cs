@@ -376,9 +376,31 @@ internal static partial class RequestBodies
         {
             var file = files[i];
             string at = $"{path}[{i}]";
-            if (file.StorageContainerUrl is not null || file.AutoStorageContainerName is not null)
+            int sources = (file.HttpUrl is null ? 0 : 1) + (file.StorageContainerUrl is null ? 0 : 1) + (file.AutoStorageContainerName is null ? 0 : 1);
+            if (sources > 1)
             {
-                return BatchErrorResponses.InvalidPropertyValue(at, null, "Only httpUrl resource files are emulated (not storageContainerUrl or autoStorageContainerName).");
+                return BatchErrorResponses.InvalidPropertyValue(at, null, "The autoStorageContainerName, storageContainerUrl and httpUrl properties are mutually exclusive; give exactly one.");
+            }
+
+            if (file.AutoStorageContainerName is not null)
+            {
+                return BatchErrorResponses.InvalidPropertyValue(at + ".autoStorageContainerName", null, "Auto-storage resource files are not emulated (the emulated account has no auto-storage account); use storageContainerUrl with a read/list SAS.");
+            }
+
+            if (file.StorageContainerUrl is not null)
+            {
+                if (!IsHttpUrl(file.StorageContainerUrl))
+                {
+                    // Never echo the URL: it carries a SAS signature.
+                    return BatchErrorResponses.InvalidPropertyValue(at + ".storageContainerUrl", null, "The URL must be an absolute http(s) URL, such as a container SAS URL with read and list permissions.");
+                }
+
+                continue; // filePath is optional: the folder the blobs go to
+            }
+
+            if (file.BlobPrefix is not null)
+            {
+                return BatchErrorResponses.InvalidPropertyValue(at + ".blobPrefix", file.BlobPrefix, "blobPrefix is valid only with autoStorageContainerName or storageContainerUrl.");
             }
 
             if (string.IsNullOrEmpty(file.HttpUrl))

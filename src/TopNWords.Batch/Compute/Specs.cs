@@ -68,10 +68,92 @@ public sealed class StartTaskSpec
     public int MaxTaskRetryCount { get; set; }
 }
 
-/// <summary>A file fetched from a URL into a task's working directory before it runs.</summary>
-/// <param name="HttpUrl">The URL (a read SAS, or a <c>file:</c> URL of local storage).</param>
-/// <param name="FilePath">The path relative to the working directory; must not be absolute or contain <c>..</c>.</param>
-public sealed record ResourceFile(Uri HttpUrl, string FilePath);
+/// <summary>
+/// Files fetched into a task's working directory before it runs, from exactly one source (as Batch's <c>resourceFile</c>):
+/// one file from a URL (<see cref="FromHttpUrl"/>), or every blob of a container whose name starts with a prefix
+/// (<see cref="FromStorageContainer"/>), each written to <see cref="FilePath"/>/<c>&lt;blob name&gt;</c> with the
+/// blob name's folders kept.
+/// </summary>
+public sealed record ResourceFile
+{
+    /// <summary>Initializes a new instance of the <see cref="ResourceFile"/> class: one file from a URL (same as <see cref="FromHttpUrl"/>).</summary>
+    /// <param name="httpUrl">The URL (a read SAS, or a <c>file:</c> URL of local storage).</param>
+    /// <param name="filePath">The file's path relative to the working directory; must not be absolute or contain <c>..</c>.</param>
+    /// <remarks>As before container resource files, the arguments are checked when the task is added, not here.</remarks>
+    public ResourceFile(Uri httpUrl, string filePath)
+    {
+        HttpUrl = httpUrl;
+        FilePath = filePath;
+    }
+
+    [System.Text.Json.Serialization.JsonConstructor]
+    internal ResourceFile(Uri? httpUrl, Uri? storageContainerUrl, string? blobPrefix, string? filePath)
+    {
+        HttpUrl = httpUrl;
+        StorageContainerUrl = storageContainerUrl;
+        BlobPrefix = blobPrefix;
+        FilePath = filePath ?? string.Empty;
+    }
+
+    /// <summary>Gets the URL of the one file to fetch, or <see langword="null"/> for a container resource file.</summary>
+    public Uri? HttpUrl { get; }
+
+    /// <summary>
+    /// Gets the URL of the container whose blobs are fetched (a SAS granting read and list, or a <c>file:</c> URL of
+    /// local storage, see <see cref="Storage.IBlobStorage.GetContainerReadUrlAsync"/>), or <see langword="null"/> for a
+    /// one-file resource file.
+    /// </summary>
+    public Uri? StorageContainerUrl { get; }
+
+    /// <summary>Gets the prefix the fetched blobs' names start with (a partial name or a folder), or <see langword="null"/> for every blob of the container.</summary>
+    public string? BlobPrefix { get; }
+
+    /// <summary>
+    /// Gets the path relative to the working directory: the file's path for <see cref="HttpUrl"/>; for
+    /// <see cref="StorageContainerUrl"/> the folder the blobs are written under (empty for the working directory itself).
+    /// </summary>
+    public string FilePath { get; }
+
+    /// <summary>Gets a value indicating whether this is a container resource file (<see cref="StorageContainerUrl"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsContainer => StorageContainerUrl is not null;
+
+    /// <summary>One file fetched from a URL.</summary>
+    /// <param name="httpUrl">The URL (a read SAS, or a <c>file:</c> URL of local storage).</param>
+    /// <param name="filePath">The file's path relative to the working directory; must not be absolute or contain <c>..</c>.</param>
+    /// <returns>The resource file.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="httpUrl"/> or <paramref name="filePath"/> is <see langword="null"/>.</exception>
+    public static ResourceFile FromHttpUrl(Uri httpUrl, string filePath)
+    {
+        ArgumentNullException.ThrowIfNull(httpUrl);
+        ArgumentNullException.ThrowIfNull(filePath);
+        return new(httpUrl, filePath);
+    }
+
+    /// <summary>Every blob of a container whose name starts with <paramref name="blobPrefix"/>, written under <paramref name="filePath"/> keeping the blob names' folders.</summary>
+    /// <param name="containerUrl">The container's URL: it must grant read and list (<see cref="Storage.IBlobStorage.GetContainerReadUrlAsync"/>).</param>
+    /// <param name="blobPrefix">The prefix the blobs' names start with, or <see langword="null"/> (or empty) for every blob.</param>
+    /// <param name="filePath">The folder relative to the working directory, or <see langword="null"/> (or empty) for the working directory; must not be absolute or contain <c>..</c>.</param>
+    /// <returns>The resource file.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="containerUrl"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="containerUrl"/> is not absolute.</exception>
+    public static ResourceFile FromStorageContainer(Uri containerUrl, string? blobPrefix = null, string? filePath = null)
+    {
+        ArgumentNullException.ThrowIfNull(containerUrl);
+        if (!containerUrl.IsAbsoluteUri)
+        {
+            throw new ArgumentException("The container URL of a resource file must be absolute (a container SAS URL, or a file: URL of local storage).", nameof(containerUrl));
+        }
+
+        return new ResourceFile(null, containerUrl, string.IsNullOrEmpty(blobPrefix) ? null : blobPrefix, filePath ?? string.Empty);
+    }
+
+    /// <summary>What the file is, for messages: its path, or its container (without the URL's query) and prefix.</summary>
+    /// <returns>The description; never a signature.</returns>
+    public override string ToString() => StorageContainerUrl is { } container
+        ? $"resource file from container {container.GetLeftPart(UriPartial.Path)}{(BlobPrefix is null ? string.Empty : $" (prefix '{BlobPrefix}')")} into '{FilePath}'"
+        : $"resource file '{FilePath}'";
+}
 
 /// <summary>A job: a set of tasks run on one pool.</summary>
 public sealed class JobSpec

@@ -120,6 +120,20 @@ public interface IBlobStorage
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The URL. It is a secret: never log it whole.</returns>
     Task<Uri> GetContainerWriteUrlAsync(string containerName, DateTimeOffset expiresOn, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gets a URL that lets its holder list a container and read its blobs, and nothing else (no write or delete),
+    /// until <paramref name="expiresOn"/>: what a container resource file needs (<see cref="Compute.ResourceFile.FromStorageContainer"/>).
+    /// A container SAS with the <c>r</c> and <c>l</c> permissions for Blob storage; a <c>file:</c> URL carrying the same
+    /// limits for local storage.
+    /// </summary>
+    /// <param name="containerName">The container.</param>
+    /// <param name="expiresOn">When the URL stops working.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The URL. It is a secret: never log it whole.</returns>
+    /// <exception cref="NotSupportedException">This storage does not hand out container read URLs (the default for implementations written before this member).</exception>
+    Task<Uri> GetContainerReadUrlAsync(string containerName, DateTimeOffset expiresOn, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"Storage '{GetType().FullName}' ({DisplayName}) does not hand out container read URLs; implement IBlobStorage.GetContainerReadUrlAsync to use container resource files with it.");
 }
 
 /// <summary>What a storage backend can do beyond the common contract.</summary>

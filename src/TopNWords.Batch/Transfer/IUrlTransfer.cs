@@ -27,6 +27,19 @@ public interface IUrlTransfer
     /// <param name="cancellationToken">Cancels the transfer.</param>
     /// <returns>A task that completes when the blob is written.</returns>
     Task UploadAsync(Uri containerUrl, string blobName, string sourcePath, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Lists the names of the blobs of the container at <paramref name="containerUrl"/> that start with
+    /// <paramref name="prefix"/>, in ordinal name order, page by page (what a container resource file fetches).
+    /// Read each with <see cref="DownloadAsync"/> on the container URL with the blob name appended to its path.
+    /// </summary>
+    /// <param name="containerUrl">A container URL that grants list (and, to download, read) access.</param>
+    /// <param name="prefix">The prefix, or <see langword="null"/> for every blob.</param>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The blob names.</returns>
+    /// <exception cref="NotSupportedException">This transfer cannot list containers (the default for implementations written before this member).</exception>
+    IAsyncEnumerable<string> ListBlobsAsync(Uri containerUrl, string? prefix, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"URL transfer '{GetType().FullName}' cannot list containers; implement IUrlTransfer.ListBlobsAsync to fetch container resource files with it.");
 }
 
 /// <summary>What kind of transfer failure happened.</summary>

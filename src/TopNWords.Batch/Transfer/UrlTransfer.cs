@@ -1,5 +1,8 @@
+using System.IO.Enumeration;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Xml;
 using TopNWords.Batch.Internal;
 using TopNWords.Batch.Storage;
 using TopNWords.Batch.Storage.Local;
@@ -121,6 +124,65 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A <c>file:</c> URL (of <see cref="LocalFolderStorage.GetContainerReadUrlAsync"/>) must carry <c>l</c> in its
+    /// <c>sp</c> and not have expired; its folder's files are listed (hidden temporary files of uploads in progress
+    /// are not blobs). An <c>http(s):</c> URL is listed with the Blob service's List Blobs operation
+    /// (<c>restype=container&amp;comp=list</c>), following <c>NextMarker</c>. Messages show the container URL without its query.
+    /// </remarks>
+    public async IAsyncEnumerable<string> ListBlobsAsync(Uri containerUrl, string? prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(containerUrl);
+        prefix ??= string.Empty;
+        string display = containerUrl.GetLeftPart(UriPartial.Path);
+        if (containerUrl.IsFile)
+        {
+            foreach (string name in ListFolder(containerUrl, prefix, display))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return name;
+            }
+
+            yield break;
+        }
+
+        RequireHttp(containerUrl);
+        string? marker = null;
+        do
+        {
+            var page = new List<string>();
+            string? next = null;
+            var listUrl = ListUrl(containerUrl, prefix, marker);
+            await SendWithRetriesAsync(
+                listUrl,
+                "listing",
+                () =>
+                {
+                    var request = new HttpRequestMessage(HttpMethod.Get, listUrl);
+                    request.Headers.Add("x-ms-version", BlobServiceVersion);
+                    return request;
+                },
+                async (response, ct) =>
+                {
+                    var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+                    await using (stream.ConfigureAwait(false))
+                    {
+                        next = await ReadListPageAsync(stream, page, display, ct).ConfigureAwait(false);
+                    }
+                },
+                cancellationToken,
+                $"container {display}").ConfigureAwait(false);
+            foreach (string name in page)
+            {
+                yield return name;
+            }
+
+            marker = string.IsNullOrEmpty(next) ? null : next;
+        }
+        while (marker is not null);
+    }
+
+    /// <inheritdoc />
     public void Dispose()
     {
         if (_ownsHttpClient)
@@ -138,6 +200,96 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
         return builder.Uri;
     }
 
+    /// <summary>The List Blobs URL of a container URL: its query (the SAS) with <c>restype=container&amp;comp=list</c>, the prefix and the marker.</summary>
+    internal static Uri ListUrl(Uri containerUrl, string prefix, string? marker)
+    {
+        var builder = new UriBuilder(containerUrl);
+        string query = builder.Query.TrimStart('?');
+        var parts = new List<string>(5);
+        if (query.Length > 0)
+        {
+            parts.Add(query);
+        }
+
+        parts.Add("restype=container&comp=list&maxresults=5000");
+        if (prefix.Length > 0)
+        {
+            parts.Add("prefix=" + Uri.EscapeDataString(prefix));
+        }
+
+        if (marker is not null)
+        {
+            parts.Add("marker=" + Uri.EscapeDataString(marker));
+        }
+
+        builder.Query = string.Join('&', parts);
+        return builder.Uri;
+    }
+
+    /// <summary>Reads one List Blobs page (<c>EnumerationResults</c>): adds its blob names and returns its <c>NextMarker</c>.</summary>
+    private static async Task<string?> ReadListPageAsync(Stream content, List<string> names, string display, CancellationToken cancellationToken)
+    {
+        string? next = null;
+        var settings = new XmlReaderSettings { Async = true, DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreWhitespace = true };
+        try
+        {
+            using var reader = XmlReader.Create(content, settings);
+            int depth = -1;
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (reader.NodeType != XmlNodeType.Element)
+                {
+                    continue;
+                }
+
+                if (reader.Name == "Blob")
+                {
+                    depth = reader.Depth;
+                }
+                else if (reader.Name == "Name" && depth >= 0 && reader.Depth == depth + 1)
+                {
+                    names.Add(await reader.ReadElementContentAsStringAsync().ConfigureAwait(false));
+                    depth = -1;
+                }
+                else if (reader.Name == "NextMarker" && !reader.IsEmptyElement)
+                {
+                    next = await reader.ReadElementContentAsStringAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        catch (XmlException ex)
+        {
+            throw new UrlTransferException(UrlTransferErrorKind.Other, $"The listing of container {display} is not a List Blobs response: {ex.Message}", ex);
+        }
+
+        return next;
+    }
+
+    /// <summary>The blob names of a local container folder under a prefix, in ordinal order.</summary>
+    private List<string> ListFolder(Uri containerUrl, string prefix, string display)
+    {
+        CheckFileUrl(containerUrl, 'l', "listing", display);
+        string containerPath = Path.TrimEndingDirectorySeparator(containerUrl.LocalPath);
+        if (!Directory.Exists(containerPath))
+        {
+            throw new UrlTransferException(UrlTransferErrorKind.NotFound, $"The container at {display} does not exist. Check that it was created and not deleted.");
+        }
+
+        int nameStart = containerPath.Length + 1;
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
+        var files = new FileSystemEnumerable<string>(
+            containerPath,
+            (ref FileSystemEntry entry) => entry.ToFullPath()[nameStart..].Replace(Path.DirectorySeparatorChar, '/'),
+            options)
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory && !LocalBlobPaths.IsTemporaryFileName(entry.FileName),
+        };
+        var names = files.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
     private static void RequireHttp(Uri url)
     {
         if (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp)
@@ -147,8 +299,12 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
     }
 
     /// <summary>Enforces the <c>sp</c> (permissions) and <c>se</c> (expiry) a <c>file:</c> URL carries; a plain file URL has no limits.</summary>
-    private SignedFileUrl? CheckFileUrl(Uri url, bool write)
+    private SignedFileUrl? CheckFileUrl(Uri url, bool write) => CheckFileUrl(url, write ? 'c' : 'r', write ? "writing" : "reading");
+
+    /// <summary>Enforces the expiry and one permission (<c>r</c>, <c>l</c> or <c>c</c>) of a <c>file:</c> URL.</summary>
+    private SignedFileUrl? CheckFileUrl(Uri url, char permission, string verb, string? display = null)
     {
+        display ??= SecretRedaction.Redact(url);
         var limits = SignedFileUrl.Parse(url);
         if (limits is null)
         {
@@ -157,20 +313,26 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
 
         if (limits.IsExpiredAt(_timeProvider.GetUtcNow()))
         {
-            throw new UrlTransferException(UrlTransferErrorKind.Forbidden, $"The URL {SecretRedaction.Redact(url)} expired at {limits.ExpiresOn.GetValueOrDefault():u}. Ask the storage for a new one.");
+            throw new UrlTransferException(UrlTransferErrorKind.Forbidden, $"The URL {display} expired at {limits.ExpiresOn.GetValueOrDefault():u}. Ask the storage for a new one.");
         }
 
-        bool allowed = write ? limits.AllowsCreate : limits.AllowsRead;
+        bool allowed = permission switch
+        {
+            'c' => limits.AllowsCreate,
+            'l' => limits.AllowsList,
+            _ => limits.AllowsRead,
+        };
         if (!allowed)
         {
-            throw new UrlTransferException(UrlTransferErrorKind.Forbidden, $"The URL {SecretRedaction.Redact(url)} does not allow {(write ? "writing" : "reading")} (permissions '{limits.Permissions}').");
+            throw new UrlTransferException(UrlTransferErrorKind.Forbidden, $"The URL {display} does not allow {verb} (permissions '{limits.Permissions}').");
         }
 
         return limits;
     }
 
-    private async Task SendWithRetriesAsync(Uri url, string what, Func<HttpRequestMessage> createRequest, Func<HttpResponseMessage, CancellationToken, Task> onSuccess, CancellationToken cancellationToken)
+    private async Task SendWithRetriesAsync(Uri url, string what, Func<HttpRequestMessage> createRequest, Func<HttpResponseMessage, CancellationToken, Task> onSuccess, CancellationToken cancellationToken, string? display = null)
     {
+        display ??= SecretRedaction.Redact(url);
         for (int attempt = 1; ; attempt++)
         {
             TimeSpan delay;
@@ -194,7 +356,7 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
                 if (!transient || attempt >= MaxAttempts)
                 {
                     string code = response.Headers.TryGetValues("x-ms-error-code", out var codes) ? string.Join(",", codes) : response.ReasonPhrase ?? string.Empty;
-                    throw new UrlTransferException(kind, $"The {what} of {SecretRedaction.Redact(url)} failed: {(int)response.StatusCode} {code}.{Advice(kind)}");
+                    throw new UrlTransferException(kind, $"The {what} of {display} failed: {(int)response.StatusCode} {code}.{Advice(kind)}");
                 }
 
                 delay = response.Headers.RetryAfter?.Delta ?? Backoff(attempt);
@@ -205,7 +367,7 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
             }
             catch (HttpRequestException ex)
             {
-                throw new UrlTransferException(UrlTransferErrorKind.Unavailable, $"The {what} of {SecretRedaction.Redact(url)} failed: {SecretRedaction.RedactText(ex.Message)}. Check that the storage endpoint is reachable.");
+                throw new UrlTransferException(UrlTransferErrorKind.Unavailable, $"The {what} of {display} failed: {SecretRedaction.RedactText(ex.Message)}. Check that the storage endpoint is reachable.");
             }
 
             await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);

@@ -285,9 +285,10 @@ public class BatchWireMappingTests
     }
 
     [Test]
-    public void ToCompute_ContainerResourceFileOrUnknownUploadCondition_IsRefused()
+    public void ToCompute_AutoStorageOrTwoSourceResourceFileOrUnknownUploadCondition_IsRefused()
     {
-        var containerFile = new BatchTaskCreateContent { Id = "t", CommandLine = "x", ResourceFiles = [new BatchResourceFile { StorageContainerUrl = "https://a.blob.core.windows.net/c?sig=s", FilePath = "in" }] };
+        var autoStorage = new BatchTaskCreateContent { Id = "t", CommandLine = "x", ResourceFiles = [new BatchResourceFile { AutoStorageContainerName = "counts", FilePath = "in" }] };
+        var twoSources = new BatchTaskCreateContent { Id = "t", CommandLine = "x", ResourceFiles = [new BatchResourceFile { StorageContainerUrl = "https://a.blob.core.windows.net/c?sig=s", HttpUrl = "https://a.blob.core.windows.net/c/b?sig=s", FilePath = "in" }] };
         var unknownCondition = new BatchTaskCreateContent
         {
             Id = "t",
@@ -297,9 +298,43 @@ public class BatchWireMappingTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(Assert.Throws<ArgumentException>(() => BatchWireMapping.ToCompute(containerFile))!.Message, Does.Contain("'in'").And.Not.Contain("sig="));
+            Assert.That(Assert.Throws<ArgumentException>(() => BatchWireMapping.ToCompute(autoStorage))!.Message, Does.Contain("'counts'").And.Contain("storageContainerUrl"));
+            Assert.That(Assert.Throws<ArgumentException>(() => BatchWireMapping.ToCompute(twoSources))!.Message, Does.Contain("'in'").And.Not.Contain("sig="));
             Assert.Throws<ArgumentException>(() => BatchWireMapping.ToCompute(unknownCondition));
         });
+    }
+
+    [TestCase("counts/", "in")]
+    [TestCase(null, null)]
+    public void ContainerResourceFile_ToWireAndBack_KeepsTheUrlPrefixAndFolder(string? prefix, string? folder)
+    {
+        var url = new Uri("https://a.blob.core.windows.net/run-1?sv=2021-12-02&sp=rl&sig=abc%3D");
+        var task = new TaskSpec("merge", "x");
+        task.ResourceFiles.Add(ResourceFile.FromStorageContainer(url, prefix, folder));
+
+        var wire = BatchWireMapping.ToWire(task);
+        var back = BatchWireMapping.ToCompute(wire);
+
+        Assert.Multiple(() =>
+        {
+            var file = wire.ResourceFiles!.Single();
+            Assert.That(file.StorageContainerUrl, Is.EqualTo(url.AbsoluteUri));
+            Assert.That(file.HttpUrl, Is.Null);
+            Assert.That(file.BlobPrefix, Is.EqualTo(prefix));
+            Assert.That(file.FilePath, Is.EqualTo(folder));
+            Assert.That(back.ResourceFiles, Is.EqualTo(task.ResourceFiles));
+        });
+    }
+
+    [Test]
+    public void ContainerResourceFile_FileUrl_IsRefusedWithoutEchoingIt()
+    {
+        var task = new TaskSpec("merge", "x");
+        task.ResourceFiles.Add(ResourceFile.FromStorageContainer(new Uri("file:///tmp/c?sp=rl&sig=secret-sig"), "counts/", "in"));
+
+        var ex = Assert.Throws<ArgumentException>(() => BatchWireMapping.ToWire(task));
+
+        Assert.That(ex!.Message, Does.Contain("'in'").And.Not.Contain("secret-sig"));
     }
 
     // ------------------------------------------------------------------ info -> wire -> info

@@ -318,6 +318,113 @@ public abstract partial class ComputeConformanceTests
     }
 
     [Test]
+    public async Task Task_ContainerResourceFile_FetchesExactlyTheBlobsUnderThePrefixWithTheirPaths()
+    {
+        string container = await CreateContainerAsync();
+        await StageAsync(container, "counts/a.txt", "a\n");
+        await StageAsync(container, "counts/sub/b é.txt", "b\n");
+        await StageAsync(container, "counts2/not-this.txt", "no\n");
+        await StageAsync(container, "other/not-this-either.txt", "no\n");
+        var url = await Storage.GetContainerReadUrlAsync(container, TimeProvider.System.GetUtcNow().AddHours(1));
+        string jobId = await CreateJobAsync(await CreateReadyPoolAsync());
+        var task = new TaskSpec("fetch-container", Sh("find in -type f | LC_ALL=C sort; cat 'in/counts/a.txt' 'in/counts/sub/b é.txt'"));
+        task.ResourceFiles.Add(ResourceFile.FromStorageContainer(url, "counts/", "in"));
+
+        var info = await RunTaskAsync(jobId, task);
+
+        Assert.That(info.Result, Is.EqualTo(TaskExecutionResult.Success), $"{info.FailureInfo}; stderr: {await StderrAsync(jobId, task.Id)}");
+        Assert.That(await StdoutAsync(jobId, task.Id), Is.EqualTo("in/counts/a.txt\nin/counts/sub/b é.txt\na\nb\n"));
+    }
+
+    [Test]
+    public async Task Task_ContainerResourceFile_WithoutPrefixOrPath_FetchesTheWholeContainerIntoTheWorkingDirectory()
+    {
+        string container = await CreateContainerAsync();
+        await StageAsync(container, "x/one.txt", "1\n");
+        await StageAsync(container, "two.txt", "2\n");
+        var url = await Storage.GetContainerReadUrlAsync(container, TimeProvider.System.GetUtcNow().AddHours(1));
+        string jobId = await CreateJobAsync(await CreateReadyPoolAsync());
+        var task = new TaskSpec("fetch-all", Sh("cat x/one.txt two.txt"));
+        task.ResourceFiles.Add(ResourceFile.FromStorageContainer(url));
+
+        var info = await RunTaskAsync(jobId, task);
+
+        Assert.That(info.Result, Is.EqualTo(TaskExecutionResult.Success), $"{info.FailureInfo}; stderr: {await StderrAsync(jobId, task.Id)}");
+        Assert.That(await StdoutAsync(jobId, task.Id), Is.EqualTo("1\n2\n"));
+    }
+
+    [Test]
+    public async Task Task_ContainerResourceFile_PrefixMatchesNothing_TheTaskRunsWithNoFiles()
+    {
+        string container = await CreateContainerAsync();
+        await StageAsync(container, "elsewhere/a.txt", "a\n");
+        var url = await Storage.GetContainerReadUrlAsync(container, TimeProvider.System.GetUtcNow().AddHours(1));
+        string jobId = await CreateJobAsync(await CreateReadyPoolAsync());
+
+        // The folder is absent or empty (the local engine and the emulator create it; the service's behaviour is not asserted).
+        var task = new TaskSpec("fetch-none", Sh("if [ -e empty ]; then find empty -type f | wc -l | tr -d ' '; else echo 0; fi"));
+        task.ResourceFiles.Add(ResourceFile.FromStorageContainer(url, "nothing/", "empty"));
+
+        var info = await RunTaskAsync(jobId, task);
+
+        Assert.That(info.Result, Is.EqualTo(TaskExecutionResult.Success), $"{info.FailureInfo}; stderr: {await StderrAsync(jobId, task.Id)}");
+        Assert.That(await StdoutAsync(jobId, task.Id), Is.EqualTo("0\n"));
+    }
+
+    [TestCase(true, TestName = "Task_ContainerResourceFile_ExpiredUrl_FailsTheAttemptNamingTheContainerNotTheQuery")]
+    [TestCase(false, TestName = "Task_ContainerResourceFile_WriteOnlyUrl_FailsTheAttemptNamingTheContainerNotTheQuery")]
+    public async Task Task_ContainerResourceFile_UnreadableUrl_FailsTheAttempt(bool expired)
+    {
+        string container = await CreateContainerAsync();
+        await StageAsync(container, "counts/a.txt", "a\n");
+        var url = expired
+            ? await Storage.GetContainerReadUrlAsync(container, TimeProvider.System.GetUtcNow().AddHours(-1))
+            : await Storage.GetContainerWriteUrlAsync(container, TimeProvider.System.GetUtcNow().AddHours(1));
+        string jobId = await CreateJobAsync(await CreateReadyPoolAsync());
+        var task = new TaskSpec("fetch-denied", Sh("echo ran"));
+        task.ResourceFiles.Add(ResourceFile.FromStorageContainer(url, "counts/", "in"));
+
+        var info = await RunTaskAsync(jobId, task);
+
+        string query = url.Query.TrimStart('?');
+        string failure = info.FailureInfo?.ToString() ?? string.Empty;
+        Assert.Multiple(() =>
+        {
+            Assert.That(info.Result, Is.EqualTo(TaskExecutionResult.Failure), failure);
+            Assert.That(info.FailureInfo?.Category, Is.EqualTo("UserError"), failure);
+            Assert.That(info.FailureInfo?.Code, Is.EqualTo("BlobAccessDenied"), failure);
+            Assert.That(info.FailureInfo?.Message, Does.Contain(container), "the failure names the container");
+            Assert.That(failure, Does.Not.Contain(query), "the failure shows the URL's query");
+            foreach (string part in query.Split('&').Where(p => p.StartsWith("sig=", StringComparison.Ordinal)))
+            {
+                Assert.That(failure, Does.Not.Contain(part[4..]).And.Not.Contain(Uri.UnescapeDataString(part[4..])), "the failure shows the signature");
+            }
+        });
+        Assert.That(await StdoutAsync(jobId, task.Id), Does.Not.Contain("ran"), "the command did not run");
+    }
+
+    [Test]
+    public async Task Task_ContainerResourceFile_ThousandSmallBlobs_AreAllFetched()
+    {
+        const int Count = 1000;
+        string container = await CreateContainerAsync();
+        await Parallel.ForAsync(0, Count, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+        {
+            using var stream = new MemoryStream(Encoding.UTF8.GetBytes($"{i}\n"));
+            await Storage.UploadAsync(container, $"counts/{i % 10}/task-{i:D4}.txt", stream, cancellationToken: ct);
+        });
+        var url = await Storage.GetContainerReadUrlAsync(container, TimeProvider.System.GetUtcNow().AddHours(1));
+        string jobId = await CreateJobAsync(await CreateReadyPoolAsync());
+        var task = new TaskSpec("fetch-thousand", Sh("find in -type f | wc -l | tr -d ' '; cat in/counts/*/*.txt | awk '{ s += $1 } END { print s }'"));
+        task.ResourceFiles.Add(ResourceFile.FromStorageContainer(url, "counts/", "in"));
+
+        var info = await RunTaskAsync(jobId, task);
+
+        Assert.That(info.Result, Is.EqualTo(TaskExecutionResult.Success), $"{info.FailureInfo}; stderr: {await StderrAsync(jobId, task.Id)}");
+        Assert.That(await StdoutAsync(jobId, task.Id), Is.EqualTo($"{Count}\n{Count * (Count - 1) / 2}\n"));
+    }
+
+    [Test]
     public async Task Task_CommandLine_IsNotInterpretedByAShellUnlessItInvokesOne()
     {
         string jobId = await CreateJobAsync(await CreateReadyPoolAsync());

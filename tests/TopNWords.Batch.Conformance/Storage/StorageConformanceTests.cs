@@ -295,6 +295,7 @@ public abstract class StorageConformanceTests
             ("DownloadToFileAsync", () => Storage.DownloadToFileAsync(container, "blob.txt", destination, Token)),
             ("GetBlobReadUrlAsync", () => Storage.GetBlobReadUrlAsync(container, "blob.txt", InOneHour(), Token)),
             ("GetContainerWriteUrlAsync", () => Storage.GetContainerWriteUrlAsync(container, InOneHour(), Token)),
+            ("GetContainerReadUrlAsync", () => Storage.GetContainerReadUrlAsync(container, InOneHour(), Token)),
         };
 
         using (Assert.EnterMultipleScope())
@@ -777,6 +778,80 @@ public abstract class StorageConformanceTests
     }
 
     [Test]
+    public async Task GetContainerReadUrlAsync_Url_ListsTheBlobsUnderAPrefixInOrderAndReadsThem()
+    {
+        string container = await NewContainerAsync();
+        string[] names = ["out/b.txt", "out/a é.txt", "out/sub/c.txt", "out2/d.txt", "other/e.txt"];
+        foreach (string name in names)
+        {
+            await UploadBytesAsync(container, name, Bytes("content of " + name));
+        }
+
+        var url = await Storage.GetContainerReadUrlAsync(container, InOneHour(), Token);
+
+        var all = await ListWithUrlAsync(url, null);
+        var underFolder = await ListWithUrlAsync(url, "out/");
+        var underPartialName = await ListWithUrlAsync(url, "out");
+        var none = await ListWithUrlAsync(url, "nothing/");
+        string copy = NewLocalPath();
+        await Transfer.DownloadAsync(WithBlob(url, "out/a é.txt"), copy, Token);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(all, Is.EqualTo(names.Order(StringComparer.Ordinal)));
+            Assert.That(underFolder, Is.EqualTo(new[] { "out/a é.txt", "out/b.txt", "out/sub/c.txt" }));
+            Assert.That(underPartialName, Is.EqualTo(new[] { "out/a é.txt", "out/b.txt", "out/sub/c.txt", "out2/d.txt" }));
+            Assert.That(none, Is.Empty);
+            Assert.That(File.ReadAllBytes(copy), Is.EqualTo(Bytes("content of out/a é.txt")));
+        });
+    }
+
+    [Test]
+    public async Task GetContainerReadUrlAsync_Url_GrantsReadAndListOnly()
+    {
+        string container = await NewContainerAsync();
+        await UploadBytesAsync(container, "existing.txt", Bytes("x"));
+        var url = await Storage.GetContainerReadUrlAsync(container, InOneHour(), Token);
+
+        Assert.That(QueryValue(url, "sp"), Is.EqualTo("rl"), "the URL's permissions");
+        await AssertTransferFailsAsync(UrlTransferErrorKind.Forbidden, url, () => Transfer.UploadAsync(url, "new.txt", WriteLocalFile(Bytes("y")), Token));
+        await AssertTransferFailsAsync(UrlTransferErrorKind.Forbidden, url, () => Transfer.UploadAsync(url, "existing.txt", WriteLocalFile(Bytes("y")), Token));
+        Assert.That(await ListNamesAsync(container), Is.EqualTo(new[] { "existing.txt" }));
+    }
+
+    [Test]
+    public async Task GetContainerReadUrlAsync_ExpiryInThePast_ListingIsForbiddenAndShowsNoQuery()
+    {
+        string container = await NewContainerAsync();
+        await UploadBytesAsync(container, "input.txt", Bytes("x"));
+        var url = await Storage.GetContainerReadUrlAsync(container, TimeProvider.GetUtcNow().AddHours(-1), Token);
+
+        await AssertTransferFailsAsync(UrlTransferErrorKind.Forbidden, url, () => ListWithUrlAsync(url, null));
+
+        var ex = Assert.CatchAsync<UrlTransferException>(() => ListWithUrlAsync(url, null));
+        Assert.That(ex!.ToString(), Does.Contain(container).And.Not.Contain(url.Query.TrimStart('?')), "the failure names the container but not the URL's query");
+    }
+
+    [Test]
+    public async Task GetContainerWriteUrlAsync_UsedAsAContainerReadUrl_ListingIsForbidden()
+    {
+        string container = await NewContainerAsync();
+        await UploadBytesAsync(container, "input.txt", Bytes("x"));
+        var url = await Storage.GetContainerWriteUrlAsync(container, InOneHour(), Token);
+
+        await AssertTransferFailsAsync(UrlTransferErrorKind.Forbidden, url, () => ListWithUrlAsync(url, null));
+    }
+
+    [Test]
+    public async Task GetContainerReadUrlAsync_ContainerDoesNotExist_ListingFailsNotFound()
+    {
+        string container = NewContainerName();
+        var url = await Storage.GetContainerReadUrlAsync(container, InOneHour(), Token);
+
+        await AssertTransferFailsAsync(UrlTransferErrorKind.NotFound, url, () => ListWithUrlAsync(url, null));
+    }
+
+    [Test]
     public async Task GetBlobReadUrlAsync_ExpiryInThePast_DownloadIsForbidden()
     {
         string container = await NewContainerAsync();
@@ -812,8 +887,9 @@ public abstract class StorageConformanceTests
         string container = await NewContainerAsync();
         var readUrl = await Storage.GetBlobReadUrlAsync(container, "blob.txt", InOneHour(), Token);
         var writeUrl = await Storage.GetContainerWriteUrlAsync(container, InOneHour(), Token);
+        var containerReadUrl = await Storage.GetContainerReadUrlAsync(container, InOneHour(), Token);
 
-        foreach (var url in new[] { readUrl, writeUrl })
+        foreach (var url in new[] { readUrl, writeUrl, containerReadUrl })
         {
             foreach (string secret in secrets)
             {
@@ -975,6 +1051,18 @@ public abstract class StorageConformanceTests
 
         builder.Path = path;
         return builder.Uri;
+    }
+
+    /// <summary>Lists a container through a container URL with <see cref="Transfer"/>.</summary>
+    protected async Task<List<string>> ListWithUrlAsync(Uri containerUrl, string? prefix)
+    {
+        var names = new List<string>();
+        await foreach (string name in Transfer.ListBlobsAsync(containerUrl, prefix, Token))
+        {
+            names.Add(name);
+        }
+
+        return names;
     }
 
     /// <summary>The URL of blob <paramref name="blobName"/> in the container at <paramref name="containerUrl"/>, query kept.</summary>

@@ -174,6 +174,10 @@ public sealed class TestFolderStorage : IBlobStorage
         return Task.FromResult(WithLimits(folder, "cw", expiresOn));
     }
 
+    /// <inheritdoc />
+    public Task<Uri> GetContainerReadUrlAsync(string containerName, DateTimeOffset expiresOn, CancellationToken cancellationToken = default) =>
+        Task.FromResult(WithLimits(ContainerPath(containerName), "rl", expiresOn));
+
     private Uri WithLimits(string path, string permissions, DateTimeOffset expiresOn)
     {
         string expiry = Uri.EscapeDataString(expiresOn.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));

@@ -45,9 +45,17 @@ internal record CommandDefinition(IReadOnlyList<string> Arguments, IReadOnlyList
         var copy = files.ToArray();
         for (int i = 0; i < copy.Length; i++)
         {
-            if (copy[i] is null || copy[i].HttpUrl is null || copy[i].FilePath is null)
+            if (copy[i] is null || copy[i].FilePath is null)
             {
                 errors.Add($"Resource file {i} has no URL or no file path.");
+            }
+            else if ((copy[i].HttpUrl is null) == (copy[i].StorageContainerUrl is null))
+            {
+                errors.Add($"Resource file {i} ('{copy[i].FilePath}') must have exactly one source: an HTTP URL or a storage container URL.");
+            }
+            else if (copy[i].HttpUrl is not null && copy[i].BlobPrefix is not null)
+            {
+                errors.Add($"Resource file {i} ('{copy[i].FilePath}') has a blob prefix but no container: a blob prefix is only valid with a storage container URL.");
             }
         }
 

@@ -15,6 +15,9 @@ internal sealed class TaskFileStager
     private const UnixFileMode ResourceFileMode =
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute;
 
+    /// <summary>How many blobs of one container resource file are downloaded at a time.</summary>
+    private const int MaxParallelBlobDownloads = 8;
+
     private readonly IUrlTransfer _transfer;
     private readonly ILogger _logger;
 
@@ -37,6 +40,18 @@ internal sealed class TaskFileStager
     {
         foreach (var file in files)
         {
+            if (file.StorageContainerUrl is { } containerUrl)
+            {
+                if (await FetchContainerAsync(file, containerUrl, workingDirectory, what, stop).ConfigureAwait(false) is { } containerFailure)
+                {
+                    LocalComputeLog.ResourceFileFailed(_logger, what, containerFailure.Code, containerFailure.Message);
+                    return containerFailure;
+                }
+
+                continue;
+            }
+
+            var httpUrl = file.HttpUrl!;
             string? problem = CheckResourceFilePath(file.FilePath);
             string target = string.Empty;
             if (problem is null)
@@ -63,7 +78,7 @@ internal sealed class TaskFileStager
                     }
                     else
                     {
-                        await _transfer.DownloadAsync(file.HttpUrl, target, stop).ConfigureAwait(false);
+                        await _transfer.DownloadAsync(httpUrl, target, stop).ConfigureAwait(false);
                         if (!OperatingSystem.IsWindows())
                         {
                             File.SetUnixFileMode(target, ResourceFileMode);
@@ -78,11 +93,11 @@ internal sealed class TaskFileStager
                         UrlTransferErrorKind.Forbidden => BatchErrorCodes.BlobAccessDenied,
                         _ => BatchErrorCodes.BlobDownloadMiscError,
                     };
-                    failure = new TaskFailureInfo(LocalCommandRunner.UserError, code, $"Resource file '{file.FilePath}' of {what} could not be downloaded from {SecretRedaction.Redact(file.HttpUrl)}: {SecretRedaction.RedactText(ex.Message)}");
+                    failure = new TaskFailureInfo(LocalCommandRunner.UserError, code, $"Resource file '{file.FilePath}' of {what} could not be downloaded from {SecretRedaction.Redact(httpUrl)}: {SecretRedaction.RedactText(ex.Message)}");
                 }
                 catch (OperationCanceledException) when (!stop.IsCancellationRequested)
                 {
-                    failure = new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.BlobDownloadTimedOut, $"Resource file '{file.FilePath}' of {what} timed out downloading from {SecretRedaction.Redact(file.HttpUrl)}.");
+                    failure = new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.BlobDownloadTimedOut, $"Resource file '{file.FilePath}' of {what} timed out downloading from {SecretRedaction.Redact(httpUrl)}.");
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException)
                 {
@@ -95,6 +110,155 @@ internal sealed class TaskFileStager
                 LocalComputeLog.ResourceFileFailed(_logger, what, failure.Code, failure.Message);
                 return failure;
             }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Fetches a container resource file as a Batch node does: every blob whose name starts with the prefix, to
+    /// <c>filePath/&lt;blob name&gt;</c> (the folder is created even when no blob matches), several at a time. A blob
+    /// whose path would leave the working folder (<c>..</c>, a link) fails the attempt naming the blob. Messages name the
+    /// container without its URL's query.
+    /// </summary>
+    private async Task<TaskFailureInfo?> FetchContainerAsync(ResourceFile file, Uri containerUrl, string workingDirectory, string what, CancellationToken stop)
+    {
+        string container = containerUrl.GetLeftPart(UriPartial.Path);
+        string source = file.BlobPrefix is null ? $"container {container}" : $"container {container} (prefix '{file.BlobPrefix}')";
+        TaskFailureInfo Refused(string problem) =>
+            new(LocalCommandRunner.UserError, BatchErrorCodes.BlobDownloadMiscError, $"Resource files from {source} of {what} were refused: {problem}.");
+
+        string folder = workingDirectory;
+        if (file.FilePath.Length > 0)
+        {
+            if (CheckResourceFilePath(file.FilePath) is { } pathProblem)
+            {
+                return Refused(pathProblem.Replace("must name a file", "must name a folder", StringComparison.Ordinal));
+            }
+
+            folder = Path.GetFullPath(Path.Combine(workingDirectory, file.FilePath));
+            if (!IsInside(folder, workingDirectory))
+            {
+                return Refused("its file path leads outside the working directory");
+            }
+        }
+
+        TaskFailureInfo? failure = null;
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        try
+        {
+            if (!ReferenceEquals(folder, workingDirectory))
+            {
+                if (PrepareDestination(workingDirectory, folder) is { } folderProblem)
+                {
+                    return Refused(folderProblem);
+                }
+
+                Directory.CreateDirectory(folder);
+            }
+
+            var blobs = _transfer.ListBlobsAsync(containerUrl, file.BlobPrefix, cancel.Token);
+            var options = new ParallelOptions { MaxDegreeOfParallelism = MaxParallelBlobDownloads, CancellationToken = cancel.Token };
+            await Parallel.ForEachAsync(blobs, options, async (blobName, ct) =>
+            {
+                if (await FetchBlobAsync(blobName, ct).ConfigureAwait(false) is { } blobFailure)
+                {
+                    lock (cancel)
+                    {
+                        failure ??= blobFailure;
+                    }
+
+                    await cancel.CancelAsync().ConfigureAwait(false);
+                }
+            }).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (failure is not null)
+        {
+            // A blob failed and stopped the others.
+        }
+        catch (UrlTransferException ex)
+        {
+            failure ??= new TaskFailureInfo(LocalCommandRunner.UserError, TransferCode(ex.Kind), $"Resource files from {source} of {what} could not be listed: {SecretRedaction.RedactText(ex.Message)} The container URL must grant read and list (a container SAS with 'rl') and not have expired.");
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+            failure ??= new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.BlobDownloadTimedOut, $"Resource files from {source} of {what} timed out.");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException)
+        {
+            failure ??= new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.BlobDownloadMiscError, $"Resource files from {source} of {what} could not be written: {SecretRedaction.RedactText(ex.Message)}");
+        }
+
+        return failure;
+
+        async Task<TaskFailureInfo?> FetchBlobAsync(string blobName, CancellationToken ct)
+        {
+            string? problem = CheckBlobName(blobName);
+            string target = string.Empty;
+            if (problem is null)
+            {
+                target = Path.GetFullPath(Path.Combine(folder, blobName.Replace('/', Path.DirectorySeparatorChar)));
+                if (!IsInside(target, workingDirectory))
+                {
+                    problem = "its path leads outside the working directory";
+                }
+            }
+
+            problem ??= PrepareDestination(workingDirectory, target);
+            if (problem is not null)
+            {
+                return new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.BlobDownloadMiscError, $"Blob '{blobName}' of {source} (a resource file of {what}) was refused: {problem}.");
+            }
+
+            try
+            {
+                await _transfer.DownloadAsync(UrlTransfer.BlobUrl(containerUrl, blobName), target, ct).ConfigureAwait(false);
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(target, ResourceFileMode);
+                }
+
+                return null;
+            }
+            catch (UrlTransferException ex)
+            {
+                return new TaskFailureInfo(LocalCommandRunner.UserError, TransferCode(ex.Kind), $"Blob '{blobName}' of {source} (a resource file of {what}) could not be downloaded: {SecretRedaction.RedactText(ex.Message)}");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException)
+            {
+                return new TaskFailureInfo(LocalCommandRunner.UserError, BatchErrorCodes.BlobDownloadMiscError, $"Blob '{blobName}' of {source} (a resource file of {what}) could not be written: {SecretRedaction.RedactText(ex.Message)}");
+            }
+        }
+    }
+
+    private static string TransferCode(UrlTransferErrorKind kind) => kind switch
+    {
+        UrlTransferErrorKind.NotFound => BatchErrorCodes.BlobNotFound,
+        UrlTransferErrorKind.Forbidden => BatchErrorCodes.BlobAccessDenied,
+        _ => BatchErrorCodes.BlobDownloadMiscError,
+    };
+
+    /// <summary>Why a listed blob's name cannot be a path under the resource file's folder, or <see langword="null"/>.</summary>
+    private static string? CheckBlobName(string blobName)
+    {
+        if (string.IsNullOrEmpty(blobName) || blobName.Contains('\0', StringComparison.Ordinal))
+        {
+            return "its name cannot be a file name";
+        }
+
+        if (blobName[0] is '/' or '\\' || Path.IsPathRooted(blobName))
+        {
+            return "its name is an absolute path";
+        }
+
+        if (blobName.Split('/', '\\').Any(s => s is ".." or "."))
+        {
+            return "its name contains a '..' or '.' segment";
+        }
+
+        if (blobName[^1] is '/' or '\\')
+        {
+            return "its name ends with '/' (a folder marker, not a file)";
         }
 
         return null;

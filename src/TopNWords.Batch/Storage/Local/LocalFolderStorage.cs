@@ -268,6 +268,16 @@ public sealed class LocalFolderStorage : IBlobStorage
         return Run(() => SignedFileUrl.ForContainerWrite(_paths.ContainerPath(containerName), expiresOn), cancellationToken);
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// The URL is <c>file:///…/&lt;container&gt;?se=&lt;expiry&gt;&amp;sr=c&amp;sp=rl</c>. It is made without
+    /// checking that the container exists.
+    /// </remarks>
+    public Task<Uri> GetContainerReadUrlAsync(string containerName, DateTimeOffset expiresOn, CancellationToken cancellationToken = default)
+    {
+        return Run(() => SignedFileUrl.ForContainerRead(_paths.ContainerPath(containerName), expiresOn), cancellationToken);
+    }
+
     /// <summary>Runs quick synchronous file-system work, surfacing its failure through the task.</summary>
     private static Task<T> Run<T>(Func<T> work, CancellationToken cancellationToken)
     {

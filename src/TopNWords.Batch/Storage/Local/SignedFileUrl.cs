@@ -8,12 +8,15 @@ namespace TopNWords.Batch.Storage.Local;
 /// <see cref="LocalFolderStorage"/> writes them; <see cref="Transfer.UrlTransfer"/> parses them and enforces their
 /// permissions (<c>sp</c>) and expiry (<c>se</c>). An instance is the limits one URL carries.
 /// </summary>
-/// <param name="Permissions">The <c>sp</c> value: <c>r</c> read, <c>c</c> create, <c>w</c> write.</param>
+/// <param name="Permissions">The <c>sp</c> value: <c>r</c> read, <c>l</c> list, <c>c</c> create, <c>w</c> write.</param>
 /// <param name="ExpiresOn">The <c>se</c> value, or <see langword="null"/> when the URL has none.</param>
 internal sealed record SignedFileUrl(string Permissions, DateTimeOffset? ExpiresOn)
 {
     /// <summary>Whether the URL allows reading the blob.</summary>
     public bool AllowsRead => Permissions.Contains('r', StringComparison.Ordinal);
+
+    /// <summary>Whether the URL allows listing the container's blobs.</summary>
+    public bool AllowsList => Permissions.Contains('l', StringComparison.Ordinal);
 
     /// <summary>Whether the URL allows writing new blobs (<c>c</c> or <c>w</c>).</summary>
     public bool AllowsCreate => Permissions.Contains('c', StringComparison.Ordinal) || AllowsOverwrite;
@@ -32,6 +35,12 @@ internal sealed record SignedFileUrl(string Permissions, DateTimeOffset? Expires
     /// <param name="expiresOn">When the URL stops working.</param>
     public static Uri ForContainerWrite(string containerPath, DateTimeOffset expiresOn) =>
         Create(containerPath, $"se={FormatExpiry(expiresOn)}&sr=c&sp=cw", Path.DirectorySeparatorChar);
+
+    /// <summary>The read/list URL of a container's folder: <c>?se=&lt;expiry&gt;&amp;sr=c&amp;sp=rl</c>.</summary>
+    /// <param name="containerPath">The full path of the container's folder.</param>
+    /// <param name="expiresOn">When the URL stops working.</param>
+    public static Uri ForContainerRead(string containerPath, DateTimeOffset expiresOn) =>
+        Create(containerPath, $"se={FormatExpiry(expiresOn)}&sr=c&sp=rl", Path.DirectorySeparatorChar);
 
     /// <summary>
     /// The limits a URL's query carries (<c>sp</c> and <c>se</c>), or <see langword="null"/> for a URL without
