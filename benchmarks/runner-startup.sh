@@ -18,24 +18,9 @@ runs="${RUNS:-20}"
 limit_ms="${LIMIT_MS:-20}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 command -v python3 > /dev/null || { echo "error: python3 is needed for the timing" >&2; exit 2; }
-[ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] || { echo "error: the native runner is built for linux-x64; this is $(uname -s)-$(uname -m)" >&2; exit 2; }
+# shellcheck source=lib/runner-publish.sh
+source "$repo/benchmarks/lib/runner-publish.sh" topnwords-startup
 
-if [ -n "${WORK_DIR:-}" ]; then
-  work="$WORK_DIR"
-  mkdir -p "$work"
-else
-  work="$(mktemp -d "${TMPDIR:-/tmp}/topnwords-startup.XXXXXX")"
-  trap 'rm -rf "$work"' EXIT
-fi
-
-project="$repo/src/TopNWords.TaskRunner"
-publish() { # name, then publish arguments (skipped when WORK_DIR already holds that publish)
-  local name="$1"; shift
-  if [ -n "${WORK_DIR:-}" ] && [ -d "$work/$name" ]; then echo "== reusing $work/$name"; return; fi
-  echo "== publishing $name"
-  dotnet publish "$project" -c Release --artifacts-path "$work/artifacts-$name" -o "$work/$name" --nologo -v quiet --disable-build-servers "$@" \
-    > "$work/$name.log" 2>&1 || { cat "$work/$name.log"; exit 1; }
-}
 publish native -r linux-x64 -p:PublishAot=true
 publish managed -p:UseAppHost=false
 publish self-contained -r linux-x64 --self-contained
