@@ -8,7 +8,7 @@ namespace TopNWords.Batch.Tests.Transfer;
 [TestFixture]
 public class UrlTransferListingTests
 {
-    private const string Sas = "sv=2021-12-02&se=2099-01-01T00%3A00%3A00Z&sr=c&sp=rl&sig=c2VjcmV0LXNpZ25hdHVyZQ%3D%3D";
+    private const string Sas = "sv=2021-12-02&se=2099-01-01T00%3A00%3A00Z&sr=c&sp=rl&sig=stand-in-signature";
     private static readonly Uri ContainerUrl = new($"https://account.blob.core.windows.net/counts?{Sas}");
 
     [Test]
@@ -44,7 +44,7 @@ public class UrlTransferListingTests
         {
             Assert.That(ex!.Kind, Is.EqualTo(kind));
             Assert.That(ex.Message, Does.Contain("https://account.blob.core.windows.net/counts"));
-            Assert.That(ex.ToString(), Does.Not.Contain("sig=").And.Not.Contain("c2VjcmV0").And.Not.Contain("sp=rl"));
+            Assert.That(ex.ToString(), Does.Not.Contain("sig=").And.Not.Contain("stand-in-signature").And.Not.Contain("sp=rl"));
         });
     }
 
