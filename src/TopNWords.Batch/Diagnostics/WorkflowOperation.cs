@@ -14,6 +14,8 @@ internal sealed class WorkflowOperation
     public static readonly WorkflowOperation UploadFile = Storage(nameof(UploadFile));
     public static readonly WorkflowOperation GetBlobReadUrl = Storage(nameof(GetBlobReadUrl));
     public static readonly WorkflowOperation GetContainerWriteUrl = Storage(nameof(GetContainerWriteUrl));
+    public static readonly WorkflowOperation GetContainerReadUrl = Storage(nameof(GetContainerReadUrl));
+    public static readonly WorkflowOperation Upload = Storage(nameof(Upload));
     public static readonly WorkflowOperation ListBlobs = Storage(nameof(ListBlobs));
     public static readonly WorkflowOperation DownloadToFile = Storage(nameof(DownloadToFile));
     public static readonly WorkflowOperation DeleteContainer = Storage(nameof(DeleteContainer));

@@ -71,9 +71,21 @@ public sealed class BatchRunDefinition
     /// <value>The default value is <see langword="null"/>: a new id from the time and a random suffix.</value>
     public string? RunId { get; set; }
 
-    /// <summary>Gets or sets a value indicating whether each task's output is parsed as the task runner's top-words format.</summary>
+    /// <summary>Gets or sets a value indicating whether each task's output (and the reduce step's result) is parsed as the task runner's top-words format.</summary>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool ParseTopWordsOutput { get; set; }
+
+    /// <summary>
+    /// Gets or sets a reduce step after the tasks: reduce tasks on the pool, depending on the tasks, merge their intermediate
+    /// files into one result, which the client downloads (<see cref="BatchRunResult.Reduce"/>).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no reduce step.</value>
+    public ReduceDefinition? Reduce { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether each task's output files are downloaded (and parsed, with
+    /// <see cref="ParseTopWordsOutput"/>). Without them, a run with a <see cref="Reduce"/> step downloads only its result.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool DownloadTaskOutputs { get; set; } = true;
 }
 
 /// <summary>One input file: one task.</summary>

@@ -5,8 +5,9 @@ namespace TopNWords.Batch;
 /// <summary>The outcome of a run.</summary>
 public sealed class BatchRunResult
 {
-    internal BatchRunResult(string runId, string poolId, string jobId, IReadOnlyList<TaskOutcome> tasks, DateTimeOffset startTime, DateTimeOffset endTime, string downloadDirectory, IReadOnlyList<string> cleanupFailures)
+    internal BatchRunResult(string runId, string poolId, string jobId, IReadOnlyList<TaskOutcome> tasks, DateTimeOffset startTime, DateTimeOffset endTime, string downloadDirectory, IReadOnlyList<string> cleanupFailures, ReduceOutcome? reduce = null)
     {
+        Reduce = reduce;
         RunId = runId;
         PoolId = poolId;
         JobId = jobId;
@@ -29,8 +30,15 @@ public sealed class BatchRunResult
     /// <summary>Gets one outcome per input, in input order.</summary>
     public IReadOnlyList<TaskOutcome> Tasks { get; }
 
-    /// <summary>Gets a value indicating whether every task succeeded and its output was collected.</summary>
-    public bool Succeeded => Tasks.All(t => t.Succeeded);
+    /// <summary>Gets what came of the reduce step, for a run with <see cref="BatchRunDefinition.Reduce"/>; otherwise <see langword="null"/>.</summary>
+    public ReduceOutcome? Reduce { get; }
+
+    /// <summary>Gets the top words of the whole corpus, for a word count with the corpus top N
+    /// (<see cref="WordCountJob.CreateCorpusDefinition"/>) whose merge succeeded; otherwise <see langword="null"/>.</summary>
+    public TopWordsOutput? CorpusTopWords => Reduce?.TopWords;
+
+    /// <summary>Gets a value indicating whether every task succeeded and its output was collected (and the reduce step, when there is one).</summary>
+    public bool Succeeded => Tasks.All(t => t.Succeeded) && (Reduce?.Succeeded ?? true);
 
     /// <summary>Gets the tasks that failed.</summary>
     public IEnumerable<TaskOutcome> FailedTasks => Tasks.Where(t => !t.Succeeded);
@@ -143,3 +151,29 @@ public sealed record TopWordsOutput(IReadOnlyList<TopWord> Words, string NodeId,
 /// <param name="Word">The word.</param>
 /// <param name="Count">Its count.</param>
 public readonly record struct TopWord(string Word, long Count);
+
+/// <summary>What came of a run's reduce step (<see cref="BatchRunDefinition.Reduce"/>).</summary>
+public sealed class ReduceOutcome
+{
+    internal ReduceOutcome(IReadOnlyList<string> taskIds)
+    {
+        TaskIds = taskIds;
+    }
+
+    /// <summary>Gets the reduce tasks' ids: the partial reduce tasks in input order, then the final one.</summary>
+    public IReadOnlyList<string> TaskIds { get; }
+
+    /// <summary>Gets the local path of the downloaded result, once it is downloaded.</summary>
+    public string? OutputFile { get; internal set; }
+
+    /// <summary>Gets the parsed result, for a run with <see cref="BatchRunDefinition.ParseTopWordsOutput"/>: for the word count,
+    /// the corpus top N words (with <see cref="TopWordsOutput.InputCount"/>).</summary>
+    public TopWordsOutput? TopWords { get; internal set; }
+
+    /// <summary>Gets why there is no result: the inputs whose tasks failed (which blocks the reduce), a reduce task that failed
+    /// (its exit code and stderr), or a result that could not be collected; <see langword="null"/> on success.</summary>
+    public string? Error { get; internal set; }
+
+    /// <summary>Gets a value indicating whether the reduce ran and its result was collected.</summary>
+    public bool Succeeded => Error is null && OutputFile is not null;
+}

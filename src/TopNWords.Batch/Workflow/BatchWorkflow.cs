@@ -343,12 +343,13 @@ public sealed class BatchWorkflow : IBatchWorkflow
                 failure = ExceptionDispatchInfo.Capture(wrapped);
             }
 
-            if (cancelled)
+            if (cancelled || run.ReducePlan?.Tasks.Any(t => !t.Completed) == true)
             {
+                // Cancelled, or reduce tasks that can never run (blocked by a failed task) would keep the job active.
                 await TerminateJobAsync(run).ConfigureAwait(false);
             }
 
-            bool succeeded = failure is null && run.Outcomes.All(o => o.Succeeded);
+            bool succeeded = failure is null && run.Succeeded;
             var state = cancelled ? BatchRunState.Cancelled : succeeded ? BatchRunState.Succeeded : BatchRunState.Failed;
             string? failureMessage = failure is null ? null : SecretRedaction.RedactText(failure.SourceException.Message);
             await RecordEndAsync(attachment, run, state, failureMessage).ConfigureAwait(false);
@@ -366,7 +367,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
                 failure.Throw();
             }
 
-            var result = new BatchRunResult(run.Names.RunId, run.PoolId, run.Names.JobId, run.Outcomes, run.StartTime, _time.GetUtcNow(), run.DownloadDirectory, cleanupFailures);
+            var result = new BatchRunResult(run.Names.RunId, run.PoolId, run.Names.JobId, run.Outcomes, run.StartTime, _time.GetUtcNow(), run.DownloadDirectory, cleanupFailures, run.ReduceOutcome);
             if (_logger.IsEnabled(LogLevel.Information))
             {
                 int succeededTasks = result.Tasks.Count(t => t.Succeeded);
@@ -384,6 +385,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
         record.EndState = state;
         record.Failure = failure;
         record.Outcomes = [.. run.Outcomes.Select(RecordedOutcome.From)];
+        record.Reduce = RecordedReduce.From(run.ReduceOutcome);
         using var cts = new CancellationTokenSource(run.Definition.Timeouts.Cleanup, _time);
         try
         {
@@ -399,6 +401,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
     private async Task<BatchRunResult> ResumeCleanupAsync(RunAttachment attachment, RunState run, BatchRunState state, List<RecordedOutcome> recorded)
     {
         run.ApplyRecorded(recorded);
+        attachment.Record.Reduce?.ApplyTo(run.ReduceOutcome);
         run.Containers.AddRange([run.Names.ApplicationContainer, run.Names.InputContainer, run.Names.OutputContainer]);
         bool succeeded = state == BatchRunState.Succeeded;
         string? failure = attachment.Record.Failure;
@@ -410,7 +413,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
             throw new BatchWorkflowException(BatchRunStage.CleaningUp, run.Names.RunId, $"Run '{run.Names.RunId}' {(state == BatchRunState.Cancelled ? "was cancelled" : "failed")}: {failure}") { CleanupFailures = cleanupFailures };
         }
 
-        return new BatchRunResult(run.Names.RunId, run.PoolId, run.Names.JobId, run.Outcomes, run.StartTime, _time.GetUtcNow(), run.DownloadDirectory, cleanupFailures);
+        return new BatchRunResult(run.Names.RunId, run.PoolId, run.Names.JobId, run.Outcomes, run.StartTime, _time.GetUtcNow(), run.DownloadDirectory, cleanupFailures, run.ReduceOutcome);
     }
 
     /// <summary>
@@ -426,6 +429,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
         record.FinishedAt = _time.GetUtcNow();
         record.CleanupFailures = [.. cleanupFailures];
         record.Outcomes = [.. run.Outcomes.Select(RecordedOutcome.From)];
+        record.Reduce = RecordedReduce.From(run.ReduceOutcome);
         var policy = run.Definition.Cleanup;
         bool deletedAll = cleanupFailures.Count == 0 && (policy == CleanupPolicy.Always || (policy == CleanupPolicy.OnSuccess && succeeded));
         if (deletedAll)
@@ -555,6 +559,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
     private static BatchRunResult Recorded(RunState run, RunRecord record)
     {
         run.ApplyRecorded(record.Outcomes ?? []);
+        record.Reduce?.ApplyTo(run.ReduceOutcome);
         if (record.State == BatchRunState.Cancelled || record.Failure is not null)
         {
             string how = record.State == BatchRunState.Cancelled ? "was cancelled" : "failed";
@@ -564,7 +569,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
             };
         }
 
-        return new BatchRunResult(run.Names.RunId, run.PoolId, run.Names.JobId, run.Outcomes, run.StartTime, record.FinishedAt ?? run.StartTime, run.DownloadDirectory, record.CleanupFailures);
+        return new BatchRunResult(run.Names.RunId, run.PoolId, run.Names.JobId, run.Outcomes, run.StartTime, record.FinishedAt ?? run.StartTime, run.DownloadDirectory, record.CleanupFailures, run.ReduceOutcome);
     }
 
     private BatchRunStatus ToStatus(RunManifest manifest, RunRecord? record)

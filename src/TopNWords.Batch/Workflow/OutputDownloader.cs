@@ -29,12 +29,56 @@ internal sealed class OutputDownloader
             run,
             nameof(WorkflowTimeouts.Download),
             run.Definition.Timeouts.Download,
-            ct => Parallel.ForEachAsync(
-                run.Outcomes.Where(o => o.Result == TaskExecutionResult.Success),
-                new ParallelOptions { MaxDegreeOfParallelism = _context.Options.MaxParallelTransfers, CancellationToken = ct },
-                async (outcome, token) => await DownloadOutputAsync(run, outcome, claimed, token).ConfigureAwait(false)),
+            async ct =>
+            {
+                await DownloadReduceOutputAsync(run, claimed, ct).ConfigureAwait(false);
+                if (run.Definition.DownloadTaskOutputs)
+                {
+                    await Parallel.ForEachAsync(
+                        run.Outcomes.Where(o => o.Result == TaskExecutionResult.Success),
+                        new ParallelOptions { MaxDegreeOfParallelism = _context.Options.MaxParallelTransfers, CancellationToken = ct },
+                        async (outcome, token) => await DownloadOutputAsync(run, outcome, claimed, token).ConfigureAwait(false)).ConfigureAwait(false);
+                }
+            },
             () => $"downloading outputs from container '{run.Names.OutputContainer}' into '{run.DownloadDirectory}'",
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Downloads (and parses, when asked) the final reduce task's result, once it succeeded; a missing or unreadable result is recorded on the reduce outcome.</summary>
+    private async Task DownloadReduceOutputAsync(RunState run, HashSet<string> claimed, CancellationToken cancellationToken)
+    {
+        if (run.ReducePlan is not { } plan || run.ReduceOutcome is not { } reduce || plan.Final.Result != TaskExecutionResult.Success)
+        {
+            return;
+        }
+
+        string name = plan.Definition.OutputFileName;
+        string destination = Path.GetFullPath(Path.Combine(run.DownloadDirectory, name));
+        try
+        {
+            if (!OutputPaths.IsUnder(destination, run.DownloadDirectory))
+            {
+                throw new BlobStorageException(BlobStorageErrorKind.InvalidName, $"The reduce result '{name}' would land outside '{run.DownloadDirectory}'.", run.Names.OutputContainer, plan.ResultBlob);
+            }
+
+            lock (claimed)
+            {
+                claimed.Add(destination);
+            }
+
+            await DownloadAsync(run, plan.ResultBlob, destination, cancellationToken).ConfigureAwait(false);
+            reduce.OutputFile = destination;
+            if (run.Definition.ParseTopWordsOutput)
+            {
+                string text = await File.ReadAllTextAsync(destination, cancellationToken).ConfigureAwait(false);
+                reduce.TopWords = TopWordsOutputParser.Parse(text, destination);
+            }
+        }
+        catch (Exception ex) when (ex is BlobStorageException or FormatException or IOException)
+        {
+            reduce.Error = $"The result of the merge task '{plan.Final.Id}' (blob '{plan.ResultBlob}' of container '{run.Names.OutputContainer}') could not be collected: {SecretRedaction.RedactText(ex.Message)}";
+            WorkflowLog.ReduceOutputMissing(_context.Logger, run.Names.RunId, reduce.Error);
+        }
     }
 
     private async Task DownloadOutputAsync(RunState run, TaskOutcome outcome, HashSet<string> claimed, CancellationToken cancellationToken)

@@ -97,7 +97,7 @@ internal sealed class PoolProvisioner
 
     private static JobSpec JobSpecOf(RunState run)
     {
-        var spec = new JobSpec(run.Names.JobId, run.PoolId);
+        var spec = new JobSpec(run.Names.JobId, run.PoolId) { UsesTaskDependencies = run.ReducePlan is not null };
         Mark(spec.Metadata, run);
         return spec;
     }

@@ -41,6 +41,11 @@ internal static class RunDefinitionValidator
             problems.Add("OutputFilePattern is empty; give the pattern of the files each task writes (e.g. '*_OUTPUT*').");
         }
 
+        if (definition.Reduce is { } reduce)
+        {
+            ValidateReduce(definition, reduce, problems);
+        }
+
         if (definition.DownloadDirectory is { } download && File.Exists(download))
         {
             problems.Add($"DownloadDirectory '{download}' is a file; give a folder.");
@@ -181,6 +186,54 @@ internal static class RunDefinitionValidator
             if (value <= TimeSpan.Zero)
             {
                 problems.Add($"Timeout {name} is {value}; it must be positive.");
+            }
+        }
+    }
+
+    private static void ValidateReduce(BatchRunDefinition definition, ReduceDefinition reduce, List<string> problems)
+    {
+        foreach (var (what, name) in new[] { ("IntermediateFileName", reduce.IntermediateFileName), ("OutputFileName", reduce.OutputFileName) })
+        {
+            if (name.IndexOfAny(['/', '\\', '*', '?', '[']) >= 0 || name is "." or ".." || name != name.Trim())
+            {
+                problems.Add($"ReduceDefinition.{what} '{name}' must be a plain file name (no folder, no wildcard), written in the task's working directory.");
+            }
+        }
+
+        if (string.Equals(reduce.IntermediateFileName, reduce.OutputFileName, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"ReduceDefinition.IntermediateFileName and OutputFileName are both '{reduce.OutputFileName}'; give the result its own name.");
+        }
+
+        if (string.Equals(reduce.OutputFileName, ReducePlan.ListFileName, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(reduce.IntermediateFileName, ReducePlan.ListFileName, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"ReduceDefinition file names must not be '{ReducePlan.ListFileName}': that is the reduce task's list file.");
+        }
+
+        if (!reduce.Arguments.Any(a => a is not null && a.Contains(ReduceDefinition.InputsListPlaceholder, StringComparison.Ordinal)))
+        {
+            problems.Add($"ReduceDefinition.Arguments do not contain '{ReduceDefinition.InputsListPlaceholder}': a reduce task needs the list of the files it reads.");
+        }
+
+        if (reduce.Arguments.Any(a => a is null))
+        {
+            problems.Add("A reduce argument is null.");
+        }
+
+        if (reduce.MaxInputsPerTask < 2)
+        {
+            problems.Add($"ReduceDefinition.MaxInputsPerTask is {reduce.MaxInputsPerTask}; a reduce task must read at least 2 files.");
+        }
+        else if (definition.Inputs.Count > 0 && definition.Inputs.All(i => i is not null))
+        {
+            try
+            {
+                ReducePlan.Create(reduce, [.. definition.Inputs.Select(i => RunNames.TaskId(i.Name))]);
+            }
+            catch (ArgumentException ex)
+            {
+                problems.Add(ex.Message);
             }
         }
     }

@@ -53,6 +53,12 @@ internal sealed class RunManifest
 
     public required string DownloadDirectory { get; init; }
 
+    /// <summary>Gets the reduce step, when the run has one (absent in manifests of runs without).</summary>
+    public ManifestReduce? Reduce { get; init; }
+
+    /// <summary>Gets a value indicating whether the tasks' own outputs are downloaded (absent, and so true, in manifests of runs without a reduce step).</summary>
+    public bool? DownloadTaskOutputs { get; init; }
+
     /// <summary>The version of this library, as its informational version says (without the source revision).</summary>
     public static string ThisLibraryVersion { get; } =
         (typeof(RunManifest).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
@@ -101,6 +107,8 @@ internal sealed class RunManifest
             MaxTaskRetryCount = definition.MaxTaskRetryCount,
             TaskMaxWallClockTime = definition.TaskMaxWallClockTime,
             DownloadDirectory = run.DownloadDirectory,
+            Reduce = definition.Reduce is { } r ? new ManifestReduce([.. r.Arguments], r.IntermediateFileName, r.OutputFileName, r.MaxInputsPerTask) : null,
+            DownloadTaskOutputs = definition.DownloadTaskOutputs ? null : false,
         };
     }
 
@@ -119,13 +127,15 @@ internal sealed class RunManifest
             MaxTaskRetryCount = MaxTaskRetryCount,
             TaskMaxWallClockTime = TaskMaxWallClockTime,
             DownloadDirectory = DownloadDirectory,
+            Reduce = Reduce is { } r ? new ReduceDefinition(r.Arguments, r.IntermediateFileName, r.OutputFileName) { MaxInputsPerTask = r.MaxInputsPerTask } : null,
+            DownloadTaskOutputs = DownloadTaskOutputs ?? true,
         };
     }
 
     /// <summary>
     /// The first difference that makes <paramref name="other"/> (the manifest of a definition submitted again under this run
     /// id) another run, or <see langword="null"/> when it is the same run: same inputs (names, sizes, hashes), application,
-    /// arguments, pool and output rules. Timeouts, cleanup and the download folder may change between attempts.
+    /// arguments, pool and output rules. Timeouts, cleanup, the download folder and whether the tasks' own outputs are downloaded may change between attempts.
     /// </summary>
     public string? FindDifference(RunManifest other)
     {
@@ -172,6 +182,13 @@ internal sealed class RunManifest
             return "its output pattern, task retries or task time limit differ";
         }
 
+        if (Reduce != other.Reduce)
+        {
+            return Reduce is null || other.Reduce is null
+                ? $"it {(Reduce is null ? "has no" : "has a")} reduce step, this definition {(other.Reduce is null ? "has none" : "has one")}"
+                : "its reduce step differs (arguments, file names or inputs per reduce task)";
+        }
+
         return null;
     }
 
@@ -202,6 +219,15 @@ internal sealed record ManifestInput(string Name, string FilePath, long Size, st
 
 /// <summary>The application of a run's manifest.</summary>
 internal sealed record ManifestApplication(string Name, List<string> EntryPoint, List<ManifestFile> Files);
+
+/// <summary>The reduce step of a run's manifest.</summary>
+internal sealed record ManifestReduce(List<string> Arguments, string IntermediateFileName, string OutputFileName, int MaxInputsPerTask)
+{
+    public bool Equals(ManifestReduce? other) => other is not null && Arguments.SequenceEqual(other.Arguments)
+        && IntermediateFileName == other.IntermediateFileName && OutputFileName == other.OutputFileName && MaxInputsPerTask == other.MaxInputsPerTask;
+
+    public override int GetHashCode() => HashCode.Combine(IntermediateFileName, OutputFileName, MaxInputsPerTask);
+}
 
 /// <summary>One application file of a run's manifest.</summary>
 internal sealed record ManifestFile(string RelativePath, string LocalPath, long Size, string Sha256);
@@ -237,6 +263,24 @@ internal sealed class RunRecord
     public List<string> CleanupFailures { get; set; } = [];
 
     public List<RecordedOutcome>? Outcomes { get; set; }
+
+    public RecordedReduce? Reduce { get; set; }
+}
+
+/// <summary>A reduce step's outcome as a finished run's record keeps it.</summary>
+internal sealed record RecordedReduce(string? OutputFile, TopWordsOutput? TopWords, string? Error)
+{
+    public static RecordedReduce? From(ReduceOutcome? o) => o is null ? null : new(o.OutputFile, o.TopWords, o.Error);
+
+    public void ApplyTo(ReduceOutcome? o)
+    {
+        if (o is not null)
+        {
+            o.OutputFile = OutputFile;
+            o.TopWords = TopWords;
+            o.Error = Error;
+        }
+    }
 }
 
 /// <summary>The process attached to a run, and until when its attachment holds without a heartbeat.</summary>

@@ -81,6 +81,37 @@ internal sealed class RunStager
                 }
             }).ConfigureAwait(false);
         WorkflowLog.Staged(_context.Logger, names.RunId, uploads.Count - skipped, skipped);
+        await UploadReduceListsAsync(run, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Uploads each reduce task's list file (the intermediate files it reads, in input order) into the output container.</summary>
+    private async Task UploadReduceListsAsync(RunState run, CancellationToken ct)
+    {
+        if (run.ReducePlan is not { } plan)
+        {
+            return;
+        }
+
+        string container = run.Names.OutputContainer;
+        var uploadOptions = new BlobStorageUploadOptions { SkipIfContentMatches = true, ContentType = "text/plain; charset=utf-8" };
+        await Parallel.ForEachAsync(
+            plan.Tasks,
+            new ParallelOptions { MaxDegreeOfParallelism = _context.Options.MaxParallelTransfers, CancellationToken = ct },
+            async (task, token) =>
+            {
+                byte[] content = System.Text.Encoding.UTF8.GetBytes(plan.ListFileOf(task));
+                string blob = ReducePlan.ListBlobOf(task);
+                await _context.CallAsync(
+                    run,
+                    WorkflowOperation.Upload,
+                    $"upload blob '{blob}' to container '{container}'",
+                    async t =>
+                    {
+                        using var stream = new MemoryStream(content, writable: false);
+                        return await _context.Storage.UploadAsync(container, blob, stream, uploadOptions, t).ConfigureAwait(false);
+                    },
+                    token).ConfigureAwait(false);
+            }).ConfigureAwait(false);
     }
 
     private async Task IssueUrlsAsync(RunState run, CancellationToken ct)
@@ -98,6 +129,17 @@ internal sealed class RunStager
         foreach (var input in definition.Inputs)
         {
             run.InputUrls[input] = await _context.CallAsync(run, WorkflowOperation.GetBlobReadUrl, $"issue a read URL for blob '{input.Name}'", t => storage.GetBlobReadUrlAsync(names.InputContainer, input.Name, expiresOn, t), ct).ConfigureAwait(false);
+        }
+
+        if (run.ReducePlan is { } plan)
+        {
+            string output = names.OutputContainer;
+            run.OutputContainerReadUrl = await _context.CallAsync(run, WorkflowOperation.GetContainerReadUrl, $"issue a read URL for container '{output}'", t => storage.GetContainerReadUrlAsync(output, expiresOn, t), ct).ConfigureAwait(false);
+            foreach (var task in plan.Tasks)
+            {
+                string blob = ReducePlan.ListBlobOf(task);
+                run.ReduceListUrls[task.Id] = await _context.CallAsync(run, WorkflowOperation.GetBlobReadUrl, $"issue a read URL for blob '{blob}'", t => storage.GetBlobReadUrlAsync(output, blob, expiresOn, t), ct).ConfigureAwait(false);
+            }
         }
 
         run.OutputContainerUrl = await _context.CallAsync(run, WorkflowOperation.GetContainerWriteUrl, $"issue a write URL for container '{names.OutputContainer}'", t => storage.GetContainerWriteUrlAsync(names.OutputContainer, expiresOn, t), ct).ConfigureAwait(false);

@@ -17,6 +17,11 @@ internal sealed class RunState
         PoolId = definition.Pool.ExistingPoolId ?? names.PoolId;
         Outcomes = [.. definition.Inputs.Select(i => new TaskOutcome(i, RunNames.TaskId(i.Name)))];
         OutcomesByTaskId = Outcomes.ToDictionary(o => o.TaskId, StringComparer.OrdinalIgnoreCase);
+        if (definition.Reduce is { } reduce)
+        {
+            ReducePlan = ReducePlan.Create(reduce, [.. Outcomes.Select(o => o.TaskId)]);
+            ReduceOutcome = new ReduceOutcome([.. ReducePlan.Tasks.Select(t => t.Id)]);
+        }
     }
 
     public BatchRunDefinition Definition { get; }
@@ -48,6 +53,24 @@ internal sealed class RunState
     public Dictionary<BatchInput, Uri> InputUrls { get; } = [];
 
     public Uri? OutputContainerUrl { get; set; }
+
+    /// <summary>Gets the reduce tasks, for a run with a reduce step.</summary>
+    public ReducePlan? ReducePlan { get; }
+
+    /// <summary>Gets what came of the reduce step, for a run with one.</summary>
+    public ReduceOutcome? ReduceOutcome { get; }
+
+    /// <summary>Gets or sets the read-and-list URL of the output container, which the reduce tasks read their inputs through.</summary>
+    public Uri? OutputContainerReadUrl { get; set; }
+
+    /// <summary>Gets the read URL of each reduce task's list file, by reduce task id.</summary>
+    public Dictionary<string, Uri> ReduceListUrls { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets the number of tasks the job has: one per input, and the reduce tasks.</summary>
+    public int TaskCount => Outcomes.Count + (ReducePlan?.Tasks.Count ?? 0);
+
+    /// <summary>Gets a value indicating whether every task succeeded and its output was collected, and the reduce step, when there is one.</summary>
+    public bool Succeeded => Outcomes.All(o => o.Succeeded) && (ReduceOutcome?.Succeeded ?? true);
 
     public string DownloadDirectory { get; set; } = string.Empty;
 

@@ -59,6 +59,52 @@ internal static class TaskCommands
         {
             Path = outcome.TaskId,
         });
+        if (run.ReducePlan is { } plan)
+        {
+            task.OutputFiles.Add(new OutputFileSpec(plan.Definition.IntermediateFileName, run.OutputContainerUrl!, OutputUploadCondition.TaskSuccess)
+            {
+                Path = plan.IntermediateBlob(outcome.TaskId),
+            });
+        }
+
+        return task;
+    }
+
+    /// <summary>
+    /// A reduce task: depends on the tasks it reads (so the job runs it once they all succeeded), gets their intermediate files
+    /// through one container resource file (the blobs under its prefix, each at its own name) and its list file, and uploads its
+    /// intermediate file (a partial reduce) or the result (the final one).
+    /// </summary>
+    public static TaskSpec ReduceTask(RunState run, ReduceTask reduce)
+    {
+        var definition = run.Definition;
+        var plan = run.ReducePlan!;
+        bool appPerTask = definition.Pool.ExistingPoolId is not null;
+        var arguments = plan.Definition.Arguments.Select(a => a.Replace(ReduceDefinition.InputsListPlaceholder, ReducePlan.ListFileName, StringComparison.Ordinal));
+        var task = new TaskSpec(reduce.Id, CommandLine(definition.Application, arguments, appPerTask))
+        {
+            Constraints = new TaskConstraints
+            {
+                MaxTaskRetryCount = definition.MaxTaskRetryCount,
+                MaxWallClockTime = definition.TaskMaxWallClockTime,
+            },
+            DependsOn = TaskDependencies.OnIds(reduce.Inputs),
+        };
+        task.ResourceFiles.Add(ResourceFile.FromStorageContainer(run.OutputContainerReadUrl!, ReducePlan.InputPrefixOf(reduce)));
+        task.ResourceFiles.Add(new ResourceFile(run.ReduceListUrls[reduce.Id], ReducePlan.ListFileName));
+        if (appPerTask)
+        {
+            foreach (var (file, url) in run.ApplicationUrls)
+            {
+                task.ResourceFiles.Add(new ResourceFile(url, $"{TaskApplicationFolder}/{file.RelativePath}"));
+            }
+        }
+
+        string upload = reduce.IsFinal ? plan.Definition.OutputFileName : plan.Definition.IntermediateFileName;
+        task.OutputFiles.Add(new OutputFileSpec(upload, run.OutputContainerUrl!, OutputUploadCondition.TaskSuccess)
+        {
+            Path = reduce.IsFinal ? plan.ResultBlob : plan.IntermediateBlob(reduce.Id),
+        });
         return task;
     }
 

@@ -39,7 +39,10 @@ internal sealed class TaskMonitor
                 if (addTasks)
                 {
                     _context.Report(run, BatchRunStage.AddingTasks);
-                    var specs = run.Outcomes.Select(o => TaskCommands.Task(run, o)).ToList();
+                    // The reduce tasks come last, so that the tasks they depend on are in the job before them.
+                    var specs = run.Outcomes.Select(o => TaskCommands.Task(run, o))
+                        .Concat(run.ReducePlan?.Tasks.Select(r => TaskCommands.ReduceTask(run, r)) ?? [])
+                        .ToList();
                     // Safe to resend after a dropped connection, or by a resumed run: a task that was added answers TaskExists and counts as added.
                     var added = await _context.CallAsync(run, WorkflowOperation.AddTasks, $"add {specs.Count} task(s) to job '{run.Names.JobId}'", t => _context.Compute.AddTasksAsync(run.Names.JobId, specs, t), ct).ConfigureAwait(false);
                     WorkflowLog.TasksAdded(_context.Logger, run.Names.RunId, run.Names.JobId, added.Added, added.AlreadyExisted, added.Requests);
@@ -65,8 +68,9 @@ internal sealed class TaskMonitor
     private async Task MonitorAsync(RunState run, CancellationToken cancellationToken)
     {
         var compute = _context.Compute;
-        int total = run.Outcomes.Count;
+        int total = run.TaskCount;
         int collected = 0;
+        int mapCollected = 0;
         DateTimeOffset? since = null;
         bool fullListing = false;
         while (true)
@@ -92,11 +96,20 @@ internal sealed class TaskMonitor
                         latest = t;
                     }
 
-                    if (task.State == ComputeTaskState.Completed
-                        && run.OutcomesByTaskId.TryGetValue(task.Id, out var outcome)
-                        && outcome.State != ComputeTaskState.Completed)
+                    if (task.State != ComputeTaskState.Completed)
+                    {
+                        continue;
+                    }
+
+                    if (run.OutcomesByTaskId.TryGetValue(task.Id, out var outcome) && outcome.State != ComputeTaskState.Completed)
                     {
                         await CompleteAsync(run, outcome, task, cancellationToken).ConfigureAwait(false);
+                        collected++;
+                        mapCollected++;
+                    }
+                    else if (run.ReducePlan?.TasksById.GetValueOrDefault(task.Id) is { Completed: false } reduce)
+                    {
+                        await CompleteReduceAsync(run, reduce, task, cancellationToken).ConfigureAwait(false);
                         collected++;
                     }
                 }
@@ -114,6 +127,13 @@ internal sealed class TaskMonitor
 
             if (collected >= total)
             {
+                return;
+            }
+
+            if (mapCollected == run.Outcomes.Count && run.ReducePlan is { } plan && IsBlocked(run, plan.Final))
+            {
+                // A task the reduce depends on failed: the job keeps the reduce tasks waiting for ever (the service's Block).
+                WorkflowLog.ReduceBlocked(_context.Logger, run.Names.RunId, plan.Final.Id, run.ReduceOutcome!.Error ?? string.Empty);
                 return;
             }
 
@@ -150,6 +170,80 @@ internal sealed class TaskMonitor
         }
 
         run.Progress?.Report(new BatchRunProgress(BatchRunStage.Monitoring, run.Counts, outcome));
+    }
+
+    /// <summary>
+    /// Whether a reduce task can never run: a task it depends on failed, or is itself blocked. Sets the reduce outcome's error,
+    /// naming the inputs whose tasks failed (the first 10) or the reduce task that failed.
+    /// </summary>
+    private static bool IsBlocked(RunState run, ReduceTask reduce)
+    {
+        var plan = run.ReducePlan!;
+        var failedInputs = new List<TaskOutcome>();
+        var failedReduces = new List<ReduceTask>();
+        Collect(reduce);
+        if (failedInputs.Count == 0 && failedReduces.Count == 0)
+        {
+            return false;
+        }
+
+        run.ReduceOutcome!.Error = failedInputs.Count > 0
+            ? $"The merge (task '{reduce.Id}') did not run: {failedInputs.Count} input(s) failed, and a reduce reads every input. "
+                + string.Join(" ", failedInputs.Take(10).Select(o => o.DescribeFailure()))
+                + (failedInputs.Count > 10 ? $" (and {failedInputs.Count - 10} more)" : string.Empty)
+            : string.Join(" ", failedReduces.Select(r => r.Failure));
+        return true;
+
+        void Collect(ReduceTask task)
+        {
+            foreach (string id in task.Inputs)
+            {
+                if (run.OutcomesByTaskId.TryGetValue(id, out var input))
+                {
+                    if (input.State == ComputeTaskState.Completed && input.Result != TaskExecutionResult.Success)
+                    {
+                        failedInputs.Add(input);
+                    }
+                }
+                else if (plan.TasksById.TryGetValue(id, out var part))
+                {
+                    if (part is { Completed: true, Result: not TaskExecutionResult.Success })
+                    {
+                        failedReduces.Add(part);
+                    }
+                    else if (!part.Completed)
+                    {
+                        Collect(part);
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task CompleteReduceAsync(RunState run, ReduceTask reduce, BatchTaskInfo task, CancellationToken cancellationToken)
+    {
+        reduce.Completed = true;
+        reduce.Result = task.Result ?? (task.ExitCode == 0 && task.FailureInfo is null ? TaskExecutionResult.Success : TaskExecutionResult.Failure);
+        if (reduce.Result != TaskExecutionResult.Success)
+        {
+            string exit = task.ExitCode is int code ? $"exit code {code}" : "no exit code";
+            string info = task.FailureInfo is { } f ? $"; {f.Category} {f.Code}: {f.Message}" : string.Empty;
+            string? stderr = await ReadStderrTailAsync(run, reduce.Id, cancellationToken).ConfigureAwait(false);
+            reduce.Failure = $"The merge task '{reduce.Id}' failed with {exit}{info}" + (string.IsNullOrEmpty(stderr) ? "." : $"; its stderr ends: {stderr}");
+            if (reduce.IsFinal || run.ReduceOutcome!.Error is null)
+            {
+                run.ReduceOutcome!.Error = reduce.Failure;
+            }
+
+            WorkflowLog.TaskFailed(_context.Logger, run.Names.RunId, reduce.Id, "(reduce)", reduce.Failure);
+        }
+        else if (_context.Logger.IsEnabled(LogLevel.Information))
+        {
+            string result = reduce.Result.ToString()!;
+            WorkflowLog.TaskCompleted(_context.Logger, run.Names.RunId, reduce.Id, "(reduce)", result, task.ExitCode);
+        }
+
+        run.Progress?.Report(new BatchRunProgress(BatchRunStage.Monitoring, run.Counts));
     }
 
     private async Task<string?> ReadStderrTailAsync(RunState run, string taskId, CancellationToken cancellationToken)

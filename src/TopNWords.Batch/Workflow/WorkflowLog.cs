@@ -82,4 +82,10 @@ internal static partial class WorkflowLog
 
     [LoggerMessage(EventId = 1025, Level = LogLevel.Information, Message = "Run {RunId}: detached at stage {Stage}; the run goes on without this process")]
     public static partial void Detached(ILogger logger, string runId, BatchRunStage stage);
+
+    [LoggerMessage(EventId = 1026, Level = LogLevel.Warning, Message = "Run {RunId}: the reduce task {TaskId} cannot run: {Reason}")]
+    public static partial void ReduceBlocked(ILogger logger, string runId, string taskId, string reason);
+
+    [LoggerMessage(EventId = 1027, Level = LogLevel.Warning, Message = "Run {RunId}: the reduce result could not be collected: {Reason}")]
+    public static partial void ReduceOutputMissing(ILogger logger, string runId, string reason);
 }

@@ -1,0 +1,191 @@
+using System.Globalization;
+using System.Text;
+using TopNWords.WordCount;
+
+namespace TopNWords.Batch.Tests.EndToEnd;
+
+/// <summary>The corpus top N on the embedded default: counting tasks with full counts, then merge tasks on the pool that depend on them.</summary>
+[TestFixture]
+[NonParallelizable]
+public class CorpusTopWordsTests
+{
+    private string _work = null!;
+
+    [SetUp]
+    public void SetUp() => _work = Directory.CreateTempSubdirectory("topnwords-corpus-").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_work, recursive: true);
+
+    private static string TutorialFolder => Path.Combine(TestContext.CurrentContext.TestDirectory, "testdata", "tutorial");
+
+    private static CancellationToken Deadline(int minutes = 5) => new CancellationTokenSource(TimeSpan.FromMinutes(minutes), TimeProvider.System).Token;
+
+    /// <summary>The reference: counting the concatenation of the inputs in input order (each input's BOM dropped, a line break between inputs).</summary>
+    internal static List<TopWord> Reference(IEnumerable<string> files, int n)
+    {
+        var concatenation = new MemoryStream();
+        foreach (string file in files)
+        {
+            byte[] bytes = File.ReadAllBytes(file);
+            int start = bytes.AsSpan().StartsWith((byte[])[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+            concatenation.Write(bytes, start, bytes.Length - start);
+            concatenation.WriteByte((byte)'\n');
+        }
+
+        return [.. WordCounter.Count(concatenation.ToArray(), n).TopWords.Select(w => new TopWord(w.Word, w.Count))];
+    }
+
+    private static string Show(IEnumerable<TopWord> words) => string.Join(", ", words.Select(w => string.Create(CultureInfo.InvariantCulture, $"{w.Word} {w.Count}")));
+
+    [Test]
+    public async Task RunCorpusWordCountAsync_TutorialFiles_GiveTheConcatenationsTopWordsAndDownloadOnlyThem()
+    {
+        string root = Path.Combine(_work, "root");
+        string output = Path.Combine(_work, "out");
+        BatchRunResult result;
+        await using (var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = root }))
+        {
+            result = await workflow.RunCorpusWordCountAsync([TutorialFolder], 5, d => d.DownloadDirectory = output, cancellationToken: Deadline());
+        }
+
+        Assert.That(result.Succeeded, Is.True, result.Reduce?.Error + string.Join("\n", result.FailedTasks.Select(t => t.DescribeFailure() + "\n" + t.StderrTail)));
+        var inputs = result.Tasks.Select(t => t.Input.FilePath).ToList();
+        Assert.That(result.CorpusTopWords, Is.Not.Null);
+        Assert.That(Show(result.CorpusTopWords!.Words), Is.EqualTo(Show(Reference(inputs, 5))));
+        Assert.That(result.CorpusTopWords.InputCount, Is.EqualTo(3));
+        Assert.That(result.CorpusTopWords.TaskId, Is.EqualTo("reduce"), "the merge ran as the job's task 'reduce'");
+        Assert.That(result.Reduce!.TaskIds, Is.EqualTo(new[] { "reduce" }));
+        Assert.That(Directory.GetFiles(output, "*", SearchOption.AllDirectories).Select(Path.GetFileName), Is.EqualTo(new[] { WordCountJob.CorpusOutputFileName }), "only the corpus result is downloaded");
+        Assert.That(result.Reduce.OutputFile, Is.EqualTo(Path.Combine(output, WordCountJob.CorpusOutputFileName)));
+        Assert.That(result.Tasks.Select(t => t.TopWords), Has.All.Null, "per-file outputs are not downloaded unless asked");
+        Assert.That(Directory.GetDirectories(Path.Combine(root, "storage")), Is.Empty, "the run's containers are deleted");
+    }
+
+    [Test]
+    public async Task RunCorpusWordCountAsync_WithTaskOutputs_DownloadsBothAndTheCorpusIsNotTheSumOfTopLists()
+    {
+        string inputs = Directory.CreateDirectory(Path.Combine(_work, "inputs")).FullName;
+
+        // "common" is 2nd in every file, never 1st; overall it is 1st.
+        File.WriteAllText(Path.Combine(inputs, "a.txt"), "alpha alpha alpha common common");
+        File.WriteAllText(Path.Combine(inputs, "b.txt"), "beta beta beta common common");
+        File.WriteAllText(Path.Combine(inputs, "c.txt"), "gamma gamma gamma common common");
+        string output = Path.Combine(_work, "out");
+        await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = Path.Combine(_work, "root") });
+        var result = await workflow.RunCorpusWordCountAsync([inputs], 1, d =>
+        {
+            d.DownloadDirectory = output;
+            d.DownloadTaskOutputs = true;
+        }, cancellationToken: Deadline());
+
+        Assert.That(result.Succeeded, Is.True, result.Reduce?.Error);
+        Assert.That(result.Tasks.Select(t => t.TopWords!.Words[0].Word), Is.EqualTo(new[] { "alpha", "beta", "gamma" }));
+        Assert.That(result.CorpusTopWords!.Words, Is.EqualTo(new[] { new TopWord("common", 6) }));
+        Assert.That(Directory.GetFiles(output).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "a_OUTPUT.txt", "b_OUTPUT.txt", "c_OUTPUT.txt", WordCountJob.CorpusOutputFileName }));
+    }
+
+    [Test]
+    public async Task RunCorpusWordCountAsync_RandomCorporaWithTiesNonAsciiAndEmptyFiles_MatchTheReferenceAtEveryFanIn([Values(4, 1000)] int maxInputsPerTask)
+    {
+        var random = new Random(16 + maxInputsPerTask);
+        string[] vocabulary = ["a", "b", "c", "été", "日本", "Straße", "STRASSE", "x-y", "ñ", "z"];
+        string[] separators = [" ", "\n", "\r\n", "\t", "\u00A0", "\u3000", "  "];
+        for (int corpus = 0; corpus < 3; corpus++)
+        {
+            string inputs = Directory.CreateDirectory(Path.Combine(_work, $"inputs{corpus}")).FullName;
+            int files = random.Next(5, 12);
+            for (int f = 0; f < files; f++)
+            {
+                var text = new StringBuilder();
+                int words = random.Next(4) == 0 ? 0 : random.Next(1, 30);
+                for (int w = 0; w < words; w++)
+                {
+                    text.Append(vocabulary[random.Next(vocabulary.Length)]).Append(separators[random.Next(separators.Length)]);
+                }
+
+                byte[] bytes = Encoding.UTF8.GetBytes(text.ToString());
+                if (random.Next(3) == 0)
+                {
+                    bytes = [0xEF, 0xBB, 0xBF, .. bytes];
+                }
+
+                File.WriteAllBytes(Path.Combine(inputs, string.Create(CultureInfo.InvariantCulture, $"f{f:D2}.txt")), bytes);
+            }
+
+            await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = Path.Combine(_work, $"root{corpus}") });
+            var result = await workflow.RunCorpusWordCountAsync([inputs], 4, d =>
+            {
+                d.DownloadDirectory = Path.Combine(_work, $"out{corpus}");
+                d.Reduce!.MaxInputsPerTask = maxInputsPerTask;
+                d.Pool.TaskSlotsPerNode = 2;
+            }, cancellationToken: Deadline());
+
+            Assert.That(result.Succeeded, Is.True, result.Reduce?.Error);
+            Assert.That(Show(result.CorpusTopWords!.Words), Is.EqualTo(Show(Reference(result.Tasks.Select(t => t.Input.FilePath), 4))), $"corpus {corpus} of {files} files");
+            Assert.That(result.CorpusTopWords.InputCount, Is.EqualTo(maxInputsPerTask >= files ? files : result.Reduce!.TaskIds.Count - 1), "the final merge counts the files it read");
+            if (maxInputsPerTask < files)
+            {
+                Assert.That(result.Reduce!.TaskIds, Has.Count.EqualTo(((files + maxInputsPerTask - 1) / maxInputsPerTask) + 1), "partial merges, then the final one");
+            }
+        }
+    }
+
+    [Test]
+    public async Task RunCorpusWordCountAsync_AnInvalidUtf8Input_BlocksTheMergeAndTheRunEndsNamingIt([Values(1000, 2)] int maxInputsPerTask)
+    {
+        string inputs = Directory.CreateDirectory(Path.Combine(_work, "inputs")).FullName;
+        File.WriteAllText(Path.Combine(inputs, "a.txt"), "one two two");
+        File.WriteAllBytes(Path.Combine(inputs, "broken.txt"), [(byte)'o', (byte)'k', (byte)' ', 0xFF, 0xFE, (byte)'\n']);
+        File.WriteAllText(Path.Combine(inputs, "c.txt"), "three three three");
+        string root = Path.Combine(_work, "root");
+        await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = root });
+        var result = await workflow.RunCorpusWordCountAsync([inputs], 3, d =>
+        {
+            d.DownloadDirectory = Path.Combine(_work, "out");
+            d.Reduce!.MaxInputsPerTask = maxInputsPerTask;
+        }, cancellationToken: Deadline());
+
+        Assert.That(result.Succeeded, Is.False);
+        Assert.That(result.FailedTasks.Select(t => t.Input.Name), Is.EqualTo(new[] { "broken.txt" }));
+        Assert.That(result.CorpusTopWords, Is.Null);
+        Assert.That(result.Reduce!.Succeeded, Is.False);
+        Assert.That(result.Reduce.Error, Does.Contain("did not run").And.Contain("1 input(s) failed").And.Contain("'broken.txt'").And.Contain("exit code"));
+        Assert.That(result.Reduce.OutputFile, Is.Null);
+        Assert.That(Directory.GetDirectories(Path.Combine(root, "storage")), Is.Empty, "cleanup still deleted everything (policy Always)");
+    }
+
+    [Test]
+    public async Task RunCorpusWordCountAsync_OneThousandFiles_MatchTheReferenceThroughPartialMerges()
+    {
+        const int maxInputsPerTask = 300;
+        string inputs = Directory.CreateDirectory(Path.Combine(_work, "inputs")).FullName;
+        var random = new Random(1000);
+        string[] vocabulary = ["in", "the", "beginning", "god", "created", "heaven", "and", "earth", "light", "day", "night", "été"];
+        for (int i = 0; i < 1000; i++)
+        {
+            var text = new StringBuilder();
+            for (int w = 0; w < 20; w++)
+            {
+                text.Append(vocabulary[random.Next(vocabulary.Length)]).Append(w % 7 == 6 ? '\n' : ' ');
+            }
+
+            File.WriteAllText(Path.Combine(inputs, string.Create(CultureInfo.InvariantCulture, $"file{i:D4}.txt")), text.ToString());
+        }
+
+        await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = Path.Combine(_work, "root") });
+        var result = await workflow.RunCorpusWordCountAsync([inputs], 10, d =>
+        {
+            d.DownloadDirectory = Path.Combine(_work, "out");
+            d.Pool.NodeCount = 2;
+            d.Pool.TaskSlotsPerNode = 2;
+            d.Reduce!.MaxInputsPerTask = maxInputsPerTask;
+        }, cancellationToken: Deadline(15));
+
+        Assert.That(result.Succeeded, Is.True, result.Reduce?.Error);
+        Assert.That(result.Tasks, Has.Count.EqualTo(1000));
+        Assert.That(Show(result.CorpusTopWords!.Words), Is.EqualTo(Show(Reference(result.Tasks.Select(t => t.Input.FilePath), 10))));
+        Assert.That(result.Reduce!.TaskIds, Is.EqualTo(new[] { "reduce-00001", "reduce-00002", "reduce-00003", "reduce-00004", "reduce" }), "4 partial merges of at most 300 files, then the final one");
+        Assert.That(Directory.GetFiles(Path.Combine(_work, "out")), Has.Length.EqualTo(1), "the client downloaded one file");
+    }
+}
