@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using TopNWords.WordCount;
+using TopNWords.Batch.Conformance.Testing;
 
 namespace TopNWords.Batch.Tests.EndToEnd;
 
@@ -21,23 +21,6 @@ public class CorpusTopWordsTests
 
     private static CancellationToken Deadline(int minutes = 5) => new CancellationTokenSource(TimeSpan.FromMinutes(minutes), TimeProvider.System).Token;
 
-    /// <summary>The reference: counting the concatenation of the inputs in input order (each input's BOM dropped, a line break between inputs).</summary>
-    internal static List<TopWord> Reference(IEnumerable<string> files, int n)
-    {
-        var concatenation = new MemoryStream();
-        foreach (string file in files)
-        {
-            byte[] bytes = File.ReadAllBytes(file);
-            int start = bytes.AsSpan().StartsWith((byte[])[0xEF, 0xBB, 0xBF]) ? 3 : 0;
-            concatenation.Write(bytes, start, bytes.Length - start);
-            concatenation.WriteByte((byte)'\n');
-        }
-
-        return [.. WordCounter.Count(concatenation.ToArray(), n).TopWords.Select(w => new TopWord(w.Word, w.Count))];
-    }
-
-    private static string Show(IEnumerable<TopWord> words) => string.Join(", ", words.Select(w => string.Create(CultureInfo.InvariantCulture, $"{w.Word} {w.Count}")));
-
     [Test]
     public async Task RunCorpusWordCountAsync_TutorialFiles_GiveTheConcatenationsTopWordsAndDownloadOnlyThem()
     {
@@ -52,7 +35,7 @@ public class CorpusTopWordsTests
         Assert.That(result.Succeeded, Is.True, result.Reduce?.Error + string.Join("\n", result.FailedTasks.Select(t => t.DescribeFailure() + "\n" + t.StderrTail)));
         var inputs = result.Tasks.Select(t => t.Input.FilePath).ToList();
         Assert.That(result.CorpusTopWords, Is.Not.Null);
-        Assert.That(Show(result.CorpusTopWords!.Words), Is.EqualTo(Show(Reference(inputs, 5))));
+        Assert.That(CorpusReference.Show(result.CorpusTopWords!.Words), Is.EqualTo(CorpusReference.Show(CorpusReference.TopWords(inputs, 5))));
         Assert.That(result.CorpusTopWords.InputCount, Is.EqualTo(3));
         Assert.That(result.CorpusTopWords.TaskId, Is.EqualTo("reduce"), "the merge ran as the job's task 'reduce'");
         Assert.That(result.Reduce!.TaskIds, Is.EqualTo(new[] { "reduce" }));
@@ -122,7 +105,7 @@ public class CorpusTopWordsTests
             }, cancellationToken: Deadline());
 
             Assert.That(result.Succeeded, Is.True, result.Reduce?.Error);
-            Assert.That(Show(result.CorpusTopWords!.Words), Is.EqualTo(Show(Reference(result.Tasks.Select(t => t.Input.FilePath), 4))), $"corpus {corpus} of {files} files");
+            Assert.That(CorpusReference.Show(result.CorpusTopWords!.Words), Is.EqualTo(CorpusReference.Show(CorpusReference.TopWords(result.Tasks.Select(t => t.Input.FilePath), 4))), $"corpus {corpus} of {files} files");
             Assert.That(result.CorpusTopWords.InputCount, Is.EqualTo(maxInputsPerTask >= files ? files : result.Reduce!.TaskIds.Count - 1), "the final merge counts the files it read");
             if (maxInputsPerTask < files)
             {
@@ -159,19 +142,7 @@ public class CorpusTopWordsTests
     public async Task RunCorpusWordCountAsync_OneThousandFiles_MatchTheReferenceThroughPartialMerges()
     {
         const int maxInputsPerTask = 300;
-        string inputs = Directory.CreateDirectory(Path.Combine(_work, "inputs")).FullName;
-        var random = new Random(1000);
-        string[] vocabulary = ["in", "the", "beginning", "god", "created", "heaven", "and", "earth", "light", "day", "night", "été"];
-        for (int i = 0; i < 1000; i++)
-        {
-            var text = new StringBuilder();
-            for (int w = 0; w < 20; w++)
-            {
-                text.Append(vocabulary[random.Next(vocabulary.Length)]).Append(w % 7 == 6 ? '\n' : ' ');
-            }
-
-            File.WriteAllText(Path.Combine(inputs, string.Create(CultureInfo.InvariantCulture, $"file{i:D4}.txt")), text.ToString());
-        }
+        string inputs = CorpusReference.WriteSmallFiles(Path.Combine(_work, "inputs"), 1000, seed: 1000);
 
         await using var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = Path.Combine(_work, "root") });
         var result = await workflow.RunCorpusWordCountAsync([inputs], 10, d =>
@@ -184,7 +155,7 @@ public class CorpusTopWordsTests
 
         Assert.That(result.Succeeded, Is.True, result.Reduce?.Error);
         Assert.That(result.Tasks, Has.Count.EqualTo(1000));
-        Assert.That(Show(result.CorpusTopWords!.Words), Is.EqualTo(Show(Reference(result.Tasks.Select(t => t.Input.FilePath), 10))));
+        Assert.That(CorpusReference.Show(result.CorpusTopWords!.Words), Is.EqualTo(CorpusReference.Show(CorpusReference.TopWords(result.Tasks.Select(t => t.Input.FilePath), 10))));
         Assert.That(result.Reduce!.TaskIds, Is.EqualTo(new[] { "reduce-00001", "reduce-00002", "reduce-00003", "reduce-00004", "reduce" }), "4 partial merges of at most 300 files, then the final one");
         Assert.That(Directory.GetFiles(Path.Combine(_work, "out")), Has.Length.EqualTo(1), "the client downloaded one file");
     }
