@@ -66,6 +66,21 @@ public sealed class DurableRunTests
     }
 
     [Test]
+    public async Task RunAsync_RunIdOfARunWithoutAReduceStep_IsRefusedNamingTheReduceStep()
+    {
+        await _h.Workflow.SubmitAsync(_h.Definition(d => d.RunId = "durable-7"));
+
+        var ex = Assert.ThrowsAsync<ArgumentException>(() => _h.Workflow.RunAsync(_h.Definition(d =>
+        {
+            d.RunId = "durable-7";
+            d.Reduce = new ReduceDefinition(["--merge", ReduceDefinition.InputsListPlaceholder], "counts.tsv", "result.txt");
+        })));
+
+        Assert.That(ex!.Message, Does.Contain("Run id 'durable-7' belongs to another run").And.Contain("it has no reduce step, this definition has one"));
+        _h.Compute.Verify(c => c.AddTasksAsync(It.IsAny<string>(), It.IsAny<IReadOnlyList<TaskSpec>>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Test]
     public async Task RunAsync_RunIdOfAnotherRun_IsRefusedNamingTheDifference_AndNothingIsTouched()
     {
         await _h.Workflow.SubmitAsync(_h.Definition(d => d.RunId = "durable-3"));
