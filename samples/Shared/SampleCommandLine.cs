@@ -22,6 +22,7 @@ internal sealed class SampleCommandLine
     };
 
     private static readonly Option<int> NumWordsOption = WholeNumber("--numwords", 3, "How many top words each task reports.");
+    private static readonly Option<bool> CorpusOption = new("--corpus") { Description = "Also print the top N words of all the files together (a merge task on the pool adds up every file's counts)." };
     private static readonly Option<bool> KeepOption = new("--keep") { Description = "Keep the run's containers, pool and job (no cleanup)." };
     private static readonly Option<bool> DetachOption = new("--detach") { Description = "Submit the run, print its id and exit: it goes on without this process." };
     private static readonly Option<string> RunIdOption = new("--run-id") { HelpName = "ID", Description = "The run's id: run, resume (with its inputs) or attach to (without inputs) that run." };
@@ -65,6 +66,23 @@ internal sealed class SampleCommandLine
 
     /// <summary>Gets how many top words each task reports (<c>--numwords</c>, default 3).</summary>
     public int NumWords => _parsed.GetValue(NumWordsOption);
+
+    /// <summary>Gets a value indicating whether the corpus top N is asked for too (<c>--corpus</c>).</summary>
+    public bool Corpus => _parsed.GetValue(CorpusOption);
+
+    /// <summary>The word-count definition the command line asks for: one task per file, and with <c>--corpus</c> the merge
+    /// task too (each file's own top N still downloaded, to print).</summary>
+    public TopNWords.Batch.BatchRunDefinition WordCountDefinition(TopNWords.Batch.TaskApplication? taskRunner = null)
+    {
+        if (!Corpus)
+        {
+            return TopNWords.Batch.WordCountJob.CreateDefinition(Inputs, NumWords, taskRunner);
+        }
+
+        var definition = TopNWords.Batch.WordCountJob.CreateCorpusDefinition(Inputs, NumWords, taskRunner);
+        definition.DownloadTaskOutputs = true;
+        return definition;
+    }
 
     /// <summary>Gets a value indicating whether cleanup is skipped (<c>--keep</c>).</summary>
     public bool Keep => _parsed.GetValue(KeepOption);
@@ -115,7 +133,7 @@ internal sealed class SampleCommandLine
             }
         }
 
-        var root = new RootCommand(description) { InputsArgument, NumWordsOption, KeepOption, DetachOption, RunIdOption };
+        var root = new RootCommand(description) { InputsArgument, NumWordsOption, CorpusOption, KeepOption, DetachOption, RunIdOption };
         foreach (var option in options)
         {
             root.Add(option);

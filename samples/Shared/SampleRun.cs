@@ -190,13 +190,29 @@ internal static class SampleRun
             }
         }
 
+        if (result.Reduce is { } reduce)
+        {
+            if (result.CorpusTopWords is { } corpus)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"All {corpus.InputCount ?? result.Tasks.Count} files together (task {reduce.TaskIds[^1]}, node {corpus.NodeId}):"));
+                foreach (var (word, count) in corpus.Words)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {word}: {count}"));
+                }
+            }
+            else
+            {
+                Console.Error.WriteLine($"FAILED the top words of all {result.Tasks.Count} files together: {reduce.Error}");
+            }
+        }
+
         PrintCleanupFailures(result.CleanupFailures);
         int failed = result.FailedTasks.Count();
         string kept = keptNote is null ? string.Empty : $"; {keptNote(result)}";
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"{result.Tasks.Count} tasks, {failed} failed, wall time {stopwatch.Elapsed.TotalSeconds:F1} s (outputs in {result.DownloadDirectory}{kept})"));
-        return failed == 0 ? 0 : 1;
+        return failed == 0 && (result.Reduce?.Succeeded ?? true) ? 0 : 1;
     }
 
     /// <summary>

@@ -54,6 +54,12 @@ internal static class MergeCommand
             inputs = parsed.CountFiles;
         }
 
+        if (parsed.InputsCovered is { } covered && covered < inputs.Count)
+        {
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"error: --inputs-covered {covered} is fewer than the {inputs.Count} count files given; each count file covers at least one input. Nothing was written."));
+            return ExitCodes.InputError;
+        }
+
         var missing = new List<string>();
         foreach (string input in inputs)
         {
@@ -114,7 +120,7 @@ internal static class MergeCommand
 
         WordCountResult result = counts.ToResult(parsed.NumWords);
         string outputPath = Path.Combine(workingDirectory, parsed.Output ?? DefaultOutputName);
-        byte[] report = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(TaskRunnerCommand.FormatReport(result, getEnvironmentVariable, inputs.Count));
+        byte[] report = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(TaskRunnerCommand.FormatReport(result, getEnvironmentVariable, parsed.InputsCovered ?? inputs.Count));
         var files = new List<(string, Action<Stream>)>();
         if (parsed.CountsOutput is { } countsOutput)
         {

@@ -7,9 +7,9 @@ internal sealed record RunnerArguments
 {
     public const string Usage =
         "usage: TopNWords.TaskRunner --filepath <file> --numwords <N> [--replace-invalid-utf8] [--counts | --counts-output <file>]\n" +
-        "       TopNWords.TaskRunner --merge --numwords <N> [--output <file>] [--counts-output <file>] (<countfile>... | --inputs-from <listfile>)";
+        "       TopNWords.TaskRunner --merge --numwords <N> [--output <file>] [--counts-output <file>] [--inputs-covered <N>] (<countfile>... | --inputs-from <listfile>)";
 
-    private static readonly string[] ValueOptions = ["--filepath", "--numwords", "--counts-output", "--output", "--inputs-from"];
+    private static readonly string[] ValueOptions = ["--filepath", "--numwords", "--counts-output", "--output", "--inputs-from", "--inputs-covered"];
 
     /// <summary>Gets a value indicating whether this is a merge (<c>--merge</c>) rather than a count.</summary>
     public bool Merge { get; init; }
@@ -37,6 +37,10 @@ internal sealed record RunnerArguments
 
     /// <summary>Gets the list file of count files (<c>--inputs-from</c>, merge mode), or null.</summary>
     public string? InputsFrom { get; init; }
+
+    /// <summary>Gets how many inputs the count files cover together (<c>--inputs-covered</c>, merge mode: for a merge of merged
+    /// count files), or null: one input per count file.</summary>
+    public int? InputsCovered { get; init; }
 
     /// <summary>
     /// Parses the command line (options in any order; <c>--name=value</c> also works). The word after an
@@ -122,6 +126,7 @@ internal sealed record RunnerArguments
         values.TryGetValue("--inputs-from", out string? inputsFrom);
         values.TryGetValue("--output", out string? output);
         values.TryGetValue("--filepath", out string? filePath);
+        values.TryGetValue("--inputs-covered", out string? inputsCovered);
         error = merge
             ? MergeError(files, filePath, replace, counts, inputsFrom)
             : CountError(files, filePath, counts, countsOutput, inputsFrom, output);
@@ -135,6 +140,19 @@ internal sealed record RunnerArguments
         if (error is null && (!int.TryParse(numWords, NumberStyles.None, CultureInfo.InvariantCulture, out n) || n < 1))
         {
             error = $"argument --numwords must be a whole number of at least 1, not '{numWords}'.";
+        }
+
+        int covered = 0;
+        if (error is null && inputsCovered is not null)
+        {
+            if (!merge)
+            {
+                error = "argument --inputs-covered is for --merge.";
+            }
+            else if (!int.TryParse(inputsCovered, NumberStyles.None, CultureInfo.InvariantCulture, out covered) || covered < 1)
+            {
+                error = $"argument --inputs-covered must be a whole number of at least 1, not '{inputsCovered}'.";
+            }
         }
 
         if (error is not null)
@@ -153,6 +171,7 @@ internal sealed record RunnerArguments
             Output = output,
             CountFiles = files,
             InputsFrom = inputsFrom,
+            InputsCovered = inputsCovered is null ? null : covered,
         };
     }
 

@@ -202,6 +202,29 @@ public class CountsAndMergeTests
     }
 
     [Test]
+    public void Merge_InputsCovered_IsTheInputsLine_AndMayNotBeFewerThanTheCountFiles()
+    {
+        var names = MakeInputs(4, seed: 11);
+        foreach (string name in names)
+        {
+            Assert.That(Run("--filepath", InWork(name), "--numwords", "1", "--counts").ExitCode, Is.EqualTo(0));
+        }
+
+        string[] countFiles = [.. names.Select(TaskRunnerCommand.CountsFileName)];
+        Assert.That(Run(["--merge", "--numwords", "2", "--counts-output", "h1.cnt", "--output", "h1.txt", .. countFiles[..3]]).ExitCode, Is.EqualTo(0));
+
+        var (code, _, stderr) = Run("--merge", "--numwords", "2", "--inputs-covered", "4", "--output", "top.txt", "h1.cnt", countFiles[3]);
+        var tooFew = Run("--merge", "--numwords", "2", "--inputs-covered", "1", "--output", "bad.txt", "h1.cnt", countFiles[3]);
+
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(File.ReadAllText(InWork("h1.txt")), Does.EndWith("\nInputs: 3\n"));
+        Assert.That(File.ReadAllText(InWork("top.txt")), Does.EndWith("\nInputs: 4\n"), "a merge of merges says how many inputs it covers");
+        Assert.That(tooFew.ExitCode, Is.EqualTo(3));
+        Assert.That(tooFew.Stderr, Does.Contain("--inputs-covered 1 is fewer than the 2 count files"));
+        Assert.That(File.Exists(InWork("bad.txt")), Is.False);
+    }
+
+    [Test]
     public void Merge_PermutedInputs_SameCountsTiesFollowTheNewOrder()
     {
         File.WriteAllText(InWork("x.txt"), "b a");
@@ -276,6 +299,8 @@ public class CountsAndMergeTests
     [TestCase(new[] { "--filepath", "f", "--numwords", "3", "extra" }, "unknown argument 'extra'")]
     [TestCase(new[] { "--merge", "a" }, "--numwords is required")]
     [TestCase(new[] { "--filepath", "f", "--numwords", "3", "--counts-output=" }, "--counts-output needs a value")]
+    [TestCase(new[] { "--filepath", "f", "--numwords", "3", "--inputs-covered", "4" }, "--inputs-covered is for --merge")]
+    [TestCase(new[] { "--merge", "--numwords", "3", "--inputs-covered", "0", "a" }, "--inputs-covered must be a whole number of at least 1")]
     public void Parse_BadCombination_IsUsageError(string[] args, string message)
     {
         var (code, _, stderr) = Run(args);

@@ -23,11 +23,16 @@ public sealed class ReduceDefinition
     /// <summary>The placeholder in <see cref="Arguments"/> replaced by the path of the reduce task's list file.</summary>
     public const string InputsListPlaceholder = "{inputsList}";
 
+    /// <summary>The placeholder in <see cref="Arguments"/> replaced by how many of the run's inputs the reduce task covers: the files it
+    /// reads for a reduce over the map tasks, every input for the final reduce over partial ones.</summary>
+    public const string InputCountPlaceholder = "{inputCount}";
+
     /// <summary>The most inputs one reduce task may read (the default of <see cref="MaxInputsPerTask"/>).</summary>
     public const int DefaultMaxInputsPerTask = 1000;
 
     /// <summary>Initializes a new instance of the <see cref="ReduceDefinition"/> class.</summary>
-    /// <param name="arguments">A reduce task's arguments after the application's entry point, with <see cref="InputsListPlaceholder"/>;
+    /// <param name="arguments">A reduce task's arguments after the application's entry point, with <see cref="InputsListPlaceholder"/>
+    /// (and, when it needs it, <see cref="InputCountPlaceholder"/>);
     /// each passed literally. A reduce task must write <paramref name="outputFileName"/> and <paramref name="intermediateFileName"/>.</param>
     /// <param name="intermediateFileName">The file every map task (and every partial reduce task) writes in its working directory for the reduce.</param>
     /// <param name="outputFileName">The file the final reduce task writes: the run's one result.</param>

@@ -54,11 +54,11 @@ internal sealed class ReducePlan
         var groups = Group(mapTaskIds, definition.MaxInputsPerTask);
         if (groups.Count == 1)
         {
-            return new ReducePlan(definition, [new ReduceTask(FinalTaskId, groups[0], isFinal: true)]);
+            return new ReducePlan(definition, [new ReduceTask(FinalTaskId, groups[0], isFinal: true, groups[0].Count)]);
         }
 
         int width = Math.Max(5, groups.Count.ToString(CultureInfo.InvariantCulture).Length);
-        var parts = groups.Select((g, i) => new ReduceTask($"{FinalTaskId}-{(i + 1).ToString(CultureInfo.InvariantCulture).PadLeft(width, '0')}", g, isFinal: false)).ToList();
+        var parts = groups.Select((g, i) => new ReduceTask($"{FinalTaskId}-{(i + 1).ToString(CultureInfo.InvariantCulture).PadLeft(width, '0')}", g, isFinal: false, g.Count)).ToList();
         var partIds = parts.Select(p => p.Id).ToList();
         if (Group(partIds, definition.MaxInputsPerTask).Count > 1)
         {
@@ -67,7 +67,7 @@ internal sealed class ReducePlan
                 $"The reduce step reads {mapTaskIds.Count} inputs through {parts.Count} partial reduce tasks, more than one final reduce task may read (ReduceDefinition.MaxInputsPerTask is {definition.MaxInputsPerTask}, so at most about {most} inputs). Raise MaxInputsPerTask, or split the inputs into several runs.");
         }
 
-        parts.Add(new ReduceTask(FinalTaskId, partIds, isFinal: true));
+        parts.Add(new ReduceTask(FinalTaskId, partIds, isFinal: true, mapTaskIds.Count));
         return new ReducePlan(definition, parts);
     }
 
@@ -122,8 +122,11 @@ internal sealed class ReducePlan
 }
 
 /// <summary>One reduce task: its id, the tasks whose intermediate files it reads (and depends on), and whether it is the final one.</summary>
-internal sealed class ReduceTask(string id, IReadOnlyList<string> inputs, bool isFinal)
+internal sealed class ReduceTask(string id, IReadOnlyList<string> inputs, bool isFinal, int inputsCovered)
 {
+    /// <summary>Gets how many of the run's inputs the task covers (through partial reduce tasks, for the final one over them).</summary>
+    public int InputsCovered { get; } = inputsCovered;
+
     public string Id { get; } = id;
 
     public IReadOnlyList<string> Inputs { get; } = inputs;

@@ -80,7 +80,10 @@ internal static class TaskCommands
         var definition = run.Definition;
         var plan = run.ReducePlan!;
         bool appPerTask = definition.Pool.ExistingPoolId is not null;
-        var arguments = plan.Definition.Arguments.Select(a => a.Replace(ReduceDefinition.InputsListPlaceholder, ReducePlan.ListFileName, StringComparison.Ordinal));
+        string covered = reduce.InputsCovered.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var arguments = plan.Definition.Arguments.Select(a => a
+            .Replace(ReduceDefinition.InputsListPlaceholder, ReducePlan.ListFileName, StringComparison.Ordinal)
+            .Replace(ReduceDefinition.InputCountPlaceholder, covered, StringComparison.Ordinal));
         var task = new TaskSpec(reduce.Id, CommandLine(definition.Application, arguments, appPerTask))
         {
             Constraints = new TaskConstraints

@@ -75,7 +75,7 @@ public static class WordCountJob
             ParseTopWordsOutput = true,
             DownloadTaskOutputs = false,
             Reduce = new ReduceDefinition(
-                ["--merge", "--numwords", n, "--inputs-from", ReduceDefinition.InputsListPlaceholder, "--output", CorpusOutputFileName, "--counts-output", CountsFileName],
+                ["--merge", "--numwords", n, "--inputs-from", ReduceDefinition.InputsListPlaceholder, "--inputs-covered", ReduceDefinition.InputCountPlaceholder, "--output", CorpusOutputFileName, "--counts-output", CountsFileName],
                 CountsFileName,
                 CorpusOutputFileName),
         };

@@ -85,6 +85,7 @@ public class CorpusTopWordsAzureTests
 
             Assert.That(result.Succeeded, Is.True, OfflineAzure.Describe(result) + result.Reduce?.Error);
             Assert.That(result.Tasks, Has.Count.EqualTo(1000));
+            Assert.That(result.CorpusTopWords!.InputCount, Is.EqualTo(1000), "the final merge covers every input through the partial merges");
             Assert.That(result.Reduce!.TaskIds, Is.EqualTo(new[] { "reduce-00001", "reduce-00002", "reduce-00003", "reduce" }));
             Assert.That(CorpusReference.Show(result.CorpusTopWords!.Words), Is.EqualTo(CorpusReference.Show(CorpusReference.TopWords(result.Tasks.Select(t => t.Input.FilePath), 10))));
             Assert.That(Directory.GetFiles(Path.Combine(work, "out")), Has.Length.EqualTo(1), "the client downloaded one file");

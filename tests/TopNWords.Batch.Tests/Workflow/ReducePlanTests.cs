@@ -12,7 +12,7 @@ public class ReducePlanTests
     private static readonly TaskApplication App = new("topnwords-taskrunner", [], ["{app}/TopNWords.TaskRunner"]);
 
     private static ReduceDefinition Merge(int maxInputsPerTask = ReduceDefinition.DefaultMaxInputsPerTask) =>
-        new(["--merge", "--inputs-from", ReduceDefinition.InputsListPlaceholder], "counts.tsv", "result.txt") { MaxInputsPerTask = maxInputsPerTask };
+        new(["--merge", "--inputs-from", ReduceDefinition.InputsListPlaceholder, "--inputs-covered", ReduceDefinition.InputCountPlaceholder], "counts.tsv", "result.txt") { MaxInputsPerTask = maxInputsPerTask };
 
     private static List<string> Ids(int count, int length = 10) =>
         [.. Enumerable.Range(0, count).Select(i => ("t" + i.ToString(CultureInfo.InvariantCulture)).PadRight(length, 'x'))];
@@ -109,7 +109,8 @@ public class ReducePlanTests
             Assert.That(part.ResourceFiles[0].StorageContainerUrl, Is.EqualTo(run.OutputContainerReadUrl));
             Assert.That(part.ResourceFiles[0].BlobPrefix, Is.EqualTo("reduce-in/reduce-00001/"));
             Assert.That(part.ResourceFiles[1].FilePath, Is.EqualTo(ReducePlan.ListFileName));
-            Assert.That(BatchCommandLine.Split(part.CommandLine).Skip(4), Is.EqualTo(new[] { "--merge", "--inputs-from", ReducePlan.ListFileName }));
+            Assert.That(BatchCommandLine.Split(part.CommandLine).Skip(4), Is.EqualTo(new[] { "--merge", "--inputs-from", ReducePlan.ListFileName, "--inputs-covered", "2" }));
+            Assert.That(BatchCommandLine.Split(final.CommandLine).Skip(4), Is.EqualTo(new[] { "--merge", "--inputs-from", ReducePlan.ListFileName, "--inputs-covered", "3" }), "the final merge covers every input");
             Assert.That(part.OutputFiles.Single().Path, Is.EqualTo("reduce-in/reduce/reduce-00001/counts.tsv"), "a partial merge's counts go to the final merge");
             Assert.That(part.DependencyActionOnFailure, Is.Null, "the service's default: a failure blocks the merge");
             Assert.That(final.DependsOn!.TaskIds, Is.EqualTo(new[] { "reduce-00001", "reduce-00002" }));
@@ -152,7 +153,7 @@ public class ReducePlanTests
         var definition = WordCountJob.CreateCorpusDefinition([file], 7, App);
 
         Assert.That(definition.TaskArguments, Is.EqualTo(new[] { "--filepath", BatchRunDefinition.InputPlaceholder, "--numwords", "7", "--counts-output", WordCountJob.CountsFileName }));
-        Assert.That(definition.Reduce!.Arguments, Is.EqualTo(new[] { "--merge", "--numwords", "7", "--inputs-from", ReduceDefinition.InputsListPlaceholder, "--output", WordCountJob.CorpusOutputFileName, "--counts-output", WordCountJob.CountsFileName }));
+        Assert.That(definition.Reduce!.Arguments, Is.EqualTo(new[] { "--merge", "--numwords", "7", "--inputs-from", ReduceDefinition.InputsListPlaceholder, "--inputs-covered", ReduceDefinition.InputCountPlaceholder, "--output", WordCountJob.CorpusOutputFileName, "--counts-output", WordCountJob.CountsFileName }));
         Assert.That(definition.Reduce.IntermediateFileName, Is.EqualTo(WordCountJob.CountsFileName));
         Assert.That(definition.DownloadTaskOutputs, Is.False);
         Assert.That(definition.ParseTopWordsOutput, Is.True);
