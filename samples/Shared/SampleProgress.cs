@@ -254,7 +254,7 @@ internal sealed class SampleProgress : IProgress<BatchRunProgress>, IDisposable
         return seconds >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(_completed - _monitoringBase) / seconds:F1} tasks/s") : null;
     }
 
-    /// <summary>The bar's line, shorter than the terminal's width.</summary>
+    /// <summary>The bar's line, shorter than the terminal's width: without the bar, then without the rate, if it must.</summary>
     private string Compose(long now)
     {
         string elapsed = FormatElapsed(_time.GetElapsedTime(_start, now));
@@ -266,11 +266,20 @@ internal sealed class SampleProgress : IProgress<BatchRunProgress>, IDisposable
 
         int percent = _completed * 100 / _total;
         int filled = Math.Min(BarWidth, _completed * BarWidth / _total);
-        string bar = $"[{new string('#', filled)}{new string('-', BarWidth - filled)}]";
         string counts = string.Create(CultureInfo.InvariantCulture, $"{stage}  {_completed}/{_total} tasks, {_failed} failed");
-        string tail = string.Create(CultureInfo.InvariantCulture, $"{percent,3}%  {elapsed}") + (Rate(now) is { } rate ? $"  {rate}" : string.Empty);
-        string line = $"{counts}  {bar} {tail}";
-        return line.Length < _width ? line : Fit($"{counts}  {tail}");
+        string rate = Rate(now) is { } r ? $"  {r}" : string.Empty;
+        string line = string.Create(CultureInfo.InvariantCulture, $"{counts}  [{new string('#', filled)}{new string('-', BarWidth - filled)}] {percent,3}%  {elapsed}{rate}");
+        if (line.Length >= _width)
+        {
+            line = string.Create(CultureInfo.InvariantCulture, $"{counts}  {percent}%  {elapsed}{rate}");
+        }
+
+        if (line.Length >= _width)
+        {
+            line = string.Create(CultureInfo.InvariantCulture, $"{counts}  {percent}%  {elapsed}");
+        }
+
+        return Fit(line);
     }
 
     private string Fit(string line) => line.Length < _width ? line : line[..(_width - 1)];
