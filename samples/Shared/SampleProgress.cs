@@ -33,7 +33,7 @@ internal sealed class SampleProgress : IProgress<BatchRunProgress>, IDisposable
     /// <summary>Redirected: a count line each time the completed tasks reach another multiple of this percentage of the tasks.</summary>
     public const int PlainPercentStep = 10;
 
-    private const int BarWidth = 20;
+    private const int BarWidth = 16;
 
     private readonly TextWriter _writer;
     private readonly bool _interactive;
@@ -243,7 +243,7 @@ internal sealed class SampleProgress : IProgress<BatchRunProgress>, IDisposable
     private bool IsRedrawDue(long now) => _lastDraw is not { } last || _time.GetElapsedTime(last, now) >= RedrawInterval;
 
     /// <summary>Tasks completed a second while monitoring (from its first report to its end), or null before a second of it has passed.</summary>
-    private string? Rate(long now)
+    private double? Rate(long now)
     {
         if (_monitoringStart is not { } start)
         {
@@ -251,7 +251,7 @@ internal sealed class SampleProgress : IProgress<BatchRunProgress>, IDisposable
         }
 
         double seconds = _time.GetElapsedTime(start, _monitoringEnd ?? now).TotalSeconds;
-        return seconds >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(_completed - _monitoringBase) / seconds:F1} tasks/s") : null;
+        return seconds >= 1 ? (_completed - _monitoringBase) / seconds : null;
     }
 
     /// <summary>The bar's line, shorter than the terminal's width: without the bar, then without the rate, if it must.</summary>
@@ -266,8 +266,9 @@ internal sealed class SampleProgress : IProgress<BatchRunProgress>, IDisposable
 
         int percent = _completed * 100 / _total;
         int filled = Math.Min(BarWidth, _completed * BarWidth / _total);
-        string counts = string.Create(CultureInfo.InvariantCulture, $"{stage}  {_completed}/{_total} tasks, {_failed} failed");
-        string rate = Rate(now) is { } r ? $"  {r}" : string.Empty;
+        // Short enough for 80 columns with 10,000 tasks, an hour and the bar: "Downloading  10000/10000, 12 failed  [################] 100%  1:02:03  123.4/s".
+        string counts = string.Create(CultureInfo.InvariantCulture, $"{stage}  {_completed}/{_total}, {_failed} failed");
+        string rate = Rate(now) is { } r ? string.Create(CultureInfo.InvariantCulture, $"  {r:F1}/s") : string.Empty;
         string line = string.Create(CultureInfo.InvariantCulture, $"{counts}  [{new string('#', filled)}{new string('-', BarWidth - filled)}] {percent,3}%  {elapsed}{rate}");
         if (line.Length >= _width)
         {
@@ -334,7 +335,7 @@ internal sealed class SampleProgress : IProgress<BatchRunProgress>, IDisposable
         }
 
         string elapsed = FormatElapsed(_time.GetElapsedTime(_start, now));
-        string rate = Rate(now) is { } r ? $", {r}" : string.Empty;
+        string rate = Rate(now) is { } r ? string.Create(CultureInfo.InvariantCulture, $", {r:F1} tasks/s") : string.Empty;
         _writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {_completed}/{_total} tasks completed, {_failed} failed ({_completed * 100 / _total}%), {elapsed} elapsed{rate}"));
         _printed = (_completed, _failed);
         _printedStep = step;

@@ -151,7 +151,7 @@ public class SampleProgressTests
         Assert.That(draws, Is.InRange(11, 21 + 1), "at most one draw per 100 ms of the 2 s (the first at once), plus the final one");
         Assert.That(output.Count(c => c == '\n'), Is.EqualTo(1), "one line for the whole run, ended once");
         string last = output[(output.LastIndexOf('\r') + 1)..].TrimEnd('\n');
-        Assert.That(last, Does.StartWith("Completed  500/500 tasks, 0 failed  [####################] 100%  0:02"));
+        Assert.That(last, Does.StartWith("Completed  500/500, 0 failed  [################] 100%  0:02  250.0/s"));
     }
 
     [Test]
@@ -167,7 +167,7 @@ public class SampleProgressTests
 
         _time.Advance(TimeSpan.FromMilliseconds(90));
         Assert.That(Draws(), Has.Count.EqualTo(2), "the timer draws what was pending");
-        Assert.That(Draws()[^1], Does.StartWith("Monitoring  1/3 tasks, 0 failed  [######--------------]  33%  0:00"));
+        Assert.That(Draws()[^1], Does.StartWith("Monitoring  1/3, 0 failed  [#####-----------]  33%  0:00"));
     }
 
     [Test]
@@ -191,9 +191,9 @@ public class SampleProgressTests
             progress.Report(new BatchRunProgress(BatchRunStage.Monitoring, Counts(total: 3, completed: 1), Outcome("a.txt", TaskExecutionResult.Success)));
         }
 
-        string bar = "Monitoring  0/3 tasks, 0 failed  [--------------------]   0%  0:00";
+        string bar = "Monitoring  0/3, 0 failed  [----------------]   0%  0:00";
         string done = "  done: a.txt (1/3)";
-        Assert.That(_output.ToString(), Does.StartWith($"\r{bar}\r{done}{new string(' ', bar.Length - done.Length)}\n\rMonitoring  1/3 tasks"));
+        Assert.That(_output.ToString(), Does.StartWith($"\r{bar}\r{done}{new string(' ', bar.Length - done.Length)}\n\rMonitoring  1/3, 0 failed"));
         Assert.That(_output.ToString(), Does.EndWith("\n"));
     }
 
@@ -208,7 +208,20 @@ public class SampleProgressTests
         }
 
         Assert.That(Draws(), Has.All.Length.LessThan(50));
-        Assert.That(Draws()[^1], Is.EqualTo("Monitoring  6000/12345 tasks, 0 failed  48%  0:02"), "the bar goes first, then the rate");
+        Assert.That(Draws()[^1], Is.EqualTo("Monitoring  6000/12345, 0 failed  48%  0:02"), "the bar goes first, then the rate");
+    }
+
+    [Test]
+    public void Terminal_EightyColumns_TenThousandTasksAfterAnHour_KeepTheBarAndTheRate()
+    {
+        using (var progress = Progress(interactive: true, verbose: false, width: 80))
+        {
+            progress.Report(new BatchRunProgress(BatchRunStage.Monitoring, Counts(total: 10_000, completed: 0)));
+            _time.Advance(TimeSpan.FromMinutes(62));
+            progress.Report(new BatchRunProgress(BatchRunStage.Monitoring, Counts(total: 10_000, completed: 9_990, failed: 12)));
+        }
+
+        Assert.That(Draws()[^1], Is.EqualTo("Monitoring  9990/10000, 12 failed  [###############-]  99%  1:02:00  2.7/s"));
     }
 
     [Test]
