@@ -17,9 +17,11 @@ namespace TopNWords.Samples;
 /// </summary>
 /// <remarks>
 /// The completed count shown is the larger of the job's last polled count and the number of distinct tasks reported as
-/// completed (each counted once): a completion report carries the counts of the poll before it, which lag behind the
-/// tasks listed after that poll, so the poll's count alone would show "(1/3)" for two tasks. The <c>k</c> of a per-task
-/// line is the number of distinct tasks reported completed so far. Thread-safe: the workflow reports from its own thread,
+/// completed (each counted once). Every completion report of one listing carries the same counts, those of the poll
+/// before the listing, so numbering each task by the polled count printed "(2/3)" for two tasks; the <c>k</c> of a
+/// per-task line is instead the number of distinct tasks reported completed so far (1, 2, 3). The polled count may be
+/// ahead of it for a moment (tasks counted by the service, not listed yet), so with <c>--verbose</c> a count line can
+/// say 2/3 just before the line of the 1st task. Thread-safe: the workflow reports from its own thread,
 /// the redraw timer from the thread pool.
 /// </remarks>
 internal sealed class SampleProgress : IProgress<BatchRunProgress>, IDisposable
