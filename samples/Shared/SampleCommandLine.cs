@@ -8,7 +8,7 @@ namespace TopNWords.Samples;
 
 /// <summary>
 /// The command line both samples share, declared with System.CommandLine: input files or folders (the tutorial's files by
-/// default), <c>--numwords N</c>, <c>--keep</c>, <c>--run-id ID</c>, <c>--detach</c>, the verbs <c>status ID</c>,
+/// default), <c>--numwords N</c>, <c>--keep</c>, <c>--run-id ID</c>, <c>--detach</c>, <c>--verbose</c>, the verbs <c>status ID</c>,
 /// <c>cancel ID</c>, <c>list</c> and <c>sweep --older-than D</c>, and the options a sample adds. Secrets are never taken here
 /// (any user of the machine can read a process's arguments): a sample names the options it refuses, and their values are
 /// never printed.
@@ -25,6 +25,7 @@ internal sealed class SampleCommandLine
     private static readonly Option<bool> CorpusOption = new("--corpus") { Description = "Also print the top N words of all the files together (a merge task on the pool adds up every file's counts)." };
     private static readonly Option<bool> KeepOption = new("--keep") { Description = "Keep the run's containers, pool and job (no cleanup)." };
     private static readonly Option<bool> DetachOption = new("--detach") { Description = "Submit the run, print its id and exit: it goes on without this process." };
+    private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "Print a line for each task as it completes (the progress line alone by default)." };
     private static readonly Option<string> RunIdOption = new("--run-id") { HelpName = "ID", Description = "The run's id: run, resume (with its inputs) or attach to (without inputs) that run." };
     private static readonly Argument<string> StatusRunId = new("ID") { Description = "The run's id." };
     private static readonly Argument<string> CancelRunId = new("ID") { Description = "The run's id." };
@@ -90,6 +91,9 @@ internal sealed class SampleCommandLine
     /// <summary>Gets a value indicating whether to submit the run, print its id and exit (<c>--detach</c>).</summary>
     public bool Detach => _parsed.GetValue(DetachOption);
 
+    /// <summary>Gets a value indicating whether each task's completion is printed (<c>--verbose</c>), besides the progress line.</summary>
+    public bool Verbose => _parsed.GetValue(VerboseOption);
+
     /// <summary>Gets the value of an option the sample added.</summary>
     public T? Get<T>(Option<T> option) => _parsed.GetValue(option);
 
@@ -133,7 +137,7 @@ internal sealed class SampleCommandLine
             }
         }
 
-        var root = new RootCommand(description) { InputsArgument, NumWordsOption, CorpusOption, KeepOption, DetachOption, RunIdOption };
+        var root = new RootCommand(description) { InputsArgument, NumWordsOption, CorpusOption, KeepOption, DetachOption, RunIdOption, VerboseOption };
         foreach (var option in options)
         {
             root.Add(option);

@@ -16,7 +16,8 @@ internal static class SampleRun
         Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = true;
-            Console.Error.WriteLine(message);
+            // On a terminal, off the progress bar's line (which the bar takes up again below it).
+            Console.Error.WriteLine(SampleProgress.IsInteractive(Console.IsErrorRedirected, Environment.GetEnvironmentVariable("TERM")) ? Environment.NewLine + message : message);
             cancel.Cancel();
         };
         return cancel;
@@ -25,7 +26,8 @@ internal static class SampleRun
     /// <summary>
     /// Does what the command line asks: a verb on a run by its id (<c>status</c>, <c>cancel</c>, <c>list</c>, <c>sweep</c>), or a
     /// run: submitted and left (<c>--detach</c>: the run id is printed), attached to (<c>--run-id</c> of an existing run, without
-    /// inputs), resumed (<c>--run-id</c> with its inputs) or run anew. A run prints each input's top words (or its failure and
+    /// inputs), resumed (<c>--run-id</c> with its inputs) or run anew. A run shows its progress on one line (a line per task too
+    /// with <c>--verbose</c>: see <see cref="SampleProgress"/>), then prints each input's top words (or its failure and
     /// stderr tail) and one summary line. Exit code: 0 when everything succeeded, 1 when a task or the run failed, 2 when the
     /// library refused the input (its message is printed, never a stack trace), 130 when cancelled (Ctrl+C cancels the run).
     /// </summary>
@@ -80,7 +82,7 @@ internal static class SampleRun
                 try
                 {
                     Console.Error.WriteLine($"Attaching to run '{runId}'…");
-                    return await RunAndReportAsync(workflow, ct => workflow.AttachAsync(runId, new ConsoleProgress(), ct), keptNote, runId, cancellationToken).ConfigureAwait(false);
+                    return await RunAndReportAsync(workflow, (progress, ct) => workflow.AttachAsync(runId, progress, ct), commandLine.Verbose, keptNote, runId, cancellationToken).ConfigureAwait(false);
                 }
                 catch (BatchRunNotFoundException)
                 {
@@ -92,13 +94,18 @@ internal static class SampleRun
             definition.RunId = runId ?? definition.RunId;
             if (commandLine.Detach)
             {
-                var status = await workflow.SubmitAsync(definition, new ConsoleProgress(), cancellationToken).ConfigureAwait(false);
+                BatchRunStatus status;
+                using (var progress = SampleProgress.ForConsole(commandLine.Verbose))
+                {
+                    status = await workflow.SubmitAsync(definition, progress, cancellationToken).ConfigureAwait(false);
+                }
+
                 Console.WriteLine(status.RunId);
                 Console.Error.WriteLine($"Submitted run '{status.RunId}' ({status.InputCount} task(s)); it goes on without this process. Attach with --run-id {status.RunId}; ask with 'status {status.RunId}'; stop with 'cancel {status.RunId}'.");
                 return 0;
             }
 
-            return await RunAndReportAsync(workflow, ct => workflow.RunAsync(definition, new ConsoleProgress(), ct), keptNote, cancelOnInterrupt: null, cancellationToken).ConfigureAwait(false);
+            return await RunAndReportAsync(workflow, (progress, ct) => workflow.RunAsync(definition, progress, ct), commandLine.Verbose, keptNote, cancelOnInterrupt: null, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -151,14 +158,19 @@ internal static class SampleRun
         }
     }
 
-    /// <summary>Runs (or attaches to) a run and prints its outcome. With <paramref name="cancelOnInterrupt"/>, Ctrl+C cancels that run by its id (an attach would only detach).</summary>
-    private static async Task<int> RunAndReportAsync(IBatchWorkflow workflow, Func<CancellationToken, Task<BatchRunResult>> run, Func<BatchRunResult, string>? keptNote, string? cancelOnInterrupt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs (or attaches to) a run, with its progress on one line (<see cref="SampleProgress"/>, ended before anything else is
+    /// printed), and prints its outcome. With <paramref name="cancelOnInterrupt"/>, Ctrl+C cancels that run by its id (an
+    /// attach would only detach).
+    /// </summary>
+    private static async Task<int> RunAndReportAsync(IBatchWorkflow workflow, Func<IProgress<BatchRunProgress>, CancellationToken, Task<BatchRunResult>> run, bool verbose, Func<BatchRunResult, string>? keptNote, string? cancelOnInterrupt, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         BatchRunResult result;
         try
         {
-            result = await run(cancellationToken).ConfigureAwait(false);
+            using var progress = SampleProgress.ForConsole(verbose);
+            result = await run(progress, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancelOnInterrupt is not null && cancellationToken.IsCancellationRequested)
         {
@@ -238,25 +250,6 @@ internal static class SampleRun
         foreach (string failure in failures)
         {
             Console.Error.WriteLine($"cleanup: {failure}");
-        }
-    }
-
-    /// <summary>Prints each stage once and each task's completion.</summary>
-    private sealed class ConsoleProgress : IProgress<BatchRunProgress>
-    {
-        private BatchRunStage? _stage;
-
-        public void Report(BatchRunProgress value)
-        {
-            if (value.CompletedTask is { } task)
-            {
-                Console.Error.WriteLine($"  {(task.Result == TaskExecutionResult.Success ? "done" : "FAILED")}: {task.Input.Name} ({value.Counts.Completed}/{value.Counts.Total})");
-            }
-            else if (value.Stage != _stage)
-            {
-                _stage = value.Stage;
-                Console.Error.WriteLine($"[{value.Stage}]");
-            }
         }
     }
 }

@@ -1,7 +1,7 @@
 // The Azure Batch "top N words" tutorial on Azure: Azure Blob storage and Azure Batch.
 //
 //   dotnet publish src/TopNWords.TaskRunner -c Release -r linux-x64 --self-contained -o out/taskrunner-linux-x64
-//   dotnet run --project samples/TopNWords.Samples.Azure -- [files or folders] [--numwords N] [--corpus] [--keep] [--run-id ID] [--detach]
+//   dotnet run --project samples/TopNWords.Samples.Azure -- [files or folders] [--numwords N] [--corpus] [--keep] [--run-id ID] [--detach] [--verbose]
 //   dotnet run --project samples/TopNWords.Samples.Azure -- status ID | cancel ID | list | sweep --older-than 1d
 //
 // Configuration (Microsoft.Extensions.Configuration): the command line, else environment variables, else appsettings.json (section "TopNWords") in the current folder or
@@ -20,7 +20,7 @@ var settingOptions = SampleSettings.CreateOptions();
 return await SampleCommandLine.InvokeAsync(
     args,
     "The Azure Batch \"top N words\" tutorial on Azure: Azure Blob storage and Azure Batch.",
-    "usage: TopNWords.Samples.Azure [files or folders] [--numwords N] [--corpus] [--keep] [--run-id ID] [--detach] [settings options]\n       TopNWords.Samples.Azure status ID | cancel ID | list | sweep --older-than DURATION [settings options]",
+    "usage: TopNWords.Samples.Azure [files or folders] [--numwords N] [--corpus] [--keep] [--run-id ID] [--detach] [--verbose] [settings options]\n       TopNWords.Samples.Azure status ID | cancel ID | list | sweep --older-than DURATION [settings options]",
     settingOptions,
     refused: new Dictionary<string, string>
     {

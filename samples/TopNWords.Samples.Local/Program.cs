@@ -2,7 +2,7 @@
 // storage (or Azure Blob storage, with a connection string from TOPNWORDS_STORAGE_CONNECTION_STRING or from
 // the file --storage-connection-string-file names; never from the command line).
 //
-//   dotnet run --project samples/TopNWords.Samples.Local -- [files or folders] [--numwords N] [--corpus] [--nodes N] [--slots N] [--keep] [--run-id ID] [--detach] [--root DIR]
+//   dotnet run --project samples/TopNWords.Samples.Local -- [files or folders] [--numwords N] [--corpus] [--nodes N] [--slots N] [--keep] [--run-id ID] [--detach] [--verbose] [--root DIR]
 //   dotnet run --project samples/TopNWords.Samples.Local -- status ID | cancel ID | list | sweep --older-than 1d [--root DIR]
 //
 // Runs live under a per-user state folder (or --root): a run killed part-way resumes with --run-id.
@@ -25,7 +25,7 @@ var connectionStringFile = new Option<string>(ConnectionStringFileOption) { Recu
 return await SampleCommandLine.InvokeAsync(
     args,
     "The Azure Batch \"top N words\" tutorial on this machine: local folder storage and local process compute.",
-    $"usage: TopNWords.Samples.Local [files or folders] [--numwords N] [--corpus] [--nodes N] [--slots N] [--keep] [--run-id ID] [--detach] [--root DIR] [{ConnectionStringFileOption} PATH|-]\n       TopNWords.Samples.Local status ID | cancel ID | list | sweep --older-than DURATION [--root DIR]",
+    $"usage: TopNWords.Samples.Local [files or folders] [--numwords N] [--corpus] [--nodes N] [--slots N] [--keep] [--run-id ID] [--detach] [--verbose] [--root DIR] [{ConnectionStringFileOption} PATH|-]\n       TopNWords.Samples.Local status ID | cancel ID | list | sweep --older-than DURATION [--root DIR]",
     [nodes, slots, root, connectionStringFile],
     refused: new Dictionary<string, string>
     {

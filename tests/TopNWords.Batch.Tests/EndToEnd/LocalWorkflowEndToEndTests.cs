@@ -233,6 +233,33 @@ public class LocalWorkflowEndToEndTests
     }
 
     [Test]
+    public async Task Sample_Corpus_PrintsEachFileThenAllFilesTogetherUnderAHeadingNamingTheirNumber()
+    {
+        var (code, stdout, stderr) = await RunSampleAsync("--corpus", "--numwords", "3");
+
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("  to: 18\n  and: 17\n  you: 14\n").And.Contain("  Storage: 11\n  for: 8\n  data: 7\n").And.Contain("  the: 10\n  of: 8\n  and: 6\n"));
+        int heading = stdout.IndexOf("All 3 files together (task reduce,", StringComparison.Ordinal);
+        Assert.That(heading, Is.GreaterThan(stdout.IndexOf("  the: 10\n", StringComparison.Ordinal)), "the corpus comes after the per-file results");
+        Assert.That(stdout[heading..], Does.Contain("):\n  and: 27\n  the: 25\n  to: 24\n"), "the tutorial's three files counted as one text");
+    }
+
+    [Test]
+    public async Task Sample_CorpusWithAFailingInput_ExitsOneNamingItAsTheReasonTheCorpusIsMissing()
+    {
+        string bad = Path.Combine(_work, "bad.txt");
+        File.WriteAllBytes(bad, [0xFF]);
+        string good = Path.Combine(_work, "good.txt");
+        File.WriteAllText(good, "fine words");
+
+        var (code, stdout, stderr) = await RunSampleAsync(good, bad, "--corpus", "--numwords", "2", "--nodes", "1");
+
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(stderr, Does.Contain("FAILED the top words of all 2 files together").And.Contain("'bad.txt'"));
+        Assert.That(stdout, Does.Not.Contain("files together"));
+    }
+
+    [Test]
     public async Task Sample_FailingInput_ExitsNonZeroNamingTheFileAndShowingStderr()
     {
         string bad = Path.Combine(_work, "bad.txt");
