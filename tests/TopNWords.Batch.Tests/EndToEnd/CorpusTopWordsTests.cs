@@ -46,6 +46,30 @@ public class CorpusTopWordsTests
     }
 
     [Test]
+    public async Task SubmitThenAttach_FromAnotherWorkflow_GivesTheCorpusTopWords()
+    {
+        string root = Path.Combine(_work, "root");
+        var definition = WordCountJob.CreateCorpusDefinition([TutorialFolder], 3);
+        definition.RunId = "corpus-attach";
+        definition.DownloadDirectory = Path.Combine(_work, "out");
+        await using (var submitter = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = root }))
+        {
+            var status = await submitter.SubmitAsync(definition, cancellationToken: Deadline());
+            Assert.That(status.State, Is.EqualTo(BatchRunState.Running));
+        }
+
+        BatchRunResult result;
+        await using (var attacher = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = root }))
+        {
+            result = await attacher.AttachAsync("corpus-attach", cancellationToken: Deadline());
+        }
+
+        Assert.That(result.Succeeded, Is.True, result.Reduce?.Error);
+        Assert.That(CorpusReference.Show(result.CorpusTopWords!.Words), Is.EqualTo("and 27, the 25, to 24"));
+        Assert.That(result.CorpusTopWords.InputCount, Is.EqualTo(3));
+    }
+
+    [Test]
     public async Task RunCorpusWordCountAsync_WithTaskOutputs_DownloadsBothAndTheCorpusIsNotTheSumOfTopLists()
     {
         string inputs = Directory.CreateDirectory(Path.Combine(_work, "inputs")).FullName;
