@@ -343,9 +343,9 @@ public sealed class BatchWorkflow : IBatchWorkflow
                 failure = ExceptionDispatchInfo.Capture(wrapped);
             }
 
-            if (cancelled || run.ReducePlan?.Tasks.Any(t => !t.Completed) == true)
+            if (cancelled || (failure is null && run.ReducePlan?.Tasks.Any(t => !t.Completed) == true))
             {
-                // Cancelled, or reduce tasks that can never run (blocked by a failed task) would keep the job active.
+                // Cancelled; or the run ended with reduce tasks that can never run (blocked by a failed task), which would keep the job active.
                 await TerminateJobAsync(run).ConfigureAwait(false);
             }
 
