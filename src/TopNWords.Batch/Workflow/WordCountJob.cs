@@ -20,10 +20,7 @@ public static class WordCountJob
     public static BatchRunDefinition CreateDefinition(IEnumerable<string> filesOrFolders, int numWords, TaskApplication? taskRunner = null)
     {
         ArgumentNullException.ThrowIfNull(filesOrFolders);
-        if (numWords < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(numWords), numWords, "The number of top words must be at least 1.");
-        }
+        CheckNumWords(numWords);
 
         var inputs = BatchInput.FromPaths(filesOrFolders);
         return new BatchRunDefinition(
@@ -60,10 +57,7 @@ public static class WordCountJob
     public static BatchRunDefinition CreateCorpusDefinition(IEnumerable<string> filesOrFolders, int numWords, TaskApplication? taskRunner = null)
     {
         ArgumentNullException.ThrowIfNull(filesOrFolders);
-        if (numWords < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(numWords), numWords, "The number of top words must be at least 1.");
-        }
+        CheckNumWords(numWords);
 
         string n = numWords.ToString(CultureInfo.InvariantCulture);
         return new BatchRunDefinition(
@@ -98,9 +92,7 @@ public static class WordCountJob
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(workflow);
-        var definition = CreateCorpusDefinition(filesOrFolders, numWords);
-        configure?.Invoke(definition);
-        return workflow.RunAsync(definition, progress, cancellationToken);
+        return RunAsync(workflow, CreateCorpusDefinition(filesOrFolders, numWords), configure, progress, cancellationToken);
     }
 
     /// <summary>Runs a word-count job.</summary>
@@ -120,8 +112,20 @@ public static class WordCountJob
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(workflow);
-        var definition = CreateDefinition(filesOrFolders, numWords);
+        return RunAsync(workflow, CreateDefinition(filesOrFolders, numWords), configure, progress, cancellationToken);
+    }
+
+    private static Task<BatchRunResult> RunAsync(IBatchWorkflow workflow, BatchRunDefinition definition, Action<BatchRunDefinition>? configure, IProgress<BatchRunProgress>? progress, CancellationToken cancellationToken)
+    {
         configure?.Invoke(definition);
         return workflow.RunAsync(definition, progress, cancellationToken);
+    }
+
+    private static void CheckNumWords(int numWords)
+    {
+        if (numWords < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(numWords), numWords, "The number of top words must be at least 1.");
+        }
     }
 }

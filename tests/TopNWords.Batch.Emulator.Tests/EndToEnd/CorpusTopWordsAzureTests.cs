@@ -1,5 +1,4 @@
 using TopNWords.Batch.Conformance.Testing;
-using TopNWords.Batch.Emulator.Tests.Infrastructure;
 
 namespace TopNWords.Batch.Emulator.Tests.EndToEnd;
 
@@ -55,9 +54,7 @@ public class CorpusTopWordsAzureTests
             Assert.That(result.Succeeded, Is.False);
             Assert.That(result.CorpusTopWords, Is.Null);
             Assert.That(result.Reduce!.Error, Does.Contain("'broken.txt'").And.Contain("did not run"));
-            await Wait.UntilAsync(
-                () => Task.FromResult(emulator.GetResources() is { Pools.Count: 0, Jobs.Count: 0 }),
-                () => $"the emulator still has pools [{string.Join(", ", emulator.GetResources().Pools)}] and jobs [{string.Join(", ", emulator.GetResources().Jobs)}]");
+            await OfflineAzure.WaitForNoPoolsOrJobsAsync(emulator);
         }
         finally
         {

@@ -234,9 +234,7 @@ public class HighFaultRateWorkflowTests
             Assert.That(swept.Failures, Is.Empty);
         }
 
-        await Wait.UntilAsync(
-            () => Task.FromResult(emulator.GetResources() is { Pools.Count: 0, Jobs.Count: 0 }),
-            () => $"the emulator still has pools [{string.Join(", ", emulator.GetResources().Pools)}] and jobs [{string.Join(", ", emulator.GetResources().Jobs)}]");
+        await OfflineAzure.WaitForNoPoolsOrJobsAsync(emulator);
     }
 
     private static string InputName(int i) => string.Create(CultureInfo.InvariantCulture, $"input-{i:D2}.txt");

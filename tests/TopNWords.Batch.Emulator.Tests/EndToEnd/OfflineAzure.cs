@@ -42,6 +42,11 @@ internal static class OfflineAzure
     public static string Describe(BatchRunResult result) =>
         string.Join("\n", result.FailedTasks.Select(t => t.DescribeFailure() + "\n" + t.StderrTail + "\n" + t.OutputError));
 
+    /// <summary>Waits until the emulator has no pool and no job left (a run's cleanup is done), naming what is left if it never happens.</summary>
+    public static Task WaitForNoPoolsOrJobsAsync(BatchEmulator emulator) => Wait.UntilAsync(
+        () => Task.FromResult(emulator.GetResources() is { Pools.Count: 0, Jobs.Count: 0 }),
+        () => $"the emulator still has pools [{string.Join(", ", emulator.GetResources().Pools)}] and jobs [{string.Join(", ", emulator.GetResources().Jobs)}]");
+
     /// <summary>The names of the containers on the assembly's Azurite.</summary>
     public static async Task<List<string>> ContainerNamesAsync()
     {

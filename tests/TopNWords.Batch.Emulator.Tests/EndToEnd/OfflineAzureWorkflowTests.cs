@@ -32,9 +32,7 @@ public class OfflineAzureWorkflowTests
             Assert.That(result.Succeeded, Is.True, OfflineAzure.Describe(result));
             Assert.That(result.Tasks.Select(OfflineAzure.TopWords), Is.EqualTo(TutorialTopThree));
             Assert.That(result.Tasks.Select(t => t.NodeId), Is.All.StartWith("tvm-local-"));
-            await Wait.UntilAsync(
-                () => Task.FromResult(emulator.GetResources() is { Pools.Count: 0, Jobs.Count: 0 }),
-                () => $"the emulator still has pools [{string.Join(", ", emulator.GetResources().Pools)}] and jobs [{string.Join(", ", emulator.GetResources().Jobs)}]");
+            await OfflineAzure.WaitForNoPoolsOrJobsAsync(emulator);
             Assert.That(await OfflineAzure.ContainerNamesAsync(), Is.EquivalentTo(containersBefore), "the run's containers are deleted from Azurite");
         }
         finally
