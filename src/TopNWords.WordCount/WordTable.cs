@@ -54,13 +54,24 @@ internal sealed class WordTable
     private static readonly ulong ProcessSeed = (ulong)Random.Shared.NextInt64();
     private readonly ulong _seed = ProcessSeed;
 
-    private int[] _buckets = new int[InitialBuckets]; // entry number + 1; 0 = empty
-    private Entry[] _entries = new Entry[InitialBuckets / 2];
-    private long[] _firstPositions = new long[InitialBuckets / 2];
+    private int[] _buckets; // entry number + 1; 0 = empty
+    private Entry[] _entries;
+    private long[] _firstPositions;
     private byte[] _arena = new byte[ArenaSlack];
     private int _arenaUsed;
     private int _count;
-    private int _shift = 64 - BitOperations.Log2(InitialBuckets); // a hash's top bits pick its bucket
+    private int _shift; // a hash's top bits pick its bucket
+
+    /// <summary>Initializes a new instance of the <see cref="WordTable"/> class, with room for <paramref name="capacity"/> words before it grows.</summary>
+    /// <param name="capacity">How many distinct words are expected; rounded up to a power of two, at least 2,048.</param>
+    public WordTable(int capacity = InitialBuckets / 2)
+    {
+        int buckets = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(capacity, InitialBuckets / 2, 1 << 24) * 2);
+        _buckets = new int[buckets];
+        _entries = new Entry[buckets / 2];
+        _firstPositions = new long[buckets / 2];
+        _shift = 64 - BitOperations.Log2((uint)buckets);
+    }
 
     /// <summary>Gets the number of distinct words.</summary>
     public int Count => _count;
