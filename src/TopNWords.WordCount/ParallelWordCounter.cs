@@ -24,6 +24,9 @@ internal sealed class ParallelWordCounter
 {
     private const int ProbeSize = 256;
 
+    // The counting loops need little stack: the scanner's and table's buffers are on the heap.
+    private const int WorkerStackSize = 256 * 1024;
+
     private readonly Source _source;
     private readonly long _length;
     private readonly WordCountOptions _options;
@@ -83,7 +86,21 @@ internal sealed class ParallelWordCounter
     {
         int workers = (int)Math.Min(_options.Workers, _chunkCount);
         var tables = new WordTable[workers];
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w => tables[w] = CountChunks());
+
+        // Threads of their own, not the thread pool's: a short process would start the pool for one job.
+        var threads = new Thread[workers - 1];
+        for (int w = 1; w < workers; w++)
+        {
+            int worker = w;
+            threads[w - 1] = new Thread(() => tables[worker] = CountChunks(), WorkerStackSize) { IsBackground = true, Name = "TopNWords count" };
+            threads[w - 1].Start();
+        }
+
+        tables[0] = CountChunks();
+        foreach (Thread thread in threads)
+        {
+            thread.Join();
+        }
 
         _cancellationToken.ThrowIfCancellationRequested();
         _error?.Throw();
