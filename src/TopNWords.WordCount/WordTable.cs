@@ -134,6 +134,15 @@ internal sealed class WordTable
         {
             ref Entry source = ref other._entries[i];
             long position = other._firstPositions[i];
+            int found = source.Length <= 16 ? FindHead(source) : -1;
+            if (found >= 0)
+            {
+                // Most words: found by the 16 bytes kept in the entry, without writing the key out.
+                _entries[found].Count += source.Count;
+                _firstPositions[found] = Math.Min(_firstPositions[found], position);
+                continue;
+            }
+
             Span<byte> key = (source.Length <= FastLength ? shortKey : new byte[source.Length])[..source.Length];
             other.WriteKey(source, key);
 
@@ -147,6 +156,29 @@ internal sealed class WordTable
             {
                 Insert(ref bucket, key, source.Count, position);
             }
+        }
+    }
+
+    /// <summary>The index of the entry of this table that holds the word of <paramref name="source"/> (of at most 16 bytes, from a table of the same process), or -1.</summary>
+    private int FindHead(in Entry source)
+    {
+        int mask = _buckets.Length - 1;
+        int index = (int)(HashHead(source.K0, source.K1, source.Length) >> _shift);
+        while (true)
+        {
+            int number = _buckets[index];
+            if (number == 0)
+            {
+                return -1;
+            }
+
+            ref Entry entry = ref _entries[number - 1];
+            if (entry.K0 == source.K0 && entry.K1 == source.K1 && entry.Length == source.Length)
+            {
+                return number - 1;
+            }
+
+            index = (index + 1) & mask;
         }
     }
 
