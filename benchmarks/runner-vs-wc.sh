@@ -37,7 +37,7 @@ echo "== making $input: $(basename "$source_file") x$copies"
 for _ in $(seq "$copies"); do cat "$source_file" >> "$input"; done
 
 python3 - "$work" "$input" "$runs" "$max_ratio" <<'PY'
-import os, resource, shutil, statistics, subprocess, sys, time
+import os, shutil, statistics, subprocess, sys, time
 work, input_file, runs, max_ratio = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 run = os.path.join(work, "run")
 native = [os.path.join(work, "native", "TopNWords.TaskRunner"), "--filepath", input_file, "--numwords", "10"]
@@ -71,10 +71,17 @@ if shutil.which("/usr/bin/time"):
     for line in done.stderr.splitlines():
         if "Maximum resident set size" in line:
             rss_kb = int(line.split(":")[1])
-if rss_kb is None:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run(native, cwd=run, check=True, stdout=subprocess.DEVNULL)
-    rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far; the runner's is the largest
+if rss_kb is None:  # no /usr/bin/time: the last VmHWM (the kernel's peak RSS) read from /proc before the runner ends
+    child = subprocess.Popen(native, cwd=run, stdout=subprocess.DEVNULL)
+    rss_kb = 0
+    while child.poll() is None:
+        try:
+            with open(f"/proc/{child.pid}/status") as status:
+                rss_kb = max([rss_kb] + [int(line.split()[1]) for line in status if line.startswith("VmHWM:")])
+        except OSError:
+            break
+        time.sleep(0.001)
+    child.wait()
 print(f"  runner (Native AOT) peak RSS        {rss_kb / 1024:8.1f} MiB")
 
 ratio = medians["runner (Native AOT)"] / medians["wc -w"]
