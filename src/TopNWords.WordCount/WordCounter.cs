@@ -45,8 +45,8 @@ public static class WordCounter
 
     /// <summary>Counts the words of a UTF-8 stream, reading it asynchronously.</summary>
     /// <param name="input">The stream, read from its current position to its end. It is not disposed.
-    /// A <see cref="FileStream"/> larger than a few megabytes is counted by several threads of the
-    /// thread pool, which read its file at offsets; the stream is left at its end.</param>
+    /// A <see cref="FileStream"/> larger than a few megabytes is counted by a thread of the thread pool
+    /// and threads of its own, which read its file at offsets; the stream is left at its end.</param>
     /// <param name="topN">How many of the most frequent words to return; at least 1.</param>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the count.</param>

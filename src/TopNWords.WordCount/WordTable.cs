@@ -54,13 +54,24 @@ internal sealed class WordTable
     private static readonly ulong ProcessSeed = (ulong)Random.Shared.NextInt64();
     private readonly ulong _seed = ProcessSeed;
 
-    private int[] _buckets = new int[InitialBuckets]; // entry number + 1; 0 = empty
-    private Entry[] _entries = new Entry[InitialBuckets / 2];
-    private long[] _firstPositions = new long[InitialBuckets / 2];
+    private int[] _buckets; // entry number + 1; 0 = empty
+    private Entry[] _entries;
+    private long[] _firstPositions;
     private byte[] _arena = new byte[ArenaSlack];
     private int _arenaUsed;
     private int _count;
-    private int _shift = 64 - BitOperations.Log2(InitialBuckets); // a hash's top bits pick its bucket
+    private int _shift; // a hash's top bits pick its bucket
+
+    /// <summary>Initializes a new instance of the <see cref="WordTable"/> class, with room for <paramref name="capacity"/> words before it grows.</summary>
+    /// <param name="capacity">How many distinct words are expected; rounded up to a power of two, at least 2,048.</param>
+    public WordTable(int capacity = InitialBuckets / 2)
+    {
+        int buckets = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(capacity, InitialBuckets / 2, 1 << 24) * 2);
+        _buckets = new int[buckets];
+        _entries = new Entry[buckets / 2];
+        _firstPositions = new long[buckets / 2];
+        _shift = 64 - BitOperations.Log2((uint)buckets);
+    }
 
     /// <summary>Gets the number of distinct words.</summary>
     public int Count => _count;
@@ -123,6 +134,15 @@ internal sealed class WordTable
         {
             ref Entry source = ref other._entries[i];
             long position = other._firstPositions[i];
+            int found = source.Length <= 16 ? FindHead(source) : -1;
+            if (found >= 0)
+            {
+                // Most words: found by the 16 bytes kept in the entry, without writing the key out.
+                _entries[found].Count += source.Count;
+                _firstPositions[found] = Math.Min(_firstPositions[found], position);
+                continue;
+            }
+
             Span<byte> key = (source.Length <= FastLength ? shortKey : new byte[source.Length])[..source.Length];
             other.WriteKey(source, key);
 
@@ -136,6 +156,29 @@ internal sealed class WordTable
             {
                 Insert(ref bucket, key, source.Count, position);
             }
+        }
+    }
+
+    /// <summary>The index of the entry of this table that holds the word of <paramref name="source"/> (of at most 16 bytes, from a table of the same process), or -1.</summary>
+    private int FindHead(in Entry source)
+    {
+        int mask = _buckets.Length - 1;
+        int index = (int)(HashHead(source.K0, source.K1, source.Length) >> _shift);
+        while (true)
+        {
+            int number = _buckets[index];
+            if (number == 0)
+            {
+                return -1;
+            }
+
+            ref Entry entry = ref _entries[number - 1];
+            if (entry.K0 == source.K0 && entry.K1 == source.K1 && entry.Length == source.Length)
+            {
+                return number - 1;
+            }
+
+            index = (index + 1) & mask;
         }
     }
 
