@@ -66,7 +66,7 @@ public sealed class TaskApplication
     /// <remarks>
     /// <para>With <paramref name="directory"/> <see langword="null"/>, the first of these that exists:</para>
     /// <list type="number">
-    /// <item><description>On Linux x64, the Native AOT executable the TopNWords.Batch package copies to
+    /// <item><description>On Linux x64 with an x86-64-v3 processor (AVX2; what the native build is compiled for), the Native AOT executable the TopNWords.Batch package copies to
     /// <c>topnwords-taskrunner/linux-x64/TopNWords.TaskRunner</c> under <see cref="AppContext.BaseDirectory"/>: one file,
     /// no .NET runtime needed, entry point <c>{app}/TopNWords.TaskRunner</c>. It starts fastest.</description></item>
     /// <item><description>The framework-dependent runner the package copies to <c>topnwords-taskrunner/managed</c>, run
@@ -82,10 +82,18 @@ public sealed class TaskApplication
     /// <returns>The application.</returns>
     /// <exception cref="FileNotFoundException">The task runner's files are not in the folder; the message says where it looked.</exception>
     public static TaskApplication TopNWordsTaskRunner(string? directory = null) => directory is null
-        ? FindTaskRunner(AppContext.BaseDirectory, OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.X64)
+        ? FindTaskRunner(AppContext.BaseDirectory, OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.X64 && CanRunNativeTaskRunner)
         : ManagedTaskRunner(directory);
 
-    /// <summary>The task runner next to an application: native (when <paramref name="linuxX64"/>), packaged managed, or in the folder itself.</summary>
+    /// <summary>
+    /// Gets a value indicating whether this processor runs the packaged native runner, which is compiled for x86-64-v3 (AVX2,
+    /// BMI1/2, LZCNT, FMA: Intel since 2013, AMD Zen); an older processor gets the managed runner instead.
+    /// </summary>
+    internal static bool CanRunNativeTaskRunner =>
+        System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Bmi1.IsSupported && System.Runtime.Intrinsics.X86.Bmi2.IsSupported
+        && System.Runtime.Intrinsics.X86.Lzcnt.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+
+    /// <summary>The task runner next to an application: native (when <paramref name="linuxX64"/>: Linux on an x86-64-v3 processor), packaged managed, or in the folder itself.</summary>
     internal static TaskApplication FindTaskRunner(string baseDirectory, bool linuxX64)
     {
         string packaged = Path.Combine(baseDirectory, TaskRunnerFolder);
