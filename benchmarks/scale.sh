@@ -107,8 +107,8 @@ def run_sample(folder, count):
         cpu, hwm = 0.0, 0
         while p.poll() is None:
             r = proc_read(p.pid)
-            if r:
-                cpu, hwm = r
+            if r:  # a zombie (exited, not yet reaped) has no VmHWM: keep the largest values seen
+                cpu, hwm = max(cpu, r[0]), max(hwm, r[1])
             time.sleep(0.1)
         wall = time.perf_counter() - start
     if p.returncode != 0:
