@@ -385,24 +385,26 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
 
     private static async Task CopyFileAsync(string source, string destination, CancellationToken cancellationToken)
     {
-        var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        // Unbuffered streams and one pooled copy buffer no larger than the file: a task's input and output files are
+        // often a few hundred bytes, and two 80 KB FileStream buffers per file were most of what a copy allocated.
+        var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (input.ConfigureAwait(false))
         {
-            await WriteAtomicallyAsync(input, destination, cancellationToken).ConfigureAwait(false);
+            await WriteAtomicallyAsync(input, destination, cancellationToken, (int)Math.Clamp(input.Length + 1, 1, 81920)).ConfigureAwait(false);
         }
     }
 
     /// <summary>Writes to a temporary file beside the destination and renames it into place, so no partial file is ever seen.</summary>
-    private static async Task WriteAtomicallyAsync(Stream content, string destination, CancellationToken cancellationToken)
+    private static async Task WriteAtomicallyAsync(Stream content, string destination, CancellationToken cancellationToken, int copyBufferSize = 81920)
     {
         // A short name whatever the destination's length; local folder storage hides this shape from listings.
         string temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(destination))!, $".transfer.{Guid.NewGuid():N}.partial");
         try
         {
-            var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
+            var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
             await using (output.ConfigureAwait(false))
             {
-                await content.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+                await content.CopyToAsync(output, copyBufferSize, cancellationToken).ConfigureAwait(false);
             }
 
             File.Move(temp, destination, overwrite: true);

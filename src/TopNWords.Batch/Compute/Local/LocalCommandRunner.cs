@@ -116,7 +116,9 @@ internal sealed class LocalCommandRunner
         }
 
         var environment = _environment.BuildEnvironment(run.Node, run.TaskDirectory, workingDirectory, run.JobId, run.TaskId, retry, run.Command.Environment);
-        string programName = run.Command.Arguments[0];
+        // `/bin/sh -c 'exec "$VAR"/program "$@"' name args` runs the program directly (see ShellExecShortcut)
+        var arguments = ShellExecShortcut.TryUnwrap(run.Command.Arguments, environment, workingDirectory) ?? run.Command.Arguments;
+        string programName = arguments[0];
         string? program = LocalProcessRunner.ResolveProgram(programName, workingDirectory, environment.GetValueOrDefault("PATH"));
         if (program is null)
         {
@@ -125,7 +127,7 @@ internal sealed class LocalCommandRunner
 
         try
         {
-            var launch = new ProcessLaunch(program, [.. run.Command.Arguments.Skip(1)], workingDirectory, environment, Path.Combine(run.TaskDirectory, "stdout.txt"), Path.Combine(run.TaskDirectory, "stderr.txt"));
+            var launch = new ProcessLaunch(program, [.. arguments.Skip(1)], workingDirectory, environment, Path.Combine(run.TaskDirectory, "stdout.txt"), Path.Combine(run.TaskDirectory, "stderr.txt"));
             Action<int>? onStarted = run.Started is { } started ? pid => started(pid, retry) : null;
             var outcome = await _processes.RunAsync(launch, run.MaxWallClockTime, onStarted, stop).ConfigureAwait(false);
             if (outcome.Stopped)

@@ -652,6 +652,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
             return;
         }
 
+        _processes.Dispose(); // every process has ended: the watchdog shell goes
         _ownedTransfer?.Dispose();
         lock (_state.Gate)
         {

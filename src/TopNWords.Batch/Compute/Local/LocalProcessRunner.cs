@@ -33,7 +33,7 @@ internal readonly record struct ProcessOutcome(int ProcessId, int ExitCode, bool
 /// that killing it reaches every process it started, even those orphaned by their parent's exit, and none
 /// outlives a killed client; elsewhere the process tree is killed (on Windows, a killed client leaves its tasks running).
 /// </summary>
-internal sealed class LocalProcessRunner
+internal sealed class LocalProcessRunner : IDisposable
 {
     /// <summary>Where <c>setsid</c> may be installed.</summary>
     private static readonly string[] SetsidPaths = ["/usr/bin/setsid", "/bin/setsid"];
@@ -76,17 +76,26 @@ internal sealed class LocalProcessRunner
     private readonly TimeSpan _drainTimeout;
     private readonly string? _setsid;
 
+    /// <summary>With glibc: tasks start with <see cref="PosixSpawn"/> in sessions of their own, watched by one shell (no per-task <c>setsid</c> and watchdog shell).</summary>
+    private readonly ProcessGroupWatchdog? _watchdog;
+
     public LocalProcessRunner(TimeProvider timeProvider, TimeSpan drainTimeout, bool useProcessGroups)
     {
         _timeProvider = timeProvider;
         _drainTimeout = drainTimeout;
-        _setsid = useProcessGroups && OperatingSystem.IsLinux() && PosixSignals.IsSupported && File.Exists(Shell)
-            ? Array.Find(SetsidPaths, File.Exists)
-            : null;
+        bool groups = useProcessGroups && OperatingSystem.IsLinux() && PosixSignals.IsSupported && File.Exists(Shell);
+        _setsid = groups ? Array.Find(SetsidPaths, File.Exists) : null;
+        _watchdog = groups && PosixSpawn.IsSupported ? new ProcessGroupWatchdog(_setsid) : null;
     }
 
     /// <summary>Gets a value indicating whether processes run in their own process groups.</summary>
-    public bool UsesProcessGroups => _setsid is not null;
+    public bool UsesProcessGroups => _setsid is not null || _watchdog is not null;
+
+    /// <summary>Gets the shell that kills the tasks' groups when this process dies, when tasks start with <see cref="PosixSpawn"/> (for tests).</summary>
+    internal ProcessGroupWatchdog? Watchdog => _watchdog;
+
+    /// <summary>Ends the watchdog shell (call once every process has ended).</summary>
+    public void Dispose() => _watchdog?.Dispose();
 
     /// <summary>
     /// Finds the program of a command line: a path with <c>/</c> is taken relative to the working directory;
@@ -131,6 +140,11 @@ internal sealed class LocalProcessRunner
     /// <exception cref="Win32Exception">The program could not be started.</exception>
     public async Task<ProcessOutcome> RunAsync(ProcessLaunch launch, TimeSpan? maxWallClockTime, Action<int>? onStarted, CancellationToken stop)
     {
+        if (_watchdog is not null)
+        {
+            return await RunSpawnedAsync(_watchdog, launch, maxWallClockTime, onStarted, stop).ConfigureAwait(false);
+        }
+
         var startInfo = new ProcessStartInfo
         {
             FileName = _setsid ?? launch.Program,
@@ -230,6 +244,86 @@ internal sealed class LocalProcessRunner
         }
 
         return new ProcessOutcome(pid, process.ExitCode, timedOut, stopped);
+    }
+
+    /// <summary>
+    /// <see cref="RunAsync"/> with <see cref="PosixSpawn"/>: the program itself leads its session and process group, writes
+    /// straight into its output files, and is listed with the watchdog shell while it runs; a thread waits for it.
+    /// </summary>
+    private async Task<ProcessOutcome> RunSpawnedAsync(ProcessGroupWatchdog watchdog, ProcessLaunch launch, TimeSpan? maxWallClockTime, Action<int>? onStarted, CancellationToken stop)
+    {
+        int pid;
+        using (var stdout = OpenOutputHandle(launch.StdoutPath))
+        using (var stderr = OpenOutputHandle(launch.StderrPath))
+        {
+            pid = PosixSpawn.Start(launch.Program, launch.Arguments, launch.Environment, launch.WorkingDirectory, stdout, stderr);
+        }
+
+        // Listed before anything can reap it (until then its id cannot be reused), then reaped by a thread of its own
+        // (System.Diagnostics.Process reaps the processes it started, not this one).
+        try
+        {
+            watchdog.Add(pid);
+        }
+        catch
+        {
+            KillGroup(pid);
+            _ = Task.Factory.StartNew(() => PosixSpawn.WaitForExit(pid), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            throw;
+        }
+
+        var exit = Task.Factory.StartNew(() => PosixSpawn.WaitForExit(pid), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        bool timedOut = false;
+        bool stopped = false;
+        try
+        {
+            using var wallClock = maxWallClockTime is { } limit ? new CancellationTokenSource(limit, _timeProvider) : null;
+            onStarted?.Invoke(pid); // after the wall clock started: whoever sees the process running sees it timed
+            using var linked = wallClock is null ? null : CancellationTokenSource.CreateLinkedTokenSource(stop, wallClock.Token);
+            try
+            {
+                await exit.WaitAsync(linked?.Token ?? stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!exit.IsCompleted)
+            {
+                stopped = stop.IsCancellationRequested;
+                timedOut = !stopped;
+                KillTree(pid);
+                KillGroup(pid);
+            }
+
+            return new ProcessOutcome(pid, await exit.ConfigureAwait(false), timedOut, stopped);
+        }
+        finally
+        {
+            // Whatever the process left behind in its group goes with it.
+            KillGroup(pid);
+            if (exit.IsCompleted)
+            {
+                watchdog.Remove(pid); // reaped: the id may be reused, the list must not name it
+            }
+        }
+    }
+
+    /// <summary>Kills a process that is not a <see cref="Process"/> of this one, with every process it started.</summary>
+    private static void KillTree(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or Win32Exception or NotSupportedException)
+        {
+            // exited already
+        }
+    }
+
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenOutputHandle(string path)
+    {
+        LocalFolders.RemoveLink(path); // a link an earlier attempt left in place of its output file: written through, its target would be replaced
+        return File.OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
     }
 
     /// <summary>Kills a process and every process it started.</summary>

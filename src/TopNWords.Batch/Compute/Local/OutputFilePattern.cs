@@ -46,6 +46,27 @@ internal sealed class OutputFilePattern
     public static OutputFilePattern Parse(string pattern)
     {
         ArgumentNullException.ThrowIfNull(pattern);
+        if (RecentPatterns.TryGetValue(pattern, out var known))
+        {
+            return known; // every task of a job usually has the same pattern: its regular expressions are built once
+        }
+
+        var parsed = ParseCore(pattern);
+        if (RecentPatterns.Count < RecentPatternLimit)
+        {
+            RecentPatterns.TryAdd(pattern, parsed);
+        }
+
+        return parsed;
+    }
+
+    private const int RecentPatternLimit = 256;
+
+    /// <summary>Patterns parsed already (immutable, and their regular expressions thread-safe), up to <see cref="RecentPatternLimit"/>.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, OutputFilePattern> RecentPatterns = new(StringComparer.Ordinal);
+
+    private static OutputFilePattern ParseCore(string pattern)
+    {
         if (pattern.StartsWith('/') || Path.IsPathRooted(pattern))
         {
             throw new FormatException($"Output file pattern '{pattern}' is absolute; local compute only accepts patterns relative to the task's working directory (use '../' to reach the task folder).");

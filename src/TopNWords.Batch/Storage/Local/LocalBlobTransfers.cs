@@ -27,7 +27,8 @@ internal sealed class LocalBlobTransfers
     /// <summary>Uploads the file at <paramref name="filePath"/> as the blob at <paramref name="blobPath"/>.</summary>
     public async Task<BlobUploadResult> UploadFileAsync(string containerName, string containerPath, string blobName, string blobPath, string filePath, BlobStorageUploadOptions options, CancellationToken cancellationToken)
     {
-        var content = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        // Unbuffered: it is read through a pooled buffer (a FileStream buffer would be a new 80 KB array per file).
+        var content = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (content.ConfigureAwait(false))
         {
             return await UploadAsync(containerName, containerPath, blobName, blobPath, content, options, cancellationToken).ConfigureAwait(false);
@@ -92,12 +93,18 @@ internal sealed class LocalBlobTransfers
     }
 
     /// <summary>Opens the blob's file to read; a missing file (or a folder of other blobs) is <see cref="BlobStorageErrorKind.NotFound"/>.</summary>
-    public FileStream OpenBlob(string containerName, string containerPath, string blobName, string blobPath)
+    /// <param name="containerName">The container.</param>
+    /// <param name="containerPath">Its folder.</param>
+    /// <param name="blobName">The blob.</param>
+    /// <param name="blobPath">Its file.</param>
+    /// <param name="bufferSize">The stream's buffer: 0 when it is only copied (through a buffer of the caller's).</param>
+    /// <returns>The stream.</returns>
+    public FileStream OpenBlob(string containerName, string containerPath, string blobName, string blobPath, int bufferSize = BufferSize)
     {
         _paths.RequireContainer(containerName, containerPath);
         try
         {
-            return new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException || (ex is UnauthorizedAccessException && Directory.Exists(blobPath)))
         {
@@ -119,13 +126,13 @@ internal sealed class LocalBlobTransfers
             throw LocalStorageErrors.DestinationExists(containerName, blobName, destination);
         }
 
-        var source = OpenBlob(containerName, containerPath, blobName, blobPath);
+        var source = OpenBlob(containerName, containerPath, blobName, blobPath, bufferSize: 0);
         await using (source.ConfigureAwait(false))
         {
             FileStream output;
             try
             {
-                output = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
+                output = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
             }
             catch (DirectoryNotFoundException ex)
             {
@@ -144,7 +151,8 @@ internal sealed class LocalBlobTransfers
             {
                 await using (output.ConfigureAwait(false))
                 {
-                    await source.CopyToAsync(output, BufferSize, cancellationToken).ConfigureAwait(false);
+                    // Unbuffered streams, one pooled buffer no larger than the file (most outputs are a few hundred bytes).
+                    await source.CopyToAsync(output, CopyBufferSize(source), cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (Exception ex)
@@ -159,6 +167,24 @@ internal sealed class LocalBlobTransfers
                 throw;
             }
         }
+    }
+
+    /// <summary>The copy buffer for a file: its length (at least 1 byte more, to see its end in one read), at most <see cref="BufferSize"/>.</summary>
+    /// <param name="source">The file.</param>
+    /// <returns>The size.</returns>
+    internal static int CopyBufferSize(FileStream source)
+    {
+        long length;
+        try
+        {
+            length = source.Length;
+        }
+        catch (IOException)
+        {
+            return BufferSize;
+        }
+
+        return (int)Math.Clamp(length + 1, 1, BufferSize);
     }
 
     private static void TryDeleteFile(string path)

@@ -196,4 +196,20 @@ public class OutputFilePatternTests
             Assert.Ignore("Creating symbolic links on Windows needs a privilege the test may not have.");
         }
     }
+
+    [Test]
+    public void Parse_OfAPatternSeenBefore_GivesTheSameMatches_WithoutParsingAgain()
+    {
+        var first = OutputFilePattern.Parse("*_cache_probe.txt");
+        var second = OutputFilePattern.Parse("*_cache_probe.txt");
+        File.WriteAllText(Path.Combine(_workingDirectory, "x_cache_probe.txt"), "x");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(second, Is.SameAs(first), "parsed once, shared (it is immutable)");
+            Assert.That(second.Match(_workingDirectory).Select(m => m.RelativePath), Is.EqualTo(new[] { "x_cache_probe.txt" }));
+            Assert.That(() => OutputFilePattern.Parse("/abs/*"), Throws.TypeOf<FormatException>(), "a refused pattern is refused every time");
+            Assert.That(() => OutputFilePattern.Parse("/abs/*"), Throws.TypeOf<FormatException>());
+        });
+    }
 }

@@ -495,4 +495,26 @@ public class LocalFolderStorageTests
             return read;
         }
     }
+
+    [TestCase(0)]
+    [TestCase(1)]
+    [TestCase(300)]
+    [TestCase(81919)]
+    [TestCase(81920)]
+    [TestCase(81921)]
+    [TestCase(300_000)]
+    public async Task UploadFile_ThenDownloadToFile_KeepsEveryByte_WhateverTheSizeAgainstTheCopyBuffer(int size)
+    {
+        await _storage.CreateContainerIfNotExistsAsync(Container);
+        byte[] content = new byte[size];
+        new Random(size).NextBytes(content);
+        string source = Path.Combine(_sandbox, "source.bin");
+        await File.WriteAllBytesAsync(source, content);
+        await _storage.UploadFileAsync(Container, "sized.bin", source);
+        string destination = Path.Combine(_sandbox, "sized.bin");
+
+        await _storage.DownloadToFileAsync(Container, "sized.bin", destination);
+
+        Assert.That(await File.ReadAllBytesAsync(destination), Is.EqualTo(content));
+    }
 }
