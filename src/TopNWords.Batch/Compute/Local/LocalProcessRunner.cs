@@ -259,6 +259,10 @@ internal sealed class LocalProcessRunner : IDisposable
             pid = PosixSpawn.Start(launch.Program, launch.Arguments, launch.Environment, launch.WorkingDirectory, stdout, stderr);
         }
 
+        // Running (and timed) at once: the program writes its output files itself, so whoever sees output sees it running.
+        using var wallClock = maxWallClockTime is { } limit ? new CancellationTokenSource(limit, _timeProvider) : null;
+        onStarted?.Invoke(pid);
+
         // Listed before anything can reap it (until then its id cannot be reused), then reaped by a thread of its own
         // (System.Diagnostics.Process reaps the processes it started, not this one).
         try
@@ -278,8 +282,6 @@ internal sealed class LocalProcessRunner : IDisposable
         bool stopped = false;
         try
         {
-            using var wallClock = maxWallClockTime is { } limit ? new CancellationTokenSource(limit, _timeProvider) : null;
-            onStarted?.Invoke(pid); // after the wall clock started: whoever sees the process running sees it timed
             using var linked = wallClock is null ? null : CancellationTokenSource.CreateLinkedTokenSource(stop, wallClock.Token);
             try
             {
