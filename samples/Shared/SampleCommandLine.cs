@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using TopNWords.Batch;
 
 namespace TopNWords.Samples;
 
@@ -73,14 +74,14 @@ internal sealed class SampleCommandLine
 
     /// <summary>The word-count definition the command line asks for: one task per file, and with <c>--corpus</c> the merge
     /// task too (each file's own top N still downloaded, to print).</summary>
-    public TopNWords.Batch.BatchRunDefinition WordCountDefinition(TopNWords.Batch.TaskApplication? taskRunner = null)
+    public BatchRunDefinition WordCountDefinition(TaskApplication? taskRunner = null)
     {
         if (!Corpus)
         {
-            return TopNWords.Batch.WordCountJob.CreateDefinition(Inputs, NumWords, taskRunner);
+            return WordCountJob.CreateDefinition(Inputs, NumWords, taskRunner);
         }
 
-        var definition = TopNWords.Batch.WordCountJob.CreateCorpusDefinition(Inputs, NumWords, taskRunner);
+        var definition = WordCountJob.CreateCorpusDefinition(Inputs, NumWords, taskRunner);
         definition.DownloadTaskOutputs = true;
         return definition;
     }

@@ -127,11 +127,15 @@ public sealed class TaskOutcome
             return $"'{Input.Name}' (task '{TaskId}') succeeded but its output could not be collected: {OutputError}";
         }
 
-        string exit = ExitCode is int code ? $"exit code {code}" : "no exit code";
-        string info = FailureInfo is { } f ? $"; {f.Category} {f.Code}: {f.Message}" : string.Empty;
         string retries = RetryCount > 0 ? $" after {RetryCount} retr{(RetryCount == 1 ? "y" : "ies")}" : string.Empty;
-        return $"'{Input.Name}' (task '{TaskId}') failed with {exit}{retries}{info}";
+        return $"'{Input.Name}' (task '{TaskId}') failed with {DescribeExitCode(ExitCode)}{retries}{DescribeFailureInfo(FailureInfo)}";
     }
+
+    /// <summary>An attempt's exit code for messages: <c>exit code N</c>, or <c>no exit code</c>.</summary>
+    internal static string DescribeExitCode(int? exitCode) => exitCode is int code ? $"exit code {code}" : "no exit code";
+
+    /// <summary>An attempt's failure info for messages: <c>; Category Code: Message</c>, or nothing.</summary>
+    internal static string DescribeFailureInfo(TaskFailureInfo? failureInfo) => failureInfo is { } f ? $"; {f.Category} {f.Code}: {f.Message}" : string.Empty;
 }
 
 /// <summary>What the task runner wrote: the top words and where it ran.</summary>

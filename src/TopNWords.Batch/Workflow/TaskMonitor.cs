@@ -145,7 +145,7 @@ internal sealed class TaskMonitor
     public static void Apply(TaskOutcome outcome, BatchTaskInfo task)
     {
         outcome.State = ComputeTaskState.Completed;
-        outcome.Result = task.Result ?? (task.ExitCode == 0 && task.FailureInfo is null ? TaskExecutionResult.Success : TaskExecutionResult.Failure);
+        outcome.Result = ResultOf(task);
         outcome.ExitCode = task.ExitCode;
         outcome.RetryCount = task.RetryCount;
         outcome.NodeId = task.NodeId;
@@ -220,16 +220,18 @@ internal sealed class TaskMonitor
         }
     }
 
+    /// <summary>How a completed task ended: as the service says, or else by its exit code and failure info.</summary>
+    private static TaskExecutionResult ResultOf(BatchTaskInfo task) =>
+        task.Result ?? (task.ExitCode == 0 && task.FailureInfo is null ? TaskExecutionResult.Success : TaskExecutionResult.Failure);
+
     private async Task CompleteReduceAsync(RunState run, ReduceTask reduce, BatchTaskInfo task, CancellationToken cancellationToken)
     {
         reduce.Completed = true;
-        reduce.Result = task.Result ?? (task.ExitCode == 0 && task.FailureInfo is null ? TaskExecutionResult.Success : TaskExecutionResult.Failure);
+        reduce.Result = ResultOf(task);
         if (reduce.Result != TaskExecutionResult.Success)
         {
-            string exit = task.ExitCode is int code ? $"exit code {code}" : "no exit code";
-            string info = task.FailureInfo is { } f ? $"; {f.Category} {f.Code}: {f.Message}" : string.Empty;
             string? stderr = await ReadStderrTailAsync(run, reduce.Id, cancellationToken).ConfigureAwait(false);
-            reduce.Failure = $"The merge task '{reduce.Id}' failed with {exit}{info}" + (string.IsNullOrEmpty(stderr) ? "." : $"; its stderr ends: {stderr}");
+            reduce.Failure = $"The merge task '{reduce.Id}' failed with {TaskOutcome.DescribeExitCode(task.ExitCode)}{TaskOutcome.DescribeFailureInfo(task.FailureInfo)}" + (string.IsNullOrEmpty(stderr) ? "." : $"; its stderr ends: {stderr}");
             if (reduce.IsFinal || run.ReduceOutcome!.Error is null)
             {
                 run.ReduceOutcome!.Error = reduce.Failure;
