@@ -63,12 +63,12 @@ internal sealed class Utf8WordScanner
     {
         int i = 0;
         int tokenStart = -1; // the start of the open token, or -1 between tokens
-        int validEnd = Vector128.IsHardwareAccelerated ? ValidPrefixLength(data) : 0;
+        int validEnd = -1; // the block path: the end of the well-formed UTF-8 from the first non-ASCII block on; -1 until one is met
         while (true)
         {
             if (Vector128.IsHardwareAccelerated)
             {
-                i = ScanBlocks(data, i, ref tokenStart, validEnd, baseOffset, sourceName);
+                i = ScanBlocks(data, i, ref tokenStart, ref validEnd, baseOffset, sourceName);
             }
 
             // The block path stopped: fewer than 64 bytes are left, or the block at i needs the byte path.
@@ -88,8 +88,9 @@ internal sealed class Utf8WordScanner
     /// returns where it stopped (fewer than 64 bytes left, or a block with an ill-formed or cut sequence).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int ScanBlocks(ReadOnlySpan<byte> data, int i, ref int tokenStartRef, int validEnd, long baseOffset, string? sourceName)
+    private int ScanBlocks(ReadOnlySpan<byte> data, int i, ref int tokenStartRef, ref int validEndRef, long baseOffset, string? sourceName)
     {
+        int validEnd = validEndRef;
         int tokenStart = tokenStartRef;
         int pending = 0;
         Span<WordSpan> words = _words;
@@ -99,6 +100,13 @@ internal sealed class Utf8WordScanner
             // Bit k of each mask is about data[i + k].
             ulong separators = ClassifyBlock(ref Unsafe.Add(ref origin, i), out ulong nonAscii, out ulong punctuation);
             int next = i + BlockSize;
+            if (nonAscii != 0 && validEnd < 0)
+            {
+                // The first block with a non-ASCII byte: validate the rest of the data at once (i is at a
+                // character boundary). ASCII text never pays for it.
+                validEnd = validEndRef = i + ValidPrefixLength(data[i..]);
+            }
+
             if (nonAscii != 0 && next <= validEnd)
             {
                 // Well-formed UTF-8 (and every sequence that starts in the block ends before validEnd):

@@ -61,6 +61,49 @@ public class DifferentialTests
         }
     }
 
+    [TestCase(0)]
+    [TestCase(63)]
+    [TestCase(64)]
+    [TestCase(65)]
+    [TestCase(1000)]
+    public void Count_AsciiBlocksBeforeTheFirstNonAsciiByte_MatchReference(int asciiBytes)
+    {
+        // The block path validates the UTF-8 from the first block with a non-ASCII byte on: ASCII before
+        // it, then multi-byte words and separators across block boundaries, in one piece and buffered.
+        var random = new Random(asciiBytes + 11);
+        var text = new StringBuilder();
+        while (text.Length < asciiBytes)
+        {
+            text.Append(random.Next(3) == 0 ? "the. " : "word, ");
+        }
+
+        text.Length = asciiBytes;
+        string[] tail = ["日本", "\u3000", "é", "x", "\u00A0", "𝄞", "\u2028", "ab", " "];
+        for (int i = 0; i < 2000; i++)
+        {
+            text.Append(tail[random.Next(tail.Length)]);
+        }
+
+        byte[] bytes = Encoding.UTF8.GetBytes(text.ToString());
+        var expected = ReferenceWordCounter.Count(bytes, int.MaxValue, replaceInvalid: false);
+        foreach (var result in new[] { WordCounter.Count(bytes.AsSpan(), int.MaxValue), WordCounter.Count(new MemoryStream(bytes), int.MaxValue, new WordCountOptions { BufferSize = 200 }) })
+        {
+            Assert.That(result.TopWords.Select(w => (w.Word, w.Count)), Is.EqualTo(expected.Top));
+            Assert.That(result.DistinctWords, Is.EqualTo(expected.Distinct));
+        }
+
+        // An ill-formed byte after the first non-ASCII block: reported at its own offset.
+        int at = bytes.Length - 100;
+        while ((bytes[at] & 0xC0) == 0x80)
+        {
+            at++; // a character boundary
+        }
+
+        byte[] broken = [.. bytes[..at], 0xFF, .. bytes[at..]];
+        var error = Assert.Throws<InvalidUtf8Exception>(() => WordCounter.Count(broken.AsSpan(), 10));
+        Assert.That(error!.ByteOffset, Is.EqualTo(at));
+    }
+
     [TestCaseSource(nameof(Seeds))]
     public void Count_RandomBytesInReplaceMode_MatchesTheUtf8Decoder(int seed)
     {
