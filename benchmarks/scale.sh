@@ -4,6 +4,7 @@
 # the same files. Each input is a consecutive slice of kjvbible.txt (wrapping around at its end).
 #
 #   benchmarks/scale.sh [--quick] [--files N] [--data PATH]
+#   benchmarks/scale.sh --emulator [--quick] [--files N]
 #
 # Default set (a few minutes):
 #   400 files x 200 lines   sample   vs  xargs -P 4 dotnet TopNWords.TaskRunner.dll   (target: sample <= 0.25 x)
@@ -12,6 +13,8 @@
 #   10,000 files x 100 lines sample                                                   (target: wall <= 120 s)
 # --quick: 200 files x 100 lines (sample vs xargs native) and 100 files x 200 lines (vs the managed runner).
 # --files N: only N files x 100 lines, sample vs xargs native.
+# --emulator [options]: the same inputs through the Azure path offline instead (Batch emulator + Azurite, each its own
+#   process): runs benchmarks/scale-emulator.sh with the options that follow (--files N, --quick; see its --help).
 #
 # Per row: wall time, tasks/s, the client's peak RSS (VmHWM) and own CPU time (utime + stime of the client process,
 # its children excluded; read from /proc while it runs). The sample's top words are checked against the runner's
@@ -28,6 +31,10 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ "${1:-}" = "--emulator" ]; then
+  shift
+  exec "$repo/benchmarks/scale-emulator.sh" "$@"
+fi
 data="${DATA:-/work/shared/data/kjvbible.txt}"
 mode=default
 files=

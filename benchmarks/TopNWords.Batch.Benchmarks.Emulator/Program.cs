@@ -5,6 +5,7 @@ using TopNWords.Batch;
 using TopNWords.Batch.Azure;
 using TopNWords.Batch.Azure.Compute;
 using TopNWords.Batch.Azure.Storage;
+using TopNWords.Batch.Benchmarks.Emulator;
 using TopNWords.Batch.Compute;
 using TopNWords.Batch.Conformance.Infrastructure;
 using TopNWords.Batch.Emulator;
@@ -17,6 +18,13 @@ using TopNWords.Batch.Emulator;
 //      (task counts, then listings of completed tasks), delete.
 //
 //   dotnet run -c Release --project benchmarks/TopNWords.Batch.Benchmarks.Emulator -- [--tasks 1000] [--nodes 4] [--slots 4]
+//
+// With 'scale' first, it is the client of benchmarks/scale-emulator.sh instead (see ScaleMode).
+
+if (args is ["scale", .. var scaleArgs])
+{
+    return await ScaleMode.RunAsync(scaleArgs);
+}
 
 int taskCount = Option(args, "--tasks", 1000);
 int nodes = Option(args, "--nodes", 4);
@@ -107,6 +115,7 @@ Console.WriteLine();
 Console.WriteLine($"{taskCount:N0} tasks ('true') on {nodes} node(s) x {slots} slot(s): {total.Elapsed.TotalSeconds:F2} s wall " +
     $"(pool ready {poolReady.TotalSeconds:F2} s; add {addClock.Elapsed.TotalSeconds:F2} s in {added.Requests} request(s); all completed at {completedAt.TotalSeconds:F2} s)");
 await PrintRequestsAsync(admin);
+return 0;
 
 static async Task PrintRequestsAsync(BatchEmulatorAdminClient admin)
 {

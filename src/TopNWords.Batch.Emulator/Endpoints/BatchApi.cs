@@ -238,7 +238,10 @@ internal sealed partial class BatchApi(EmulatorState state, Faults.FaultInjector
     private Task ListTasksAsync(HttpContext context, string jobId)
     {
         var query = ListQuery.Parse(context.Request, TaskFilter, TaskMembers);
-        var tasks = state.ListTasks(jobId, Responses.BaseUrl(context));
+        Func<TaskRecord, bool>? mayMatch = query.Filter is { } filter
+            ? record => filter.MayMatch((string path, out JsonNode? value) => EmulatorState.KnownTaskProperty(record, path, out value))
+            : null;
+        var tasks = state.ListTasks(jobId, Responses.BaseUrl(context), query.After, mayMatch);
         var items = tasks.Select(t => (t.Sequence, TaskObject(t.Task, t.Record)));
         return WriteListAsync(context, "tasks", items, query);
     }

@@ -48,31 +48,52 @@ internal sealed class ODataFilter
         _root = root;
     }
 
+    /// <summary>Gives the value of the property at <paramref name="path"/> when it is known without the entity's JSON.</summary>
+    /// <param name="path">The property's path (<c>state</c>, <c>executionInfo/result</c>).</param>
+    /// <param name="value">Its value as the entity's JSON would hold it (<see langword="null"/> when the JSON would not have it).</param>
+    /// <returns>Whether the value is known; an unknown property counts as matching.</returns>
+    public delegate bool KnownProperty(string path, out JsonNode? value);
+
     private abstract record Node
     {
         public abstract bool Evaluate(JsonObject entity);
+
+        public abstract bool MayMatch(KnownProperty known);
+
+        protected static JsonNode? Find(JsonObject entity, FilterProperty property)
+        {
+            JsonNode? value = entity;
+            foreach (string part in property.Path.Split('/'))
+            {
+                value = value is JsonObject obj ? obj[part] : null;
+            }
+
+            return value;
+        }
     }
 
     private sealed record And(Node Left, Node Right) : Node
     {
         public override bool Evaluate(JsonObject entity) => Left.Evaluate(entity) && Right.Evaluate(entity);
+
+        public override bool MayMatch(KnownProperty known) => Left.MayMatch(known) && Right.MayMatch(known);
     }
 
     private sealed record Or(Node Left, Node Right) : Node
     {
         public override bool Evaluate(JsonObject entity) => Left.Evaluate(entity) || Right.Evaluate(entity);
+
+        public override bool MayMatch(KnownProperty known) => Left.MayMatch(known) || Right.MayMatch(known);
     }
 
     private sealed record Comparison(FilterProperty Property, string Operator, object Literal) : Node
     {
-        public override bool Evaluate(JsonObject entity)
-        {
-            JsonNode? value = entity;
-            foreach (string part in Property.Path.Split('/'))
-            {
-                value = value is JsonObject obj ? obj[part] : null;
-            }
+        public override bool Evaluate(JsonObject entity) => Compare(Find(entity, Property));
 
+        public override bool MayMatch(KnownProperty known) => !known(Property.Path, out var value) || Compare(value);
+
+        private bool Compare(JsonNode? value)
+        {
             if (value is not JsonValue scalar)
             {
                 return Operator == "ne";
@@ -82,7 +103,7 @@ internal sealed class ODataFilter
             {
                 FilterKind.DateTime => scalar.TryGetValue(out string? text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
                     ? time.CompareTo((DateTimeOffset)Literal)
-                    : null,
+                    : scalar.TryGetValue(out DateTimeOffset known) ? known.CompareTo((DateTimeOffset)Literal) : null,
                 FilterKind.Number => scalar.GetValueKind() == JsonValueKind.Number ? scalar.GetValue<long>().CompareTo((long)Literal) : null,
                 FilterKind.Boolean => scalar.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? scalar.GetValue<bool>().CompareTo((bool)Literal) : null,
                 _ => scalar.TryGetValue(out string? s) ? string.Compare(s, (string)Literal, StringComparison.OrdinalIgnoreCase) : null,
@@ -107,16 +128,11 @@ internal sealed class ODataFilter
     /// <summary><c>startswith(property, 'prefix')</c>, case-insensitive as text comparisons are.</summary>
     private sealed record StartsWith(FilterProperty Property, string Prefix) : Node
     {
-        public override bool Evaluate(JsonObject entity)
-        {
-            JsonNode? value = entity;
-            foreach (string part in Property.Path.Split('/'))
-            {
-                value = value is JsonObject obj ? obj[part] : null;
-            }
+        public override bool Evaluate(JsonObject entity) => Test(Find(entity, Property));
 
-            return value is JsonValue scalar && scalar.TryGetValue(out string? text) && text.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase);
-        }
+        public override bool MayMatch(KnownProperty known) => !known(Property.Path, out var value) || Test(value);
+
+        private bool Test(JsonNode? value) => value is JsonValue scalar && scalar.TryGetValue(out string? text) && text.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Parses a filter against the properties an entity allows.</summary>
@@ -129,6 +145,15 @@ internal sealed class ODataFilter
 
     /// <summary>Whether an entity (as its wire JSON) matches.</summary>
     public bool Matches(JsonObject entity) => _root.Evaluate(entity);
+
+    /// <summary>
+    /// Whether an entity may match, judged only on the properties <paramref name="known"/> gives, before its JSON is made: a
+    /// comparison of a property it does not know counts as a match. Never <see langword="false"/> for an entity that
+    /// <see cref="Matches"/> (when the known values are those of its JSON); exact when every compared property is known.
+    /// </summary>
+    /// <param name="known">The properties known without the JSON.</param>
+    /// <returns>Whether the entity may match.</returns>
+    public bool MayMatch(KnownProperty known) => _root.MayMatch(known);
 
     private sealed class Parser(string text, IReadOnlyList<FilterProperty> properties)
     {

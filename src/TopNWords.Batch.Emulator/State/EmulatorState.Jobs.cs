@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using TopNWords.Batch.Azure.BatchRest.Models;
 using TopNWords.Batch.Azure.Compute;
 using TopNWords.Batch.Compute;
@@ -213,14 +214,113 @@ internal sealed partial class EmulatorState
         return outcomes;
     }
 
-    /// <summary>A job's tasks in the wire format, each with its sequence number for paging.</summary>
-    public IReadOnlyList<(long Sequence, BatchTask Task, TaskRecord Record)> ListTasks(string jobId, string baseUrl)
+    /// <summary>
+    /// A job's tasks added after the one of sequence number <paramref name="after"/> (0: from the first), in the order they were
+    /// added, in the wire format, each with its sequence number for paging; only those <paramref name="mayMatch"/> lets through,
+    /// judged on the record before the costly conversion (a list filter's known properties: <see cref="KnownTaskProperty"/>).
+    /// </summary>
+    /// <remarks>
+    /// The job's absence throws <c>JobNotFound</c> at once. The tasks are read lazily, a chunk at a time under the lock, so
+    /// that a page costs about what it holds (not the whole job's conversion), and a listing never holds the lock that the
+    /// engine's change events wait on for long. A job deleted meanwhile ends the listing.
+    /// </remarks>
+    public IEnumerable<(long Sequence, BatchTask Task, TaskRecord Record)> ListTasks(string jobId, string baseUrl, long after = 0, Func<TaskRecord, bool>? mayMatch = null)
     {
+        JobRecord job;
         lock (_gate)
         {
-            var job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrorResponses.JobNotFound();
-            return [.. job.Order.Select(t => (t.Sequence, ToWire(job, t, baseUrl), t))];
+            job = _jobs.GetValueOrDefault(jobId) ?? throw BatchErrorResponses.JobNotFound();
         }
+
+        return ListTaskChunks(job, baseUrl, after, mayMatch);
+    }
+
+    /// <summary>
+    /// The value a task's wire JSON has at a <c>$filter</c> path, for the paths known from the record itself (the same
+    /// values <see cref="ToWire(JobRecord, TaskRecord, string)"/> writes): <c>id</c>, <c>state</c>, <c>stateTransitionTime</c>
+    /// and <c>creationTime</c>. Call under the lock.
+    /// </summary>
+    internal static bool KnownTaskProperty(TaskRecord task, string path, out JsonNode? value)
+    {
+        value = path switch
+        {
+            "id" => JsonValue.Create(task.Id),
+            "state" => JsonValue.Create(WireStateNames[(int)task.State]),
+            "stateTransitionTime" => JsonValue.Create(task.StateTransitionTime),
+            "creationTime" => JsonValue.Create(task.CreationTime),
+            _ => null,
+        };
+        return value is not null;
+    }
+
+    /// <summary>The wire names of the task states (indexed by <see cref="ComputeTaskState"/>), as the task's JSON writes them.</summary>
+    private static readonly string[] WireStateNames =
+        [.. Enum.GetValues<ComputeTaskState>().Order().Select(s => WireJson.ToObject(new BatchTask { State = BatchWireMapping.ToWire(s) }, WireJson.Context.BatchTask)["state"]!.GetValue<string>())];
+
+    private IEnumerable<(long Sequence, BatchTask Task, TaskRecord Record)> ListTaskChunks(JobRecord job, string baseUrl, long after, Func<TaskRecord, bool>? mayMatch)
+    {
+        const int MaxConverted = 100; // tasks converted per hold of the lock
+        const int MaxScanned = 5000; // records looked at per hold of the lock
+        long cursor = after;
+        var chunk = new List<(long, BatchTask, TaskRecord)>(MaxConverted);
+        while (true)
+        {
+            bool more;
+            chunk.Clear();
+            lock (_gate)
+            {
+                if (!_jobs.TryGetValue(job.Id, out var current) || !ReferenceEquals(current, job))
+                {
+                    yield break;
+                }
+
+                var order = job.Order;
+                int i = FirstAfter(order, cursor);
+                int scanned = 0;
+                for (; i < order.Count && chunk.Count < MaxConverted && scanned < MaxScanned; i++, scanned++)
+                {
+                    var task = order[i];
+                    cursor = task.Sequence;
+                    if (mayMatch is null || mayMatch(task))
+                    {
+                        chunk.Add((task.Sequence, ToWire(job, task, baseUrl), task));
+                    }
+                }
+
+                more = i < order.Count;
+            }
+
+            foreach (var item in chunk)
+            {
+                yield return item;
+            }
+
+            if (!more)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>The index of the first task whose sequence number is above <paramref name="after"/> (the tasks are in sequence order).</summary>
+    private static int FirstAfter(List<TaskRecord> order, long after)
+    {
+        int low = 0;
+        int high = order.Count;
+        while (low < high)
+        {
+            int middle = low + ((high - low) / 2);
+            if (order[middle].Sequence <= after)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low;
     }
 
     /// <summary>Gets a task in the wire format.</summary>

@@ -32,12 +32,14 @@ internal sealed class OutputDownloader
             async ct =>
             {
                 await DownloadReduceOutputAsync(run, claimed, ct).ConfigureAwait(false);
-                if (run.Definition.DownloadTaskOutputs)
+                var succeeded = run.Definition.DownloadTaskOutputs ? run.Outcomes.Where(o => o.Result == TaskExecutionResult.Success).ToList() : [];
+                if (succeeded.Count > 0)
                 {
+                    var outputs = await ListOutputsAsync(run, ct).ConfigureAwait(false);
                     await Parallel.ForEachAsync(
-                        run.Outcomes.Where(o => o.Result == TaskExecutionResult.Success),
+                        succeeded,
                         new ParallelOptions { MaxDegreeOfParallelism = _context.Options.MaxParallelTransfers, CancellationToken = ct },
-                        async (outcome, token) => await DownloadOutputAsync(run, outcome, claimed, token).ConfigureAwait(false)).ConfigureAwait(false);
+                        async (outcome, token) => await DownloadOutputAsync(run, outcome, outputs, claimed, token).ConfigureAwait(false)).ConfigureAwait(false);
                 }
             },
             () => $"downloading outputs from container '{run.Names.OutputContainer}' into '{run.DownloadDirectory}'",
@@ -81,15 +83,56 @@ internal sealed class OutputDownloader
         }
     }
 
-    private async Task DownloadOutputAsync(RunState run, TaskOutcome outcome, HashSet<string> claimed, CancellationToken cancellationToken)
+    /// <summary>
+    /// The task outputs in the output container, by task id (a task uploads its files under <c>&lt;task id&gt;/</c>): one
+    /// listing of the container (a request per page of thousands of blobs) rather than one per task. A listing that
+    /// fails for good is recorded on every task whose outputs it was to find.
+    /// </summary>
+    private async Task<OutputListing> ListOutputsAsync(RunState run, CancellationToken cancellationToken)
     {
+        string container = run.Names.OutputContainer;
+        try
+        {
+            // Listed whole, so that a listing that fails part-way is retried from its start.
+            var blobs = await _context.CallAsync(run, WorkflowOperation.ListBlobs, $"list the task outputs in container '{container}'", ct => _context.Storage.ListBlobsAsync(container, null, ct).ToListAsync(ct).AsTask(), cancellationToken).ConfigureAwait(false);
+            var byTask = new Dictionary<string, List<BlobItemInfo>>(StringComparer.Ordinal);
+            foreach (var blob in blobs)
+            {
+                int slash = blob.Name.IndexOf('/', StringComparison.Ordinal);
+                if (slash > 0)
+                {
+                    string taskId = blob.Name[..slash];
+                    if (!byTask.TryGetValue(taskId, out var list))
+                    {
+                        byTask[taskId] = list = [];
+                    }
+
+                    list.Add(blob);
+                }
+            }
+
+            return new OutputListing(byTask, null);
+        }
+        catch (BlobStorageException ex)
+        {
+            return new OutputListing(null, SecretRedaction.RedactText(ex.Message));
+        }
+    }
+
+    private async Task DownloadOutputAsync(RunState run, TaskOutcome outcome, OutputListing outputs, HashSet<string> claimed, CancellationToken cancellationToken)
+    {
+        if (outputs.Error is { } listingError)
+        {
+            outcome.OutputError = listingError;
+            WorkflowLog.OutputMissing(_context.Logger, run.Names.RunId, outcome.TaskId, listingError);
+            return;
+        }
+
         string prefix = outcome.TaskId + "/";
         var files = new List<string>();
         try
         {
-            // Listed whole, so that a listing that fails part-way is retried from its start.
-            var blobs = await _context.CallAsync(run, WorkflowOperation.ListBlobs, $"list the outputs of task '{outcome.TaskId}' in container '{run.Names.OutputContainer}'", ct => _context.Storage.ListBlobsAsync(run.Names.OutputContainer, prefix, ct).ToListAsync(ct).AsTask(), cancellationToken).ConfigureAwait(false);
-            foreach (var blob in blobs)
+            foreach (var blob in outputs.ByTask!.GetValueOrDefault(outcome.TaskId) ?? [])
             {
                 string relative = OutputPaths.ForInput(outcome.Input.Name, blob.Name[prefix.Length..]);
                 string destination = Path.GetFullPath(Path.Combine(run.DownloadDirectory, relative));
@@ -205,4 +248,7 @@ internal sealed class OutputDownloader
             }
         }
     }
+
+    /// <summary>The output container's blobs by task id, or why they could not be listed.</summary>
+    private sealed record OutputListing(Dictionary<string, List<BlobItemInfo>>? ByTask, string? Error);
 }

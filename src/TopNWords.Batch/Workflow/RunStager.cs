@@ -44,6 +44,7 @@ internal sealed class RunStager
         var storage = _context.Storage;
         var names = run.Names;
         var definition = run.Definition;
+        var created = new HashSet<string>(StringComparer.Ordinal);
         foreach (string container in new[] { names.ApplicationContainer, names.InputContainer, names.OutputContainer })
         {
             run.Containers.Add(container);
@@ -52,7 +53,10 @@ internal sealed class RunStager
                 continue;
             }
 
-            await _context.CallAsync(run, WorkflowOperation.CreateContainer, $"create container '{container}'", token => storage.CreateContainerIfNotExistsAsync(container, token), ct).ConfigureAwait(false);
+            if (await _context.CallAsync(run, WorkflowOperation.CreateContainer, $"create container '{container}'", token => storage.CreateContainerIfNotExistsAsync(container, token), ct).ConfigureAwait(false))
+            {
+                created.Add(container);
+            }
         }
 
         if (alreadyStaged)
@@ -64,13 +68,16 @@ internal sealed class RunStager
             .Concat(definition.Inputs.Select(i => (names.InputContainer, i.Name, i.FilePath)))
             .ToList();
         int skipped = 0;
+        // A container this run just created is empty: its blobs are sent without first asking for what is there (one
+        // request per file instead of two). In one that existed (a resumed run), what an earlier process sent is skipped.
+        var freshUpload = new BlobStorageUploadOptions();
         var uploadOptions = new BlobStorageUploadOptions { SkipIfContentMatches = true };
         await Parallel.ForEachAsync(
             uploads,
             new ParallelOptions { MaxDegreeOfParallelism = _context.Options.MaxParallelTransfers, CancellationToken = ct },
             async (u, token) =>
             {
-                var outcome = await _context.CallAsync(run, WorkflowOperation.UploadFile, $"upload blob '{u.Item2}' to container '{u.Item1}'", t => storage.UploadFileAsync(u.Item1, u.Item2, u.Item3, uploadOptions, t), token).ConfigureAwait(false);
+                var outcome = await _context.CallAsync(run, WorkflowOperation.UploadFile, $"upload blob '{u.Item2}' to container '{u.Item1}'", t => storage.UploadFileAsync(u.Item1, u.Item2, u.Item3, created.Contains(u.Item1) ? freshUpload : uploadOptions, t), token).ConfigureAwait(false);
                 if (outcome == BlobUploadResult.Skipped)
                 {
                     Interlocked.Increment(ref skipped);

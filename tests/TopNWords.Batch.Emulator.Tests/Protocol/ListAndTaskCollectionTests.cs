@@ -183,6 +183,49 @@ public class ListAndTaskCollectionTests
         });
     }
 
+    [Test]
+    public async Task ListTasks_FilteredPagesOverManyTasks_HoldOnlyMatchingTasksInOrder_AsTheUnfilteredListingFiltered()
+    {
+        // More tasks than one chunk of the emulator's lazy listing (100 converted per hold of its lock), in two collections
+        // whose creation times differ, so that a filter on a property known from the record alone selects the second.
+        string jobId = await NewJobAsync();
+        var first = Enumerable.Range(0, 100).Select(i => $"a-{i:000}").ToList();
+        var second = Enumerable.Range(0, 50).Select(i => $"b-{i:000}").ToList();
+        await _harness.Client.AddTaskCollectionAsync(jobId, first.Select(NewTask));
+        await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System); // a later creation time for the second collection
+        await _harness.Client.AddTaskCollectionAsync(jobId, second.Select(NewTask));
+        var all = new List<BatchTask>();
+        await foreach (var task in _harness.Client.ListTasksAsync(jobId, select: "id,creationTime,state,stateTransitionTime"))
+        {
+            all.Add(task);
+        }
+
+        DateTimeOffset secondCreated = all.Single(t => t.Id == second[0]).CreationTime!.Value;
+        string since = secondCreated.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+        var pages = new List<int>();
+        var paged = new List<string>();
+        await foreach (Page<BatchTask> page in _harness.Client.ListTasksAsync(jobId, $"creationTime ge datetime'{since}' or id eq 'a-007'", "id", maxResults: 20).AsPages())
+        {
+            pages.Add(page.Values.Count);
+            paged.AddRange(page.Values.Select(t => t.Id!));
+        }
+
+        var everyTask = await IdsAsync(jobId, "creationTime ge datetime'2000-01-01T00:00:00Z'");
+        var none = await IdsAsync(jobId, $"creationTime gt datetime'{since}' and id eq 'a-007'");
+        var mixed = await IdsAsync(jobId, $"creationTime lt datetime'{since}' and executionInfo/exitCode ne 7");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(all.Select(t => t.Id), Is.EqualTo(first.Concat(second)), "the unfiltered listing holds every task in the order they were added");
+            Assert.That(paged, Is.EqualTo(new[] { "a-007" }.Concat(second)));
+            Assert.That(pages, Is.EqualTo(new[] { 20, 20, 11 }));
+            Assert.That(everyTask, Is.EqualTo(first.Concat(second)));
+            Assert.That(none, Is.Empty);
+            Assert.That(mixed, Is.EqualTo(first), "a property known only from the task's JSON is still compared");
+        });
+    }
+
     [TestCase("state eq 'deleted'")]
     [TestCase("commandLine eq 'x'")]
     [TestCase("state eq")]

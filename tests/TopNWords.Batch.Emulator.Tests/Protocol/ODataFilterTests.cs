@@ -3,7 +3,7 @@ using TopNWords.Batch.Emulator.Protocol;
 
 namespace TopNWords.Batch.Emulator.Tests.Protocol;
 
-/// <summary>The <c>$filter</c> subset: <c>startswith</c>, booleans and equality-only properties.</summary>
+/// <summary>The <c>$filter</c> subset: <c>startswith</c>, booleans and equality-only properties, and the judgement on known properties alone.</summary>
 [TestFixture]
 public class ODataFilterTests
 {
@@ -28,6 +28,60 @@ public class ODataFilterTests
     public void Matches_SupportedFilters_EvaluateAsTheServiceDoes(string filter, bool expected)
     {
         Assert.That(ODataFilter.Parse(filter, Properties).Matches(Pool), Is.EqualTo(expected));
+    }
+
+    [TestCase("startswith(id, 'topn-')", "id", true)]
+    [TestCase("startswith(id, 'pool')", "id", false)]
+    [TestCase("startswith(id, 'pool')", "", true)]
+    [TestCase("state eq 'deleting'", "state", false)]
+    [TestCase("state eq 'deleting'", "id", true)]
+    [TestCase("state eq 'deleting' or enableAutoScale eq true", "state", true)]
+    [TestCase("state eq 'deleting' or enableAutoScale eq true", "state,enableAutoScale", false)]
+    [TestCase("state eq 'active' and enableAutoScale eq true", "state", true)]
+    [TestCase("state eq 'active' and enableAutoScale eq true", "state,enableAutoScale", false)]
+    [TestCase("(startswith(id, 'x') or enableAutoScale eq false) and poolId eq 'q'", "id,enableAutoScale,poolId", false)]
+    [TestCase("(startswith(id, 'x') or enableAutoScale eq false) and poolId eq 'q'", "id,enableAutoScale", true)]
+    public void MayMatch_JudgesOnTheKnownPropertiesOnly_UnknownOnesCountAsMatching(string filter, string knownPaths, bool expected)
+    {
+        var known = knownPaths.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        var parsed = ODataFilter.Parse(filter, Properties);
+
+        bool mayMatch = parsed.MayMatch((string path, out JsonNode? value) =>
+        {
+            value = Pool[path]?.DeepClone();
+            return known.Contains(path);
+        });
+
+        Assert.That(mayMatch, Is.EqualTo(expected));
+        if (parsed.Matches(Pool))
+        {
+            Assert.That(mayMatch, Is.True, "never false for an entity that matches");
+        }
+    }
+
+    [TestCase("time ge datetime'2025-07-01T12:00:00.0000001Z'", false)]
+    [TestCase("time ge datetime'2025-07-01T12:00:00Z'", true)]
+    [TestCase("time lt datetime'2025-07-01T12:00:00.0000001Z'", true)]
+    [TestCase("time eq datetime'2025-07-01T14:00:00+02:00'", true)]
+    [TestCase("time ne datetime'2025-07-01T12:00:00Z'", false)]
+    public void MayMatch_KnownTimeAsADateTimeOffset_ComparesAsItsJsonDoes(string filter, bool expected)
+    {
+        var properties = new[] { new FilterProperty("time", FilterKind.DateTime) };
+        var time = new DateTimeOffset(2025, 7, 1, 12, 0, 0, TimeSpan.Zero);
+        var json = new JsonObject { ["time"] = time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture) };
+        var parsed = ODataFilter.Parse(filter, properties);
+
+        bool mayMatch = parsed.MayMatch((string _, out JsonNode? value) =>
+        {
+            value = JsonValue.Create(time);
+            return true;
+        });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(mayMatch, Is.EqualTo(expected));
+            Assert.That(parsed.Matches(json), Is.EqualTo(expected), "the same as the JSON's string");
+        });
     }
 
     [TestCase("startswith(state, 'a')", "startswith cannot test 'state'")]

@@ -341,6 +341,73 @@ public class BatchWorkflowTests
         _h.Compute.Verify(c => c.ListTasksAsync(It.IsAny<string>(), It.Is<TaskListQuery?>(q => q!.StateChangedSince == null), It.IsAny<CancellationToken>()), Times.Exactly(2));
     }
 
+    [Test]
+    public async Task RunAsync_ManyTasks_ListsTheOutputContainerOnce_AndDownloadsEachTasksOutput()
+    {
+        using var h = new WorkflowHarness(inputCount: 50);
+
+        var result = await h.Workflow.RunAsync(h.Definition());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Succeeded, Is.True);
+            Assert.That(result.Tasks.Select(t => t.TopWords!.Words[0].Word), Is.EqualTo(result.Tasks.Select(t => Path.GetFileNameWithoutExtension(t.Input.Name))), "each task gets its own output");
+            h.Storage.Verify(s => s.ListBlobsAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()), Times.Once, "one listing, not one per task");
+            h.Storage.Verify(s => s.ListBlobsAsync(result.RunId + "-output", null, It.IsAny<CancellationToken>()), Times.Once);
+            h.Storage.Verify(s => s.DownloadToFileAsync(result.RunId + "-output", It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Exactly(50));
+        });
+    }
+
+    [Test]
+    public async Task RunAsync_OutputListingRefused_IsRecordedOnEveryTask_AndNothingIsDownloaded()
+    {
+        _h.Storage.Setup(s => s.ListBlobsAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .Returns(RefusedListing(new BlobStorageException(BlobStorageErrorKind.Forbidden, "Could not list container 'x': 403 AuthorizationPermissionMismatch.", "x")));
+
+        var result = await _h.Workflow.RunAsync(_h.Definition());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Succeeded, Is.False);
+            Assert.That(result.Tasks.Select(t => t.OutputError), Has.All.Contain("AuthorizationPermissionMismatch"));
+            Assert.That(result.Tasks.Select(t => t.Result), Has.All.EqualTo(TaskExecutionResult.Success), "the tasks ran; only their outputs are missing");
+            _h.Storage.Verify(s => s.DownloadToFileAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        });
+
+        static async IAsyncEnumerable<BlobItemInfo> RefusedListing(Exception failure)
+        {
+            await Task.Yield();
+            throw failure;
+#pragma warning disable CS0162 // an iterator needs a yield
+            yield break;
+#pragma warning restore CS0162
+        }
+    }
+
+    [Test]
+    public async Task RunAsync_ContainersTheRunCreates_AreFilledWithoutAContentCheck_AnExistingOneSkipsWhatItHolds()
+    {
+        _h.Storage.Setup(s => s.CreateContainerIfNotExistsAsync(It.Is<string>(c => c.EndsWith("-input", StringComparison.Ordinal)), It.IsAny<CancellationToken>())).ReturnsAsync(false);
+        var uploads = new System.Collections.Concurrent.ConcurrentDictionary<string, BlobStorageUploadOptions?>();
+        _h.Storage.Setup(s => s.UploadFileAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<BlobStorageUploadOptions?>(), It.IsAny<CancellationToken>()))
+            .Returns((string container, string blob, string _, BlobStorageUploadOptions? options, CancellationToken _) =>
+            {
+                uploads[$"{container}/{blob}"] = options;
+                return Task.FromResult(BlobUploadResult.Uploaded);
+            });
+
+        var result = await _h.Workflow.RunAsync(_h.Definition());
+
+        var inputs = uploads.Where(u => u.Key.StartsWith(result.RunId + "-input/", StringComparison.Ordinal)).Select(u => u.Value).ToList();
+        var application = uploads.Where(u => u.Key.StartsWith(result.RunId + "-app/", StringComparison.Ordinal)).Select(u => u.Value).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Succeeded, Is.True);
+            Assert.That(inputs, Has.Count.EqualTo(3).And.All.Matches<BlobStorageUploadOptions?>(o => o!.SkipIfContentMatches), "an existing container (a resumed run) may hold them already");
+            Assert.That(application, Has.Count.EqualTo(1).And.All.Matches<BlobStorageUploadOptions?>(o => o is { SkipIfContentMatches: false, Overwrite: true }), "a new container holds nothing to compare with");
+        });
+    }
+
     [TestCase(nameof(WorkflowTimeouts.Staging), BatchRunStage.Staging)]
     [TestCase(nameof(WorkflowTimeouts.PoolReady), BatchRunStage.WaitingForPool)]
     [TestCase(nameof(WorkflowTimeouts.TasksComplete), BatchRunStage.Monitoring)]
@@ -458,7 +525,8 @@ public class BatchWorkflowTests
     public async Task RunAsync_OutputBlobNameWithDotDot_NeverLandsOutsideTheDownloadFolder()
     {
         _h.Storage.Setup(s => s.ListBlobsAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
-            .Returns((string _, string? prefix, CancellationToken _) => new[] { new BlobItemInfo(prefix + "../../escape_OUTPUT.txt", 1, null) }.ToAsyncEnumerable());
+            .Returns((string _, string? prefix, CancellationToken _) => (prefix is null ? _h.Tasks.Keys.Select(id => id + "/") : [prefix])
+                .Select(p => new BlobItemInfo(p + "../../escape_OUTPUT.txt", 1, null)).ToAsyncEnumerable());
         var destinations = new List<string>();
         _h.Storage.Setup(s => s.DownloadToFileAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .Returns((string _, string _, string destination, CancellationToken _) =>

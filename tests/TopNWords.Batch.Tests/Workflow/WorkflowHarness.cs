@@ -156,8 +156,8 @@ internal sealed class WorkflowHarness : IDisposable
     private async IAsyncEnumerable<BlobItemInfo> ListOutputs(string? prefix)
     {
         await Task.Yield();
-        var task = Tasks.Values.FirstOrDefault(t => prefix == t.Id + "/");
-        if (task is not null)
+        // One task's outputs (a listing by its prefix), or every task's (a listing of the whole container), in name order.
+        foreach (var task in Tasks.Values.Where(t => prefix is null || prefix == t.Id + "/").OrderBy(t => t.Id, StringComparer.Ordinal))
         {
             string input = task.ResourceFiles[0].FilePath.Split('/')[^1];
             yield return new BlobItemInfo($"{task.Id}/{Path.GetFileNameWithoutExtension(input)}_OUTPUT.txt", 100, null);
