@@ -38,14 +38,7 @@ internal sealed class TaskMonitor
             {
                 if (addTasks)
                 {
-                    _context.Report(run, BatchRunStage.AddingTasks);
-                    // The reduce tasks come last, so that the tasks they depend on are in the job before them.
-                    var specs = run.Outcomes.Select(o => TaskCommands.Task(run, o))
-                        .Concat(run.ReducePlan?.Tasks.Select(r => TaskCommands.ReduceTask(run, r)) ?? [])
-                        .ToList();
-                    // Safe to resend after a dropped connection, or by a resumed run: a task that was added answers TaskExists and counts as added.
-                    var added = await _context.CallAsync(run, WorkflowOperation.AddTasks, $"add {specs.Count} task(s) to job '{run.Names.JobId}'", t => _context.Compute.AddTasksAsync(run.Names.JobId, specs, t), ct).ConfigureAwait(false);
-                    WorkflowLog.TasksAdded(_context.Logger, run.Names.RunId, run.Names.JobId, added.Added, added.AlreadyExisted, added.Requests);
+                    await AddTasksAsync(run, ct).ConfigureAwait(false);
                     await onTasksAdded(ct).ConfigureAwait(false);
                 }
 
@@ -59,6 +52,22 @@ internal sealed class TaskMonitor
             },
             () => $"with {run.Outcomes.Count(o => o.State != ComputeTaskState.Completed)} of {run.Outcomes.Count} task(s) of job '{run.Names.JobId}' not completed ({run.Counts.Active} active, {run.Counts.Running} running)",
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds the run's tasks. A method of its own: the specs (the command line, URLs and output specs of every task, most of a KB
+    /// each) are garbage once it returns, where a local of the stage's lambda lived on through the whole monitoring.
+    /// </summary>
+    private async Task AddTasksAsync(RunState run, CancellationToken ct)
+    {
+        _context.Report(run, BatchRunStage.AddingTasks);
+        // The reduce tasks come last, so that the tasks they depend on are in the job before them.
+        var specs = run.Outcomes.Select(o => TaskCommands.Task(run, o))
+            .Concat(run.ReducePlan?.Tasks.Select(r => TaskCommands.ReduceTask(run, r)) ?? [])
+            .ToList();
+        // Safe to resend after a dropped connection, or by a resumed run: a task that was added answers TaskExists and counts as added.
+        var added = await _context.CallAsync(run, WorkflowOperation.AddTasks, $"add {specs.Count} task(s) to job '{run.Names.JobId}'", t => _context.Compute.AddTasksAsync(run.Names.JobId, specs, t), ct).ConfigureAwait(false);
+        WorkflowLog.TasksAdded(_context.Logger, run.Names.RunId, run.Names.JobId, added.Added, added.AlreadyExisted, added.Requests);
     }
 
     /// <summary>
