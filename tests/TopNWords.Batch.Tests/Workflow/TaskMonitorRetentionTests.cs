@@ -6,7 +6,8 @@ namespace TopNWords.Batch.Tests.Workflow;
 
 /// <summary>
 /// What the monitoring keeps while it waits: not the specs of the tasks it added (the command line, URLs and output specs of
-/// every task, most of a KB each; a local of the stage's lambda kept them for the whole monitoring).
+/// every task, most of a KB each; a local of the stage's lambda kept them for the whole monitoring), which are made and added
+/// a thousand at a time, so that they die young.
 /// </summary>
 [TestFixture]
 public class TaskMonitorRetentionTests
@@ -43,6 +44,30 @@ public class TaskMonitorRetentionTests
         Assert.CatchAsync<OperationCanceledException>(() => h.Workflow.RunAsync(h.Definition(), cancellationToken: cancel.Token));
 
         Assert.That(aliveWhileMonitoring, Is.False, "the specs were garbage once the tasks were added");
+    }
+
+    [Test]
+    public async Task AddingTasks_ManyInputs_AddsThemAThousandAtATimeInInputOrder()
+    {
+        using var h = new WorkflowHarness(inputCount: 2500);
+        var chunks = new List<List<string>>();
+        h.Compute.Setup(c => c.AddTasksAsync(It.IsAny<string>(), It.IsAny<IReadOnlyList<TaskSpec>>(), It.IsAny<CancellationToken>()))
+            .Returns((string _, IReadOnlyList<TaskSpec> specs, CancellationToken _) =>
+            {
+                chunks.Add([.. specs.Select(s => s.Id)]);
+                foreach (var spec in specs)
+                {
+                    h.Tasks[spec.Id] = spec;
+                }
+
+                return Task.FromResult(new AddTasksResult(specs.Count, 0, 1));
+            });
+
+        var result = await h.Workflow.RunAsync(h.Definition());
+
+        Assert.That(result.Succeeded, Is.True);
+        Assert.That(chunks.Select(c => c.Count), Is.EqualTo(new[] { TaskMonitor.AddTasksChunk, TaskMonitor.AddTasksChunk, 500 }));
+        Assert.That(chunks.SelectMany(c => c), Is.EqualTo(result.Tasks.Select(t => t.TaskId)));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
