@@ -154,7 +154,7 @@ internal sealed class OutputDownloader
                 files.Add(destination);
             }
 
-            outcome.OutputFiles = files;
+            outcome.OutputFiles = files.ToArray();
             if (files.Count == 0)
             {
                 outcome.OutputError = $"the task uploaded no file matching '{run.Definition.OutputFilePattern}'.";
@@ -162,12 +162,12 @@ internal sealed class OutputDownloader
             else if (run.Definition.ParseTopWordsOutput)
             {
                 string text = await File.ReadAllTextAsync(files[0], cancellationToken).ConfigureAwait(false);
-                outcome.TopWords = TopWordsOutputParser.Parse(text, files[0]);
+                outcome.TopWords = Share(TopWordsOutputParser.Parse(text, files[0]), run, outcome);
             }
         }
         catch (Exception ex) when (ex is BlobStorageException or FormatException or IOException)
         {
-            outcome.OutputFiles = files;
+            outcome.OutputFiles = files.ToArray();
             outcome.OutputError = SecretRedaction.RedactText(ex.Message);
         }
 
@@ -175,6 +175,23 @@ internal sealed class OutputDownloader
         {
             WorkflowLog.OutputMissing(_context.Logger, run.Names.RunId, outcome.TaskId, outcome.OutputError);
         }
+    }
+
+    /// <summary>
+    /// A task's parsed output, with the strings the run holds already where its lines say the same (the node, task, job and pool
+    /// the outcome and the run name): every task's result keeps its words, not four more strings of its own.
+    /// </summary>
+    internal static TopWordsOutput Share(TopWordsOutput parsed, RunState run, TaskOutcome outcome)
+    {
+        string node = Same(parsed.NodeId, outcome.NodeId);
+        string task = Same(parsed.TaskId, outcome.TaskId);
+        string job = Same(parsed.JobId, run.Names.JobId);
+        string pool = Same(parsed.PoolId, run.PoolId);
+        return ReferenceEquals(node, parsed.NodeId) && ReferenceEquals(task, parsed.TaskId) && ReferenceEquals(job, parsed.JobId) && ReferenceEquals(pool, parsed.PoolId)
+            ? parsed
+            : parsed with { NodeId = node, TaskId = task, JobId = job, PoolId = pool };
+
+        static string Same(string parsed, string? known) => string.Equals(parsed, known, StringComparison.Ordinal) ? known! : parsed;
     }
 
     /// <summary>

@@ -12,6 +12,9 @@ namespace TopNWords.Batch;
 internal sealed class TaskMonitor
 {
     private const int StderrTailBytes = 8192;
+
+    /// <summary>How many tasks one call to <see cref="IBatchCompute.AddTasksAsync"/> adds (the compute splits them into requests as its service wants).</summary>
+    internal const int AddTasksChunk = 1000;
     private static readonly TimeSpan ListingLagMargin = TimeSpan.FromSeconds(10);
 
     private readonly WorkflowContext _context;
@@ -38,14 +41,7 @@ internal sealed class TaskMonitor
             {
                 if (addTasks)
                 {
-                    _context.Report(run, BatchRunStage.AddingTasks);
-                    // The reduce tasks come last, so that the tasks they depend on are in the job before them.
-                    var specs = run.Outcomes.Select(o => TaskCommands.Task(run, o))
-                        .Concat(run.ReducePlan?.Tasks.Select(r => TaskCommands.ReduceTask(run, r)) ?? [])
-                        .ToList();
-                    // Safe to resend after a dropped connection, or by a resumed run: a task that was added answers TaskExists and counts as added.
-                    var added = await _context.CallAsync(run, WorkflowOperation.AddTasks, $"add {specs.Count} task(s) to job '{run.Names.JobId}'", t => _context.Compute.AddTasksAsync(run.Names.JobId, specs, t), ct).ConfigureAwait(false);
-                    WorkflowLog.TasksAdded(_context.Logger, run.Names.RunId, run.Names.JobId, added.Added, added.AlreadyExisted, added.Requests);
+                    await AddTasksAsync(run, ct).ConfigureAwait(false);
                     await onTasksAdded(ct).ConfigureAwait(false);
                 }
 
@@ -59,6 +55,33 @@ internal sealed class TaskMonitor
             },
             () => $"with {run.Outcomes.Count(o => o.State != ComputeTaskState.Completed)} of {run.Outcomes.Count} task(s) of job '{run.Names.JobId}' not completed ({run.Counts.Active} active, {run.Counts.Running} running)",
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds the run's tasks, <see cref="AddTasksChunk"/> at a time: the specs (the command line, URLs and output specs of every
+    /// task, most of a KB each) of one chunk are garbage once it is added, so that 10,000 of them never live long enough to reach
+    /// the oldest generation, where they would stay, dead, until a full collection (none comes while the tasks run). A method of
+    /// its own, too: a local of the stage's lambda lived on through the whole monitoring.
+    /// </summary>
+    private async Task AddTasksAsync(RunState run, CancellationToken ct)
+    {
+        _context.Report(run, BatchRunStage.AddingTasks);
+        int added = 0;
+        int existed = 0;
+        int requests = 0;
+        // The reduce tasks come last (after every chunk of map tasks), so that the tasks they depend on are in the job before them.
+        var specs = run.Outcomes.Select(o => TaskCommands.Task(run, o))
+            .Concat(run.ReducePlan?.Tasks.Select(r => TaskCommands.ReduceTask(run, r)) ?? []);
+        foreach (var chunk in specs.Chunk(AddTasksChunk))
+        {
+            // Safe to resend after a dropped connection, or by a resumed run: a task that was added answers TaskExists and counts as added.
+            var result = await _context.CallAsync(run, WorkflowOperation.AddTasks, $"add {chunk.Length} task(s) to job '{run.Names.JobId}'", t => _context.Compute.AddTasksAsync(run.Names.JobId, chunk, t), ct).ConfigureAwait(false);
+            added += result.Added;
+            existed += result.AlreadyExisted;
+            requests += result.Requests;
+        }
+
+        WorkflowLog.TasksAdded(_context.Logger, run.Names.RunId, run.Names.JobId, added, existed, requests);
     }
 
     /// <summary>

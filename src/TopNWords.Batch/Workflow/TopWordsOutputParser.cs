@@ -60,7 +60,7 @@ public static class TopWordsOutputParser
             throw Error(sourceName, i, $"unexpected text after the '{(inputs is null ? "Pool:" : "Inputs:")}' line");
         }
 
-        return new TopWordsOutput(words, node, task, job, pool) { InputCount = inputs };
+        return new TopWordsOutput(words.ToArray(), node, task, job, pool) { InputCount = inputs };
     }
 
     private static void Expect(string[] lines, int n, int i, string expected, string sourceName)

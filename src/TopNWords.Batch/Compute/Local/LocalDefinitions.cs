@@ -111,8 +111,9 @@ internal sealed record TaskDefinition(
     /// <summary>Validates a task spec and freezes it.</summary>
     /// <param name="spec">The spec.</param>
     /// <param name="error">Why the spec is refused.</param>
+    /// <param name="previous">The task frozen just before (of the same request), whose command line words are reused where they are the same.</param>
     /// <returns>The definition, or <see langword="null"/> when refused.</returns>
-    public static TaskDefinition? TryCreate(TaskSpec spec, out string? error)
+    public static TaskDefinition? TryCreate(TaskSpec spec, out string? error, TaskDefinition? previous = null)
     {
         var errors = new List<string>();
         string? idError = BatchIdRules.Validate("task", spec.Id);
@@ -121,10 +122,10 @@ internal sealed record TaskDefinition(
             errors.Add(idError);
         }
 
-        var arguments = SplitCommandLine(spec.CommandLine, errors);
+        var arguments = SplitCommandLine(spec.CommandLine, errors) is { } words ? CommandWords.Share(words, previous?.Arguments) : null;
         var resourceFiles = CopyResourceFiles(spec.ResourceFiles, errors);
         var environment = CopyEnvironment(spec.EnvironmentSettings, errors);
-        var outputs = new List<OutputFileDefinition>();
+        var outputs = new List<OutputFileDefinition>(spec.OutputFiles.Count);
         foreach (var output in spec.OutputFiles)
         {
             if (output is null)
@@ -191,11 +192,34 @@ internal sealed record TaskDefinition(
         }
 
         error = null;
-        return new TaskDefinition(spec.Id, arguments, resourceFiles, environment, outputs, wallClock, retries)
+        return new TaskDefinition(spec.Id, arguments, resourceFiles, environment, outputs.ToArray(), wallClock, retries)
         {
             DependsOn = dependsOn,
             DependencyActionOnFailure = spec.DependencyActionOnFailure ?? TaskDependencyAction.Block,
         };
+    }
+}
+
+/// <summary>The words of the command lines the compute keeps (one per task it holds, done ones included).</summary>
+internal static class CommandWords
+{
+    /// <summary>
+    /// The words of a command line, each the same string as the word at the same place of <paramref name="previous"/> when they
+    /// are equal: the tasks of a job usually differ by a word or two (their input), so 10,000 tasks keep one copy of the rest
+    /// (the program, the shell script, the options), not 10,000.
+    /// </summary>
+    /// <param name="words">The words.</param>
+    /// <param name="previous">The words of the task before, or <see langword="null"/>.</param>
+    /// <returns>The words, in an array of their number.</returns>
+    public static string[] Share(IReadOnlyList<string> words, IReadOnlyList<string>? previous)
+    {
+        var shared = new string[words.Count];
+        for (int i = 0; i < shared.Length; i++)
+        {
+            shared[i] = previous is not null && i < previous.Count && string.Equals(words[i], previous[i], StringComparison.Ordinal) ? previous[i] : words[i];
+        }
+
+        return shared;
     }
 }
 

@@ -189,8 +189,8 @@ internal sealed class TaskEntry(JobEntry job, TaskDefinition definition, long se
 
     public string? NodeId { get; set; }
 
-    /// <summary>Gets or sets the task's folder on the node it last ran on.</summary>
-    public string? TaskDirectory { get; set; }
+    /// <summary>Gets the task's folder on the node it last ran on (made from <see cref="NodeDirectory"/> when asked: not one string per task kept).</summary>
+    public string? TaskDirectory => NodeDirectory is { } node ? Path.Combine(node, "workitems", Job.Id, "job-1", Definition.Id) : null;
 
     /// <summary>Gets or sets the root folder of the node it last ran on.</summary>
     public string? NodeDirectory { get; set; }

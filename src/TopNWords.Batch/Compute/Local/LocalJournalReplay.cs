@@ -95,7 +95,6 @@ internal static class LocalJournalReplay
                 {
                     task.NodeId = nodeId;
                     task.NodeDirectory = Path.Combine(rootPath, "pools", task.Job.PoolId, "nodes", nodeId);
-                    task.TaskDirectory = Path.Combine(task.NodeDirectory, "workitems", task.Job.Id, "job-1", task.Definition.Id);
                 }
                 else
                 {

@@ -59,6 +59,9 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     private readonly string? _ownerPidFile;
     private readonly LocalJournalReader? _readOnlyJournal;
 
+    /// <summary>Gets the in-memory model of pools, jobs and tasks (for tests: take its lock to read it).</summary>
+    internal LocalComputeState Model => _state;
+
     /// <summary>Initializes a new instance of the <see cref="LocalProcessCompute"/> class with default options.</summary>
     public LocalProcessCompute()
         : this(new LocalProcessComputeOptions())
@@ -400,7 +403,7 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
                 continue;
             }
 
-            var definition = TaskDefinition.TryCreate(spec, out string? error);
+            var definition = TaskDefinition.TryCreate(spec, out string? error, definitions.Count > 0 ? definitions[^1] : null);
             if (definition is null)
             {
                 failures.Add(new TaskAddFailure(spec.Id, BatchErrorCodes.InvalidPropertyValue, error!));

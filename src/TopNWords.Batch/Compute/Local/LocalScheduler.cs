@@ -444,13 +444,14 @@ internal sealed class LocalScheduler : IAsyncDisposable
     {
         await StopAndWaitAsync(running, CancellationToken.None).ConfigureAwait(false);
         var folders = new HashSet<string>(StringComparer.Ordinal);
+        var nodes = new HashSet<string>(StringComparer.Ordinal);
         lock (_state.Gate)
         {
             foreach (var task in job.Order)
             {
-                if (task.TaskDirectory is { } taskDirectory && Path.GetDirectoryName(Path.GetDirectoryName(taskDirectory)) is { } jobFolder)
+                if (task.NodeDirectory is { } nodeDirectory && nodes.Add(nodeDirectory))
                 {
-                    folders.Add(jobFolder); // <node>/workitems/<jobId>
+                    folders.Add(Path.Combine(nodeDirectory, "workitems", job.Id)); // <node>/workitems/<jobId>
                 }
             }
         }
@@ -574,7 +575,6 @@ internal sealed class LocalScheduler : IAsyncDisposable
             task.Node = best;
             task.NodeId = best.Id;
             task.StopReason = null;
-            task.TaskDirectory = best.TaskDirectory(task.Job.Id, task.Definition.Id);
             task.NodeDirectory = best.RootDirectory;
             best.Running.Add(task);
             var stop = CancellationTokenSource.CreateLinkedTokenSource(best.Lifetime.Token);
