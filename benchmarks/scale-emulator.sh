@@ -68,7 +68,10 @@ build() { # name, project
 build emulator src/TopNWords.Batch.Emulator
 build client benchmarks/TopNWords.Batch.Benchmarks.Emulator
 
-python3 - "$work" "$data" "$azurite" "$nodes" "$slots" "$poll_ms" $counts <<'PY'
+python3 - "$repo/benchmarks/lib" "$work" "$data" "$azurite" "$nodes" "$slots" "$poll_ms" $counts <<'PY'
+import sys; sys.path.insert(0, sys.argv.pop(1))  # benchmarks/lib
+from scale_inputs import proc_read, read_lines
+import scale_inputs
 import base64, json, os, random, shutil, signal, socket, subprocess, sys, time, filecmp, glob
 
 work, data, azurite_js, nodes, slots, poll_ms = sys.argv[1:7]
@@ -78,39 +81,15 @@ emulator_exe = os.path.join(work, "emulator", "TopNWords.Batch.Emulator")
 client_exe = os.path.join(work, "client", "TopNWords.Batch.Benchmarks.Emulator")
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="  # Azurite's published development key
 ACCOUNT = "scaleaccount"
-with open(data, "rb") as f:
-    lines = f.read().split(b"\n")
-if lines and lines[-1] == b"":
-    lines.pop()
+lines = read_lines(data)
 
-def make_inputs(count, per):  # the layout of scale.sh
-    folder = os.path.join(work, f"in-{count}x{per}")
-    if os.path.isdir(folder) and len(os.listdir(folder)) == count:
-        return folder
-    shutil.rmtree(folder, ignore_errors=True)
-    os.makedirs(folder)
-    for i in range(count):
-        start = (i * per) % len(lines)
-        chunk = [lines[(start + j) % len(lines)] for j in range(per)]
-        with open(os.path.join(folder, f"f{i:05d}.txt"), "wb") as out:
-            out.write(b"\n".join(chunk) + b"\n")
-    return folder
+def make_inputs(count, per):  # WORK/in-COUNTxPER, shared with the other scale script
+    return scale_inputs.make_inputs(work, lines, count, per)
 
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-def proc_read(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, children excluded
-        with open(f"/proc/{pid}/status") as f:
-            hwm = next((int(l.split()[1]) for l in f if l.startswith("VmHWM:")), 0)
-        return cpu, hwm
-    except (OSError, StopIteration, ValueError):
-        return None
 
 def stop(p):
     if p.poll() is None:

@@ -67,41 +67,20 @@ case "$mode" in
   *) cases="400:200:managed 1000:100:- 2000:100:native 10000:100:-" ;;
 esac
 
-python3 - "$work" "$data" $cases <<'PY'
+python3 - "$repo/benchmarks/lib" "$work" "$data" $cases <<'PY'
+import sys; sys.path.insert(0, sys.argv.pop(1))  # benchmarks/lib
+from scale_inputs import proc_read, read_lines
+import scale_inputs
 import os, random, shutil, subprocess, sys, time
 
 work, data, cases = sys.argv[1], sys.argv[2], sys.argv[3:]
 sample = os.path.join(work, "sample", "TopNWords.Samples.Local")
 native = os.path.join(work, "native", "TopNWords.TaskRunner")
 managed = ["dotnet", os.path.join(work, "managed", "TopNWords.TaskRunner.dll")]
-with open(data, "rb") as f:
-    lines = f.read().split(b"\n")
-if lines and lines[-1] == b"":
-    lines.pop()
+lines = read_lines(data)
 
-def make_inputs(count, per):
-    folder = os.path.join(work, f"in-{count}x{per}")
-    if os.path.isdir(folder) and len(os.listdir(folder)) == count:
-        return folder
-    shutil.rmtree(folder, ignore_errors=True)
-    os.makedirs(folder)
-    for i in range(count):
-        start = (i * per) % len(lines)
-        chunk = [lines[(start + j) % len(lines)] for j in range(per)]
-        with open(os.path.join(folder, f"f{i:05d}.txt"), "wb") as out:
-            out.write(b"\n".join(chunk) + b"\n")
-    return folder
-
-def proc_read(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, children excluded
-        with open(f"/proc/{pid}/status") as f:
-            hwm = next((int(l.split()[1]) for l in f if l.startswith("VmHWM:")), 0)
-        return cpu, hwm
-    except (OSError, StopIteration, ValueError):
-        return None
+def make_inputs(count, per):  # WORK/in-COUNTxPER, shared with the other scale script
+    return scale_inputs.make_inputs(work, lines, count, per)
 
 def run_sample(folder, count):
     run = os.path.join(work, f"run-{count}")
