@@ -22,8 +22,8 @@
 # the runner run directly on the same files (every file up to 2,000 files, 500 spread over larger runs): the script
 # fails on a difference.
 #
-# Secrets: the emulator's key is made per run and passed through the environment, never on a command line; Azurite
-# uses its published development key.
+# Secrets: the emulator's and Azurite's keys are made per run and passed through the environment, never on a command
+# line (Azurite serves only the run's own account, through AZURITE_ACCOUNTS).
 # Environment: WORK_DIR (default: a new temporary folder, removed at the end; a given one is kept and its publishes,
 # builds and inputs are reused), DATA (default /work/shared/data/kjvbible.txt, or --data).
 set -euo pipefail
@@ -79,7 +79,7 @@ counts = [int(c) for c in sys.argv[7:]]
 native = os.path.join(work, "native", "TopNWords.TaskRunner")
 emulator_exe = os.path.join(work, "emulator", "TopNWords.Batch.Emulator")
 client_exe = os.path.join(work, "client", "TopNWords.Batch.Benchmarks.Emulator")
-AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="  # Azurite's published development key
+STORAGE_ACCOUNT = "scalestorage"  # Azurite serves only this account (AZURITE_ACCOUNTS), with a key made per run
 ACCOUNT = "scaleaccount"
 lines = read_lines(data)
 
@@ -100,12 +100,13 @@ def stop(p):
             p.kill()
             p.wait()
 
-def start_azurite(run):
+def start_azurite(run, storage_key):
     for _ in range(3):
         port = free_port()
         log = open(os.path.join(run, "azurite.log"), "wb")
         p = subprocess.Popen(["node", azurite_js, "--blobHost", "127.0.0.1", "--blobPort", str(port), "--inMemoryPersistence",
                               "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--silent"],
+                             env=dict(os.environ, AZURITE_ACCOUNTS=f"{STORAGE_ACCOUNT}:{storage_key}"),
                              stdout=log, stderr=subprocess.STDOUT, cwd=run)
         deadline = time.time() + 90
         while time.time() < deadline and p.poll() is None:
@@ -147,14 +148,15 @@ def run_case(count):
     shutil.rmtree(run, ignore_errors=True)
     os.makedirs(os.path.join(run, "out"))
     key = base64.b64encode(os.urandom(32)).decode()
-    azurite, port = start_azurite(run)
+    storage_key = base64.b64encode(os.urandom(64)).decode()
+    azurite, port = start_azurite(run, storage_key)
     emulator, url = start_emulator(run, key)
     watched = {"client": None, "emulator": emulator.pid, "azurite": azurite.pid}
     peak = {name: (0.0, 0) for name in watched}
     runner = None
     try:
         env = dict(os.environ, TOPNWORDS_BATCH_KEY=key,
-                   TOPNWORDS_STORAGE_CONNECTION_STRING=f"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AZURITE_KEY};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;")
+                   TOPNWORDS_STORAGE_CONNECTION_STRING=f"DefaultEndpointsProtocol=http;AccountName={STORAGE_ACCOUNT};AccountKey={storage_key};BlobEndpoint=http://127.0.0.1:{port}/{STORAGE_ACCOUNT};")
         with open(os.path.join(run, "client.log"), "wb") as log:
             start = time.perf_counter()
             client = subprocess.Popen([client_exe, "scale", "--input", folder, "--batch-url", url, "--account", ACCOUNT, "--runner", native,
