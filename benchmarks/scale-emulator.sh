@@ -72,7 +72,7 @@ python3 - "$repo/benchmarks/lib" "$work" "$data" "$azurite" "$nodes" "$slots" "$
 import sys; sys.path.insert(0, sys.argv.pop(1))  # benchmarks/lib
 from scale_inputs import proc_read, read_lines
 import scale_inputs
-import base64, json, os, random, shutil, signal, socket, subprocess, sys, time, filecmp, glob
+import base64, json, os, shutil, signal, socket, subprocess, sys, time, filecmp, glob
 
 work, data, azurite_js, nodes, slots, poll_ms = sys.argv[1:7]
 counts = [int(c) for c in sys.argv[7:]]
@@ -190,37 +190,10 @@ def run_case(count):
         for line in f:
             parts = line.rstrip("\n").split("\t")
             results[parts[0]] = [(w.rsplit(":", 1)[0], int(w.rsplit(":", 1)[1])) for w in parts[1:]]
-    checked = check(folder, results, count)
+    checked = scale_inputs.check_outputs(work, folder, results, count, native, who="the workflow")
     shutil.rmtree(os.path.join(run, "out", "download"), ignore_errors=True)
     shutil.rmtree(os.path.join(run, "emulator"), ignore_errors=True)
     return dict(count=count, report=report, peak=peak, runner=runner or "?", checked=checked, process_wall=process_wall, load=os.getloadavg()[0])
-
-def expected(scratch, name):
-    with open(os.path.join(scratch, name.rsplit(".", 1)[0] + "_OUTPUT.txt"), encoding="utf-8") as f:
-        rows = [l.rstrip("\n") for l in f]
-    words = []
-    for row in rows[2:]:
-        if row.startswith("---"):
-            break
-        word, n = row.rsplit(":\t", 1)
-        words.append((word, int(n)))
-    return words
-
-def check(folder, results, count):
-    names = sorted(os.listdir(folder))
-    if sorted(results) != names:
-        sys.exit(f"the client reported {len(results)} of {len(names)} files")
-    picked = names if count <= 2000 else sorted(random.Random(17).sample(names, 500))
-    scratch = os.path.join(work, "check")
-    shutil.rmtree(scratch, ignore_errors=True)
-    os.makedirs(scratch)
-    listing = "\n".join(os.path.join(folder, n) for n in picked) + "\n"
-    subprocess.run(["xargs", "-P", "4", "-I{}", native, "--filepath", "{}", "--numwords", "3"], input=listing.encode(), cwd=scratch, check=True, stdout=subprocess.DEVNULL)
-    for n in picked:
-        if results[n] != expected(scratch, n):
-            sys.exit(f"MISMATCH for {n}: workflow {results[n]} runner {expected(scratch, n)}")
-    shutil.rmtree(scratch, ignore_errors=True)
-    return len(picked)
 
 rows = []
 for count in counts:

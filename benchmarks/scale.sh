@@ -71,7 +71,7 @@ python3 - "$repo/benchmarks/lib" "$work" "$data" $cases <<'PY'
 import sys; sys.path.insert(0, sys.argv.pop(1))  # benchmarks/lib
 from scale_inputs import proc_read, read_lines
 import scale_inputs
-import os, random, shutil, subprocess, sys, time
+import os, shutil, subprocess, sys, time
 
 work, data, cases = sys.argv[1], sys.argv[2], sys.argv[3:]
 sample = os.path.join(work, "sample", "TopNWords.Samples.Local")
@@ -126,33 +126,6 @@ def run_xargs(folder, command):
     subprocess.run(["xargs", "-P", "4", "-I{}", *command, "--filepath", "{}", "--numwords", "3"], input=names.encode(), cwd=scratch, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start, scratch
 
-def expected(scratch, name):
-    with open(os.path.join(scratch, name.rsplit(".", 1)[0] + "_OUTPUT.txt"), encoding="utf-8") as f:
-        rows = [l.rstrip("\n") for l in f]
-    words = []
-    for row in rows[2:]:
-        if row.startswith("---"):
-            break
-        word, n = row.rsplit(":\t", 1)
-        words.append((word, int(n)))
-    return words
-
-def check(folder, results, scratch, count):
-    names = sorted(os.listdir(folder))
-    if sorted(results) != names:
-        sys.exit(f"the sample reported {len(results)} of {len(names)} files")
-    picked = names if count <= 2000 else sorted(random.Random(17).sample(names, 500))
-    if scratch is None:  # no xargs run for this size: the runner's own output for the picked files
-        scratch = os.path.join(work, "check")
-        shutil.rmtree(scratch, ignore_errors=True)
-        os.makedirs(scratch)
-        listing = "\n".join(os.path.join(folder, n) for n in picked) + "\n"
-        subprocess.run(["xargs", "-P", "4", "-I{}", native, "--filepath", "{}", "--numwords", "3"], input=listing.encode(), cwd=scratch, check=True, stdout=subprocess.DEVNULL)
-    for n in picked:
-        if results[n] != expected(scratch, n):
-            sys.exit(f"MISMATCH for {n}: sample {results[n]} runner {expected(scratch, n)}")
-    return len(picked)
-
 rows = []
 for spec in cases:
     count, per, against = spec.split(":")
@@ -165,7 +138,7 @@ for spec in cases:
         command = [native] if against == "native" else managed
         ref_name = "xargs -P 4 " + ("native runner" if against == "native" else "dotnet TopNWords.TaskRunner.dll")
         ref_wall, scratch = run_xargs(folder, command)
-    checked = check(folder, results, scratch, count)
+    checked = scale_inputs.check_outputs(work, folder, results, count, native, scratch, "the sample")
     rows.append((count, per, wall, cpu, hwm, runner, ref_name, ref_wall, checked))
 
 print()

@@ -37,3 +37,42 @@ def proc_read(pid):
         return cpu, hwm
     except (OSError, StopIteration, ValueError):
         return None
+
+
+def runner_top_words(scratch, name):
+    """The (word, count) rows of NAME_OUTPUT.txt that the task runner wrote into scratch for the input NAME."""
+    with open(os.path.join(scratch, name.rsplit(".", 1)[0] + "_OUTPUT.txt"), encoding="utf-8") as f:
+        rows = [line.rstrip("\n") for line in f]
+    words = []
+    for row in rows[2:]:
+        if row.startswith("---"):
+            break
+        word, n = row.rsplit(":\t", 1)
+        words.append((word, int(n)))
+    return words
+
+
+def check_outputs(work, folder, results, count, runner, scratch=None, who="the sample"):
+    """Checks the top words reported per input file against the task runner's own output: every file up to 2,000 files,
+    500 spread over larger runs. scratch: a folder where the runner already ran on every file (xargs), else the runner is
+    run here on the picked files. Exits on a difference; returns how many files were checked."""
+    import random
+    import subprocess
+    import sys
+    names = sorted(os.listdir(folder))
+    if sorted(results) != names:
+        sys.exit(f"{who} reported {len(results)} of {len(names)} files")
+    picked = names if count <= 2000 else sorted(random.Random(17).sample(names, 500))
+    own = scratch is None
+    if own:
+        scratch = os.path.join(work, "check")
+        shutil.rmtree(scratch, ignore_errors=True)
+        os.makedirs(scratch)
+        listing = "\n".join(os.path.join(folder, n) for n in picked) + "\n"
+        subprocess.run(["xargs", "-P", "4", "-I{}", runner, "--filepath", "{}", "--numwords", "3"], input=listing.encode(), cwd=scratch, check=True, stdout=subprocess.DEVNULL)
+    for n in picked:
+        if results[n] != runner_top_words(scratch, n):
+            sys.exit(f"MISMATCH for {n}: {who} {results[n]} runner {runner_top_words(scratch, n)}")
+    if own:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return len(picked)
