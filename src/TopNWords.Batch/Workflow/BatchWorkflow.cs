@@ -384,7 +384,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
         var record = attachment.Record;
         record.EndState = state;
         record.Failure = failure;
-        record.Outcomes = [.. run.Outcomes.Select(RecordedOutcome.From)];
+        record.Outcomes = run.Outcomes.Select(RecordedOutcome.From); // made one at a time as the record is written
         record.Reduce = RecordedReduce.From(run.ReduceOutcome);
         using var cts = new CancellationTokenSource(run.Definition.Timeouts.Cleanup, _time);
         try
@@ -398,7 +398,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
     }
 
     /// <summary>Finishes a run that an earlier process stopped during its cleanup: cleans up again and ends as recorded.</summary>
-    private async Task<BatchRunResult> ResumeCleanupAsync(RunAttachment attachment, RunState run, BatchRunState state, List<RecordedOutcome> recorded)
+    private async Task<BatchRunResult> ResumeCleanupAsync(RunAttachment attachment, RunState run, BatchRunState state, IEnumerable<RecordedOutcome> recorded)
     {
         run.ApplyRecorded(recorded);
         attachment.Record.Reduce?.ApplyTo(run.ReduceOutcome);
@@ -428,7 +428,7 @@ public sealed class BatchWorkflow : IBatchWorkflow
         record.Failure = failure;
         record.FinishedAt = _time.GetUtcNow();
         record.CleanupFailures = [.. cleanupFailures];
-        record.Outcomes = [.. run.Outcomes.Select(RecordedOutcome.From)];
+        record.Outcomes = run.Outcomes.Select(RecordedOutcome.From); // made one at a time as the record is written
         record.Reduce = RecordedReduce.From(run.ReduceOutcome);
         var policy = run.Definition.Cleanup;
         bool deletedAll = cleanupFailures.Count == 0 && (policy == CleanupPolicy.Always || (policy == CleanupPolicy.OnSuccess && succeeded));

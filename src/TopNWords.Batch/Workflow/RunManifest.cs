@@ -262,7 +262,9 @@ internal sealed class RunRecord
 
     public List<string> CleanupFailures { get; set; } = [];
 
-    public List<RecordedOutcome>? Outcomes { get; set; }
+    /// <summary>Gets or sets the outcomes: read as a list; written from the run's own outcomes, each made as it is written
+    /// (10,000 copies of the outcomes, made at once, would be most of the run's memory at its end).</summary>
+    public IEnumerable<RecordedOutcome>? Outcomes { get; set; }
 
     public RecordedReduce? Reduce { get; set; }
 }

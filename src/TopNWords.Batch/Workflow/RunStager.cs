@@ -128,14 +128,10 @@ internal sealed class RunStager
         var definition = run.Definition;
         var t = definition.Timeouts;
         var expiresOn = _context.Time.GetUtcNow() + t.PoolReady + t.TasksComplete + t.Download + _context.Options.UrlExpiryMargin;
+        run.UrlsExpireOn = expiresOn; // the inputs' read URLs are issued with their tasks (TaskMonitor), with the same expiry
         foreach (var file in definition.Application.Files)
         {
             run.ApplicationUrls.Add((file, await _context.CallAsync(run, WorkflowOperation.GetBlobReadUrl, $"issue a read URL for blob '{file.RelativePath}'", t => storage.GetBlobReadUrlAsync(names.ApplicationContainer, file.RelativePath, expiresOn, t), ct).ConfigureAwait(false)));
-        }
-
-        foreach (var input in definition.Inputs)
-        {
-            run.InputUrls[input] = await _context.CallAsync(run, WorkflowOperation.GetBlobReadUrl, $"issue a read URL for blob '{input.Name}'", t => storage.GetBlobReadUrlAsync(names.InputContainer, input.Name, expiresOn, t), ct).ConfigureAwait(false);
         }
 
         if (run.ReducePlan is { } plan)
@@ -151,4 +147,13 @@ internal sealed class RunStager
 
         run.OutputContainerUrl = await _context.CallAsync(run, WorkflowOperation.GetContainerWriteUrl, $"issue a write URL for container '{names.OutputContainer}'", t => storage.GetContainerWriteUrlAsync(names.OutputContainer, expiresOn, t), ct).ConfigureAwait(false);
     }
+
+    /// <summary>Issues the read URL of an input's blob (staged by <see cref="StageAsync"/>), with the expiry of the run's other URLs.</summary>
+    /// <param name="context">The workflow's context.</param>
+    /// <param name="run">The run.</param>
+    /// <param name="input">The input.</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <returns>The URL.</returns>
+    public static Task<Uri> IssueInputUrlAsync(WorkflowContext context, RunState run, BatchInput input, CancellationToken ct) =>
+        context.CallAsync(run, WorkflowOperation.GetBlobReadUrl, $"issue a read URL for blob '{input.Name}'", t => context.Storage.GetBlobReadUrlAsync(run.Names.InputContainer, input.Name, run.UrlsExpireOn, t), ct);
 }

@@ -50,7 +50,9 @@ internal sealed class RunState
 
     public List<(ApplicationFile File, Uri Url)> ApplicationUrls { get; } = [];
 
-    public Dictionary<BatchInput, Uri> InputUrls { get; } = [];
+    /// <summary>Gets or sets when the run's read and write URLs expire (set when staging issues the first of them). The read URL
+    /// of each input is issued with it when its task is added, not kept: 10,000 signed URLs are most of a MB.</summary>
+    public DateTimeOffset UrlsExpireOn { get; set; }
 
     public Uri? OutputContainerUrl { get; set; }
 

@@ -30,7 +30,10 @@ internal static class TaskCommands
     }
 
     /// <summary>The task of one input.</summary>
-    public static TaskSpec Task(RunState run, TaskOutcome outcome)
+    /// <param name="run">The run.</param>
+    /// <param name="outcome">The input's outcome (its input and task id).</param>
+    /// <param name="inputUrl">The read URL of the input's blob.</param>
+    public static TaskSpec Task(RunState run, TaskOutcome outcome, Uri inputUrl)
     {
         var definition = run.Definition;
         bool appPerTask = definition.Pool.ExistingPoolId is not null;
@@ -46,7 +49,7 @@ internal static class TaskCommands
                 MaxWallClockTime = definition.TaskMaxWallClockTime,
             },
         };
-        task.ResourceFiles.Add(new ResourceFile(run.InputUrls[outcome.Input], inputPath));
+        task.ResourceFiles.Add(new ResourceFile(inputUrl, inputPath));
         if (appPerTask)
         {
             foreach (var (file, url) in run.ApplicationUrls)

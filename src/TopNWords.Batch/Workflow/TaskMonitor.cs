@@ -70,9 +70,26 @@ internal sealed class TaskMonitor
         int existed = 0;
         int requests = 0;
         // The reduce tasks come last (after every chunk of map tasks), so that the tasks they depend on are in the job before them.
-        var specs = run.Outcomes.Select(o => TaskCommands.Task(run, o))
-            .Concat(run.ReducePlan?.Tasks.Select(r => TaskCommands.ReduceTask(run, r)) ?? []);
-        foreach (var chunk in specs.Chunk(AddTasksChunk))
+        foreach (var outcomes in run.Outcomes.Chunk(AddTasksChunk))
+        {
+            var chunk = new TaskSpec[outcomes.Length];
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                // Each input's read URL is issued here, for its chunk only: it is garbage with the chunk's specs once they are added.
+                chunk[i] = TaskCommands.Task(run, outcomes[i], await RunStager.IssueInputUrlAsync(_context, run, outcomes[i].Input, ct).ConfigureAwait(false));
+            }
+
+            await AddAsync(chunk).ConfigureAwait(false);
+        }
+
+        foreach (var reduce in run.ReducePlan?.Tasks.Chunk(AddTasksChunk) ?? [])
+        {
+            await AddAsync([.. reduce.Select(r => TaskCommands.ReduceTask(run, r))]).ConfigureAwait(false);
+        }
+
+        WorkflowLog.TasksAdded(_context.Logger, run.Names.RunId, run.Names.JobId, added, existed, requests);
+
+        async Task AddAsync(TaskSpec[] chunk)
         {
             // Safe to resend after a dropped connection, or by a resumed run: a task that was added answers TaskExists and counts as added.
             var result = await _context.CallAsync(run, WorkflowOperation.AddTasks, $"add {chunk.Length} task(s) to job '{run.Names.JobId}'", t => _context.Compute.AddTasksAsync(run.Names.JobId, chunk, t), ct).ConfigureAwait(false);
@@ -80,8 +97,6 @@ internal sealed class TaskMonitor
             existed += result.AlreadyExisted;
             requests += result.Requests;
         }
-
-        WorkflowLog.TasksAdded(_context.Logger, run.Names.RunId, run.Names.JobId, added, existed, requests);
     }
 
     /// <summary>

@@ -118,6 +118,61 @@ public class BatchWorkflowTests
     }
 
     [Test]
+    public async Task RunAsync_InputReadUrls_AreIssuedWithTheirTasks_WithTheExpiryOfTheRunsOtherUrls()
+    {
+        var events = new List<string>();
+        var expiries = new List<DateTimeOffset>();
+        _h.Storage.Setup(s => s.GetBlobReadUrlAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string c, string b, DateTimeOffset expiresOn, CancellationToken _) =>
+            {
+                lock (events)
+                {
+                    events.Add(c.EndsWith("-input", StringComparison.Ordinal) ? $"input url {b}" : "application url");
+                    expiries.Add(expiresOn);
+                }
+
+                return new Uri($"https://acct.example/{c}/{Uri.EscapeDataString(b)}?sp=r&sig=SECRETSIG");
+            });
+        _h.Compute.Setup(c => c.CreatePoolAsync(It.IsAny<PoolSpec>(), It.IsAny<CancellationToken>()))
+            .Returns(() =>
+            {
+                lock (events)
+                {
+                    events.Add("create pool");
+                }
+
+                return Task.CompletedTask;
+            });
+        _h.Compute.Setup(c => c.AddTasksAsync(It.IsAny<string>(), It.IsAny<IReadOnlyList<TaskSpec>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string job, IReadOnlyList<TaskSpec> specs, CancellationToken _) =>
+            {
+                lock (events)
+                {
+                    events.Add($"add {specs.Count} task(s)");
+                }
+
+                foreach (var spec in specs)
+                {
+                    _h.Tasks[spec.Id] = spec;
+                }
+
+                return new AddTasksResult(specs.Count, 0, 1);
+            });
+
+        var result = await _h.Workflow.RunAsync(_h.Definition());
+
+        Assert.That(result.Succeeded, Is.True);
+        var inputs = result.Tasks.Select(t => t.Input.Name).ToList();
+        Assert.That(events.SkipWhile(e => e == "application url"), Is.EqualTo(new[] { "create pool" }.Concat(inputs.Select(n => $"input url {n}")).Append($"add {inputs.Count} task(s)")),
+            "the application's URLs while staging (the pool's start task needs them); each input's when its task is added, not kept from staging on");
+        Assert.That(expiries.Distinct(), Has.Exactly(1).Items, "one expiry for all of the run's URLs");
+        foreach (var outcome in result.Tasks)
+        {
+            Assert.That(_h.Tasks[outcome.TaskId].ResourceFiles.Select(r => r.HttpUrl?.AbsolutePath), Does.Contain($"/{result.RunId}-input/{outcome.Input.Name}"), outcome.TaskId);
+        }
+    }
+
+    [Test]
     public void RunAsync_CleanupFailsToo_FirstErrorIsKeptAndCleanupFailuresAreListed()
     {
         _h.Compute.Setup(c => c.AddTasksAsync(It.IsAny<string>(), It.IsAny<IReadOnlyList<TaskSpec>>(), It.IsAny<CancellationToken>()))

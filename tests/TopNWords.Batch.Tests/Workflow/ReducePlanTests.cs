@@ -94,13 +94,12 @@ public class ReducePlanTests
                 OutputContainerUrl = new Uri("https://acct.blob.core.windows.net/run-x-output?sp=cw&sig=REDACTED"),
                 OutputContainerReadUrl = new Uri("https://acct.blob.core.windows.net/run-x-output?sp=rl&sig=REDACTED"),
             };
-            run.InputUrls[inputs[0]] = new Uri("https://acct.blob.core.windows.net/run-x-input/f0.txt");
             foreach (var reduceTask in run.ReducePlan!.Tasks)
             {
                 run.ReduceListUrls[reduceTask.Id] = new Uri($"https://acct.blob.core.windows.net/run-x-output/reduce-lists/{reduceTask.Id}.list");
             }
 
-            var map = TaskCommands.Task(run, run.Outcomes[0]);
+            var map = TaskCommands.Task(run, run.Outcomes[0], new Uri("https://acct.blob.core.windows.net/run-x-input/f0.txt"));
             var part = TaskCommands.ReduceTask(run, run.ReducePlan.Tasks[0]);
             var final = TaskCommands.ReduceTask(run, run.ReducePlan.Final);
 

@@ -46,8 +46,9 @@ public class RunStoreStreamingTests
         Assert.That(seekable, Is.False, "streamed, not a MemoryStream over the whole JSON");
         Assert.That(uploaded, Is.EqualTo(JsonSerializer.SerializeToUtf8Bytes(record, RunStoreJsonContext.Default.RunRecord)));
         var back = JsonSerializer.Deserialize(uploaded, RunStoreJsonContext.Default.RunRecord)!;
-        Assert.That(back.Outcomes, Has.Count.EqualTo(5000));
-        Assert.That(back.Outcomes![4999].TaskId, Is.EqualTo("task-f04999_txt-0123456789ab"));
+        Assert.That(back.Outcomes, Is.InstanceOf<List<RecordedOutcome>>(), "read back as a list");
+        Assert.That((List<RecordedOutcome>)back.Outcomes!, Has.Count.EqualTo(5000));
+        Assert.That(back.Outcomes!.ElementAt(4999).TaskId, Is.EqualTo("task-f04999_txt-0123456789ab"));
     }
 
     [Test]

@@ -256,6 +256,7 @@ internal sealed class LocalComputeState
         task.Result = failure is null ? TaskExecutionResult.Success : TaskExecutionResult.Failure;
         task.EndTime = Time.GetUtcNow();
         SetTaskStateLocked(task, ComputeTaskState.Completed);
+        task.ReleaseRunPartsLocked();
         if (task.Job.UsesTaskDependencies)
         {
             var ready = new List<TaskEntry>();

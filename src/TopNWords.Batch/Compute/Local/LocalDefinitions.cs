@@ -108,6 +108,14 @@ internal sealed record TaskDefinition(
     /// <summary>Gets what its failure does to the tasks that depend on it.</summary>
     public TaskDependencyAction DependencyActionOnFailure { get; init; }
 
+    /// <summary>The definition without what only running the task needs (the command line, resource files, environment,
+    /// output files and dependencies), for a task that has completed: its id, limits and dependency action stay.</summary>
+    /// <returns>The definition, or this one when it has nothing to drop.</returns>
+    public TaskDefinition WithoutRunParts() =>
+        Arguments.Count == 0 && ResourceFiles.Count == 0 && Environment.Count == 0 && OutputFiles.Count == 0 && DependsOn is null
+            ? this
+            : this with { Arguments = [], ResourceFiles = [], Environment = [], OutputFiles = [], DependsOn = null };
+
     /// <summary>Validates a task spec and freezes it.</summary>
     /// <param name="spec">The spec.</param>
     /// <param name="error">Why the spec is refused.</param>

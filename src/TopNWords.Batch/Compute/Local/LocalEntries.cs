@@ -166,7 +166,8 @@ internal sealed class TaskEntry(JobEntry job, TaskDefinition definition, long se
 {
     public JobEntry Job { get; } = job;
 
-    public TaskDefinition Definition { get; } = definition;
+    /// <summary>Gets the task's definition: all of it until the task completes, then only what a completed task still needs (see <see cref="ReleaseRunPartsLocked"/>).</summary>
+    public TaskDefinition Definition { get; private set; } = definition;
 
     /// <summary>Gets the order in which it was added (first in, first out, also when queued again).</summary>
     public long Sequence { get; } = sequence;
@@ -217,6 +218,22 @@ internal sealed class TaskEntry(JobEntry job, TaskDefinition definition, long se
 
     /// <summary>Gets or sets how many tasks it still waits for (its dependencies not yet satisfied); it is queued only at 0.</summary>
     public long UnmetDependencies { get; set; }
+
+    /// <summary>
+    /// Once the task has completed, drops what only running it needed: its command line, resource files (with their
+    /// URLs), environment and output files, most of a KB per task. A job keeps its completed
+    /// tasks until it is deleted (as Batch does), so 10,000 of them would otherwise keep 10,000 command lines that nothing
+    /// reads again: a completed task is never run again here (no reactivation), and what is asked of it (its state, exit
+    /// code, node and folder, its place in the dependencies of others) is kept. A compacted journal keeps the task
+    /// without them, which replays the same.
+    /// </summary>
+    public void ReleaseRunPartsLocked()
+    {
+        if (State == ComputeTaskState.Completed && PendingExit is null)
+        {
+            Definition = Definition.WithoutRunParts();
+        }
+    }
 }
 
 /// <summary>A task waiting for the integer task ids from <see cref="Start"/> to <see cref="End"/>; <see cref="Remaining"/> of them are not yet satisfied.</summary>

@@ -242,6 +242,7 @@ internal sealed class LocalScheduler : IAsyncDisposable
                 {
                     if (task.State == ComputeTaskState.Completed)
                     {
+                        task.ReleaseRunPartsLocked(); // replayed whole from the journal
                         continue;
                     }
 

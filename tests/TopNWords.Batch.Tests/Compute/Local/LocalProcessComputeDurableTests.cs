@@ -89,6 +89,56 @@ public class LocalProcessComputeDurableTests
     }
 
     [Test]
+    public async Task CompletedTask_KeepsOnlyWhatACompletedTaskIsAskedFor_AndAReopenedComputeAnswersTheSame()
+    {
+        var first = Open();
+        await first.CreatePoolAsync(new PoolSpec("pool", 1));
+        await first.CreateJobAsync(new JobSpec("job", "pool"));
+        var task = new TaskSpec("done", Sh("echo to-stderr >&2; exit 3"));
+        task.EnvironmentSettings["MARK"] = "x";
+        task.OutputFiles.Add(new OutputFileSpec("*.txt", new Uri("https://acct.blob.core.windows.net/out?sp=cw&sig=REDACTED"), OutputUploadCondition.TaskSuccess));
+        var queued = new TaskSpec("queued", Sh("exit 0")) { DependsOn = null };
+        await first.AddTasksAsync("job", [task]);
+        var done = await WaitForTaskAsync(first, "job", "done", t => t.State == ComputeTaskState.Completed);
+        TaskDefinition kept;
+        lock (first.Model.Gate)
+        {
+            kept = first.Model.Jobs["job"].Tasks["done"].Definition;
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(kept.Id, Is.EqualTo("done"));
+            Assert.That(kept.Arguments, Is.Empty, "the command line is not kept once the task has completed");
+            Assert.That(kept.Environment, Is.Empty);
+            Assert.That(kept.OutputFiles, Is.Empty);
+            Assert.That(kept.ResourceFiles, Is.Empty);
+        });
+        string? stderr = await first.GetTaskOutputTailAsync("job", "done", TaskOutputStream.StandardError, 100);
+        await Close(first);
+
+        var second = Open(); // replays the journal (with the whole definition) and compacts it (without)
+        Assert.That(await second.GetTaskAsync("job", "done"), Is.EqualTo(done), "state, exit code, times and node as before");
+        Assert.That(await second.GetTaskOutputTailAsync("job", "done", TaskOutputStream.StandardError, 100), Is.EqualTo(stderr).And.Contains("to-stderr"), "its folder is found from its id and node");
+        lock (second.Model.Gate)
+        {
+            Assert.That(second.Model.Jobs["job"].Tasks["done"].Definition.Arguments, Is.Empty, "released when replayed too");
+        }
+
+        await second.AddTasksAsync("job", [queued]);
+        await WaitForTaskAsync(second, "job", "queued", t => t.State == ComputeTaskState.Completed);
+        await Close(second);
+
+        var third = Open(); // replays the compacted journal
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await third.GetTaskAsync("job", "done"), Is.EqualTo(done), "the compacted journal gives the same task");
+            Assert.That((await third.GetTaskAsync("job", "queued"))!.Result, Is.EqualTo(TaskExecutionResult.Success));
+            Assert.That((await third.GetTaskCountsAsync("job")).Completed, Is.EqualTo(2));
+        });
+    }
+
+    [Test]
     public async Task Reopen_TaskBlockedByAFailedDependency_StaysBlocked_TaskWaitingForARunningOne_WaitsForItsRunAgain()
     {
         string marks = Path.Combine(_root, "marks");
