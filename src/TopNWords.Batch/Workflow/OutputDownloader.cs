@@ -96,15 +96,16 @@ internal sealed class OutputDownloader
             // Listed whole, so that a listing that fails part-way is retried from its start.
             var blobs = await _context.CallAsync(run, WorkflowOperation.ListBlobs, $"list the task outputs in container '{container}'", ct => _context.Storage.ListBlobsAsync(container, null, ct).ToListAsync(ct).AsTask(), cancellationToken).ConfigureAwait(false);
             var byTask = new Dictionary<string, List<BlobItemInfo>>(StringComparer.Ordinal);
+            var tasks = run.OutcomesByTaskId.GetAlternateLookup<ReadOnlySpan<char>>();
             foreach (var blob in blobs)
             {
+                // Keyed by the outcome's own task id string (no copy of it per blob); blobs of no task of the run are not looked for.
                 int slash = blob.Name.IndexOf('/', StringComparison.Ordinal);
-                if (slash > 0)
+                if (slash > 0 && tasks.TryGetValue(blob.Name.AsSpan(0, slash), out var outcome) && blob.Name.AsSpan(0, slash).SequenceEqual(outcome.TaskId))
                 {
-                    string taskId = blob.Name[..slash];
-                    if (!byTask.TryGetValue(taskId, out var list))
+                    if (!byTask.TryGetValue(outcome.TaskId, out var list))
                     {
-                        byTask[taskId] = list = [];
+                        byTask[outcome.TaskId] = list = new List<BlobItemInfo>(1);
                     }
 
                     list.Add(blob);
@@ -179,7 +180,8 @@ internal sealed class OutputDownloader
 
     /// <summary>
     /// A task's parsed output, with the strings the run holds already where its lines say the same (the node, task, job and pool
-    /// the outcome and the run name): every task's result keeps its words, not four more strings of its own.
+    /// the outcome and the run name), and the run's one copy of each word (<see cref="RunState.ShareWord"/>): 10,000 results keep
+    /// their counts, not 10,000 copies of the same few hundred words and four more strings each.
     /// </summary>
     internal static TopWordsOutput Share(TopWordsOutput parsed, RunState run, TaskOutcome outcome)
     {
@@ -187,9 +189,21 @@ internal sealed class OutputDownloader
         string task = Same(parsed.TaskId, outcome.TaskId);
         string job = Same(parsed.JobId, run.Names.JobId);
         string pool = Same(parsed.PoolId, run.PoolId);
-        return ReferenceEquals(node, parsed.NodeId) && ReferenceEquals(task, parsed.TaskId) && ReferenceEquals(job, parsed.JobId) && ReferenceEquals(pool, parsed.PoolId)
+        var words = parsed.Words;
+        TopWord[]? sharedWords = null;
+        for (int i = 0; i < words.Count; i++)
+        {
+            string word = run.ShareWord(words[i].Word);
+            if (!ReferenceEquals(word, words[i].Word))
+            {
+                sharedWords ??= [.. words];
+                sharedWords[i] = words[i] with { Word = word };
+            }
+        }
+
+        return sharedWords is null && ReferenceEquals(node, parsed.NodeId) && ReferenceEquals(task, parsed.TaskId) && ReferenceEquals(job, parsed.JobId) && ReferenceEquals(pool, parsed.PoolId)
             ? parsed
-            : parsed with { NodeId = node, TaskId = task, JobId = job, PoolId = pool };
+            : parsed with { Words = sharedWords ?? words, NodeId = node, TaskId = task, JobId = job, PoolId = pool };
 
         static string Same(string parsed, string? known) => string.Equals(parsed, known, StringComparison.Ordinal) ? known! : parsed;
     }

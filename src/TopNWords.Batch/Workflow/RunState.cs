@@ -68,6 +68,34 @@ internal sealed class RunState
     /// <summary>Gets the read URL of each reduce task's list file, by reduce task id.</summary>
     public Dictionary<string, Uri> ReduceListUrls { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The most words <see cref="ShareWord"/> keeps one copy of (a bound on what it holds: the top words of a run's
+    /// outputs are mostly the same few hundred).</summary>
+    internal const int MaxSharedWords = 65536;
+
+    private readonly HashSet<string> _sharedWords = new(StringComparer.Ordinal);
+
+    /// <summary>Gets the run's one copy of a word of the tasks' parsed outputs (the first one it was given), so that 10,000
+    /// results that all start with "the" keep one "the".</summary>
+    /// <param name="word">A word.</param>
+    /// <returns>The run's copy, or <paramref name="word"/> itself.</returns>
+    public string ShareWord(string word)
+    {
+        lock (_sharedWords)
+        {
+            if (_sharedWords.TryGetValue(word, out string? shared))
+            {
+                return shared;
+            }
+
+            if (_sharedWords.Count < MaxSharedWords)
+            {
+                _sharedWords.Add(word);
+            }
+
+            return word;
+        }
+    }
+
     /// <summary>Gets the number of tasks the job has: one per input, and the reduce tasks.</summary>
     public int TaskCount => Outcomes.Count + (ReducePlan?.Tasks.Count ?? 0);
 

@@ -29,6 +29,34 @@ public class OutputSharingTests
     }
 
     [Test]
+    public void Share_TheSameWordInTwoOutputs_IsOneString_AndEachOutputKeepsItsCounts()
+    {
+        var run = new RunState(new BatchRunDefinition([new BatchInput("/tmp/a.txt"), new BatchInput("/tmp/b.txt")], App, ["--filepath", BatchRunDefinition.InputPlaceholder]), new RunNames("run-x"), progress: null, DateTimeOffset.UnixEpoch);
+        var first = OutputDownloader.Share(new TopWordsOutput([new TopWord(new string("the".AsSpan()), 5), new TopWord("and", 2)], "n", "t1", "j", "p"), run, run.Outcomes[0]);
+        var second = OutputDownloader.Share(new TopWordsOutput([new TopWord(new string("and".AsSpan()), 4), new TopWord(new string("the".AsSpan()), 3), new TopWord("God", 1)], "n", "t2", "j", "p"), run, run.Outcomes[1]);
+
+        Assert.That(second.Words, Is.EqualTo(new[] { new TopWord("and", 4), new TopWord("the", 3), new TopWord("God", 1) }));
+        Assert.That(first.Words, Is.EqualTo(new[] { new TopWord("the", 5), new TopWord("and", 2) }));
+        Assert.That(ReferenceEquals(second.Words[0].Word, first.Words[1].Word), Is.True, "one 'and'");
+        Assert.That(ReferenceEquals(second.Words[1].Word, first.Words[0].Word), Is.True, "one 'the'");
+    }
+
+    [Test]
+    public void ShareWord_BeyondItsBound_GivesTheWordBackWithoutKeepingIt()
+    {
+        var run = new RunState(new BatchRunDefinition([new BatchInput("/tmp/a.txt")], App, ["--filepath", BatchRunDefinition.InputPlaceholder]), new RunNames("run-x"), progress: null, DateTimeOffset.UnixEpoch);
+        for (int i = 0; i < RunState.MaxSharedWords; i++)
+        {
+            run.ShareWord($"w{i}");
+        }
+
+        string late = new("late".AsSpan());
+        Assert.That(run.ShareWord(late), Is.SameAs(late));
+        Assert.That(run.ShareWord(new string("late".AsSpan())), Is.Not.SameAs(late), "not kept: the run's words stay bounded");
+        Assert.That(run.ShareWord(new string("w1".AsSpan())), Is.EqualTo("w1"));
+    }
+
+    [Test]
     public void Share_LinesThatSaySomethingElse_AreKept()
     {
         var run = new RunState(new BatchRunDefinition([new BatchInput("/tmp/a.txt")], App, ["--filepath", BatchRunDefinition.InputPlaceholder]), new RunNames("run-x"), progress: null, DateTimeOffset.UnixEpoch);
