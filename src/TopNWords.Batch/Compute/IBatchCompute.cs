@@ -159,6 +159,11 @@ public enum ComputeCapabilities
 
     /// <summary>Nodes run Linux, so command lines may use <c>/bin/sh</c>.</summary>
     PosixNodes = 2,
+
+    /// <summary>The compute runs its tasks from this process (the local compute): they stop when it ends, and every task
+    /// queued costs memory here. The workflow then adds a run's tasks as the queue drains, not all at once, when it
+    /// monitors them.</summary>
+    InProcess = 4,
 }
 
 /// <summary>The standard output files a task or start task leaves.</summary>

@@ -39,10 +39,26 @@ internal sealed class TaskMonitor
             definition.Timeouts.TasksComplete,
             async ct =>
             {
+                TaskAdder? adder = null;
                 if (addTasks)
                 {
-                    await AddTasksAsync(run, ct).ConfigureAwait(false);
-                    await onTasksAdded(ct).ConfigureAwait(false);
+                    _context.Report(run, BatchRunStage.AddingTasks);
+                    adder = new TaskAdder(_context, run);
+                    // A compute that runs the tasks from this process stops them when the process ends, so nothing is gained by
+                    // queuing them all at once, and each queued task costs memory here: while monitoring, the rest are added
+                    // as its queue drains. Every other compute (Batch) gets them all now: they run on if this process dies.
+                    bool asQueueDrains = monitor && _context.Compute.Capabilities.HasFlag(ComputeCapabilities.InProcess);
+                    do
+                    {
+                        await adder.AddNextAsync(ct).ConfigureAwait(false);
+                    }
+                    while (!adder.Done && !asQueueDrains);
+
+                    if (adder.Done)
+                    {
+                        await onTasksAdded(ct).ConfigureAwait(false);
+                        adder = null;
+                    }
                 }
 
                 if (!monitor)
@@ -51,51 +67,69 @@ internal sealed class TaskMonitor
                 }
 
                 _context.Report(run, BatchRunStage.Monitoring);
-                await MonitorAsync(run, ct).ConfigureAwait(false);
+                await MonitorAsync(run, adder, onTasksAdded, ct).ConfigureAwait(false);
             },
             () => $"with {run.Outcomes.Count(o => o.State != ComputeTaskState.Completed)} of {run.Outcomes.Count} task(s) of job '{run.Names.JobId}' not completed ({run.Counts.Active} active, {run.Counts.Running} running)",
             cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Adds the run's tasks, <see cref="AddTasksChunk"/> at a time: the specs (the command line, URLs and output specs of every
-    /// task, most of a KB each) of one chunk are garbage once it is added, so that 10,000 of them never live long enough to reach
-    /// the oldest generation, where they would stay, dead, until a full collection (none comes while the tasks run). A method of
-    /// its own, too: a local of the stage's lambda lived on through the whole monitoring.
+    /// Adds the run's tasks, <see cref="AddTasksChunk"/> at a time, in input order, the reduce tasks last (after every chunk of
+    /// map tasks, so that the tasks they depend on are in the job before them). The specs of a chunk (the command line, the
+    /// input's read URL, issued here, and the output specs: most of a KB each) are garbage once it is added, so that 10,000 of
+    /// them never live long enough to reach the oldest generation, where they would stay, dead, until a full collection.
     /// </summary>
-    private async Task AddTasksAsync(RunState run, CancellationToken ct)
+    private sealed class TaskAdder(WorkflowContext context, RunState run)
     {
-        _context.Report(run, BatchRunStage.AddingTasks);
-        int added = 0;
-        int existed = 0;
-        int requests = 0;
-        // The reduce tasks come last (after every chunk of map tasks), so that the tasks they depend on are in the job before them.
-        foreach (var outcomes in run.Outcomes.Chunk(AddTasksChunk))
+        private int _nextMap;
+        private int _nextReduce;
+        private int _added;
+        private int _existed;
+        private int _requests;
+
+        /// <summary>Gets how many of the run's tasks are not added yet.</summary>
+        public int Remaining => run.Outcomes.Count - _nextMap + (run.ReducePlan?.Tasks.Count ?? 0) - _nextReduce;
+
+        /// <summary>Gets a value indicating whether every task is added.</summary>
+        public bool Done => Remaining == 0;
+
+        /// <summary>Adds the next chunk of tasks.</summary>
+        public async Task AddNextAsync(CancellationToken ct)
         {
-            var chunk = new TaskSpec[outcomes.Length];
-            for (int i = 0; i < chunk.Length; i++)
+            TaskSpec[] chunk;
+            if (_nextMap < run.Outcomes.Count)
             {
-                // Each input's read URL is issued here, for its chunk only: it is garbage with the chunk's specs once they are added.
-                chunk[i] = TaskCommands.Task(run, outcomes[i], await RunStager.IssueInputUrlAsync(_context, run, outcomes[i].Input, ct).ConfigureAwait(false));
+                chunk = new TaskSpec[Math.Min(AddTasksChunk, run.Outcomes.Count - _nextMap)];
+                for (int i = 0; i < chunk.Length; i++)
+                {
+                    var outcome = run.Outcomes[_nextMap + i];
+                    chunk[i] = TaskCommands.Task(run, outcome, await RunStager.IssueInputUrlAsync(context, run, outcome.Input, ct).ConfigureAwait(false));
+                }
+            }
+            else
+            {
+                var reduce = run.ReducePlan!.Tasks;
+                chunk = [.. reduce.Skip(_nextReduce).Take(AddTasksChunk).Select(r => TaskCommands.ReduceTask(run, r))];
             }
 
-            await AddAsync(chunk).ConfigureAwait(false);
-        }
-
-        foreach (var reduce in run.ReducePlan?.Tasks.Chunk(AddTasksChunk) ?? [])
-        {
-            await AddAsync([.. reduce.Select(r => TaskCommands.ReduceTask(run, r))]).ConfigureAwait(false);
-        }
-
-        WorkflowLog.TasksAdded(_context.Logger, run.Names.RunId, run.Names.JobId, added, existed, requests);
-
-        async Task AddAsync(TaskSpec[] chunk)
-        {
             // Safe to resend after a dropped connection, or by a resumed run: a task that was added answers TaskExists and counts as added.
-            var result = await _context.CallAsync(run, WorkflowOperation.AddTasks, $"add {chunk.Length} task(s) to job '{run.Names.JobId}'", t => _context.Compute.AddTasksAsync(run.Names.JobId, chunk, t), ct).ConfigureAwait(false);
-            added += result.Added;
-            existed += result.AlreadyExisted;
-            requests += result.Requests;
+            var result = await context.CallAsync(run, WorkflowOperation.AddTasks, $"add {chunk.Length} task(s) to job '{run.Names.JobId}'", t => context.Compute.AddTasksAsync(run.Names.JobId, chunk, t), ct).ConfigureAwait(false);
+            if (_nextMap < run.Outcomes.Count)
+            {
+                _nextMap += chunk.Length;
+            }
+            else
+            {
+                _nextReduce += chunk.Length;
+            }
+
+            _added += result.Added;
+            _existed += result.AlreadyExisted;
+            _requests += result.Requests;
+            if (Done)
+            {
+                WorkflowLog.TasksAdded(context.Logger, run.Names.RunId, run.Names.JobId, _added, _existed, _requests);
+            }
         }
     }
 
@@ -103,7 +137,11 @@ internal sealed class TaskMonitor
     /// Polls the job's task counts (one cheap call) and, only when more tasks have completed, lists the
     /// tasks completed since the last listing: the requests grow with completions, not with tasks x polls.
     /// </summary>
-    private async Task MonitorAsync(RunState run, CancellationToken cancellationToken)
+    /// <param name="run">The run.</param>
+    /// <param name="adder">Adds the tasks not added yet, a chunk whenever fewer than <see cref="AddTasksChunk"/> are queued; or <see langword="null"/>.</param>
+    /// <param name="onTasksAdded">Called once the last of them is added.</param>
+    /// <param name="cancellationToken">Cancels the monitoring.</param>
+    private async Task MonitorAsync(RunState run, TaskAdder? adder, Func<CancellationToken, Task> onTasksAdded, CancellationToken cancellationToken)
     {
         var compute = _context.Compute;
         int total = run.TaskCount;
@@ -114,6 +152,23 @@ internal sealed class TaskMonitor
         while (true)
         {
             var counts = await _context.CallAsync(run, WorkflowOperation.GetTaskCounts, $"get the task counts of job '{run.Names.JobId}'", ct => compute.GetTaskCountsAsync(run.Names.JobId, ct), cancellationToken).ConfigureAwait(false);
+            if (adder is not null)
+            {
+                // The tasks not added yet wait as the queued ones do: the run reports them as active (its total stays the run's).
+                int notAdded = adder.Remaining;
+                if (counts.Active < AddTasksChunk)
+                {
+                    await adder.AddNextAsync(cancellationToken).ConfigureAwait(false);
+                    if (adder.Done)
+                    {
+                        await onTasksAdded(cancellationToken).ConfigureAwait(false);
+                        adder = null;
+                    }
+                }
+
+                counts = counts with { Active = counts.Active + notAdded };
+            }
+
             if (counts != run.Counts)
             {
                 run.Counts = counts;

@@ -70,6 +70,106 @@ public class TaskMonitorRetentionTests
         Assert.That(chunks.SelectMany(c => c), Is.EqualTo(result.Tasks.Select(t => t.TaskId)));
     }
 
+    [Test]
+    public async Task AddingTasks_InProcessCompute_AddsAThousandMoreWhenFewerAreQueued_AndReportsTheRunsTotal()
+    {
+        using var h = new WorkflowHarness(inputCount: 2500);
+        h.Compute.SetupGet(c => c.Capabilities).Returns(ComputeCapabilities.PosixNodes | ComputeCapabilities.InProcess);
+        var order = new List<string>(); // added, in order
+        var queuedWhenAdded = new List<int>();
+        int completed = 0;
+        int lastActive = 0;
+        h.Compute.Setup(c => c.AddTasksAsync(It.IsAny<string>(), It.IsAny<IReadOnlyList<TaskSpec>>(), It.IsAny<CancellationToken>()))
+            .Returns((string _, IReadOnlyList<TaskSpec> specs, CancellationToken _) =>
+            {
+                lock (order)
+                {
+                    queuedWhenAdded.Add(order.Count - completed);
+                    order.AddRange(specs.Select(s => s.Id));
+                }
+
+                foreach (var spec in specs)
+                {
+                    h.Tasks[spec.Id] = spec;
+                }
+
+                return Task.FromResult(new AddTasksResult(specs.Count, 0, 1));
+            });
+        h.Compute.Setup(c => c.GetTaskCountsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Returns(() =>
+            {
+                lock (order)
+                {
+                    completed = Math.Min(order.Count, completed + 400); // 400 more complete between two polls
+                    lastActive = order.Count - completed;
+                    return Task.FromResult(new TaskCounts(lastActive, 0, completed, completed, 0));
+                }
+            });
+        h.Compute.Setup(c => c.ListTasksAsync(It.IsAny<string>(), It.IsAny<TaskListQuery?>(), It.IsAny<CancellationToken>()))
+            .Returns((string _, TaskListQuery? _, CancellationToken _) =>
+            {
+                lock (order)
+                {
+                    return h.ListCompleted([.. order.Take(completed)]);
+                }
+            });
+        var reports = new List<BatchRunProgress>();
+        var progress = new SynchronousProgress<BatchRunProgress>(reports.Add);
+
+        var run = h.Workflow.RunAsync(h.Definition(), progress);
+        await h.Clock.PumpTimersAsync(run, WorkflowHarness.PollInterval); // the polls
+        var result = await run;
+
+        Assert.That(result.Succeeded, Is.True);
+        Assert.That(order, Is.EqualTo(result.Tasks.Select(t => t.TaskId)), "every task once, in input order");
+        Assert.That(queuedWhenAdded, Is.EqualTo(new[] { 0, 600, 800 }), "the first thousand at once; the next when fewer than a thousand are queued");
+        var monitoring = reports.Where(r => r.Stage == BatchRunStage.Monitoring && r.Counts != default).ToList(); // not the stage's announcement
+        Assert.That(monitoring, Is.Not.Empty);
+        Assert.That(monitoring.Select(r => r.Counts.Total), Is.All.EqualTo(2500), "the tasks not added yet count as active: the total is the run's");
+    }
+
+    [Test]
+    public async Task AddingTasks_ComputeOnOtherMachines_AddsThemAllBeforeMonitoring()
+    {
+        using var h = new WorkflowHarness(inputCount: 2500);
+        var events = new List<string>();
+        h.Compute.Setup(c => c.AddTasksAsync(It.IsAny<string>(), It.IsAny<IReadOnlyList<TaskSpec>>(), It.IsAny<CancellationToken>()))
+            .Returns((string _, IReadOnlyList<TaskSpec> specs, CancellationToken _) =>
+            {
+                events.Add("add");
+                foreach (var spec in specs)
+                {
+                    h.Tasks[spec.Id] = spec;
+                }
+
+                return Task.FromResult(new AddTasksResult(specs.Count, 0, 1));
+            });
+        h.Compute.Setup(c => c.GetTaskCountsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Returns(() =>
+            {
+                events.Add("counts");
+                return Task.FromResult(new TaskCounts(0, 0, h.Tasks.Count, h.Tasks.Count, 0));
+            });
+
+        var result = await h.Workflow.RunAsync(h.Definition());
+
+        Assert.That(result.Succeeded, Is.True);
+        Assert.That(events.TakeWhile(e => e == "add").Count(), Is.EqualTo(3), "all three chunks before the first poll: the tasks run on if this process dies");
+        Assert.That(events.Skip(3), Has.None.EqualTo("add"));
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static WeakReference Track(object value) => new(value);
+
+    /// <summary>Reports on the caller's thread (<see cref="Progress{T}"/> posts to the thread pool).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value)
+        {
+            lock (report)
+            {
+                report(value);
+            }
+        }
+    }
 }

@@ -191,9 +191,9 @@ public sealed class LocalProcessCompute : IBatchCompute, IAsyncDisposable
     public int? OwnerProcessId { get; }
 
     /// <inheritdoc />
-    /// <value><see cref="ComputeCapabilities.PosixNodes"/> on Linux, macOS and FreeBSD; otherwise <see cref="ComputeCapabilities.None"/>.</value>
+    /// <value><see cref="ComputeCapabilities.InProcess"/>, and <see cref="ComputeCapabilities.PosixNodes"/> on Linux, macOS and FreeBSD.</value>
     public ComputeCapabilities Capabilities =>
-        OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? ComputeCapabilities.PosixNodes : ComputeCapabilities.None;
+        ComputeCapabilities.InProcess | (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? ComputeCapabilities.PosixNodes : ComputeCapabilities.None);
 
     /// <inheritdoc />
     public string DisplayName => $"local ({RootPath})";

@@ -69,7 +69,7 @@ public class LocalProcessComputeTests
         Assert.Multiple(() =>
         {
             Assert.That(_compute.DisplayName, Is.EqualTo($"local ({_compute.RootPath})"));
-            Assert.That(_compute.Capabilities, Is.EqualTo(ComputeCapabilities.PosixNodes));
+            Assert.That(_compute.Capabilities, Is.EqualTo(ComputeCapabilities.PosixNodes | ComputeCapabilities.InProcess));
             Assert.That(Directory.GetDirectories(Path.Combine(pool, "nodes")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "tvm-local-1", "tvm-local-2" }));
             Assert.That(Directory.Exists(Path.Combine(node, "shared")), Is.True);
             Assert.That(File.ReadAllText(Path.Combine(startup, "stdout.txt")), Does.StartWith("started\n").And.Contains(Path.Combine("startup", "wd")));
