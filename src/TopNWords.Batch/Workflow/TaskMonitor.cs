@@ -48,11 +48,14 @@ internal sealed class TaskMonitor
                     // queuing them all at once, and each queued task costs memory here: while monitoring, the rest are added
                     // as its queue drains. Every other compute (Batch) gets them all now: they run on if this process dies.
                     bool asQueueDrains = monitor && _context.Compute.Capabilities.HasFlag(ComputeCapabilities.InProcess);
-                    do
+                    while (!adder.Done)
                     {
                         await adder.AddNextAsync(ct).ConfigureAwait(false);
+                        if (asQueueDrains)
+                        {
+                            break;
+                        }
                     }
-                    while (!adder.Done && !asQueueDrains);
 
                     if (adder.Done)
                     {
