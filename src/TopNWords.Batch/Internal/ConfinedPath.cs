@@ -36,8 +36,19 @@ internal static class ConfinedPath
         string full = Path.GetFullPath(path);
         string root = Path.GetPathRoot(full)!;
         var pending = new Stack<string>();
-        Push(pending, full[root.Length..]);
         string current = root;
+        if (resolvedFolder is not null && IsInside(full, resolvedFolder))
+        {
+            // Within the resolved folder from the start: its own components were no links when it was resolved, so
+            // the walk starts there (the common case of a task's file under its task folder walks only the rest).
+            current = Path.TrimEndingDirectorySeparator(resolvedFolder);
+            if (!Directory.Exists(current))
+            {
+                return null;
+            }
+        }
+
+        Push(pending, full[current.Length..]);
         int links = 0;
         while (pending.TryPop(out string? name))
         {

@@ -15,7 +15,12 @@ internal sealed class TaskMonitor
 
     /// <summary>How many tasks one call to <see cref="IBatchCompute.AddTasksAsync"/> adds (the compute splits them into requests as its service wants).</summary>
     internal const int AddTasksChunk = 1000;
+
+    /// <summary>How far before the latest completion seen the next listing of completed tasks starts (a service's listings may lag).</summary>
     private static readonly TimeSpan ListingLagMargin = TimeSpan.FromSeconds(10);
+
+    /// <summary>The margin for an in-process compute: its listings are its state and do not lag; the margin covers a step of the clock (a bigger one falls back to a full listing).</summary>
+    private static readonly TimeSpan InProcessListingMargin = TimeSpan.FromSeconds(1);
 
     private readonly WorkflowContext _context;
 
@@ -210,12 +215,13 @@ internal sealed class TaskMonitor
                     }
                 }
 
-                // The next listing starts a little before the latest completion seen (listings may lag);
+                // The next listing starts a little before the latest completion seen (listings may lag; an in-process
+                // compute's listings do not, and its completed tasks are listed again for one second, not ten);
                 // tasks already collected are skipped above. When the counts report more completions than a
                 // filtered listing returned, list every completed task next time.
                 if (latest is { } l)
                 {
-                    since = l - ListingLagMargin;
+                    since = l - (compute.Capabilities.HasFlag(ComputeCapabilities.InProcess) ? InProcessListingMargin : ListingLagMargin);
                 }
 
                 fullListing = collected < counts.Completed;

@@ -115,4 +115,22 @@ public class ConfinedPathTests
             Assert.That((viaAlias, viaAliasOutside), Is.EqualTo(((string?)Path.Combine(folder, "sub", "file.txt"), false)));
         });
     }
+
+    [Test]
+    public void ResolveInside_FolderDeletedAfterItWasResolved_IsMissing_NotOutside()
+    {
+        string folder = Path.Combine(_root, "inside");
+        string file = Path.Combine(folder, "sub", "file.txt");
+        Assert.That(ConfinedPath.ResolveInside(file, folder, out _), Is.EqualTo(file));
+
+        Directory.Delete(folder, recursive: true);
+        string? gone = ConfinedPath.ResolveInside(folder, folder, out bool goneOutside);
+        string? goneFile = ConfinedPath.ResolveInside(file, folder, out bool goneFileOutside);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((gone, goneOutside), Is.EqualTo(((string?)null, false)));
+            Assert.That((goneFile, goneFileOutside), Is.EqualTo(((string?)null, false)));
+        });
+    }
 }

@@ -380,6 +380,40 @@ public class BatchWorkflowTests
         Assert.That(queries.Skip(1), Has.All.Matches<TaskListQuery?>(q => q!.StateChangedSince is not null));
     }
 
+    [TestCase(ComputeCapabilities.PosixNodes, 10)]
+    [TestCase(ComputeCapabilities.PosixNodes | ComputeCapabilities.InProcess, 1)]
+    public async Task RunAsync_NextListing_StartsBeforeTheLatestCompletionSeen_TenSecondsForAServiceOneForAnInProcessCompute(ComputeCapabilities capabilities, int marginSeconds)
+    {
+        using var h = new WorkflowHarness(inputCount: 0);
+        for (int i = 0; i < 4; i++)
+        {
+            File.WriteAllText(Path.Combine(h.Root, "in", $"f{i}.txt"), "x");
+        }
+
+        h.Compute.SetupGet(c => c.Capabilities).Returns(capabilities);
+        int polls = 0;
+        h.Compute.Setup(c => c.GetTaskCountsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() => ++polls < 3 ? new TaskCounts(2, 0, 2, 2, 0) : new TaskCounts(0, 0, 4, 4, 0));
+        var queries = new List<TaskListQuery?>();
+        var seen = new List<DateTimeOffset>();
+        h.Compute.Setup(c => c.ListTasksAsync(It.IsAny<string>(), It.IsAny<TaskListQuery?>(), It.IsAny<CancellationToken>()))
+            .Returns((string _, TaskListQuery? q, CancellationToken _) =>
+            {
+                queries.Add(q);
+                seen.Add(h.Clock.GetUtcNow()); // the harness's listing stamps its tasks with the time of the listing
+                return h.ListCompleted(h.Tasks.Keys.Order().Take(queries.Count == 1 ? 2 : 4).ToList());
+            });
+
+        var run = h.Workflow.RunAsync(h.Definition(d => d.ParseTopWordsOutput = false));
+        await h.Clock.PumpAsync(run, WorkflowHarness.PollInterval);
+        var result = await run;
+
+        Assert.That(result.Tasks.All(t => t.State == ComputeTaskState.Completed), Is.True);
+        Assert.That(queries, Has.Count.EqualTo(2));
+        Assert.That(queries[0]!.StateChangedSince, Is.Null);
+        Assert.That(queries[1]!.StateChangedSince, Is.EqualTo(seen[0] - TimeSpan.FromSeconds(marginSeconds)));
+    }
+
     [Test]
     public async Task RunAsync_FilteredListingMissesCompletions_FallsBackToAFullListing()
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
@@ -152,8 +153,13 @@ internal sealed partial class LocalJournalJsonContext : JsonSerializerContext
 /// <summary>Appends records to the journal file, one line each, handed to the operating system at once.</summary>
 internal sealed class LocalJournalWriter : IDisposable
 {
+    private const int LineCapacityKept = 256 * 1024;
+
     private readonly FileStream _file;
     private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private ArrayBufferWriter<byte> _line = new(1024);
+    private Utf8JsonWriter? _json;
     private bool _failed;
 
     /// <summary>Initializes a new instance of the <see cref="LocalJournalWriter"/> class, appending after <paramref name="length"/> bytes (a torn last line past it is cut).</summary>
@@ -239,27 +245,53 @@ internal sealed class LocalJournalWriter : IDisposable
     /// <summary>Appends a record; a failure to write is logged (once) and the compute goes on in memory.</summary>
     public void Append(JournalRecord record)
     {
-        if (_failed)
+        lock (_gate)
         {
-            return;
-        }
+            if (_failed)
+            {
+                return;
+            }
 
-        try
-        {
-            byte[] json = JsonSerializer.SerializeToUtf8Bytes(record, LocalJournalJsonContext.Default.JournalRecord);
-            byte[] line = new byte[json.Length + 1];
-            json.CopyTo(line, 0);
-            line[^1] = (byte)'\n';
-            _file.Write(line); // one write: a reader sees the whole line or none of it
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or UnauthorizedAccessException)
-        {
-            _failed = true;
-            LocalComputeLog.JournalWriteFailed(_logger, _file.Name, ex);
+            try
+            {
+                // The line is made in one buffer kept for the next (a task's few records a second allocate nothing).
+                if (_line.Capacity > LineCapacityKept)
+                {
+                    _line = new ArrayBufferWriter<byte>(1024);
+                    _json = null;
+                }
+
+                _line.ResetWrittenCount();
+                if (_json is null)
+                {
+                    _json = new Utf8JsonWriter(_line);
+                }
+                else
+                {
+                    _json.Reset(_line);
+                }
+
+                JsonSerializer.Serialize(_json, record, LocalJournalJsonContext.Default.JournalRecord);
+                _line.GetSpan(1)[0] = (byte)'\n';
+                _line.Advance(1);
+                _file.Write(_line.WrittenSpan); // one write: a reader sees the whole line or none of it
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or UnauthorizedAccessException)
+            {
+                _failed = true;
+                LocalComputeLog.JournalWriteFailed(_logger, _file.Name, ex);
+            }
         }
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _json?.Dispose();
+            _file.Dispose();
+        }
+    }
 }
 
 /// <summary>Reads the journal's complete lines from where it stopped last time.</summary>

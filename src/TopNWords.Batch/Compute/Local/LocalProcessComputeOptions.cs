@@ -97,7 +97,9 @@ public sealed class LocalProcessComputeOptions
     /// <para>
     /// Names must be non-empty, without <c>=</c>, and not <c>AZ_BATCH_*</c> (those are the compute's own); the
     /// constructor of <see cref="LocalProcessCompute"/> throws <see cref="ArgumentException"/> otherwise and copies the
-    /// names, so later changes to this collection have no effect.
+    /// names, so later changes to this collection have no effect. The constructor also reads the values, once: as the
+    /// environment of a Batch node's agent is set when the node starts, a variable this process sets or changes later
+    /// does not reach the tasks of that compute.
     /// </para>
     /// </remarks>
     /// <value>The default value is an empty collection: tasks receive the basic set only.</value>

@@ -248,7 +248,7 @@ internal sealed class LocalProcessRunner : IDisposable
 
     /// <summary>
     /// <see cref="RunAsync"/> with <see cref="PosixSpawn"/>: the program itself leads its session and process group, writes
-    /// straight into its output files, and is listed with the watchdog shell while it runs; a thread waits for it.
+    /// straight into its output files, and is listed with the watchdog shell while it runs; it is reaped when it exits (<see cref="PosixSpawn.WaitForExitAsync"/>).
     /// </summary>
     private async Task<ProcessOutcome> RunSpawnedAsync(ProcessGroupWatchdog watchdog, ProcessLaunch launch, TimeSpan? maxWallClockTime, Action<int>? onStarted, CancellationToken stop)
     {
@@ -263,7 +263,7 @@ internal sealed class LocalProcessRunner : IDisposable
         using var wallClock = maxWallClockTime is { } limit ? new CancellationTokenSource(limit, _timeProvider) : null;
         onStarted?.Invoke(pid);
 
-        // Listed before anything can reap it (until then its id cannot be reused), then reaped by a thread of its own
+        // Listed before anything can reap it (until then its id cannot be reused), then reaped when it exits
         // (System.Diagnostics.Process reaps the processes it started, not this one).
         try
         {
@@ -272,11 +272,11 @@ internal sealed class LocalProcessRunner : IDisposable
         catch
         {
             KillGroup(pid);
-            _ = Task.Factory.StartNew(() => PosixSpawn.WaitForExit(pid), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            _ = PosixSpawn.WaitForExitAsync(pid);
             throw;
         }
 
-        var exit = Task.Factory.StartNew(() => PosixSpawn.WaitForExit(pid), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var exit = PosixSpawn.WaitForExitAsync(pid);
 
         bool timedOut = false;
         bool stopped = false;

@@ -28,26 +28,37 @@ internal sealed class LocalTaskEnvironment
         ],
         StringComparer.OrdinalIgnoreCase);
 
-    private readonly HashSet<string> _passThrough;
+    /// <summary>The variables of this process that tasks receive, read once (as a Batch node's own environment is set when it starts).</summary>
+    private readonly KeyValuePair<string, string>[] _hostVariables;
 
-    /// <summary>Initializes a new instance of the <see cref="LocalTaskEnvironment"/> class.</summary>
+    /// <summary>Initializes a new instance of the <see cref="LocalTaskEnvironment"/> class, reading the variables of this process that tasks receive.</summary>
     /// <param name="passThrough">Further variables of this process that tasks receive (validated by <see cref="LocalProcessComputeOptions.Validate"/>); copied.</param>
-    public LocalTaskEnvironment(IEnumerable<string> passThrough) => _passThrough = new HashSet<string>(passThrough, NameComparer);
+    public LocalTaskEnvironment(IEnumerable<string> passThrough)
+    {
+        var names = new HashSet<string>(passThrough, NameComparer);
+        var variables = new List<KeyValuePair<string, string>>();
+        foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            string name = (string)variable.Key;
+            if (!name.StartsWith("AZ_BATCH_", StringComparison.OrdinalIgnoreCase) && (IsBasicVariable(name) || names.Contains(name)))
+            {
+                variables.Add(new(name, variable.Value as string ?? string.Empty));
+            }
+        }
+
+        _hostVariables = [.. variables];
+    }
 
     /// <summary>
-    /// The process environment: the basic set and the opted-in variables of this process (never its
+    /// The process environment: the basic set and the opted-in variables of this process as they were when the compute was created (never its
     /// <c>AZ_BATCH_*</c> variables), then the node's and task's <c>AZ_BATCH_*</c> variables, then the spec's settings.
     /// </summary>
     public Dictionary<string, string> BuildEnvironment(NodeEntry node, string taskDirectory, string workingDirectory, string? jobId, string? taskId, int retryCount, IReadOnlyList<KeyValuePair<string, string>> settings)
     {
-        var environment = new Dictionary<string, string>(NameComparer);
-        foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        var environment = new Dictionary<string, string>(_hostVariables.Length + 12 + settings.Count, NameComparer);
+        foreach (var (name, value) in _hostVariables)
         {
-            string name = (string)variable.Key;
-            if (!name.StartsWith("AZ_BATCH_", StringComparison.OrdinalIgnoreCase) && (IsBasicVariable(name) || _passThrough.Contains(name)))
-            {
-                environment[name] = variable.Value as string ?? string.Empty;
-            }
+            environment[name] = value;
         }
 
         environment["AZ_BATCH_NODE_ID"] = node.Id;

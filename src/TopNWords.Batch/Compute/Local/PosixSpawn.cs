@@ -8,7 +8,7 @@ namespace TopNWords.Batch.Compute.Local;
 /// (<c>POSIX_SPAWN_SETSID</c>, glibc 2.26; <c>posix_spawn_file_actions_addchdir_np</c>, glibc 2.29): one process start
 /// per task, where <c>setsid</c> and a shell cost two more. Stdin is <c>/dev/null</c>, stdout and stderr the given
 /// files, every signal at its default disposition and none blocked (as <see cref="System.Diagnostics.Process"/> leaves
-/// them); the caller reaps the process with <see cref="WaitForExit"/>. <see cref="IsSupported"/> is false on any other
+/// them); the caller reaps the process with <see cref="WaitForExitAsync"/>. <see cref="IsSupported"/> is false on any other
 /// C library or operating system, where the caller starts processes as before.
 /// </summary>
 internal static class PosixSpawn
@@ -18,6 +18,7 @@ internal static class PosixSpawn
     private const short SetSignalMask = 0x08;
     private const short SetSession = 0x80;
     private const int Interrupted = 4; // EINTR
+    private const int NoHang = 1; // WNOHANG
     private const int StructureSize = 1024; // posix_spawnattr_t is 336 bytes, posix_spawn_file_actions_t 80, sigset_t 128 on glibc x86-64
 
     private static readonly Lazy<Functions?> Libc = new(Load);
@@ -145,25 +146,98 @@ internal static class PosixSpawn
         }
     }
 
-    /// <summary>Waits (blocking the calling thread) until a process started by <see cref="Start"/> exits, and reaps it.</summary>
+    /// <summary>
+    /// Completes when a process started by <see cref="Start"/> exits, and reaps it. No thread waits: the processes being
+    /// waited for are checked (<c>waitpid</c> with <c>WNOHANG</c>) whenever a child of this process changes state
+    /// (<c>SIGCHLD</c>), once when listed (it may have exited already), and every second in case a signal was missed;
+    /// the continuations run on the thread pool.
+    /// </summary>
     /// <param name="pid">The process.</param>
-    /// <returns>Its exit code, or 128 + the signal that ended it.</returns>
-    /// <exception cref="Win32Exception">It cannot be waited for (reaped by someone else).</exception>
-    public static int WaitForExit(int pid)
+    /// <returns>Its exit code, or 128 + the signal that ended it; faulted with a <see cref="Win32Exception"/> when it
+    /// cannot be waited for (reaped by someone else).</returns>
+    public static Task<int> WaitForExitAsync(int pid)
     {
-        var libc = Libc.Value ?? throw new PlatformNotSupportedException("waitpid is not available.");
+        if (!OperatingSystem.IsLinux() || Libc.Value is null)
+        {
+            throw new PlatformNotSupportedException("waitpid is not available.");
+        }
+
+        var exited = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (ReapGate)
+        {
+            s_childSignal ??= PosixSignalRegistration.Create(PosixSignal.SIGCHLD, static _ => ReapExited());
+            s_backstop ??= TimeProvider.System.CreateTimer(static _ => ReapExited(), null, BackstopPeriod, BackstopPeriod);
+            Unreaped.Add(pid, exited);
+            if (TryReap(pid, exited))
+            {
+                RemoveLocked(pid);
+            }
+        }
+
+        return exited.Task;
+    }
+
+    private static readonly Lock ReapGate = new();
+    private static readonly Dictionary<int, TaskCompletionSource<int>> Unreaped = [];
+    private static readonly TimeSpan BackstopPeriod = TimeSpan.FromSeconds(1);
+    private static PosixSignalRegistration? s_childSignal;
+    private static ITimer? s_backstop;
+
+    /// <summary>Reaps every listed process that has exited.</summary>
+    private static void ReapExited()
+    {
+        lock (ReapGate)
+        {
+            List<int>? reaped = null;
+            foreach (var (pid, exited) in Unreaped)
+            {
+                if (TryReap(pid, exited))
+                {
+                    (reaped ??= []).Add(pid);
+                }
+            }
+
+            foreach (int pid in reaped ?? [])
+            {
+                RemoveLocked(pid);
+            }
+        }
+    }
+
+    /// <summary>Stops listening when nothing is waited for (a new wait starts it again).</summary>
+    private static void RemoveLocked(int pid)
+    {
+        Unreaped.Remove(pid);
+        if (Unreaped.Count == 0)
+        {
+            s_backstop?.Dispose();
+            s_backstop = null;
+        }
+    }
+
+    /// <returns>Whether the wait is over (exited and reaped, or failed).</returns>
+    private static bool TryReap(int pid, TaskCompletionSource<int> exited)
+    {
         while (true)
         {
-            if (libc.WaitPid(pid, out int status, 0) == pid)
+            int result = Libc.Value!.WaitPid(pid, out int status, NoHang);
+            if (result == pid)
             {
                 int signal = status & 0x7f;
-                return signal == 0 ? (status >> 8) & 0xff : 128 + signal;
+                exited.TrySetResult(signal == 0 ? (status >> 8) & 0xff : 128 + signal);
+                return true;
+            }
+
+            if (result == 0)
+            {
+                return false; // still running
             }
 
             int error = Marshal.GetLastPInvokeError();
             if (error != Interrupted)
             {
-                throw new Win32Exception(error, $"Process {pid} could not be waited for.");
+                exited.TrySetException(new Win32Exception(error, $"Process {pid} could not be waited for."));
+                return true;
             }
         }
     }

@@ -341,6 +341,7 @@ public class LocalProcessComputeTests
         string secret = "TOPNWORDS_TEST_SECRET_" + suffix;
         string passed = "TOPNWORDS_TEST_PASSED_" + suffix;
         string inheritedAzBatch = "AZ_BATCH_TOPNWORDS_TEST_" + suffix;
+        string setLater = "TOPNWORDS_TEST_NOT_SET_" + suffix;
         string[] names = [secret, passed, inheritedAzBatch];
         foreach (string name in names)
         {
@@ -352,9 +353,10 @@ public class LocalProcessComputeTests
             await _compute.DisposeAsync();
             var options = new LocalProcessComputeOptions();
             options.PassThroughEnvironmentVariables.Add(passed);
-            options.PassThroughEnvironmentVariables.Add("TOPNWORDS_TEST_NOT_SET_" + suffix);
+            options.PassThroughEnvironmentVariables.Add(setLater);
             _compute = CreateCompute(options);
             options.PassThroughEnvironmentVariables.Add(secret); // too late: the compute copied the names
+            Environment.SetEnvironmentVariable(setLater, "too-late"); // too late: the compute read the values, as a node when it starts
             await CreateReadyPoolAsync("env", startTask: new StartTaskSpec("/usr/bin/env"));
             await _compute.CreateJobAsync(new JobSpec("job", "env"));
             var task = new TaskSpec("env", "/usr/bin/env");
@@ -371,6 +373,7 @@ public class LocalProcessComputeTests
                 foreach (var (what, environment) in new[] { ("task", taskEnvironment), ("start task", startEnvironment) })
                 {
                     Assert.That(environment.Keys, Has.None.EqualTo(secret).And.None.EqualTo(inheritedAzBatch), what);
+                    Assert.That(environment.Keys, Has.None.EqualTo(setLater), what + ": set after the compute was created");
                     Assert.That(environment.GetValueOrDefault(passed), Is.EqualTo("value-of-" + passed), what + ": opted in");
                     Assert.That(environment.Keys.Where(k => !IsAllowed(k)), Is.Empty, what + ": nothing but the basic set, AZ_BATCH_*, opted-in names and settings");
                     Assert.That(environment.GetValueOrDefault("AZ_BATCH_NODE_ID"), Is.EqualTo("tvm-local-1"), what);
@@ -390,7 +393,7 @@ public class LocalProcessComputeTests
         }
         finally
         {
-            foreach (string name in names)
+            foreach (string name in names.Append(setLater))
             {
                 Environment.SetEnvironmentVariable(name, null);
             }
