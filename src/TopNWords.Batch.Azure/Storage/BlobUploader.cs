@@ -59,7 +59,9 @@ internal sealed class BlobUploader
     /// <summary>Uploads the file at <paramref name="filePath"/> to <paramref name="blob"/> (names and arguments already checked).</summary>
     public async Task<BlobUploadResult> UploadFileAsync(BlobClient blob, string containerName, string blobName, string filePath, BlobStorageUploadOptions options, CancellationToken cancellationToken)
     {
-        var content = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        // Unbuffered: the checksum pass and the SDK read into their own (pooled) buffers; a buffer of the stream's own would
+        // be 80 KB of garbage per file (800 MB for 10,000 inputs).
+        var content = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (content.ConfigureAwait(false))
         {
             return await UploadSeekableAsync(blob, containerName, blobName, content, options, cancellationToken).ConfigureAwait(false);

@@ -111,7 +111,8 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
             "upload",
             () =>
             {
-                var stream = new FileStream(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                // Unbuffered: the request content copies through a buffer of its own (no second 80 KB buffer per upload).
+                var stream = new FileStream(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
                 var request = new HttpRequestMessage(HttpMethod.Put, blobUrl) { Content = new StreamContent(stream) };
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 request.Content.Headers.ContentLength = stream.Length;
