@@ -60,10 +60,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 source "$repo/benchmarks/lib/runner-publish.sh" topnwords-scale-emulator
 publish native -r linux-x64 -p:PublishAot=true
 
-build() { # name, project
-  if [ -n "${WORK_DIR:-}" ] && [ -d "$work/$1" ]; then echo "== reusing $work/$1"; return; fi
+build() { # name, project (skipped when WORK_DIR already holds that build of the current code)
+  if reusable "$work/$1"; then echo "== reusing $work/$1"; return; fi
   echo "== building $1 (Release)"
   dotnet build -c Release "$repo/$2" -o "$work/$1" --nologo -v quiet > "$work/$1.log" 2>&1 || { cat "$work/$1.log"; exit 1; }
+  touch "$work/$1/.built"
 }
 build emulator src/TopNWords.Batch.Emulator
 build client benchmarks/TopNWords.Batch.Benchmarks.Emulator
