@@ -157,6 +157,7 @@ internal sealed class TaskMonitor
         int mapCollected = 0;
         DateTimeOffset? since = null;
         bool fullListing = false;
+        var listingMargin = compute.Capabilities.HasFlag(ComputeCapabilities.InProcess) ? InProcessListingMargin : ListingLagMargin;
         while (true)
         {
             var counts = await _context.CallAsync(run, WorkflowOperation.GetTaskCounts, $"get the task counts of job '{run.Names.JobId}'", ct => compute.GetTaskCountsAsync(run.Names.JobId, ct), cancellationToken).ConfigureAwait(false);
@@ -221,7 +222,7 @@ internal sealed class TaskMonitor
                 // filtered listing returned, list every completed task next time.
                 if (latest is { } l)
                 {
-                    since = l - (compute.Capabilities.HasFlag(ComputeCapabilities.InProcess) ? InProcessListingMargin : ListingLagMargin);
+                    since = l - listingMargin;
                 }
 
                 fullListing = collected < counts.Completed;
