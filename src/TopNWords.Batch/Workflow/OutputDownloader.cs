@@ -1,3 +1,4 @@
+using System.Text;
 using TopNWords.Batch.Compute;
 using TopNWords.Batch.Internal;
 using TopNWords.Batch.Storage;
@@ -84,34 +85,39 @@ internal sealed class OutputDownloader
     }
 
     /// <summary>
-    /// The task outputs in the output container, by task id (a task uploads its files under <c>&lt;task id&gt;/</c>): one
-    /// listing of the container (a request per page of thousands of blobs) rather than one per task. A listing that
-    /// fails for good is recorded on every task whose outputs it was to find.
+    /// The task outputs in the output container, by task: one listing of the container (a request per page of thousands of
+    /// blobs) rather than one per task, kept as each blob's name under its task's folder (a task uploads its files under
+    /// <c>&lt;task id&gt;/</c>) and nothing else of it: 10,000 outputs are 10,000 short names, not 10,000 listed items
+    /// and a list per task. A listing that fails for good is recorded on every task whose outputs it was to find.
     /// </summary>
     private async Task<OutputListing> ListOutputsAsync(RunState run, CancellationToken cancellationToken)
     {
         string container = run.Names.OutputContainer;
         try
         {
-            // Listed whole, so that a listing that fails part-way is retried from its start.
-            var blobs = await _context.CallAsync(run, WorkflowOperation.ListBlobs, $"list the task outputs in container '{container}'", ct => _context.Storage.ListBlobsAsync(container, null, ct).ToListAsync(ct).AsTask(), cancellationToken).ConfigureAwait(false);
-            var byTask = new Dictionary<string, List<BlobItemInfo>>(StringComparer.Ordinal);
-            var tasks = run.OutcomesByTaskId.GetAlternateLookup<ReadOnlySpan<char>>();
-            foreach (var blob in blobs)
-            {
-                // Keyed by the outcome's own task id string (no copy of it per blob); blobs of no task of the run are not looked for.
-                int slash = blob.Name.IndexOf('/', StringComparison.Ordinal);
-                if (slash > 0 && tasks.TryGetValue(blob.Name.AsSpan(0, slash), out var outcome) && blob.Name.AsSpan(0, slash).SequenceEqual(outcome.TaskId))
+            // Listed whole (each attempt from its start, into a fresh map), so that a listing that fails part-way is retried from its start.
+            var byTask = await _context.CallAsync(
+                run,
+                WorkflowOperation.ListBlobs,
+                $"list the task outputs in container '{container}'",
+                async ct =>
                 {
-                    if (!byTask.TryGetValue(outcome.TaskId, out var list))
+                    var found = new Dictionary<TaskOutcome, ListedOutputs>(ReferenceEqualityComparer.Instance);
+                    var tasks = run.OutcomesByTaskId.GetAlternateLookup<ReadOnlySpan<char>>();
+                    await foreach (var blob in _context.Storage.ListBlobsAsync(container, null, ct).WithCancellation(ct).ConfigureAwait(false))
                     {
-                        byTask[outcome.TaskId] = list = new List<BlobItemInfo>(1);
+                        // Blobs of no task of the run are not looked for.
+                        int slash = blob.Name.IndexOf('/', StringComparison.Ordinal);
+                        if (slash > 0 && tasks.TryGetValue(blob.Name.AsSpan(0, slash), out var outcome) && blob.Name.AsSpan(0, slash).SequenceEqual(outcome.TaskId))
+                        {
+                            string relative = blob.Name[(slash + 1)..];
+                            found[outcome] = found.TryGetValue(outcome, out var listed) ? listed.With(relative) : new ListedOutputs(relative, null);
+                        }
                     }
 
-                    list.Add(blob);
-                }
-            }
-
+                    return found;
+                },
+                cancellationToken).ConfigureAwait(false);
             return new OutputListing(byTask, null);
         }
         catch (BlobStorageException ex)
@@ -129,29 +135,31 @@ internal sealed class OutputDownloader
             return;
         }
 
-        string prefix = outcome.TaskId + "/";
-        var files = new List<string>();
+        var files = new List<string>(1);
         try
         {
-            foreach (var blob in outputs.ByTask!.GetValueOrDefault(outcome.TaskId) ?? [])
+            var listed = outputs.ByTask!.GetValueOrDefault(outcome);
+            for (int i = 0; i < listed.Count; i++)
             {
-                string relative = OutputPaths.ForInput(outcome.Input.Name, blob.Name[prefix.Length..]);
+                string name = listed[i];
+                string blobName = $"{outcome.TaskId}/{name}";
+                string relative = OutputPaths.ForInput(outcome.Input.Name, name);
                 string destination = Path.GetFullPath(Path.Combine(run.DownloadDirectory, relative));
                 if (!OutputPaths.IsUnder(destination, run.DownloadDirectory))
                 {
-                    throw new BlobStorageException(BlobStorageErrorKind.InvalidName, $"Output blob '{blob.Name}' would land outside '{run.DownloadDirectory}'.", run.Names.OutputContainer, blob.Name);
+                    throw new BlobStorageException(BlobStorageErrorKind.InvalidName, $"Output blob '{blobName}' would land outside '{run.DownloadDirectory}'.", run.Names.OutputContainer, blobName);
                 }
 
                 lock (claimed)
                 {
                     if (!claimed.Add(destination))
                     {
-                        throw new BlobStorageException(BlobStorageErrorKind.DestinationExists, $"Another task of this run also produced '{relative}'; use an output file pattern whose names differ per input.", run.Names.OutputContainer, blob.Name);
+                        throw new BlobStorageException(BlobStorageErrorKind.DestinationExists, $"Another task of this run also produced '{relative}'; use an output file pattern whose names differ per input.", run.Names.OutputContainer, blobName);
                     }
                 }
 
                 Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                await DownloadAsync(run, blob.Name, destination, cancellationToken).ConfigureAwait(false);
+                await DownloadAsync(run, blobName, destination, cancellationToken).ConfigureAwait(false);
                 files.Add(destination);
             }
 
@@ -162,10 +170,8 @@ internal sealed class OutputDownloader
             }
             else if (run.Definition.ParseTopWordsOutput)
             {
-                // A few hundred bytes from the local disk: read at once (an asynchronous read of each of 10,000 outputs allocates
-                // a buffered stream, a reader and a thread-pool hop for each).
                 cancellationToken.ThrowIfCancellationRequested();
-                string text = File.ReadAllText(files[0]);
+                string text = ReadOutputText(files[0]);
                 outcome.TopWords = Share(TopWordsOutputParser.Parse(text, files[0]), run, outcome);
             }
         }
@@ -209,6 +215,27 @@ internal sealed class OutputDownloader
             : parsed with { Words = sharedWords ?? words, NodeId = node, TaskId = task, JobId = job, PoolId = pool };
 
         static string Same(string parsed, string? known) => string.Equals(parsed, known, StringComparison.Ordinal) ? known! : parsed;
+    }
+
+    /// <summary>
+    /// A downloaded output's text, as <see cref="File.ReadAllText(string)"/> reads it (UTF-8 unless a byte order mark says
+    /// otherwise; invalid bytes become U+FFFD), for a file of a few hundred bytes on the local disk: read at once into one
+    /// array of its size and decoded, not through a buffered stream, a reader and a growing builder (about 9 KB for each of
+    /// 10,000 outputs), nor asynchronously (a thread-pool hop for each).
+    /// </summary>
+    internal static string ReadOutputText(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        ReadOnlySpan<byte> text = bytes;
+        if (text.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            return Encoding.UTF8.GetString(text[3..]);
+        }
+
+        // A UTF-16 or UTF-32 byte order mark: the reader's own detection.
+        return text.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]) || text.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || text.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0xFE, 0xFF])
+            ? File.ReadAllText(path)
+            : Encoding.UTF8.GetString(text);
     }
 
     /// <summary>
@@ -283,6 +310,21 @@ internal sealed class OutputDownloader
         }
     }
 
-    /// <summary>The output container's blobs by task id, or why they could not be listed.</summary>
-    private sealed record OutputListing(Dictionary<string, List<BlobItemInfo>>? ByTask, string? Error);
+    /// <summary>The output container's blobs by task, or why they could not be listed.</summary>
+    private sealed record OutputListing(Dictionary<TaskOutcome, ListedOutputs>? ByTask, string? Error);
+
+    /// <summary>A task's listed outputs, by name under the task's folder in listing order: the first, then any more (most tasks upload one).</summary>
+    private readonly record struct ListedOutputs(string? First, List<string>? More)
+    {
+        public int Count => First is null ? 0 : 1 + (More?.Count ?? 0);
+
+        public string this[int index] => index == 0 ? First! : More![index - 1];
+
+        public ListedOutputs With(string name)
+        {
+            var more = More ?? [];
+            more.Add(name);
+            return this with { More = more };
+        }
+    }
 }

@@ -56,6 +56,26 @@ public class OutputSharingTests
         Assert.That(run.ShareWord(new string("w1".AsSpan())), Is.EqualTo("w1"));
     }
 
+    [TestCase(new byte[] { (byte)'t', (byte)'h', (byte)'e', (byte)':', 9, (byte)'3', 10 }, TestName = "ReadOutputText_Utf8_IsWhatReadAllTextReads")]
+    [TestCase(new byte[] { 0xEF, 0xBB, 0xBF, (byte)'a', 0xC3, 0xA9, 10 }, TestName = "ReadOutputText_Utf8WithByteOrderMark_IsWhatReadAllTextReads")]
+    [TestCase(new byte[] { 0xFF, 0xFE, (byte)'a', 0, (byte)'b', 0 }, TestName = "ReadOutputText_Utf16LittleEndian_IsWhatReadAllTextReads")]
+    [TestCase(new byte[] { 0xFE, 0xFF, 0, (byte)'a', 0, (byte)'b' }, TestName = "ReadOutputText_Utf16BigEndian_IsWhatReadAllTextReads")]
+    [TestCase(new byte[] { (byte)'a', 0xFF, 0xC3, (byte)'b' }, TestName = "ReadOutputText_InvalidUtf8_IsWhatReadAllTextReads")]
+    [TestCase(new byte[0], TestName = "ReadOutputText_Empty_IsWhatReadAllTextReads")]
+    public void ReadOutputText_IsWhatReadAllTextReads(byte[] content)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"tnw-read-{Guid.NewGuid():N}.txt");
+        try
+        {
+            File.WriteAllBytes(path, content);
+            Assert.That(OutputDownloader.ReadOutputText(path), Is.EqualTo(File.ReadAllText(path)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Test]
     public void Share_LinesThatSaySomethingElse_AreKept()
     {
