@@ -94,9 +94,10 @@ public static class StorageNames
             return $"Blob name '{blobName}' must not start with '/' or end with '/' or '.'.";
         }
 
-        foreach (string segment in blobName.Split('/'))
+        foreach (var range in blobName.AsSpan().Split('/'))
         {
-            if (segment.Length == 0 || segment == "." || segment == "..")
+            var segment = blobName.AsSpan(range);
+            if (segment.IsEmpty || segment is "." or "..")
             {
                 return $"Blob name '{blobName}' must not contain empty, '.' or '..' path segments.";
             }
