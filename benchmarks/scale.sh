@@ -148,11 +148,15 @@ for count, per, wall, cpu, hwm, runner, ref_name, ref_wall, checked in rows:
     ratio = f"{wall / ref_wall:.2f}" if ref_wall else "–"
     print(f"| {count:,} x {per} | {wall:.1f} | {count / wall:.0f} | {hwm / 1024:.0f} | {cpu:.1f} | {runner} | {ref_name or '–'} | {f'{ref_wall:.1f}' if ref_wall else '–'} | {ratio} | {checked:,} exact |")
 print()
+# The targets are set for 400 x 200 (vs the managed runner) and 2,000 x 100 (vs the native runner); a smaller run (--quick, or
+# --files below 2,000) is dominated by the run's fixed cost (the client's start-up, the pool's nodes), so it gets its ratio only.
 for count, per, wall, cpu, hwm, runner, ref_name, ref_wall, checked in rows:
     if ref_name and "dll" in ref_name:
-        print(f"target (b) {count} x {per}: sample / managed xargs = {wall / ref_wall:.2f} (<= 0.25: {'OK' if wall <= 0.25 * ref_wall else 'MISSED'})")
+        verdict = ('OK' if wall <= 0.25 * ref_wall else 'MISSED') if count >= 400 and per >= 200 else 'not judged: the target is set for 400 x 200'
+        print(f"target (b) {count} x {per}: sample / managed xargs = {wall / ref_wall:.2f} (<= 0.25: {verdict})")
     elif ref_name:
-        print(f"target (a) {count} x {per}: sample / native xargs = {wall / ref_wall:.2f} (<= 1.5: {'OK' if wall <= 1.5 * ref_wall else 'MISSED'})")
+        verdict = ('OK' if wall <= 1.5 * ref_wall else 'MISSED') if count >= 2000 else 'not judged: the target is set for 2,000 files'
+        print(f"target (a) {count} x {per}: sample / native xargs = {wall / ref_wall:.2f} (<= 1.5: {verdict})")
     if count >= 10000:
         print(f"target (c) {count} files: wall {wall:.0f} s (<= 120 s: {'OK' if wall <= 120 else 'MISSED'})")
 print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
