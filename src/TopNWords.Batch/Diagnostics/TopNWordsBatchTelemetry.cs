@@ -57,7 +57,8 @@ public static class TopNWordsBatchTelemetry
 
     /// <summary>
     /// Counter <c>topnwords.batch.tasks.completed</c> (unit <c>{task}</c>): tasks seen completed, once per task by the
-    /// process that monitors it. Tag <see cref="TaskOutcomeTag"/>: <c>succeeded</c> or <c>failed</c>.
+    /// process that monitors it: one per input and, for a run with a reduce step, each reduce task. Tag
+    /// <see cref="TaskOutcomeTag"/>: <c>succeeded</c> or <c>failed</c>.
     /// </summary>
     public const string TasksCompletedInstrument = "topnwords.batch.tasks.completed";
 

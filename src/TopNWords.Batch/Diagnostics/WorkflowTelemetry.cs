@@ -218,16 +218,19 @@ internal sealed class WorkflowTelemetry
         activity.SetTag(TopNWordsBatchTelemetry.ErrorTypeTag, ErrorType(exception));
     }
 
-    /// <summary>Counts a task seen completed (once per task: the monitor calls this when it first collects the task).</summary>
-    public void TaskCompleted(TaskOutcome outcome)
+    /// <summary>Counts an input's task seen completed (once per task: the monitor calls this when it first collects the task).</summary>
+    public void TaskCompleted(TaskOutcome outcome) => TaskCompleted(outcome.Succeeded, outcome.StartTime, outcome.EndTime);
+
+    /// <summary>Counts a task seen completed, an input's or a reduce task (once per task: the monitor calls this when it first collects the task).</summary>
+    public void TaskCompleted(bool succeeded, DateTimeOffset? startTime, DateTimeOffset? endTime)
     {
-        string result = outcome.Succeeded ? "succeeded" : "failed";
+        string result = succeeded ? "succeeded" : "failed";
         if (_tasksCompleted.Enabled)
         {
             _tasksCompleted.Add(1, new KeyValuePair<string, object?>(TopNWordsBatchTelemetry.TaskOutcomeTag, result));
         }
 
-        if (_taskDuration.Enabled && outcome.StartTime is { } start && outcome.EndTime is { } end && end >= start)
+        if (_taskDuration.Enabled && startTime is { } start && endTime is { } end && end >= start)
         {
             _taskDuration.Record((end - start).TotalSeconds, new KeyValuePair<string, object?>(TopNWordsBatchTelemetry.TaskOutcomeTag, result));
         }

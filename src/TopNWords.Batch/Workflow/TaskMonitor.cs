@@ -331,6 +331,7 @@ internal sealed class TaskMonitor
     {
         reduce.Completed = true;
         reduce.Result = ResultOf(task);
+        _context.Telemetry.TaskCompleted(reduce.Result == TaskExecutionResult.Success, task.StartTime, task.EndTime);
         if (reduce.Result != TaskExecutionResult.Success)
         {
             string? stderr = await ReadStderrTailAsync(run, reduce.Id, cancellationToken).ConfigureAwait(false);

@@ -94,6 +94,37 @@ public class WorkflowTelemetryTests
     }
 
     [Test]
+    public async Task LocalCorpusRun_CountsEachInputsTaskAndTheMergeTask()
+    {
+        string work = Directory.CreateTempSubdirectory("topnwords-otel-").FullName;
+        try
+        {
+            using var capture = new TelemetryCapture();
+            var definition = WordCountJob.CreateCorpusDefinition([TutorialFolder], 3);
+            definition.DownloadDirectory = Path.Combine(work, "out");
+            BatchRunResult result;
+            await using (var workflow = new LocalBatchWorkflow(new LocalBatchWorkflowOptions { RootDirectory = Path.Combine(work, "root") }))
+            {
+                using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(5), TimeProvider.System);
+                result = await workflow.RunAsync(definition, cancellationToken: deadline.Token);
+            }
+
+            Assert.That(result.Succeeded, Is.True, result.Reduce?.Error);
+            Assert.That(result.Reduce!.TaskIds, Is.EqualTo(new[] { "reduce" }));
+            Assert.Multiple(() =>
+            {
+                Assert.That(capture.Sum(T.TasksCompletedInstrument, (T.TaskOutcomeTag, "succeeded")), Is.EqualTo(4), "the three inputs' tasks and the merge");
+                Assert.That(capture.Sum(T.TasksCompletedInstrument, (T.TaskOutcomeTag, "failed")), Is.Zero);
+                Assert.That(capture.HistogramCount(T.TaskDurationInstrument), Is.EqualTo(4));
+            });
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task FailingRun_HasErrorStatusOnTheRunTheStageAndTheCall_AndCountsTheErrorByKind()
     {
         using var h = new WorkflowHarness();
