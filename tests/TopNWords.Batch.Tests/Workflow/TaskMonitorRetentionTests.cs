@@ -71,12 +71,13 @@ public class TaskMonitorRetentionTests
     }
 
     [Test]
-    public async Task AddingTasks_InProcessCompute_AddsAThousandMoreWhenFewerAreQueued_AndReportsTheRunsTotal()
+    public async Task AddingTasks_InProcessCompute_KeepsTwoPollsOfTasksQueued_AndReportsTheRunsTotal()
     {
         using var h = new WorkflowHarness(inputCount: 2500);
         h.Compute.SetupGet(c => c.Capabilities).Returns(ComputeCapabilities.PosixNodes | ComputeCapabilities.InProcess);
         var order = new List<string>(); // added, in order
         var queuedWhenAdded = new List<int>();
+        var chunkSizes = new List<int>();
         int completed = 0;
         int lastActive = 0;
         h.Compute.Setup(c => c.AddTasksAsync(It.IsAny<string>(), It.IsAny<IReadOnlyList<TaskSpec>>(), It.IsAny<CancellationToken>()))
@@ -85,6 +86,7 @@ public class TaskMonitorRetentionTests
                 lock (order)
                 {
                     queuedWhenAdded.Add(order.Count - completed);
+                    chunkSizes.Add(specs.Count);
                     order.AddRange(specs.Select(s => s.Id));
                 }
 
@@ -122,10 +124,24 @@ public class TaskMonitorRetentionTests
 
         Assert.That(result.Succeeded, Is.True);
         Assert.That(order, Is.EqualTo(result.Tasks.Select(t => t.TaskId)), "every task once, in input order");
-        Assert.That(queuedWhenAdded, Is.EqualTo(new[] { 0, 600, 800 }), "the first thousand at once; the next when fewer than a thousand are queued");
+        // 200 at first; then, at each poll, twice the tasks completed since the previous poll (400 a poll here: 800), added
+        // whenever fewer than that are queued.
+        Assert.That(chunkSizes, Is.EqualTo(new[] { TaskMonitor.MinQueueWindow, 400, 800, 800, 300 }), "the window follows the completions between two polls");
+        Assert.That(queuedWhenAdded, Is.EqualTo(new[] { 0, 0, 0, 400, 400 }), "more are added only when fewer than the window are queued");
         var monitoring = reports.Where(r => r.Stage == BatchRunStage.Monitoring && r.Counts != default).ToList(); // not the stage's announcement
         Assert.That(monitoring, Is.Not.Empty);
         Assert.That(monitoring.Select(r => r.Counts.Total), Is.All.EqualTo(2500), "the tasks not added yet count as active: the total is the run's");
+    }
+
+    [TestCase(0, TaskMonitor.MinQueueWindow)]
+    [TestCase(-5, TaskMonitor.MinQueueWindow)]
+    [TestCase(150, 300)]
+    [TestCase(499, 998)]
+    [TestCase(600, TaskMonitor.AddTasksChunk)]
+    [TestCase(int.MaxValue, TaskMonitor.AddTasksChunk)]
+    public void QueueWindow_IsTwiceTheCompletionsOfAPoll_Between200AndAThousand(int completed, int window)
+    {
+        Assert.That(TaskMonitor.QueueWindow(completed), Is.EqualTo(window));
     }
 
     [Test]
