@@ -281,7 +281,7 @@ public sealed class UrlTransfer : IUrlTransfer, IDisposable
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
         var files = new FileSystemEnumerable<string>(
             containerPath,
-            (ref FileSystemEntry entry) => entry.ToFullPath()[nameStart..].Replace(Path.DirectorySeparatorChar, '/'),
+            (ref FileSystemEntry entry) => LocalBlobPaths.BlobName(ref entry, nameStart),
             options)
         {
             ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory && !LocalBlobPaths.IsTemporaryFileName(entry.FileName),

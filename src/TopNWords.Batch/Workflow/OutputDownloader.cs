@@ -227,9 +227,10 @@ internal sealed class OutputDownloader
     {
         byte[] bytes = File.ReadAllBytes(path);
         ReadOnlySpan<byte> text = bytes;
-        if (text.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        var utf8Bom = Encoding.UTF8.Preamble;
+        if (text.StartsWith(utf8Bom))
         {
-            return Encoding.UTF8.GetString(text[3..]);
+            return Encoding.UTF8.GetString(text[utf8Bom.Length..]);
         }
 
         // A UTF-16 or UTF-32 byte order mark: the reader's own detection.

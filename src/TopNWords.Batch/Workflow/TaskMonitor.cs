@@ -100,10 +100,11 @@ internal sealed class TaskMonitor
     internal static int QueueWindow(int completedSincePreviousPoll) => (int)Math.Clamp(2L * Math.Max(completedSincePreviousPoll, 0), MinQueueWindow, AddTasksChunk);
 
     /// <summary>
-    /// Adds the run's tasks, <see cref="AddTasksChunk"/> at a time (or a <see cref="QueueWindow"/> at a time as an in-process compute's queue drains), in input order, the reduce tasks last (after every chunk of
-    /// map tasks, so that the tasks they depend on are in the job before them). The specs of a chunk (the command line, the
-    /// input's read URL, issued here, and the output specs: most of a KB each) are garbage once it is added, so that 10,000 of
-    /// them never live long enough to reach the oldest generation, where they would stay, dead, until a full collection.
+    /// Adds the run's tasks, <see cref="AddTasksChunk"/> at a time (a <see cref="QueueWindow"/> at a time as an in-process
+    /// compute's queue drains), in input order, the reduce tasks last (after every chunk of map tasks, so that the tasks they
+    /// depend on are in the job before them). The specs of a chunk (the command line, the input's read URL, issued here, and
+    /// the output specs: most of a KB each) are garbage once it is added, so that 10,000 of them never live long enough to
+    /// reach the oldest generation, where they would stay, dead, until a full collection.
     /// </summary>
     private sealed class TaskAdder(WorkflowContext context, RunState run)
     {

@@ -1,3 +1,5 @@
+using System.IO.Enumeration;
+
 namespace TopNWords.Batch.Storage.Local;
 
 /// <summary>
@@ -22,6 +24,18 @@ internal sealed class LocalBlobPaths
 
     /// <summary>Gets the full path of the folder that holds the containers.</summary>
     public string RootDirectory { get; }
+
+    /// <summary>
+    /// A container folder's entry as a blob name: its path under the folder (which ends before <paramref name="nameStart"/>)
+    /// with <c>/</c> between the parts, made in one string (not the full path, then a part of it). Used by
+    /// <see cref="LocalFolderStorage"/> and by <see cref="Transfer.UrlTransfer"/> when it lists through a <c>file:</c> URL.
+    /// </summary>
+    public static string BlobName(ref FileSystemEntry entry, int nameStart)
+    {
+        var folder = entry.Directory.Length > nameStart ? entry.Directory[nameStart..] : [];
+        string name = folder.IsEmpty ? entry.FileName.ToString() : string.Concat(folder, "/", entry.FileName);
+        return Path.DirectorySeparatorChar == '/' ? name : name.Replace(Path.DirectorySeparatorChar, '/');
+    }
 
     /// <summary>
     /// Tells whether a file name is a hidden temporary file of an upload in progress:

@@ -296,14 +296,6 @@ public sealed class LocalFolderStorage : IBlobStorage
         }
     }
 
-    /// <summary>An entry's blob name: its path under the container's folder (which ends before <paramref name="nameStart"/>) with <c>/</c> between the parts, made once.</summary>
-    private static string BlobName(ref FileSystemEntry entry, int nameStart)
-    {
-        var folder = entry.Directory.Length > nameStart ? entry.Directory[nameStart..] : [];
-        string name = folder.IsEmpty ? entry.FileName.ToString() : string.Concat(folder, "/", entry.FileName);
-        return Path.DirectorySeparatorChar == '/' ? name : name.Replace(Path.DirectorySeparatorChar, '/');
-    }
-
     private List<BlobItemInfo> CollectBlobs(string containerName, string containerPath, string prefix, CancellationToken cancellationToken)
     {
         try
@@ -337,7 +329,7 @@ public sealed class LocalFolderStorage : IBlobStorage
             int nameStart = containerPath.Length + 1;
             var files = new FileSystemEnumerable<BlobItemInfo>(
                 start,
-                (ref FileSystemEntry entry) => new BlobItemInfo(BlobName(ref entry, nameStart), entry.Length, entry.LastWriteTimeUtc),
+                (ref FileSystemEntry entry) => new BlobItemInfo(LocalBlobPaths.BlobName(ref entry, nameStart), entry.Length, entry.LastWriteTimeUtc),
                 enumerationOptions)
             {
                 ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory && !LocalBlobPaths.IsTemporaryFileName(entry.FileName),
