@@ -1,3 +1,5 @@
+using System.IO.Enumeration;
+
 namespace TopNWords.Batch;
 
 /// <summary>What a run does: the inputs, the task application, each task's arguments, the pool and the policies.</summary>
@@ -142,31 +144,29 @@ public sealed class BatchInput
         return inputs;
     }
 
-    /// <summary>The files under a folder, recursively, named by their '/'-separated paths relative to it.</summary>
+    /// <summary>The files under a folder, recursively, named by their '/'-separated paths relative to it. Each entry's kind comes
+    /// from the folder listing itself (no call per file to ask the file system what it is), so 10,000 files are one listing.</summary>
     private static List<BatchInput> FromFolder(string folder)
     {
         var found = new List<BatchInput>();
         var pending = new Stack<(string Path, string Name)>();
         pending.Push((folder, string.Empty));
+        var options = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false };
         while (pending.Count > 0)
         {
             var (current, prefix) = pending.Pop();
-            foreach (var entry in new DirectoryInfo(current).EnumerateFileSystemInfos())
+            var entries = new FileSystemEnumerable<(string Path, string Name, bool IsFolder)>(
+                current,
+                (ref FileSystemEntry entry) => (entry.ToSpecifiedFullPath(), prefix + entry.FileName.ToString(), entry.IsDirectory),
+                options)
             {
-                if (entry.Name.StartsWith('.'))
+                ShouldIncludePredicate = IncludeEntry,
+            };
+            foreach (var (entryPath, name, isFolder) in entries)
+            {
+                if (isFolder)
                 {
-                    continue;
-                }
-
-                string name = prefix + entry.Name;
-                string entryPath = Path.Join(current, entry.Name);
-                if (Directory.Exists(entryPath))
-                {
-                    // A link to a folder is not followed: it could lead back up the tree.
-                    if (entry.LinkTarget is null)
-                    {
-                        pending.Push((entryPath, name + "/"));
-                    }
+                    pending.Push((entryPath, name + "/"));
                 }
                 else
                 {
@@ -179,6 +179,11 @@ public sealed class BatchInput
         found.Sort((x, y) => string.CompareOrdinal(x.Name, y.Name));
         return found;
     }
+
+    /// <summary>Skips hidden entries (names starting with <c>.</c>) and links to folders: a link to a folder is not followed, since it
+    /// could lead back up the tree (<see cref="FileSystemEntry.IsDirectory"/> is true for one; its attributes mark it a link).</summary>
+    private static bool IncludeEntry(ref FileSystemEntry entry) =>
+        !entry.FileName.StartsWith(".") && !(entry.IsDirectory && (entry.Attributes & FileAttributes.ReparsePoint) != 0);
 
     /// <inheritdoc />
     public override string ToString() => Name;

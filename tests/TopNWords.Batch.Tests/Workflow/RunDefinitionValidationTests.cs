@@ -195,6 +195,21 @@ public class RunDefinitionValidationTests
     }
 
     [Test]
+    [Platform(Exclude = "Win")]
+    public void FromPaths_LinkWhoseTargetIsMissing_IsAnInputNamedByTheLink()
+    {
+        string folder = Path.Combine(_h.Root, "broken");
+        Directory.CreateDirectory(Path.Combine(folder, "sub"));
+        File.CreateSymbolicLink(Path.Combine(folder, "sub", "gone.txt"), Path.Combine(folder, "missing.txt"));
+        Directory.CreateSymbolicLink(Path.Combine(folder, "gone"), Path.Combine(folder, "missing"));
+
+        var inputs = BatchInput.FromPaths([folder]);
+
+        Assert.That(inputs.Select(i => i.Name), Is.EqualTo(new[] { "gone", "sub/gone.txt" }));
+        Assert.That(inputs[1].FilePath, Is.EqualTo(Path.Combine(folder, "sub", "gone.txt")));
+    }
+
+    [Test]
     public void RunAsync_SameRelativePathUnderTwoFolders_IsRefusedNamingBothFiles()
     {
         string one = Path.Combine(_h.Root, "one", "a", "x.txt");
