@@ -121,14 +121,15 @@ internal sealed class LocalComputeState
         }
     }
 
-    /// <summary>Takes a snapshot of a job's tasks that match the query, in the order they were added.</summary>
+    /// <summary>Takes a snapshot of a job's tasks that match the query, in the order they were added. The list grows with what
+    /// matches, not with the job: a poll for the few tasks that changed since the last one does not allocate room for 20,000.</summary>
     public List<BatchTaskInfo> ListTasks(string jobId, TaskListQuery? query)
     {
         lock (Gate)
         {
             ThrowIfDisposedLocked();
             var job = GetJobLocked(jobId);
-            var snapshot = new List<BatchTaskInfo>(job.Order.Count);
+            var snapshot = new List<BatchTaskInfo>(query is null ? job.Order.Count : 0);
             foreach (var task in job.Order)
             {
                 if ((query?.State is not { } state || task.State == state)

@@ -221,7 +221,8 @@ internal sealed class TaskEntry(JobEntry job, TaskDefinition definition, long se
 
     /// <summary>
     /// Once the task has completed, drops what only running it needed: its command line, resource files (with their
-    /// URLs), environment and output files, most of a KB per task. A job keeps its completed
+    /// URLs), environment and output files, most of a KB per task, and the background work that ran it (whatever still
+    /// waits for that work holds it; nothing looks for the run of a completed task). A job keeps its completed
     /// tasks until it is deleted (as Batch does), so 10,000 of them would otherwise keep 10,000 command lines that nothing
     /// reads again: a completed task is never run again here (no reactivation), and what is asked of it (its state, exit
     /// code, node and folder, its place in the dependencies of others) is kept. A compacted journal keeps the task
@@ -232,6 +233,7 @@ internal sealed class TaskEntry(JobEntry job, TaskDefinition definition, long se
         if (State == ComputeTaskState.Completed && PendingExit is null)
         {
             Definition = Definition.WithoutRunParts();
+            Run = null;
         }
     }
 }
