@@ -65,8 +65,9 @@ internal static class RunDefinitionValidator
     }
 
     /// <remarks>The messages are made by the methods below, only for an input that has a problem: the loops run once per input
-    /// (10,000 times for a folder of 10,000 files), so their bodies stay small, which is also what the JIT compiles again when a
-    /// loop runs long (a loop body with a dozen messages built inline takes megabytes to compile).</remarks>
+    /// (10,000 times for a folder of 10,000 files), and a loop that runs that long is compiled again while it runs (on-stack
+    /// replacement) with everything its body inlines; with the five messages built inline, that compile left a 10,000-input
+    /// run's native heap 1.3 MB larger.</remarks>
     private static void ValidateInputs(IReadOnlyList<BatchInput> inputs, List<string> problems)
     {
         if (inputs.Count == 0)
