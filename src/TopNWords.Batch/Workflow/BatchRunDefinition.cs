@@ -1,4 +1,5 @@
 using System.IO.Enumeration;
+using TopNWords.Batch.Storage.Local;
 
 namespace TopNWords.Batch;
 
@@ -144,46 +145,31 @@ public sealed class BatchInput
         return inputs;
     }
 
-    /// <summary>The files under a folder, recursively, named by their '/'-separated paths relative to it. Each entry's kind comes
-    /// from the folder listing itself (no call per file to ask the file system what it is), so 10,000 files are one listing.</summary>
+    /// <summary>
+    /// The files under a folder, recursively, named by their '/'-separated paths relative to it (<see cref="LocalBlobPaths.BlobName"/>,
+    /// as a local container's blobs are), in ordinal order. One listing of the tree: each entry's kind comes from the listing
+    /// itself, not from a call per file. Hidden entries are skipped and hidden folders not entered; a link to a folder is not
+    /// entered either, since it could lead back up the tree (<see cref="FileSystemEntry.IsDirectory"/> is true for one; its
+    /// attributes mark it a link).
+    /// </summary>
     private static List<BatchInput> FromFolder(string folder)
     {
-        var found = new List<BatchInput>();
-        var pending = new Stack<(string Path, string Name)>();
-        pending.Push((folder, string.Empty));
-        var options = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false };
-        while (pending.Count > 0)
+        string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)); // what the listing makes each entry's folder from
+        int nameStart = root.Length + (Path.EndsInDirectorySeparator(root) ? 0 : 1);
+        var files = new FileSystemEnumerable<BatchInput>(
+            folder,
+            (ref FileSystemEntry entry) => new BatchInput(entry.ToSpecifiedFullPath(), LocalBlobPaths.BlobName(ref entry, nameStart)),
+            new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false })
         {
-            var (current, prefix) = pending.Pop();
-            var entries = new FileSystemEnumerable<(string Path, string Name, bool IsFolder)>(
-                current,
-                (ref FileSystemEntry entry) => (entry.ToSpecifiedFullPath(), prefix + entry.FileName.ToString(), entry.IsDirectory),
-                options)
-            {
-                ShouldIncludePredicate = IncludeEntry,
-            };
-            foreach (var (entryPath, name, isFolder) in entries)
-            {
-                if (isFolder)
-                {
-                    pending.Push((entryPath, name + "/"));
-                }
-                else
-                {
-                    // A file, a link to a file, or a link whose target is missing (which the run then refuses, naming it).
-                    found.Add(new BatchInput(entryPath, name));
-                }
-            }
-        }
+            // A file, a link to a file, or a link whose target is missing (which the run then refuses, naming it).
+            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory && entry.FileName is not ['.', ..],
+            ShouldRecursePredicate = (ref FileSystemEntry entry) => entry.FileName is not ['.', ..] && (entry.Attributes & FileAttributes.ReparsePoint) == 0,
+        };
 
+        var found = new List<BatchInput>(files);
         found.Sort((x, y) => string.CompareOrdinal(x.Name, y.Name));
         return found;
     }
-
-    /// <summary>Skips hidden entries (names starting with <c>.</c>) and links to folders: a link to a folder is not followed, since it
-    /// could lead back up the tree (<see cref="FileSystemEntry.IsDirectory"/> is true for one; its attributes mark it a link).</summary>
-    private static bool IncludeEntry(ref FileSystemEntry entry) =>
-        !entry.FileName.StartsWith(".") && !(entry.IsDirectory && (entry.Attributes & FileAttributes.ReparsePoint) != 0);
 
     /// <inheritdoc />
     public override string ToString() => Name;

@@ -195,6 +195,20 @@ public class RunDefinitionValidationTests
     }
 
     [Test]
+    public void FromPaths_FolderGivenWithATrailingSeparator_NamesItsFilesTheSame()
+    {
+        string folder = Path.Combine(_h.Root, "slash");
+        Directory.CreateDirectory(Path.Combine(folder, "a"));
+        File.WriteAllText(Path.Combine(folder, "top.txt"), "x");
+        File.WriteAllText(Path.Combine(folder, "a", "x.txt"), "x");
+
+        var inputs = BatchInput.FromPaths([folder + Path.DirectorySeparatorChar]);
+
+        Assert.That(inputs.Select(i => i.Name), Is.EqualTo(new[] { "a/x.txt", "top.txt" }));
+        Assert.That(inputs.Select(i => File.Exists(i.FilePath)), Is.All.True);
+    }
+
+    [Test]
     [Platform(Exclude = "Win")]
     public void FromPaths_LinkWhoseTargetIsMissing_IsAnInputNamedByTheLink()
     {
