@@ -145,6 +145,70 @@ public class LocalFolderStorageTests
         Assert.That(ex.Message, Does.Contain("reserves"));
     }
 
+    // ---- Listing ----------------------------------------------------------------------------------
+
+    [Test]
+    public async Task ListBlobsAsync_ManyFoldersWhoseNamesPrefixOtherNames_ListsInOrdinalOrder()
+    {
+        // Folder names that other names continue with characters before and after '/' ('!' '-' '.' come before it,
+        // '0' and letters after), thousands of blobs, and empty folders.
+        await _storage.CreateContainerIfNotExistsAsync(Container);
+        var names = new List<string>();
+        foreach (string top in new[] { "a", "a!", "a-b", "a.x", "a0", "ab", "b" })
+        {
+            names.Add(top + ".txt");
+            for (int i = 0; i < 400; i++)
+            {
+                names.Add($"{top}/{i % 7}/{i}.txt");
+            }
+        }
+
+        names.Add("a/0/deeper/z.txt");
+        names.Add("a/0!");
+        foreach (string name in names)
+        {
+            string path = Path.Combine(ContainerFolder, name.Replace('/', Path.DirectorySeparatorChar));
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllTextAsync(path, name);
+        }
+
+        Directory.CreateDirectory(Path.Combine(ContainerFolder, "empty", "also-empty"));
+
+        var listed = new List<BlobItemInfo>();
+        await foreach (var blob in _storage.ListBlobsAsync(Container))
+        {
+            listed.Add(blob);
+        }
+
+        Assert.That(listed.Select(b => b.Name), Is.EqualTo(names.Order(StringComparer.Ordinal)));
+        Assert.That(listed.Select(b => b.Length), Is.EqualTo(names.Order(StringComparer.Ordinal).Select(n => (long)Encoding.UTF8.GetByteCount(n))));
+    }
+
+    [Test]
+    public async Task ListBlobsAsync_PrefixNamingAFolder_ListsOnlyUnderIt()
+    {
+        await _storage.CreateContainerIfNotExistsAsync(Container);
+        foreach (string name in new[] { "task-1/out.txt", "task-1/more/b.txt", "task-10/out.txt", "task-1!.txt", "task-2/out.txt" })
+        {
+            await UploadAsync(name, name);
+        }
+
+        var underFolder = new List<string>();
+        await foreach (var blob in _storage.ListBlobsAsync(Container, "task-1/"))
+        {
+            underFolder.Add(blob.Name);
+        }
+
+        var byNamePrefix = new List<string>();
+        await foreach (var blob in _storage.ListBlobsAsync(Container, "task-1"))
+        {
+            byNamePrefix.Add(blob.Name);
+        }
+
+        Assert.That(underFolder, Is.EqualTo(new[] { "task-1/more/b.txt", "task-1/out.txt" }));
+        Assert.That(byNamePrefix, Is.EqualTo(new[] { "task-1!.txt", "task-1/more/b.txt", "task-1/out.txt", "task-10/out.txt" }));
+    }
+
     // ---- Temporary files and concurrency ----------------------------------------------------------
 
     [Test]
