@@ -1,4 +1,5 @@
 using TopNWords.Batch.Compute;
+using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch;
 
@@ -62,6 +63,10 @@ public sealed class BatchRunResult
 /// <summary>What happened to one input's task.</summary>
 public sealed class TaskOutcome
 {
+    // The times in 8 bytes each (UtcInstant), not 24: a run keeps an outcome per input.
+    private long _startTime;
+    private long _endTime;
+
     internal TaskOutcome(BatchInput input, string taskId)
     {
         Input = input;
@@ -89,11 +94,11 @@ public sealed class TaskOutcome
     /// <summary>Gets the node of the last attempt.</summary>
     public string? NodeId { get; internal set; }
 
-    /// <summary>Gets when the last attempt started.</summary>
-    public DateTimeOffset? StartTime { get; internal set; }
+    /// <summary>Gets when the last attempt started (UTC).</summary>
+    public DateTimeOffset? StartTime { get => UtcInstant.Unpack(_startTime); internal set => _startTime = UtcInstant.Pack(value); }
 
-    /// <summary>Gets when the task ended.</summary>
-    public DateTimeOffset? EndTime { get; internal set; }
+    /// <summary>Gets when the task ended (UTC).</summary>
+    public DateTimeOffset? EndTime { get => UtcInstant.Unpack(_endTime); internal set => _endTime = UtcInstant.Pack(value); }
 
     /// <summary>Gets why the task failed, when it did.</summary>
     public TaskFailureInfo? FailureInfo { get; internal set; }

@@ -1,3 +1,5 @@
+using TopNWords.Batch.Internal;
+
 namespace TopNWords.Batch.Compute.Local;
 
 // The in-memory model of the local compute: pools, nodes, jobs and tasks. Every member is read and
@@ -164,6 +166,11 @@ internal sealed class JobEntry(string id, string poolId)
 /// <summary>A task: its definition, state and where it runs. Read and written under the state's lock.</summary>
 internal sealed class TaskEntry(JobEntry job, TaskDefinition definition, long sequence)
 {
+    // The times in 8 bytes each (UtcInstant), not 16 or 24: a job keeps its completed tasks until it is deleted.
+    private long _transitionTime;
+    private long _startTime;
+    private long _endTime;
+
     public JobEntry Job { get; } = job;
 
     /// <summary>Gets the task's definition: all of it until the task completes, then only what a completed task still needs (see <see cref="ReleaseRunPartsLocked"/>).</summary>
@@ -174,7 +181,7 @@ internal sealed class TaskEntry(JobEntry job, TaskDefinition definition, long se
 
     public ComputeTaskState State { get; set; } = ComputeTaskState.Active;
 
-    public DateTimeOffset TransitionTime { get; set; }
+    public DateTimeOffset TransitionTime { get => UtcInstant.Unpack(_transitionTime) ?? default; set => _transitionTime = UtcInstant.Pack(value); }
 
     public int? ExitCode { get; set; }
 
@@ -184,9 +191,9 @@ internal sealed class TaskEntry(JobEntry job, TaskDefinition definition, long se
 
     public int RetryCount { get; set; }
 
-    public DateTimeOffset? StartTime { get; set; }
+    public DateTimeOffset? StartTime { get => UtcInstant.Unpack(_startTime); set => _startTime = UtcInstant.Pack(value); }
 
-    public DateTimeOffset? EndTime { get; set; }
+    public DateTimeOffset? EndTime { get => UtcInstant.Unpack(_endTime); set => _endTime = UtcInstant.Pack(value); }
 
     public string? NodeId { get; set; }
 
