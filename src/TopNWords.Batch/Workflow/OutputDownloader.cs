@@ -28,6 +28,7 @@ internal sealed class OutputDownloader
         // Sized once for every task's output and the reduce result: a set grown a doubling at a time leaves each smaller table
         // behind, which for 20,000 outputs are large objects that only a full collection frees.
         var claimed = new HashSet<string>(run.Definition.DownloadTaskOutputs ? run.Outcomes.Count + 1 : 1, StringComparer.OrdinalIgnoreCase);
+        string folder = Path.EndsInDirectorySeparator(run.DownloadDirectory) ? run.DownloadDirectory : run.DownloadDirectory + Path.DirectorySeparatorChar;
         await _context.RunWithTimeoutAsync(
             run,
             nameof(WorkflowTimeouts.Download),
@@ -42,7 +43,7 @@ internal sealed class OutputDownloader
                     await Parallel.ForEachAsync(
                         succeeded,
                         new ParallelOptions { MaxDegreeOfParallelism = _context.Options.MaxParallelTransfers, CancellationToken = ct },
-                        async (outcome, token) => await DownloadOutputAsync(run, outcome, outputs, claimed, token).ConfigureAwait(false)).ConfigureAwait(false);
+                        async (outcome, token) => await DownloadOutputAsync(run, outcome, outputs, claimed, folder, token).ConfigureAwait(false)).ConfigureAwait(false);
                 }
             },
             () => $"downloading outputs from container '{run.Names.OutputContainer}' into '{run.DownloadDirectory}'",
@@ -128,7 +129,7 @@ internal sealed class OutputDownloader
         }
     }
 
-    private async Task DownloadOutputAsync(RunState run, TaskOutcome outcome, OutputListing outputs, HashSet<string> claimed, CancellationToken cancellationToken)
+    private async Task DownloadOutputAsync(RunState run, TaskOutcome outcome, OutputListing outputs, HashSet<string> claimed, string folder, CancellationToken cancellationToken)
     {
         if (outputs.Error is { } listingError)
         {
@@ -165,7 +166,7 @@ internal sealed class OutputDownloader
                 files.Add(destination);
             }
 
-            outcome.OutputFiles = files.ToArray();
+            outcome.OutputFiles = DownloadedFiles.Create(folder, files);
             if (files.Count == 0)
             {
                 outcome.OutputError = $"the task uploaded no file matching '{run.Definition.OutputFilePattern}'.";
@@ -179,7 +180,7 @@ internal sealed class OutputDownloader
         }
         catch (Exception ex) when (ex is BlobStorageException or FormatException or IOException)
         {
-            outcome.OutputFiles = files.ToArray();
+            outcome.OutputFiles = DownloadedFiles.Create(folder, files);
             outcome.OutputError = SecretRedaction.RedactText(ex.Message);
         }
 

@@ -56,3 +56,65 @@ internal static class OutputPaths
         return Path.GetFullPath(fullPath).StartsWith(root, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
     }
 }
+
+/// <summary>
+/// A task's downloaded files, as full paths, kept as what follows the run's download folder (a string every outcome of the
+/// run shares): an outcome holds <c>f00001_OUTPUT.txt</c>, not a second copy of the folder's path in every one of 10,000
+/// full paths (about 170 bytes each). Each path is put together when it is read.
+/// </summary>
+internal sealed class DownloadedFiles : IReadOnlyList<string>
+{
+    private readonly string _folder;
+    private readonly string? _one;
+    private readonly string[]? _several;
+
+    private DownloadedFiles(string folder, string? one, string[]? several)
+    {
+        _folder = folder;
+        _one = one;
+        _several = several;
+    }
+
+    /// <inheritdoc />
+    public int Count => _several?.Length ?? 1;
+
+    /// <inheritdoc />
+    public string this[int index] => _several is { } several ? string.Concat(_folder, several[index])
+        : index == 0 ? string.Concat(_folder, _one) : throw new ArgumentOutOfRangeException(nameof(index), index, "A task's downloaded files are numbered from 0 to Count - 1.");
+
+    /// <summary>
+    /// The files at <paramref name="fullPaths"/>, which are inside <paramref name="folder"/> (the download folder with its
+    /// trailing separator, one instance for the run); paths of which one is not are kept whole.
+    /// </summary>
+    public static IReadOnlyList<string> Create(string folder, List<string> fullPaths)
+    {
+        if (fullPaths.Count == 0)
+        {
+            return [];
+        }
+
+        foreach (string path in fullPaths)
+        {
+            if (!path.StartsWith(folder, StringComparison.Ordinal))
+            {
+                return fullPaths.ToArray();
+            }
+        }
+
+        return fullPaths.Count == 1
+            ? new DownloadedFiles(folder, fullPaths[0][folder.Length..], null) // most tasks upload one file
+            : new DownloadedFiles(folder, null, [.. fullPaths.Select(p => p[folder.Length..])]);
+    }
+
+    /// <inheritdoc />
+    public IEnumerator<string> GetEnumerator()
+    {
+        for (int i = 0; i < Count; i++)
+        {
+            yield return this[i];
+        }
+    }
+
+    /// <inheritdoc />
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}

@@ -29,4 +29,29 @@ public class OutputPathsTests
         Assert.That(OutputPaths.IsUnder("/data/out/x", "/data/out"), Is.True);
         Assert.That(OutputPaths.IsUnder("/data/out/../x", "/data/out"), Is.False);
     }
+
+    [Test]
+    public void DownloadedFiles_ReadBackAsTheFullPathsTheyWereMadeFrom()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "run-out") + Path.DirectorySeparatorChar;
+        var paths = new List<string> { folder + "x_OUTPUT.txt", folder + Path.Combine("a", "y_OUTPUT.txt") };
+
+        var files = DownloadedFiles.Create(folder, paths);
+
+        Assert.That(files, Is.EqualTo(paths));
+        Assert.That(files.Count, Is.EqualTo(2));
+        Assert.That(files[1], Is.EqualTo(paths[1]));
+        Assert.That(DownloadedFiles.Create(folder, paths.Take(1).ToList()), Is.EqualTo(paths.Take(1)));
+        Assert.That(() => DownloadedFiles.Create(folder, paths.Take(1).ToList())[1], Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(DownloadedFiles.Create(folder, []), Is.Empty);
+    }
+
+    [Test]
+    public void DownloadedFiles_PathOutsideTheFolder_IsKeptWhole()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "run-out") + Path.DirectorySeparatorChar;
+        var paths = new List<string> { folder + "x_OUTPUT.txt", Path.Combine(Path.GetTempPath(), "elsewhere.txt") };
+
+        Assert.That(DownloadedFiles.Create(folder, paths), Is.EqualTo(paths));
+    }
 }
