@@ -178,6 +178,16 @@ internal static class SampleRun
             throw;
         }
 
+        return Report(result, stopwatch, keptNote);
+    }
+
+    /// <summary>
+    /// Prints each input's top words (or its failure and the tail of its stderr), the corpus top words, cleanup failures and
+    /// a summary line; returns the exit code. Not part of the async method above: a loop over 10,000 outcomes there would
+    /// have the runtime compile that whole state machine again, optimised, part-way through the loop.
+    /// </summary>
+    private static int Report(BatchRunResult result, Stopwatch stopwatch, Func<BatchRunResult, string>? keptNote)
+    {
         foreach (var task in result.Tasks)
         {
             if (task.Succeeded && task.TopWords is { } top)
