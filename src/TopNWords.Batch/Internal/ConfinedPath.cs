@@ -128,7 +128,7 @@ internal static class ConfinedPath
             return true;
         }
 
-        string prefix = Path.EndsInDirectorySeparator(folder) ? folder : folder + Path.DirectorySeparatorChar;
+        string prefix = PathPrefix.Of(folder);
         return resolvedPath.StartsWith(prefix, Comparison);
     }
 

@@ -28,7 +28,7 @@ internal sealed class OutputDownloader
         // Sized once for every task's output and the reduce result: a set grown a doubling at a time leaves each smaller table
         // behind, which for 20,000 outputs are large objects that only a full collection frees.
         var claimed = new HashSet<string>(run.Definition.DownloadTaskOutputs ? run.Outcomes.Count + 1 : 1, StringComparer.OrdinalIgnoreCase);
-        string folder = Path.EndsInDirectorySeparator(run.DownloadDirectory) ? run.DownloadDirectory : run.DownloadDirectory + Path.DirectorySeparatorChar;
+        string folder = PathPrefix.Of(run.DownloadDirectory);
         await _context.RunWithTimeoutAsync(
             run,
             nameof(WorkflowTimeouts.Download),

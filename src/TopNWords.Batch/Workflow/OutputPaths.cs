@@ -1,4 +1,5 @@
 using System.Text;
+using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch;
 
@@ -47,12 +48,7 @@ internal static class OutputPaths
     /// <summary>Whether <paramref name="fullPath"/> is strictly inside <paramref name="folder"/>.</summary>
     public static bool IsUnder(string fullPath, string folder)
     {
-        string root = Path.GetFullPath(folder);
-        if (!root.EndsWith(Path.DirectorySeparatorChar))
-        {
-            root += Path.DirectorySeparatorChar;
-        }
-
+        string root = PathPrefix.Of(Path.GetFullPath(folder));
         return Path.GetFullPath(fullPath).StartsWith(root, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
     }
 }

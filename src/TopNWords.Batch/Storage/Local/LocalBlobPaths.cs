@@ -1,4 +1,5 @@
 using System.IO.Enumeration;
+using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch.Storage.Local;
 
@@ -67,7 +68,7 @@ internal sealed class LocalBlobPaths
     /// <summary>Whether <paramref name="path"/> is inside <paramref name="folder"/> (and not the folder itself).</summary>
     public static bool IsStrictlyUnder(string path, string folder)
     {
-        string prefix = Path.EndsInDirectorySeparator(folder) ? folder : folder + Path.DirectorySeparatorChar;
+        string prefix = PathPrefix.Of(folder);
         return path.Length > prefix.Length && path.StartsWith(prefix, StringComparison.Ordinal);
     }
 
