@@ -14,12 +14,22 @@ internal sealed class BufferedScanner
     private long _bufferOffset; // offset of _buffer[0] in the input
     private bool _bomChecked;
 
-    public BufferedScanner(WordTable table, WordCountOptions options, string? sourceName)
+    /// <param name="table">The table the words are counted in.</param>
+    /// <param name="options">The options (the buffer's size, the handling of invalid UTF-8).</param>
+    /// <param name="sourceName">The input's name, for error messages.</param>
+    /// <param name="expectedLength">The input's length when it is known (a file), or -1: an input shorter than the buffer of
+    /// <see cref="WordCountOptions.BufferSize"/> gets one byte more than its length (its last read then finds the end without
+    /// a second scan), so that a small file's count allocates and touches a few KB, not 64 KB. An input that turns out
+    /// longer is read on as usual.</param>
+    public BufferedScanner(WordTable table, WordCountOptions options, string? sourceName, long expectedLength = -1)
     {
         Table = table;
         _scanner = new Utf8WordScanner(table, options.InvalidUtf8Handling);
         _sourceName = sourceName;
-        _buffer = new byte[options.BufferSize];
+
+        // Only _buffer[.._filled] is ever read, and the reads write it first: it need not be cleared.
+        int size = expectedLength >= 0 && expectedLength < options.BufferSize ? Math.Max((int)expectedLength + 1, WordCountOptions.MinimumBufferSize) : options.BufferSize;
+        _buffer = GC.AllocateUninitializedArray<byte>(size);
     }
 
     internal static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];

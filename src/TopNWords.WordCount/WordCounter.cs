@@ -64,7 +64,8 @@ public static class WordCounter
             return ToResult(await Task.Run(parallel.Count, cancellationToken).ConfigureAwait(false), topN);
         }
 
-        var reader = new BufferedScanner(new WordTable(), options, sourceName: null);
+        long length = RemainingLength(input);
+        var reader = new BufferedScanner(new WordTable(WordTable.CapacityFor(length)), options, sourceName: null, length);
         while (reader.OnRead(await input.ReadAsync(reader.ReadMemory, cancellationToken).ConfigureAwait(false)))
         {
         }
@@ -105,7 +106,7 @@ public static class WordCounter
     {
         ValidateTopN(topN);
         options = Validated(options);
-        var table = new WordTable();
+        var table = new WordTable(WordTable.CapacityFor(utf8Text.Length));
         var scanner = new Utf8WordScanner(table, options.InvalidUtf8Handling);
         int start = utf8Text.StartsWith(BufferedScanner.Utf8Bom) ? BufferedScanner.Utf8Bom.Length : 0;
         scanner.Scan(utf8Text[start..], start, isFinal: true, sourceName: null);
@@ -154,7 +155,7 @@ public static class WordCounter
     public static WordCounts CountWords(ReadOnlySpan<byte> utf8Text, WordCountOptions? options = null)
     {
         options = Validated(options);
-        var table = new WordTable();
+        var table = new WordTable(WordTable.CapacityFor(utf8Text.Length));
         var scanner = new Utf8WordScanner(table, options.InvalidUtf8Handling);
         int start = utf8Text.StartsWith(BufferedScanner.Utf8Bom) ? BufferedScanner.Utf8Bom.Length : 0;
         scanner.Scan(utf8Text[start..], start, isFinal: true, sourceName: null);
@@ -168,13 +169,17 @@ public static class WordCounter
             return parallel.Count();
         }
 
-        var reader = new BufferedScanner(new WordTable(), options, sourceName);
+        long length = RemainingLength(input);
+        var reader = new BufferedScanner(new WordTable(WordTable.CapacityFor(length)), options, sourceName, length);
         while (reader.OnRead(input.Read(reader.ReadBuffer)))
         {
         }
 
         return reader.Table;
     }
+
+    /// <summary>How many bytes <paramref name="input"/> has left when it can tell (a seekable stream), or -1.</summary>
+    private static long RemainingLength(Stream input) => input.CanSeek ? Math.Max(input.Length - input.Position, 0) : -1;
 
     private static WordCountOptions Validated(WordCountOptions? options)
     {

@@ -388,6 +388,48 @@ public class WordCounterTests
         Assert.Throws<FileNotFoundException>(() => WordCounter.CountFile(Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}.txt"), 3));
     }
 
+    [Test]
+    public void Count_SmallInputWithManyDistinctWords_TableGrowsFromItsSmallestSize()
+    {
+        // 676 distinct two-letter words in 2 KB: a table sized for 2 KB starts with room for 256 and grows twice.
+        var words = from a in Enumerable.Range('a', 26) from b in Enumerable.Range('a', 26) select $"{(char)a}{(char)b}";
+        byte[] bytes = Encoding.UTF8.GetBytes(string.Join(' ', words.Concat(words.Take(100))));
+        var expected = ReferenceWordCounter.Count(bytes, 1000, replaceInvalid: false);
+
+        var fromStream = CountBytes(bytes, 1000, new WordCountOptions());
+        var fromSpan = WordCounter.Count(bytes, 1000);
+
+        Assert.That(expected.Distinct, Is.EqualTo(676));
+        foreach (var result in new[] { fromStream, fromSpan })
+        {
+            Assert.That(result.TopWords.Select(w => (w.Word, w.Count)), Is.EqualTo(expected.Top));
+            Assert.That(result.DistinctWords, Is.EqualTo(676));
+            Assert.That(result.TotalWords, Is.EqualTo(expected.Total));
+        }
+    }
+
+    [TestCase(0)]
+    [TestCase(10)]
+    [TestCase(4999)]
+    public void Count_StreamLongerThanItsLengthSaid_CountsAllOfIt(int claimedLength)
+    {
+        // A file that grows between the length check and the reads: the buffer sized for the length it had is read on.
+        byte[] bytes = Encoding.UTF8.GetBytes(string.Join(' ', Enumerable.Range(0, 1000).Select(i => $"w{i % 97}")));
+        var expected = ReferenceWordCounter.Count(bytes, 1000, replaceInvalid: false);
+
+        using var stream = new MisreportedLengthStream(bytes, claimedLength);
+        var result = WordCounter.Count(stream, 1000, new WordCountOptions { MaxDegreeOfParallelism = 1 });
+
+        Assert.That(result.TopWords.Select(w => (w.Word, w.Count)), Is.EqualTo(expected.Top));
+        Assert.That(result.TotalWords, Is.EqualTo(1000));
+    }
+
+    /// <summary>A seekable stream whose <see cref="Stream.Length"/> says <c>claimedLength</c>, whatever it holds.</summary>
+    private sealed class MisreportedLengthStream(byte[] data, int claimedLength) : MemoryStream(data)
+    {
+        public override long Length => claimedLength;
+    }
+
     /// <summary>A stream that returns 1 to 7 bytes per read.</summary>
     private sealed class TrickleStream(byte[] data, int seed) : MemoryStream(data)
     {
