@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch.Compute.Local;
 
@@ -42,7 +43,7 @@ internal static class LocalFolders
         {
             try
             {
-                Directory.Delete(folder, recursive: true);
+                FolderTree.Delete(folder);
                 return;
             }
             catch (DirectoryNotFoundException)

@@ -1,5 +1,6 @@
 using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
+using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch.Storage.Local;
 
@@ -132,7 +133,7 @@ public sealed class LocalFolderStorage : IBlobStorage
                         }
                     }
 
-                    Directory.Delete(doomed, recursive: true);
+                    FolderTree.Delete(doomed);
                     return true;
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
