@@ -9,7 +9,7 @@ internal static class FolderTree
     internal const int DeleteParallelism = 4;
 
     // A level with at least this many entries is split between the deleting threads; above it, the walk goes down (at most
-    // MaxSplitDepth levels) through the few folders there are, as in <node>/workitems/<job>/job-1/<10,000 task folders>.
+    // MaxSplitDepth levels) through folders that hold one folder, as in <node>/workitems/<job>/job-1/<10,000 task folders>.
     private const int SplitAt = 16;
     private const int MaxSplitDepth = 3;
 
@@ -33,11 +33,11 @@ internal static class FolderTree
     /// <exception cref="UnauthorizedAccessException">Something in it could not be deleted.</exception>
     public static void Delete(string folder)
     {
-        var entries = new List<(string Path, bool IsDirectory)>();
-        Collect(folder, depth: 0, entries);
-        if (entries.Count > 1)
+        if (FindSplitLevel(folder, depth: 0) is { } level)
         {
-            Parallel.ForEach(entries, new ParallelOptions { MaxDegreeOfParallelism = DeleteParallelism }, static entry =>
+            // Streamed from the folder as the threads take them (entries already handed out are the only ones deleted while it
+            // is read, which a directory listing allows): never a list of 10,000 paths.
+            Parallel.ForEach(Entries(level), new ParallelOptions { MaxDegreeOfParallelism = DeleteParallelism }, static entry =>
             {
                 try
                 {
@@ -60,21 +60,26 @@ internal static class FolderTree
         Directory.Delete(folder, recursive: true);
     }
 
-    private static void Collect(string folder, int depth, List<(string Path, bool IsDirectory)> entries)
+    /// <summary>The first folder, from <paramref name="folder"/> down through folders that hold a single folder, with at least
+    /// <see cref="SplitAt"/> entries; or <see langword="null"/> (a small tree, deleted by one thread).</summary>
+    private static string? FindSplitLevel(string folder, int depth)
     {
-        var level = new FileSystemEnumerable<(string, bool)>(folder, static (ref FileSystemEntry entry) => (entry.ToFullPath(), entry.IsDirectory), NoLinks).ToList();
-        if (level.Count >= SplitAt || depth == MaxSplitDepth)
+        string? only = null;
+        int count = 0;
+        foreach (var (path, isDirectory) in Entries(folder))
         {
-            entries.AddRange(level);
-            return;
+            if (++count >= SplitAt)
+            {
+                return folder;
+            }
+
+            only = isDirectory && count == 1 ? path : null;
         }
 
-        foreach (var (path, isDirectory) in level)
-        {
-            if (isDirectory)
-            {
-                Collect(path, depth + 1, entries);
-            }
-        }
+        return only is not null && count == 1 && depth < MaxSplitDepth ? FindSplitLevel(only, depth + 1) : null;
     }
+
+    /// <summary>The entries of <paramref name="folder"/> (links left out), read as they are asked for.</summary>
+    private static FileSystemEnumerable<(string Path, bool IsDirectory)> Entries(string folder) =>
+        new(folder, static (ref FileSystemEntry entry) => (entry.ToFullPath(), entry.IsDirectory), NoLinks);
 }

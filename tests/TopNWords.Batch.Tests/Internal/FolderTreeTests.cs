@@ -40,6 +40,22 @@ public sealed class FolderTreeTests
     }
 
     [Test]
+    public void Delete_ChainOfSingleFoldersAboveManyTaskFolders_RemovesEverything()
+    {
+        // <node>/workitems/<job>/job-1/<task folders>: the split level is three folders down.
+        string workitems = Path.Combine(_folder, "workitems");
+        for (int i = 0; i < 30; i++)
+        {
+            string task = Directory.CreateDirectory(Path.Combine(workitems, "job", "job-1", $"task-{i}")).FullName;
+            File.WriteAllText(Path.Combine(task, "stderr.txt"), "e");
+        }
+
+        FolderTree.Delete(workitems);
+
+        Assert.That(Directory.Exists(workitems), Is.False);
+    }
+
+    [Test]
     public void Delete_FlatFolderOfManyFiles_RemovesEverything()
     {
         string container = Directory.CreateDirectory(Path.Combine(_folder, "container")).FullName;
