@@ -74,27 +74,25 @@ internal sealed class RunState
 
     private readonly HashSet<string> _sharedWords = new(StringComparer.Ordinal);
 
-    /// <summary>Gets the run's one copy of a word of the tasks' parsed outputs (made from <paramref name="word"/> the first
-    /// time), so that 10,000 results that all start with "the" keep one "the"; past <see cref="MaxSharedWords"/> words, a
-    /// new string that the run does not keep.</summary>
+    /// <summary>Gets the run's one copy of a word of the tasks' parsed outputs (the first one it was given), so that 10,000
+    /// results that all start with "the" keep one "the".</summary>
     /// <param name="word">A word.</param>
-    /// <returns>The run's copy, or a new string.</returns>
-    public string ShareWord(ReadOnlySpan<char> word)
+    /// <returns>The run's copy, or <paramref name="word"/> itself.</returns>
+    public string ShareWord(string word)
     {
         lock (_sharedWords)
         {
-            if (_sharedWords.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(word, out string? shared))
+            if (_sharedWords.TryGetValue(word, out string? shared))
             {
                 return shared;
             }
 
-            string made = new(word);
             if (_sharedWords.Count < MaxSharedWords)
             {
-                _sharedWords.Add(made);
+                _sharedWords.Add(word);
             }
 
-            return made;
+            return word;
         }
     }
 
