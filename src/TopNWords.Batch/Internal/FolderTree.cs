@@ -35,29 +35,43 @@ internal static class FolderTree
     {
         if (FindSplitLevel(folder, depth: 0) is { } level)
         {
-            // Streamed from the folder as the threads take them (entries already handed out are the only ones deleted while it
-            // is read, which a directory listing allows): never a list of 10,000 paths.
-            Parallel.ForEach(Entries(level), new ParallelOptions { MaxDegreeOfParallelism = DeleteParallelism }, static entry =>
+            try
             {
-                try
-                {
-                    if (entry.IsDirectory)
-                    {
-                        Directory.Delete(entry.Path, recursive: true);
-                    }
-                    else
-                    {
-                        File.Delete(entry.Path);
-                    }
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    // Left where it is: the whole-tree pass below meets it again and reports it.
-                }
-            });
+                DeleteEntries(level);
+            }
+            catch (AggregateException ex) when (ex.Flatten().InnerExceptions.All(e => e is IOException or UnauthorizedAccessException))
+            {
+                // The split level could not be read to its end (it went, or a folder in it did): the whole-tree pass below
+                // deletes what is left, or reports why it cannot.
+            }
         }
 
         Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>Deletes the entries of <paramref name="level"/>, <see cref="DeleteParallelism"/> at a time.</summary>
+    private static void DeleteEntries(string level)
+    {
+        // Streamed from the folder as the threads take them (entries already handed out are the only ones deleted while it
+        // is read, which a directory listing allows): never a list of 10,000 paths.
+        Parallel.ForEach(Entries(level), new ParallelOptions { MaxDegreeOfParallelism = DeleteParallelism }, static entry =>
+        {
+            try
+            {
+                if (entry.IsDirectory)
+                {
+                    Directory.Delete(entry.Path, recursive: true);
+                }
+                else
+                {
+                    File.Delete(entry.Path);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Left where it is: the whole-tree pass meets it again and reports it.
+            }
+        });
     }
 
     /// <summary>The first folder, from <paramref name="folder"/> down through folders that hold a single folder, with at least
@@ -66,14 +80,21 @@ internal static class FolderTree
     {
         string? only = null;
         int count = 0;
-        foreach (var (path, isDirectory) in Entries(folder))
+        try
         {
-            if (++count >= SplitAt)
+            foreach (var (path, isDirectory) in Entries(folder))
             {
-                return folder;
-            }
+                if (++count >= SplitAt)
+                {
+                    return folder;
+                }
 
-            only = isDirectory && count == 1 ? path : null;
+                only = isDirectory && count == 1 ? path : null;
+            }
+        }
+        catch (Exception ex) when (depth > 0 && ex is IOException or UnauthorizedAccessException)
+        {
+            return null; // a folder inside that went or cannot be read: the whole-tree pass deals with it
         }
 
         return only is not null && count == 1 && depth < MaxSplitDepth ? FindSplitLevel(only, depth + 1) : null;
