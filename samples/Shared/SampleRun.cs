@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using TopNWords.Batch;
 using TopNWords.Batch.Compute;
 
@@ -184,22 +185,24 @@ internal static class SampleRun
     /// <summary>
     /// Prints each input's top words (or its failure and the tail of its stderr), the corpus top words, cleanup failures and
     /// a summary line; returns the exit code. Not part of the async method above: a loop over 10,000 outcomes there would
-    /// have the runtime compile that whole state machine again, optimised, part-way through the loop.
+    /// have the runtime compile that whole state machine again, optimised, part-way through the loop. The top words go to
+    /// standard output through one reused buffer, 16 KB at a time, built from their parts: 10,000 outcomes are 40,000 lines,
+    /// which one <see cref="Console.WriteLine(string)"/> each made 40,000 strings and 40,000 writes (the console's writer
+    /// flushes every call).
     /// </summary>
     private static int Report(BatchRunResult result, Stopwatch stopwatch, Func<BatchRunResult, string>? keptNote)
     {
+        var lines = new StringBuilder(FlushAt + 1024);
         foreach (var task in result.Tasks)
         {
             if (task.Succeeded && task.TopWords is { } top)
             {
-                Console.WriteLine($"{task.Input.Name} (task {task.TaskId}, node {task.NodeId}):");
-                foreach (var (word, count) in top.Words)
-                {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {word}: {count}"));
-                }
+                lines.Append(task.Input.Name).Append(" (task ").Append(task.TaskId).Append(", node ").Append(task.NodeId).Append("):").AppendLine();
+                AppendWords(lines, top.Words);
             }
             else
             {
+                Flush(lines); // what went before comes first
                 Console.Error.WriteLine($"FAILED {task.DescribeFailure()}");
                 if (!string.IsNullOrWhiteSpace(task.StderrTail))
                 {
@@ -216,18 +219,17 @@ internal static class SampleRun
         {
             if (result.CorpusTopWords is { } corpus)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"All {corpus.InputCount ?? result.Tasks.Count} files together (task {reduce.TaskIds[^1]}, node {corpus.NodeId}):"));
-                foreach (var (word, count) in corpus.Words)
-                {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {word}: {count}"));
-                }
+                lines.Append(CultureInfo.InvariantCulture, $"All {corpus.InputCount ?? result.Tasks.Count} files together (task {reduce.TaskIds[^1]}, node {corpus.NodeId}):").AppendLine();
+                AppendWords(lines, corpus.Words);
             }
             else
             {
+                Flush(lines);
                 Console.Error.WriteLine($"FAILED the top words of all {result.Tasks.Count} files together: {reduce.Error}");
             }
         }
 
+        Flush(lines);
         PrintCleanupFailures(result.CleanupFailures);
         int failed = result.FailedTasks.Count();
         string kept = keptNote is null ? string.Empty : $"; {keptNote(result)}";
@@ -235,7 +237,29 @@ internal static class SampleRun
             CultureInfo.InvariantCulture,
             $"{result.Tasks.Count} tasks, {failed} failed, wall time {stopwatch.Elapsed.TotalSeconds:F1} s (outputs in {result.DownloadDirectory}{kept})"));
         return failed == 0 && (result.Reduce?.Succeeded ?? true) ? 0 : 1;
+
+        static void AppendWords(StringBuilder lines, IReadOnlyList<TopWord> words)
+        {
+            foreach (var (word, count) in words)
+            {
+                lines.Append(CultureInfo.InvariantCulture, $"  {word}: {count}").AppendLine();
+            }
+
+            if (lines.Length >= FlushAt)
+            {
+                Flush(lines);
+            }
+        }
+
+        static void Flush(StringBuilder lines)
+        {
+            Console.Out.Write(lines);
+            lines.Clear();
+        }
     }
+
+    /// <summary>How many characters of the report are written to standard output at once.</summary>
+    private const int FlushAt = 16 * 1024;
 
     /// <summary>
     /// Prints an <see cref="ArgumentException"/> from the library as <c>error: &lt;message&gt;</c> (without the
