@@ -303,12 +303,12 @@ internal sealed record RecordedOutcome(
     DateTimeOffset? EndTime,
     TaskFailureInfo? FailureInfo,
     string? StderrTail,
-    List<string> OutputFiles,
+    IReadOnlyList<string> OutputFiles,
     string? OutputError,
     TopWordsOutput? TopWords)
 {
     public static RecordedOutcome From(TaskOutcome o) =>
-        new(o.TaskId, o.State, o.Result, o.ExitCode, o.RetryCount, o.NodeId, o.StartTime, o.EndTime, o.FailureInfo, o.StderrTail, [.. o.OutputFiles], o.OutputError, o.TopWords);
+        new(o.TaskId, o.State, o.Result, o.ExitCode, o.RetryCount, o.NodeId, o.StartTime, o.EndTime, o.FailureInfo, o.StderrTail, o.OutputFiles, o.OutputError, o.TopWords);
 
     public void ApplyTo(TaskOutcome o)
     {
