@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Json;
 using TopNWords.Batch.Internal;
 
 namespace TopNWords.Batch;
@@ -100,6 +102,53 @@ internal sealed class DownloadedFiles : IReadOnlyList<string>
         return fullPaths.Count == 1
             ? new DownloadedFiles(folder, fullPaths[0][folder.Length..], null) // most tasks upload one file
             : new DownloadedFiles(folder, null, [.. fullPaths.Select(p => p[folder.Length..])]);
+    }
+
+    /// <summary>
+    /// Writes the paths as a JSON array of strings, each put together in a buffer rather than in a new string: a record of
+    /// 50,000 outcomes made 50,000 paths (and an enumerator each) only to write them.
+    /// </summary>
+    public void WriteJson(Utf8JsonWriter writer)
+    {
+        writer.WriteStartArray();
+        Span<char> onStack = stackalloc char[256];
+        char[]? rented = null;
+        try
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                string part = _several is { } several ? several[i] : _one!;
+                int length = _folder.Length + part.Length;
+                Span<char> path = onStack;
+                if (length > path.Length)
+                {
+                    if (rented is null || rented.Length < length)
+                    {
+                        if (rented is not null)
+                        {
+                            ArrayPool<char>.Shared.Return(rented);
+                        }
+
+                        rented = ArrayPool<char>.Shared.Rent(length);
+                    }
+
+                    path = rented;
+                }
+
+                _folder.AsSpan().CopyTo(path);
+                part.AsSpan().CopyTo(path[_folder.Length..]);
+                writer.WriteStringValue(path[..length]);
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+
+        writer.WriteEndArray();
     }
 
     /// <inheritdoc />

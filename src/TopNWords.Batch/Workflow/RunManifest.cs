@@ -303,7 +303,7 @@ internal sealed record RecordedOutcome(
     DateTimeOffset? EndTime,
     TaskFailureInfo? FailureInfo,
     string? StderrTail,
-    IReadOnlyList<string> OutputFiles,
+    [property: JsonConverter(typeof(RecordedFilesJsonConverter))] IReadOnlyList<string> OutputFiles,
     string? OutputError,
     TopWordsOutput? TopWords)
 {
@@ -328,7 +328,7 @@ internal sealed record RecordedOutcome(
 }
 
 /// <summary>The JSON of the run store (manifests and records), source-generated.</summary>
-[JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(TopWordListJsonConverter)])]
 [JsonSerializable(typeof(RunManifest))]
 [JsonSerializable(typeof(RunRecord))]
 [JsonSerializable(typeof(RunCancelRequest))]
