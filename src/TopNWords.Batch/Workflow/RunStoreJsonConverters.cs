@@ -6,7 +6,8 @@ namespace TopNWords.Batch;
 /// <summary>
 /// An outcome's downloaded files in the run store's JSON: an array of paths, read back as a list. The compact
 /// <see cref="DownloadedFiles"/> is written path by path from its parts, not made into strings (and an enumerator) first:
-/// at the end of a 50,000-input run the record is written with every outcome, and that was 12 MB of garbage at once.
+/// at the end of a run the record is written with every outcome at once (with <see cref="TopWordListJsonConverter"/>, a
+/// 50,000-outcome record's write allocated 25 MB before, 7.4 MB now).
 /// </summary>
 internal sealed class RecordedFilesJsonConverter : JsonConverter<IReadOnlyList<string>>
 {
