@@ -27,8 +27,7 @@ internal sealed class OutputDownloader
         Directory.CreateDirectory(run.DownloadDirectory);
         // Sized once for every task's output and the reduce result: a set grown a doubling at a time leaves each smaller table
         // behind, which for 20,000 outputs are large objects that only a full collection frees.
-        var claimed = new HashSet<string>(run.Definition.DownloadTaskOutputs ? run.Outcomes.Count + 1 : 1, StringComparer.OrdinalIgnoreCase);
-        string folder = PathPrefix.Of(run.DownloadDirectory);
+        var claimed = new ClaimedDestinations(PathPrefix.Of(run.DownloadDirectory), run.Definition.DownloadTaskOutputs ? run.Outcomes.Count + 1 : 1);
         await _context.RunWithTimeoutAsync(
             run,
             nameof(WorkflowTimeouts.Download),
@@ -43,7 +42,7 @@ internal sealed class OutputDownloader
                     await Parallel.ForEachAsync(
                         succeeded,
                         new ParallelOptions { MaxDegreeOfParallelism = _context.Options.MaxParallelTransfers, CancellationToken = ct },
-                        async (outcome, token) => await DownloadOutputAsync(run, outcome, outputs, claimed, folder, token).ConfigureAwait(false)).ConfigureAwait(false);
+                        async (outcome, token) => await DownloadOutputAsync(run, outcome, outputs, claimed, token).ConfigureAwait(false)).ConfigureAwait(false);
                 }
             },
             () => $"downloading outputs from container '{run.Names.OutputContainer}' into '{run.DownloadDirectory}'",
@@ -51,7 +50,7 @@ internal sealed class OutputDownloader
     }
 
     /// <summary>Downloads (and parses, when asked) the final reduce task's result, once it succeeded; a missing or unreadable result is recorded on the reduce outcome.</summary>
-    private async Task DownloadReduceOutputAsync(RunState run, HashSet<string> claimed, CancellationToken cancellationToken)
+    private async Task DownloadReduceOutputAsync(RunState run, ClaimedDestinations claimed, CancellationToken cancellationToken)
     {
         if (run.ReducePlan is not { } plan || run.ReduceOutcome is not { } reduce || plan.Final.Result != TaskExecutionResult.Success)
         {
@@ -67,11 +66,7 @@ internal sealed class OutputDownloader
                 throw new BlobStorageException(BlobStorageErrorKind.InvalidName, $"The reduce result '{name}' would land outside '{run.DownloadDirectory}'.", run.Names.OutputContainer, plan.ResultBlob);
             }
 
-            lock (claimed)
-            {
-                claimed.Add(destination);
-            }
-
+            claimed.TryClaim(destination);
             await DownloadAsync(run, plan.ResultBlob, destination, cancellationToken).ConfigureAwait(false);
             reduce.OutputFile = destination;
             if (run.Definition.ParseTopWordsOutput)
@@ -129,7 +124,7 @@ internal sealed class OutputDownloader
         }
     }
 
-    private async Task DownloadOutputAsync(RunState run, TaskOutcome outcome, OutputListing outputs, HashSet<string> claimed, string folder, CancellationToken cancellationToken)
+    private async Task DownloadOutputAsync(RunState run, TaskOutcome outcome, OutputListing outputs, ClaimedDestinations claimed, CancellationToken cancellationToken)
     {
         if (outputs.Error is { } listingError)
         {
@@ -138,7 +133,9 @@ internal sealed class OutputDownloader
             return;
         }
 
+        // Each file as what follows the download folder: the string the claim keeps is the one the outcome keeps.
         var files = new List<string>(1);
+        string? first = null;
         try
         {
             var listed = outputs.ByTask!.GetValueOrDefault(outcome);
@@ -153,20 +150,15 @@ internal sealed class OutputDownloader
                     throw new BlobStorageException(BlobStorageErrorKind.InvalidName, $"Output blob '{blobName}' would land outside '{run.DownloadDirectory}'.", run.Names.OutputContainer, blobName);
                 }
 
-                lock (claimed)
-                {
-                    if (!claimed.Add(destination))
-                    {
-                        throw new BlobStorageException(BlobStorageErrorKind.DestinationExists, $"Another task of this run also produced '{relative}'; use an output file pattern whose names differ per input.", run.Names.OutputContainer, blobName);
-                    }
-                }
-
+                string file = claimed.TryClaim(destination)
+                    ?? throw new BlobStorageException(BlobStorageErrorKind.DestinationExists, $"Another task of this run also produced '{relative}'; use an output file pattern whose names differ per input.", run.Names.OutputContainer, blobName);
                 Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
                 await DownloadAsync(run, blobName, destination, cancellationToken).ConfigureAwait(false);
-                files.Add(destination);
+                files.Add(file);
+                first ??= destination;
             }
 
-            outcome.OutputFiles = DownloadedFiles.Create(folder, files);
+            outcome.OutputFiles = DownloadedFiles.FromParts(claimed.Folder, files);
             if (files.Count == 0)
             {
                 outcome.OutputError = $"the task uploaded no file matching '{run.Definition.OutputFilePattern}'.";
@@ -174,13 +166,13 @@ internal sealed class OutputDownloader
             else if (run.Definition.ParseTopWordsOutput)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                string text = ReadOutputText(files[0]);
-                outcome.TopWords = Share(TopWordsOutputParser.Parse(text, files[0]), run, outcome);
+                string text = ReadOutputText(first!);
+                outcome.TopWords = Share(TopWordsOutputParser.Parse(text, first!), run, outcome);
             }
         }
         catch (Exception ex) when (ex is BlobStorageException or FormatException or IOException)
         {
-            outcome.OutputFiles = DownloadedFiles.Create(folder, files);
+            outcome.OutputFiles = DownloadedFiles.FromParts(claimed.Folder, files);
             outcome.OutputError = SecretRedaction.RedactText(ex.Message);
         }
 
@@ -310,6 +302,30 @@ internal sealed class OutputDownloader
                         return true;
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The destinations the download stage has claimed (case-insensitively: no two files that differ only in case, which a
+    /// case-insensitive file system would make one), each kept as what follows the download folder, the very string the
+    /// outcome's <see cref="DownloadedFiles"/> then keeps, not as a second, full path (about 180 bytes for a path of 80
+    /// characters, held through the whole stage for every output).
+    /// </summary>
+    private sealed class ClaimedDestinations(string folder, int capacity)
+    {
+        private readonly HashSet<string> _files = new(capacity, StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>Gets the download folder with its trailing separator.</summary>
+        public string Folder { get; } = folder;
+
+        /// <summary>Claims a full destination path: its part after <see cref="Folder"/> (the whole path if it is not in it), or null when it was claimed already.</summary>
+        public string? TryClaim(string destination)
+        {
+            string file = DownloadedFiles.PartOf(Folder, destination);
+            lock (_files)
+            {
+                return _files.Add(file) ? file : null;
             }
         }
     }

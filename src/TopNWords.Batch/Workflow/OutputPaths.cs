@@ -84,24 +84,33 @@ internal sealed class DownloadedFiles : IReadOnlyList<string>
     /// The files at <paramref name="fullPaths"/>, which are inside <paramref name="folder"/> (the download folder with its
     /// trailing separator, one instance for the run); paths of which one is not are kept whole.
     /// </summary>
-    public static IReadOnlyList<string> Create(string folder, List<string> fullPaths)
+    public static IReadOnlyList<string> Create(string folder, List<string> fullPaths) => FromParts(folder, fullPaths.ConvertAll(p => PartOf(folder, p)));
+
+    /// <summary>What of <paramref name="fullPath"/> follows <paramref name="folder"/> (with its trailing separator); the whole path when it is not in it.</summary>
+    public static string PartOf(string folder, string fullPath) => fullPath.StartsWith(folder, StringComparison.Ordinal) ? fullPath[folder.Length..] : fullPath;
+
+    /// <summary>
+    /// The files whose <paramref name="parts"/> (<see cref="PartOf"/>) follow <paramref name="folder"/>, keeping those very
+    /// strings; when one of them is a whole path (not in the folder), every path is kept whole.
+    /// </summary>
+    public static IReadOnlyList<string> FromParts(string folder, List<string> parts)
     {
-        if (fullPaths.Count == 0)
+        if (parts.Count == 0)
         {
             return [];
         }
 
-        foreach (string path in fullPaths)
+        foreach (string part in parts)
         {
-            if (!path.StartsWith(folder, StringComparison.Ordinal))
+            if (Path.IsPathRooted(part))
             {
-                return fullPaths.ToArray();
+                return [.. parts.Select(p => Path.IsPathRooted(p) ? p : string.Concat(folder, p))];
             }
         }
 
-        return fullPaths.Count == 1
-            ? new DownloadedFiles(folder, fullPaths[0][folder.Length..], null) // most tasks upload one file
-            : new DownloadedFiles(folder, null, [.. fullPaths.Select(p => p[folder.Length..])]);
+        return parts.Count == 1
+            ? new DownloadedFiles(folder, parts[0], null) // most tasks upload one file
+            : new DownloadedFiles(folder, null, [.. parts]);
     }
 
     /// <summary>

@@ -637,6 +637,33 @@ public class BatchWorkflowTests
         Assert.That(File.Exists(Path.Combine(_h.Root, "escape_OUTPUT.txt")), Is.False);
     }
 
+    [Test]
+    public async Task RunAsync_OutputNamesThatDifferOnlyInCase_OneIsDownloadedTheOthersAreRefused()
+    {
+        string[] names = ["Same_OUTPUT.txt", "same_OUTPUT.txt", "SAME_OUTPUT.txt"];
+        _h.Storage.Setup(s => s.ListBlobsAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .Returns((string _, string? _, CancellationToken _) => _h.Tasks.Keys.Order(StringComparer.Ordinal).Select((id, i) => new BlobItemInfo($"{id}/{names[i % names.Length]}", 1, null)).ToAsyncEnumerable());
+        var destinations = new List<string>();
+        _h.Storage.Setup(s => s.DownloadToFileAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Returns((string _, string _, string destination, CancellationToken _) =>
+            {
+                lock (destinations)
+                {
+                    destinations.Add(destination);
+                }
+
+                File.WriteAllText(destination, WorkflowHarness.OutputText("x"));
+                return Task.CompletedTask;
+            });
+
+        var result = await _h.Workflow.RunAsync(_h.Definition());
+
+        Assert.That(destinations, Has.Count.EqualTo(1), "a case-insensitive file system would make them one file");
+        var downloaded = result.Tasks.Single(t => t.OutputError is null);
+        Assert.That(downloaded.OutputFiles, Is.EqualTo(destinations), "the outcome keeps the full path it was downloaded to");
+        Assert.That(result.Tasks.Where(t => t.OutputError is not null).Select(t => t.OutputError), Has.All.Contain("Another task of this run also produced"));
+    }
+
     private sealed class SyncProgress(Action<BatchRunProgress> report) : IProgress<BatchRunProgress>
     {
         public void Report(BatchRunProgress value) => report(value);

@@ -47,6 +47,22 @@ public class OutputPathsTests
     }
 
     [Test]
+    public void DownloadedFiles_FromParts_ReadBackAsTheFolderAndEachPart()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "run-out") + Path.DirectorySeparatorChar;
+        string part = DownloadedFiles.PartOf(folder, folder + Path.Combine("a", "y_OUTPUT.txt"));
+
+        var files = DownloadedFiles.FromParts(folder, [part]);
+
+        Assert.That(part, Is.EqualTo(Path.Combine("a", "y_OUTPUT.txt")));
+        Assert.That(files, Is.EqualTo(new[] { folder + part }));
+        string elsewhere = Path.Combine(Path.GetTempPath(), "elsewhere.txt");
+        Assert.That(DownloadedFiles.PartOf(folder, elsewhere), Is.SameAs(elsewhere));
+        Assert.That(DownloadedFiles.FromParts(folder, [part, elsewhere]), Is.EqualTo(new[] { folder + part, elsewhere }), "a path outside the folder keeps every path whole");
+        Assert.That(DownloadedFiles.FromParts(folder, []), Is.Empty);
+    }
+
+    [Test]
     public void DownloadedFiles_PathOutsideTheFolder_IsKeptWhole()
     {
         string folder = Path.Combine(Path.GetTempPath(), "run-out") + Path.DirectorySeparatorChar;
