@@ -616,18 +616,7 @@ public class BatchWorkflowTests
         _h.Storage.Setup(s => s.ListBlobsAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
             .Returns((string _, string? prefix, CancellationToken _) => (prefix is null ? _h.Tasks.Keys.Select(id => id + "/") : [prefix])
                 .Select(p => new BlobItemInfo(p + "../../escape_OUTPUT.txt", 1, null)).ToAsyncEnumerable());
-        var destinations = new List<string>();
-        _h.Storage.Setup(s => s.DownloadToFileAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .Returns((string _, string _, string destination, CancellationToken _) =>
-            {
-                lock (destinations)
-                {
-                    destinations.Add(destination);
-                }
-
-                File.WriteAllText(destination, WorkflowHarness.OutputText("x"));
-                return Task.CompletedTask;
-            });
+        var destinations = CaptureDownloads();
 
         var result = await _h.Workflow.RunAsync(_h.Definition());
 
@@ -643,6 +632,19 @@ public class BatchWorkflowTests
         string[] names = ["Same_OUTPUT.txt", "same_OUTPUT.txt", "SAME_OUTPUT.txt"];
         _h.Storage.Setup(s => s.ListBlobsAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
             .Returns((string _, string? _, CancellationToken _) => _h.Tasks.Keys.Order(StringComparer.Ordinal).Select((id, i) => new BlobItemInfo($"{id}/{names[i % names.Length]}", 1, null)).ToAsyncEnumerable());
+        var destinations = CaptureDownloads();
+
+        var result = await _h.Workflow.RunAsync(_h.Definition());
+
+        Assert.That(destinations, Has.Count.EqualTo(1), "a case-insensitive file system would make them one file");
+        var downloaded = result.Tasks.Single(t => t.OutputError is null);
+        Assert.That(downloaded.OutputFiles, Is.EqualTo(destinations), "the outcome keeps the full path it was downloaded to");
+        Assert.That(result.Tasks.Where(t => t.OutputError is not null).Select(t => t.OutputError), Has.All.Contain("Another task of this run also produced"));
+    }
+
+    /// <summary>Makes every download write a top-words output and records where it went.</summary>
+    private List<string> CaptureDownloads()
+    {
         var destinations = new List<string>();
         _h.Storage.Setup(s => s.DownloadToFileAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .Returns((string _, string _, string destination, CancellationToken _) =>
@@ -655,13 +657,7 @@ public class BatchWorkflowTests
                 File.WriteAllText(destination, WorkflowHarness.OutputText("x"));
                 return Task.CompletedTask;
             });
-
-        var result = await _h.Workflow.RunAsync(_h.Definition());
-
-        Assert.That(destinations, Has.Count.EqualTo(1), "a case-insensitive file system would make them one file");
-        var downloaded = result.Tasks.Single(t => t.OutputError is null);
-        Assert.That(downloaded.OutputFiles, Is.EqualTo(destinations), "the outcome keeps the full path it was downloaded to");
-        Assert.That(result.Tasks.Where(t => t.OutputError is not null).Select(t => t.OutputError), Has.All.Contain("Another task of this run also produced"));
+        return destinations;
     }
 
     private sealed class SyncProgress(Action<BatchRunProgress> report) : IProgress<BatchRunProgress>
