@@ -119,45 +119,30 @@ internal sealed class DownloadedFiles : IReadOnlyList<string>
     /// </summary>
     public void WriteJson(Utf8JsonWriter writer)
     {
-        writer.WriteStartArray();
-        Span<char> onStack = stackalloc char[256];
-        char[]? rented = null;
+        int longest = 0;
+        for (int i = 0; i < Count; i++)
+        {
+            longest = Math.Max(longest, Part(i).Length);
+        }
+
+        char[] path = ArrayPool<char>.Shared.Rent(_folder.Length + longest);
         try
         {
+            _folder.CopyTo(path);
+            writer.WriteStartArray();
             for (int i = 0; i < Count; i++)
             {
-                string part = _several is { } several ? several[i] : _one!;
-                int length = _folder.Length + part.Length;
-                Span<char> path = onStack;
-                if (length > path.Length)
-                {
-                    if (rented is null || rented.Length < length)
-                    {
-                        if (rented is not null)
-                        {
-                            ArrayPool<char>.Shared.Return(rented);
-                        }
-
-                        rented = ArrayPool<char>.Shared.Rent(length);
-                    }
-
-                    path = rented;
-                }
-
-                _folder.AsSpan().CopyTo(path);
-                part.AsSpan().CopyTo(path[_folder.Length..]);
-                writer.WriteStringValue(path[..length]);
+                string part = Part(i);
+                part.CopyTo(path.AsSpan(_folder.Length));
+                writer.WriteStringValue(path.AsSpan(0, _folder.Length + part.Length));
             }
+
+            writer.WriteEndArray();
         }
         finally
         {
-            if (rented is not null)
-            {
-                ArrayPool<char>.Shared.Return(rented);
-            }
+            ArrayPool<char>.Shared.Return(path);
         }
-
-        writer.WriteEndArray();
     }
 
     /// <inheritdoc />
@@ -171,4 +156,6 @@ internal sealed class DownloadedFiles : IReadOnlyList<string>
 
     /// <inheritdoc />
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private string Part(int index) => _several is { } several ? several[index] : _one!;
 }
