@@ -24,8 +24,8 @@ public class RunStoreJsonTests
         TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
     };
 
-    /// <summary>An outcome as the download stage leaves it: its files kept as parts of the download folder, one of them
-    /// with a path longer than a stack buffer, and its parsed top words in an array.</summary>
+    /// <summary>An outcome as the download stage leaves it: its files kept as parts of the download folder (of different
+    /// lengths, one of 300 characters, and not all ASCII), and its parsed top words in an array.</summary>
     private static TaskOutcome Downloaded()
     {
         string deep = string.Join('/', Enumerable.Repeat("a-rather-long-folder-name", 12)) + "/x_OUTPUT.txt";
