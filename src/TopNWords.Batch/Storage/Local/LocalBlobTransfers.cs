@@ -117,7 +117,12 @@ internal sealed class LocalBlobTransfers
         }
     }
 
-    /// <summary>Copies the blob's file to a new file at <paramref name="destinationPath"/>, which must not exist.</summary>
+    /// <summary>
+    /// Copies the blob's file to a new file at <paramref name="destinationPath"/>, which must not exist: into a hidden temporary
+    /// file beside it, moved into place only when complete (<see cref="NoReplaceMove"/>), as the Azure storage does. A process
+    /// killed part-way leaves no partial file under the destination's name (which a resumed run would find and refuse as
+    /// another file of the same name).
+    /// </summary>
     public async Task DownloadToFileAsync(string containerName, string containerPath, string blobName, string blobPath, string destinationPath, CancellationToken cancellationToken)
     {
         string destination = Path.GetFullPath(destinationPath);
@@ -129,22 +134,19 @@ internal sealed class LocalBlobTransfers
         var source = OpenBlob(containerName, containerPath, blobName, blobPath, bufferSize: 0);
         await using (source.ConfigureAwait(false))
         {
+            string temporary = LocalBlobPaths.NewDownloadTemporaryPath(Path.GetDirectoryName(destination)!);
             FileStream output;
             try
             {
-                output = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+                output = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
             }
             catch (DirectoryNotFoundException ex)
             {
                 throw new BlobStorageException(BlobStorageErrorKind.Other, $"Cannot download blob '{blobName}' of container '{containerName}': the folder of '{destination}' does not exist. Create it first.", containerName, blobName, ex);
             }
-            catch (IOException) when (File.Exists(destination) || Directory.Exists(destination))
-            {
-                throw LocalStorageErrors.DestinationExists(containerName, blobName, destination);
-            }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw LocalStorageErrors.Failure(ex, $"Could not create '{destination}' to download blob '{blobName}' of container '{containerName}'", containerName, blobName);
+                throw LocalStorageErrors.Failure(ex, $"Could not create a file beside '{destination}' to download blob '{blobName}' of container '{containerName}'", containerName, blobName);
             }
 
             try
@@ -154,11 +156,16 @@ internal sealed class LocalBlobTransfers
                     // Unbuffered streams, one pooled buffer no larger than the file (most outputs are a few hundred bytes).
                     await source.CopyToAsync(output, CopyBufferSize(source), cancellationToken).ConfigureAwait(false);
                 }
+
+                if (!NoReplaceMove.TryMove(temporary, destination))
+                {
+                    throw LocalStorageErrors.DestinationExists(containerName, blobName, destination);
+                }
             }
             catch (Exception ex)
             {
-                // The file is ours (CreateNew): never leave a partial download behind.
-                TryDeleteFile(destination);
+                // The temporary file is ours (CreateNew): never leave a partial download behind.
+                TryDeleteFile(temporary);
                 if (ex is IOException or UnauthorizedAccessException)
                 {
                     throw LocalStorageErrors.Failure(ex, $"Could not download blob '{blobName}' of container '{containerName}' to '{destination}'", containerName, blobName);

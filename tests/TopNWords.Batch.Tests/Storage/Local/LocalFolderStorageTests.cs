@@ -352,11 +352,13 @@ public class LocalFolderStorageTests
         using var cts = new CancellationTokenSource();
 
         var download = _storage.DownloadToFileAsync(Container, "big.bin", destination, cts.Token);
-        while (!File.Exists(destination) && !download.IsCompleted)
+        while (PartialDownloads().Length == 0 && !download.IsCompleted)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(1), TimeProvider.System);
         }
 
+        // Part-way, the copy is a hidden temporary file: a process killed now leaves nothing under the destination's name.
+        bool destinationSeenPartWay = File.Exists(destination);
         await cts.CancelAsync();
         try
         {
@@ -367,8 +369,41 @@ public class LocalFolderStorageTests
         {
         }
 
+        Assert.That(destinationSeenPartWay, Is.False);
         Assert.That(File.Exists(destination), Is.False);
+        Assert.That(PartialDownloads(), Is.Empty);
     }
+
+    [Test]
+    public async Task DownloadToFileAsync_ManyAtOnceToOneDestination_ExactlyOneWritesItWhole()
+    {
+        await _storage.CreateContainerIfNotExistsAsync(Container);
+        string content = string.Concat(Enumerable.Repeat("0123456789", 20_000));
+        await UploadAsync("blob.txt", content);
+        string destination = Path.Combine(_sandbox, "copy.txt");
+
+        var downloads = Enumerable.Range(0, 8).Select(_ => Task.Run(() => _storage.DownloadToFileAsync(Container, "blob.txt", destination))).ToList();
+        var outcomes = new List<Exception?>();
+        foreach (var download in downloads)
+        {
+            try
+            {
+                await download;
+                outcomes.Add(null);
+            }
+            catch (BlobStorageException ex)
+            {
+                outcomes.Add(ex);
+            }
+        }
+
+        Assert.That(outcomes.Count(e => e is null), Is.EqualTo(1), "one wins");
+        Assert.That(outcomes.OfType<BlobStorageException>().Select(e => e.Kind), Has.All.EqualTo(BlobStorageErrorKind.DestinationExists));
+        Assert.That(await File.ReadAllTextAsync(destination), Is.EqualTo(content));
+        Assert.That(PartialDownloads(), Is.Empty);
+    }
+
+    private string[] PartialDownloads() => Directory.GetFiles(_sandbox, ".download.*.partial");
 
     [Test]
     public async Task DownloadToFileAsync_DestinationFolderMissing_FailsWithoutCreatingIt()
