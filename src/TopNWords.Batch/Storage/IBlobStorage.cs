@@ -148,6 +148,13 @@ public enum StorageCapabilities
 
     /// <summary>URLs can be used by processes on other machines (not only on this one).</summary>
     RemotelyReachableUrls = 2,
+
+    /// <summary>
+    /// Listing the blobs under a prefix costs no request to a service (a folder on this machine): the workflow lists each
+    /// task's outputs under the task's own prefix as it downloads them, instead of the whole output container first, so the
+    /// download stage does not hold a listing of every output at once.
+    /// </summary>
+    LocalListing = 4,
 }
 
 /// <summary>Options for an upload.</summary>

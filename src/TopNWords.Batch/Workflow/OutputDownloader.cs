@@ -38,7 +38,11 @@ internal sealed class OutputDownloader
                 var succeeded = run.Definition.DownloadTaskOutputs ? run.Outcomes.Where(o => o.Result == TaskExecutionResult.Success).ToList() : [];
                 if (succeeded.Count > 0)
                 {
-                    var outputs = await ListOutputsAsync(run, succeeded.Count, ct).ConfigureAwait(false);
+                    // A storage whose listings are folder reads lists each task's own outputs as it downloads them: nothing then
+                    // holds the names of every output at once (a listing of 50,000 outputs raised the peak by 24 MB).
+                    var outputs = _context.Storage.Capabilities.HasFlag(StorageCapabilities.LocalListing)
+                        ? OutputListing.EachTask
+                        : await ListOutputsAsync(run, succeeded.Count, ct).ConfigureAwait(false);
                     await Parallel.ForEachAsync(
                         succeeded,
                         new ParallelOptions { MaxDegreeOfParallelism = _context.Options.MaxParallelTransfers, CancellationToken = ct },
@@ -83,8 +87,8 @@ internal sealed class OutputDownloader
     }
 
     /// <summary>
-    /// The task outputs in the output container, by task: one listing of the container (a request per page of thousands of
-    /// blobs) rather than one per task, kept as each blob's name under its task's folder (a task uploads its files under
+    /// The task outputs in the output container, by task, for a storage whose listings are requests: one listing of the
+    /// container (a request per page of thousands of blobs) rather than one per task, kept as each blob's name under its task's folder (a task uploads its files under
     /// <c>&lt;task id&gt;/</c>) and nothing else of it: 10,000 outputs are 10,000 short names, not 10,000 listed items
     /// and a list per task. A listing that fails for good is recorded on every task whose outputs it was to find.
     /// </summary>
@@ -108,8 +112,7 @@ internal sealed class OutputDownloader
                         int slash = blob.Name.IndexOf('/', StringComparison.Ordinal);
                         if (slash > 0 && tasks.TryGetValue(blob.Name.AsSpan(0, slash), out var outcome) && blob.Name.AsSpan(0, slash).SequenceEqual(outcome.TaskId))
                         {
-                            string relative = blob.Name[(slash + 1)..];
-                            found[outcome] = found.TryGetValue(outcome, out var listed) ? listed.With(relative) : new ListedOutputs(relative, null);
+                            found[outcome] = found.GetValueOrDefault(outcome).With(blob.Name[(slash + 1)..]);
                         }
                     }
 
@@ -122,6 +125,31 @@ internal sealed class OutputDownloader
         {
             return new OutputListing(null, SecretRedaction.RedactText(ex.Message));
         }
+    }
+
+    /// <summary>One task's outputs, listed under the task's own folder (<c>&lt;task id&gt;/</c>), for a storage with <see cref="StorageCapabilities.LocalListing"/>.</summary>
+    private Task<ListedOutputs> ListTaskOutputsAsync(RunState run, TaskOutcome outcome, CancellationToken cancellationToken)
+    {
+        string container = run.Names.OutputContainer;
+        string prefix = outcome.TaskId + "/";
+        return _context.CallAsync(
+            run,
+            WorkflowOperation.ListBlobs,
+            $"list the outputs of task '{outcome.TaskId}' in container '{container}'",
+            async ct =>
+            {
+                var listed = default(ListedOutputs);
+                await foreach (var blob in _context.Storage.ListBlobsAsync(container, prefix, ct).WithCancellation(ct).ConfigureAwait(false))
+                {
+                    if (blob.Name.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        listed = listed.With(blob.Name[prefix.Length..]);
+                    }
+                }
+
+                return listed;
+            },
+            cancellationToken);
     }
 
     private async Task DownloadOutputAsync(RunState run, TaskOutcome outcome, OutputListing outputs, ClaimedDestinations claimed, CancellationToken cancellationToken)
@@ -138,7 +166,7 @@ internal sealed class OutputDownloader
         string? first = null;
         try
         {
-            var listed = outputs.ByTask!.GetValueOrDefault(outcome);
+            var listed = outputs.ByTask is { } byTask ? byTask.GetValueOrDefault(outcome) : await ListTaskOutputsAsync(run, outcome, cancellationToken).ConfigureAwait(false);
             for (int i = 0; i < listed.Count; i++)
             {
                 string name = listed[i];
@@ -330,8 +358,12 @@ internal sealed class OutputDownloader
         }
     }
 
-    /// <summary>The output container's blobs by task, or why they could not be listed.</summary>
-    private sealed record OutputListing(Dictionary<TaskOutcome, ListedOutputs>? ByTask, string? Error);
+    /// <summary>The output container's blobs by task, or why they could not be listed; neither for <see cref="EachTask"/>.</summary>
+    private sealed record OutputListing(Dictionary<TaskOutcome, ListedOutputs>? ByTask, string? Error)
+    {
+        /// <summary>Each task's outputs are listed when it is downloaded (<see cref="StorageCapabilities.LocalListing"/>).</summary>
+        public static readonly OutputListing EachTask = new(null, null);
+    }
 
     /// <summary>A task's listed outputs, by name under the task's folder in listing order: the first, then any more (most tasks upload one).</summary>
     private readonly record struct ListedOutputs(string? First, List<string>? More)
@@ -342,6 +374,11 @@ internal sealed class OutputDownloader
 
         public ListedOutputs With(string name)
         {
+            if (First is null)
+            {
+                return new ListedOutputs(name, null);
+            }
+
             var more = More ?? [];
             more.Add(name);
             return this with { More = more };

@@ -642,6 +642,53 @@ public class BatchWorkflowTests
         Assert.That(result.Tasks.Where(t => t.OutputError is not null).Select(t => t.OutputError), Has.All.Contain("Another task of this run also produced"));
     }
 
+    [Test]
+    public async Task RunAsync_StorageWithLocalListing_ListsEachTasksOutputsUnderItsOwnFolder()
+    {
+        _h.Storage.SetupGet(s => s.Capabilities).Returns(StorageCapabilities.LocalListing);
+        var prefixes = new List<string?>();
+        _h.Storage.Setup(s => s.ListBlobsAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .Returns((string _, string? prefix, CancellationToken _) =>
+            {
+                lock (prefixes)
+                {
+                    prefixes.Add(prefix);
+                }
+
+                return _h.ListOutputs(prefix);
+            });
+
+        var result = await _h.Workflow.RunAsync(_h.Definition());
+
+        Assert.That(result.Succeeded, Is.True);
+        Assert.That(prefixes, Is.EquivalentTo(_h.Tasks.Keys.Select(id => id + "/")), "one listing per task, under its folder; never the whole container");
+        Assert.That(result.Tasks.Select(t => t.TopWords!.Words[0].Word), Is.EqualTo(new[] { "input1", "input2", "input3" }));
+        Assert.That(result.Tasks.SelectMany(t => t.OutputFiles), Has.All.Matches<string>(File.Exists));
+    }
+
+    [Test]
+    public async Task RunAsync_StorageWithLocalListing_OneTasksListingFails_OnlyThatTaskHasTheError()
+    {
+        _h.Storage.SetupGet(s => s.Capabilities).Returns(StorageCapabilities.LocalListing);
+        string? failing = null;
+        _h.Storage.Setup(s => s.ListBlobsAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .Returns((string container, string? prefix, CancellationToken _) =>
+            {
+                failing ??= prefix;
+                return prefix == failing
+                    ? throw new BlobStorageException(BlobStorageErrorKind.Forbidden, $"Listing '{prefix}' of container '{container}' was refused (sig=SECRETSIG).", container, null)
+                    : _h.ListOutputs(prefix);
+            });
+
+        var result = await _h.Workflow.RunAsync(_h.Definition());
+
+        var failed = result.Tasks.Single(t => t.OutputError is not null);
+        Assert.That(failing, Is.EqualTo(failed.TaskId + "/"));
+        Assert.That(failed.OutputError, Does.Contain("was refused").And.Not.Contain("SECRETSIG"));
+        Assert.That(failed.Succeeded, Is.False);
+        Assert.That(result.Tasks.Where(t => t != failed), Has.All.Property(nameof(TaskOutcome.Succeeded)).True);
+    }
+
     /// <summary>Makes every download write a top-words output and records where it went.</summary>
     private List<string> CaptureDownloads()
     {

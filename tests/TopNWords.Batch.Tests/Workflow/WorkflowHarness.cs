@@ -153,7 +153,8 @@ internal sealed class WorkflowHarness : IDisposable
             .Returns((string? prefix, CancellationToken _) => RunRecords.Keys.Select(k => k.Split('/')[0]).Distinct().Order(StringComparer.Ordinal).ToAsyncEnumerable());
     }
 
-    private async IAsyncEnumerable<BlobItemInfo> ListOutputs(string? prefix)
+    /// <summary>The outputs the tasks uploaded: one task's (a listing by its prefix), or every task's (the whole container), in name order.</summary>
+    public async IAsyncEnumerable<BlobItemInfo> ListOutputs(string? prefix)
     {
         await Task.Yield();
         // One task's outputs (a listing by its prefix), or every task's (a listing of the whole container), in name order.

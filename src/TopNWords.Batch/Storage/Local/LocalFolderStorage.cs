@@ -24,7 +24,8 @@ namespace TopNWords.Batch.Storage.Local;
 /// <para>
 /// URLs are <c>file:</c> URLs carrying the limits <c>sp</c> (permissions) and <c>se</c> (expiry, UTC)
 /// that <see cref="Transfer.UrlTransfer"/> enforces. Nothing else enforces them, and they only work on
-/// this machine, so <see cref="Capabilities"/> is <see cref="StorageCapabilities.None"/>. As with Azure
+/// this machine, so <see cref="Capabilities"/> has neither <see cref="StorageCapabilities.SignedUrls"/> nor
+/// <see cref="StorageCapabilities.RemotelyReachableUrls"/>; it is <see cref="StorageCapabilities.LocalListing"/>. As with Azure
 /// Blob SAS URLs, a URL is handed out without checking that its blob or container exists: using it then
 /// fails as not found, and it works once the blob or container is there.
 /// </para>
@@ -56,8 +57,8 @@ public sealed class LocalFolderStorage : IBlobStorage
     public string RootDirectory => _paths.RootDirectory;
 
     /// <inheritdoc />
-    /// <value><see cref="StorageCapabilities.None"/>: URLs are enforced only by the workflow's own transfer code, on this machine.</value>
-    public StorageCapabilities Capabilities => StorageCapabilities.None;
+    /// <value><see cref="StorageCapabilities.LocalListing"/>: a listing reads folders on this machine; URLs are enforced only by the workflow's own transfer code, on this machine.</value>
+    public StorageCapabilities Capabilities => StorageCapabilities.LocalListing;
 
     /// <inheritdoc />
     /// <value>The full path of the root folder.</value>

@@ -47,7 +47,7 @@ public class LocalFolderStorageTests
         string expected = Path.GetFullPath("some/relative/dir");
         Assert.That(storage.RootDirectory, Is.EqualTo(expected));
         Assert.That(storage.DisplayName, Is.EqualTo(expected));
-        Assert.That(storage.Capabilities, Is.EqualTo(StorageCapabilities.None));
+        Assert.That(storage.Capabilities, Is.EqualTo(StorageCapabilities.LocalListing), "no URL a service enforces or another machine can use; listings are folder reads");
         Assert.That(Directory.Exists(expected), Is.False, "constructing touches nothing on disk");
     }
 
