@@ -88,9 +88,10 @@ internal sealed class OutputDownloader
 
     /// <summary>
     /// The task outputs in the output container, by task, for a storage whose listings are requests: one listing of the
-    /// container (a request per page of thousands of blobs) rather than one per task, kept as each blob's name under its task's folder (a task uploads its files under
-    /// <c>&lt;task id&gt;/</c>) and nothing else of it: 10,000 outputs are 10,000 short names, not 10,000 listed items
-    /// and a list per task. A listing that fails for good is recorded on every task whose outputs it was to find.
+    /// container (a request per page of thousands of blobs) rather than one per task, kept as each blob's name under its
+    /// task's folder (a task uploads its files under <c>&lt;task id&gt;/</c>) and nothing else of it: 10,000 outputs are
+    /// 10,000 short names, not 10,000 listed items and a list per task. A listing that fails for good is recorded on every
+    /// task whose outputs it was to find.
     /// </summary>
     private async Task<OutputListing> ListOutputsAsync(RunState run, int expectedTasks, CancellationToken cancellationToken)
     {
