@@ -62,11 +62,8 @@ internal sealed class LocalBlobPaths
         return true;
     }
 
-    /// <summary>A new hidden temporary file in <paramref name="folder"/> for an upload: <c>.upload.&lt;guid&gt;.partial</c>.</summary>
-    public static string NewUploadTemporaryPath(string folder) => Path.Combine(folder, $".upload.{Guid.NewGuid():N}{TemporarySuffix}");
-
-    /// <summary>A new hidden temporary file in <paramref name="folder"/> for a download: <c>.download.&lt;guid&gt;.partial</c>.</summary>
-    public static string NewDownloadTemporaryPath(string folder) => Path.Combine(folder, $".download.{Guid.NewGuid():N}{TemporarySuffix}");
+    /// <summary>A new hidden temporary file in <paramref name="folder"/> for an upload or a download (<paramref name="purpose"/>): <c>.&lt;purpose&gt;.&lt;guid&gt;.partial</c>.</summary>
+    public static string NewTemporaryPath(string folder, string purpose) => Path.Combine(folder, $".{purpose}.{Guid.NewGuid():N}{TemporarySuffix}");
 
     /// <summary>Whether <paramref name="path"/> is inside <paramref name="folder"/> (and not the folder itself).</summary>
     public static bool IsStrictlyUnder(string path, string folder)

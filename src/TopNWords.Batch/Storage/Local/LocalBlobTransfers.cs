@@ -51,7 +51,7 @@ internal sealed class LocalBlobTransfers
         }
 
         string folder = Path.GetDirectoryName(blobPath)!;
-        string temporary = LocalBlobPaths.NewUploadTemporaryPath(folder);
+        string temporary = LocalBlobPaths.NewTemporaryPath(folder, "upload");
         try
         {
             Directory.CreateDirectory(folder);
@@ -134,7 +134,7 @@ internal sealed class LocalBlobTransfers
         var source = OpenBlob(containerName, containerPath, blobName, blobPath, bufferSize: 0);
         await using (source.ConfigureAwait(false))
         {
-            string temporary = LocalBlobPaths.NewDownloadTemporaryPath(Path.GetDirectoryName(destination)!);
+            string temporary = LocalBlobPaths.NewTemporaryPath(Path.GetDirectoryName(destination)!, "download");
             FileStream output;
             try
             {
